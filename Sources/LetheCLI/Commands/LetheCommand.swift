@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+
+/// `lethe`: the command-line face of Lethe for privacy officers and operators.
+public struct LetheCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "lethe",
+        abstract: "Lethe: data-subject requests, statutory deadlines and retention, done to the statute.",
+        subcommands: [PoliciesCommand.self, DeadlineCommand.self]
+    )
+
+    public init() {}
+
+    /// Runs the command line, printing errors as one line and exiting with the documented status:
+    /// 0 on success, 1 when a check fails, 2 for bad input (including unknown options).
+    public static func runMain(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            Foundation.exit(0)
+        } catch let error as CLIError {
+            printError(error.message)
+            Foundation.exit(error.code)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                // --help and --version are "errors" that print their text and succeed.
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            // Usage mistakes are bad input too: one line, the usual status 2, help on request.
+            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            printError("\(message) (see 'lethe help')")
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data("lethe: error: \(message)\n".utf8))
+    }
+}

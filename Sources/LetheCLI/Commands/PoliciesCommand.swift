@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import LetheCore
+
+/// `lethe policies`: inspect and validate the policy files.
+struct PoliciesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policies",
+        abstract: "List and validate the policies in Policies/ (jurisdictions, calendars, retention, fields).",
+        subcommands: [List.self, Check.self]
+    )
+
+    struct DirectoryOption: ParsableArguments {
+        @Option(name: .long, help: "The policy directory (default: $LETHE_POLICIES or ./Policies).")
+        var dir: String?
+
+        var path: String { PolicyDirectory.resolve(dir, environment: ProcessInfo.processInfo.environment) }
+    }
+
+    /// `lethe policies list`: what the policies define, by id.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List jurisdictions with their deadline kinds, calendars, and retention rules by id."
+        )
+
+        @OptionGroup var directory: DirectoryOption
+        @Flag(help: "Print one JSON object instead of text.") var json = false
+
+        func run() async throws { print(try render()) }
+
+        func render() throws -> String {
+            let policies = try PolicyDirectory.load(at: directory.path)
+            let listing = PolicyListing(policies)
+            return json ? try JSONOutput.string(listing) : listing.text
+        }
+    }
+
+    /// `lethe policies check`: validate every file; exit 1 naming file, line and problem.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate the policy files; exit 1 with file, line and problem for each error."
+        )
+
+        @OptionGroup var directory: DirectoryOption
+
+        func run() async throws { print(try render()) }
+
+        func render() throws(CLIError) -> String {
+            let sources = try PolicyDirectory.sources(at: directory.path)
+            do {
+                let policies = try PolicySet.load(sources)
+                return "policies OK: \(sources.count) files, \(policies.jurisdictions.count) jurisdictions, "
+                    + "\(policies.calendars.count) calendars, \(policies.retentionRules.count) retention rules, "
+                    + "\(policies.fields.count) classified fields"
+            } catch {
+                let count = error.issues.count
+                throw .failed(error.description + "\n\(count) problem\(count == 1 ? "" : "s") in \(directory.path)")
+            }
+        }
+    }
+}
+
+/// The summary `policies list` prints.
+struct PolicyListing: Encodable {
+    struct JurisdictionEntry: Encodable {
+        let id: String
+        let name: String
+        let calendar: String
+        let timeZone: String
+        let kinds: [String]
+    }
+    struct CalendarEntry: Encodable {
+        let id: String
+        let name: String
+        let covers: String
+        let holidays: Int
+    }
+    struct RetentionEntry: Encodable {
+        let id: String
+        let category: String
+        let period: String
+        let action: String
+    }
+
+    let jurisdictions: [JurisdictionEntry]
+    let calendars: [CalendarEntry]
+    let retention: [RetentionEntry]
+
+    init(_ policies: PolicySet) {
+        jurisdictions = policies.sortedJurisdictions.map { jurisdiction in
+            JurisdictionEntry(
+                id: jurisdiction.id,
+                name: jurisdiction.name,
+                calendar: jurisdiction.calendarID,
+                timeZone: jurisdiction.timeZoneIdentifier,
+                kinds: DeadlineKind.allCases.filter { jurisdiction.rules[$0] != nil }.map(\.rawValue)
+            )
+        }
+        calendars = policies.calendars.values.sorted { $0.id < $1.id }.map {
+            CalendarEntry(
+                id: $0.id,
+                name: $0.name,
+                covers: "\($0.coveredYears.lowerBound)-\($0.coveredYears.upperBound)",
+                holidays: $0.holidays.count
+            )
+        }
+        retention = policies.retentionRules.map {
+            RetentionEntry(
+                id: $0.id,
+                category: $0.category.rawValue,
+                period: $0.period.description,
+                action: $0.action.rawValue
+            )
+        }
+    }
+
+    var text: String {
+        var lines = ["Jurisdictions:"]
+        for j in jurisdictions {
+            lines.append("  \(j.id.padded(14)) \(j.name)")
+            lines.append("  \("".padded(14)) calendar \(j.calendar), time zone \(j.timeZone)")
+            lines.append("  \("".padded(14)) kinds: \(j.kinds.joined(separator: ", "))")
+        }
+        lines.append("Calendars:")
+        for c in calendars {
+            lines.append("  \(c.id.padded(14)) \(c.name) (\(c.covers), \(c.holidays) holidays)")
+        }
+        lines.append("Retention rules:")
+        for r in retention {
+            lines.append("  \(r.id.padded(32)) \(r.category.padded(16)) \(r.period.padded(18)) \(r.action)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func padded(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

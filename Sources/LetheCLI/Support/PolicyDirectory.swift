@@ -1,0 +1,50 @@
+import Foundation
+import LetheCore
+
+/// Reads a policy directory from disk into sources for ``PolicySet/load(_:)``.
+///
+/// The pure parser lives in LetheCore; this is the only place the CLI touches the policy files.
+public enum PolicyDirectory {
+    /// The directory to use: the explicit one, else `LETHE_POLICIES`, else `./Policies`.
+    public static func resolve(_ explicit: String?, environment: [String: String]) -> String {
+        explicit ?? environment["LETHE_POLICIES"] ?? "Policies"
+    }
+
+    /// Every `.yaml` file below `path`, with paths relative to it.
+    public static func sources(at path: String) throws(CLIError) -> [PolicySource] {
+        let root = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else { throw .failed("policy directory '\(path)' does not exist (pass --dir or set LETHE_POLICIES)") }
+        guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else {
+            throw .failed("cannot read policy directory '\(path)'")
+        }
+        var sources: [PolicySource] = []
+        let prefix = root.path.hasSuffix("/") ? root.path : root.path + "/"
+        for case let url as URL in enumerator where url.pathExtension == "yaml" || url.pathExtension == "yml" {
+            let full = url.standardizedFileURL.path
+            let relative = full.hasPrefix(prefix) ? String(full.dropFirst(prefix.count)) : url.lastPathComponent
+            guard let data = FileManager.default.contents(atPath: full),
+                let text = String(data: data, encoding: .utf8)
+            else { throw .failed("\(path)/\(relative): cannot be read as UTF-8 text") }
+            let display = (path.hasSuffix("/") ? path : path + "/") + relative
+            sources.append(PolicySource(relativePath: relative, displayPath: display, contents: text))
+        }
+        return sources
+    }
+
+    /// Loads and validates the directory, turning validation issues into a one-line CLI error.
+    public static func load(at path: String) throws(CLIError) -> PolicySet {
+        do {
+            return try PolicySet.load(sources(at: path))
+        } catch let error as PolicyValidationError {
+            let first = error.issues.first.map(\.description) ?? "invalid"
+            let more = error.issues.count > 1 ? " (and \(error.issues.count - 1) more; run lethe policies check)" : ""
+            throw .failed("policies are invalid: \(first)\(more)")
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw .failed("\(error)")
+        }
+    }
+}

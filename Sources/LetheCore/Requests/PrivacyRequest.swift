@@ -1,0 +1,157 @@
+import Foundation
+
+/// A stable identifier for a privacy request.
+public struct RequestID: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+}
+
+/// Who caused a lifecycle event: recorded on every transition for the audit trail.
+public enum Actor: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The data subject themself.
+    case customer
+    /// A member of staff, by staff id (never a name or email).
+    case staff(String)
+    /// An authorized agent, by agent id.
+    case agent(String)
+    /// Lethe itself (scheduler, worker), naming the component.
+    case system(String)
+
+    public var description: String {
+        switch self {
+        case .customer: return "customer"
+        case .staff(let id): return "staff:\(id)"
+        case .agent(let id): return "agent:\(id)"
+        case .system(let component): return "system:\(component)"
+        }
+    }
+}
+
+/// Why a request was refused. Each case is a basis the law recognises; `other` needs an explanation.
+public enum DenialReason: String, CaseIterable, Sendable, Codable {
+    /// Identity could not be verified (GDPR Art 12(6), CCPA §7021(b)).
+    case unverifiable
+    /// Manifestly unfounded or excessive (GDPR Art 12(5)).
+    case manifestlyUnfounded = "manifestly-unfounded"
+    /// An exemption applies, e.g. a legal obligation to retain (GDPR Art 17(3), CCPA §1798.105(d)).
+    case exemption
+    /// The requester is not a data subject or consumer the law covers.
+    case notCovered = "not-covered"
+    case other
+}
+
+/// The record of one transition: who moved the request, when, why, from which status to which.
+public struct LifecycleEvent: Hashable, Sendable, Codable {
+    public let requestID: RequestID
+    public let from: RequestStatus
+    public let to: RequestStatus
+    public let actor: Actor
+    public let at: Date
+    public let reason: String?
+    /// For denials: the legal basis.
+    public let denialReason: DenialReason?
+}
+
+/// An attempted transition that the state machine does not allow. Nothing changes when it is thrown.
+public struct IllegalTransition: Error, Equatable, CustomStringConvertible {
+    public let requestID: RequestID
+    public let from: RequestStatus
+    public let to: RequestStatus
+    public let detail: String?
+
+    public var description: String {
+        let base = "request \(requestID) cannot move from \(from.rawValue) to \(to.rawValue)"
+        if let detail { return "\(base): \(detail)" }
+        let allowed = from.allowedNext.map(\.rawValue).sorted()
+        return allowed.isEmpty
+            ? "\(base): \(from.rawValue) is final" : "\(base) (allowed: \(allowed.joined(separator: ", ")))"
+    }
+}
+
+/// A data-subject request: what is asked, about whom, under which law, and where it stands.
+///
+/// The value is immutable from outside: the only way to change ``status`` is ``transition(to:actor:at:reason:denialReason:)``,
+/// which refuses illegal moves and returns the event to append to the audit trail.
+public struct PrivacyRequest: Hashable, Sendable, Codable {
+    public let id: RequestID
+    public let kind: RequestKind
+    /// The statutory clock that applies (e.g. `portability` rather than `access` for an export).
+    public let deadlineKind: DeadlineKind
+    /// The customer, when known; a request about an unknown person is still recorded and answered.
+    public let accountID: AccountID?
+    public let jurisdictionID: String
+    public let receivedAt: Date
+    public private(set) var status: RequestStatus
+    public private(set) var events: [LifecycleEvent]
+
+    public init(
+        id: RequestID,
+        kind: RequestKind,
+        deadlineKind: DeadlineKind? = nil,
+        accountID: AccountID?,
+        jurisdictionID: String,
+        receivedAt: Date
+    ) {
+        self.id = id
+        self.kind = kind
+        self.deadlineKind = deadlineKind ?? kind.defaultDeadlineKind
+        self.accountID = accountID
+        self.jurisdictionID = jurisdictionID
+        self.receivedAt = receivedAt
+        self.status = .received
+        self.events = []
+    }
+
+    /// Moves the request to `next`, or throws ``IllegalTransition`` and leaves it unchanged.
+    ///
+    /// Denials and cancellations must say why, and a denial must name its legal basis, because the
+    /// customer is owed the reason (GDPR Art 12(4), CCPA §7022(f)) and the record must keep it (§7101).
+    @discardableResult
+    public mutating func transition(
+        to next: RequestStatus,
+        actor: Actor,
+        at instant: Date,
+        reason: String? = nil,
+        denialReason: DenialReason? = nil
+    ) throws(IllegalTransition) -> LifecycleEvent {
+        guard status.allowedNext.contains(next) else {
+            throw IllegalTransition(requestID: id, from: status, to: next, detail: nil)
+        }
+        let trimmedReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let hasReason = !(trimmedReason ?? "").isEmpty
+        switch next {
+        case .denied where denialReason == nil || !hasReason:
+            throw IllegalTransition(
+                requestID: id,
+                from: status,
+                to: next,
+                detail: "a denial needs a legal basis and a reason for the customer"
+            )
+        case .extended where !hasReason, .cancelled where !hasReason:
+            throw IllegalTransition(requestID: id, from: status, to: next, detail: "a reason is required")
+        default:
+            break
+        }
+        if next != .denied, denialReason != nil {
+            throw IllegalTransition(
+                requestID: id,
+                from: status,
+                to: next,
+                detail: "a denial reason only belongs on a denial"
+            )
+        }
+        let event = LifecycleEvent(
+            requestID: id,
+            from: status,
+            to: next,
+            actor: actor,
+            at: instant,
+            reason: hasReason ? trimmedReason : nil,
+            denialReason: denialReason
+        )
+        status = next
+        events.append(event)
+        return event
+    }
+}
