@@ -6,6 +6,7 @@ public struct AccountID: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// Why a string is not an account id. The message names the value so the caller can fix it.
     public struct ParseError: Error, Equatable, CustomStringConvertible {
         public let value: String
+        public init(value: String) { self.value = value }
         public var description: String {
             "'\(value)' is not an account id: expected TR- followed by five digits, e.g. TR-04217"
         }
