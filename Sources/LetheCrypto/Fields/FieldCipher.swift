@@ -1,0 +1,111 @@
+/// Where an encrypted value lives. Bound into the associated data, never stored in the ciphertext:
+/// a value copied to another record type, field or customer fails to open.
+public struct FieldLocation: Hashable, Sendable {
+    public let record: String
+    public let field: String
+
+    public init(record: String, field: String) {
+        self.record = record
+        self.field = field
+    }
+}
+
+/// The versioned, self-describing layout of an encrypted field (docs/encryption.md):
+///
+///     format (1) = 0x01 ‖ key id (4, big-endian) ‖ key version (2, big-endian) ‖ nonce (12) ‖ ciphertext ‖ tag (16)
+///
+/// Associated data: `"lethe/field/v1" ‖ header (7) ‖ LP(record) ‖ LP(field) ‖ LP(customer id)`,
+/// with `LP(x) = u32_be(len(x)) ‖ utf8(x)`.
+public enum FieldCiphertext {
+    /// AES-256-GCM, random 96-bit nonce. 0x00 and 0xFF are never valid, so plaintext is never mistaken for ciphertext.
+    public static let formatAES256GCM: UInt8 = 0x01
+    public static let headerSize = 7
+    public static let overhead = headerSize + AES256GCM.overhead
+
+    /// The key a ciphertext was sealed with, read from the header alone (for rotation and routing).
+    public static func keyID(of ciphertext: [UInt8]) throws(CryptoError) -> DataKeyID {
+        guard ciphertext.count >= overhead else {
+            throw .malformedCiphertext("\(ciphertext.count) bytes is shorter than the \(overhead)-byte overhead")
+        }
+        guard ciphertext[0] == formatAES256GCM else { throw .unknownFormatVersion(ciphertext[0]) }
+        return ciphertext.withUnsafeBytes { raw in
+            DataKeyID(keyID: raw.bigEndianUInt32(at: 1), version: raw.bigEndianUInt16(at: 5))
+        }
+    }
+
+    static func header(_ id: DataKeyID) -> [UInt8] {
+        var header: [UInt8] = [formatAES256GCM]
+        header.reserveCapacity(headerSize)
+        header.appendBigEndian(id.keyID)
+        header.appendBigEndian(id.version)
+        return header
+    }
+}
+
+/// Encrypts and decrypts one customer's fields under that customer's data key.
+///
+/// Holds reused cipher contexts and a scratch buffer for associated data, so a seal allocates only
+/// its output. Not `Sendable`: one per task.
+public final class FieldCipher {
+    public let customerID: String
+    public let keyID: DataKeyID
+    private let cipher: AES256GCM
+    private let header: [UInt8]
+    private var aad: [UInt8] = []
+
+    public init(dataKey: SecretBytes, keyID: DataKeyID, customerID: String) throws(CryptoError) {
+        self.cipher = try AES256GCM(key: dataKey)
+        self.keyID = keyID
+        self.customerID = customerID
+        self.header = FieldCiphertext.header(keyID)
+        aad.reserveCapacity(128)
+    }
+
+    /// `header ‖ nonce ‖ ciphertext ‖ tag` for `plaintext` at `location`.
+    public func seal(_ plaintext: [UInt8], at location: FieldLocation) throws(CryptoError) -> [UInt8] {
+        buildAAD(location)
+        return try CryptoError.typed {
+            try plaintext.withUnsafeBytes { plain in
+                try aad.withUnsafeBytes { a in try header.withUnsafeBytes { try cipher.seal(plain, aad: a, prefix: $0) }
+                }
+            }
+        }
+    }
+
+    /// Seals the UTF-8 bytes of `text`.
+    public func seal(_ text: String, at location: FieldLocation) throws(CryptoError) -> [UInt8] {
+        try seal(Array(text.utf8), at: location)
+    }
+
+    /// The plaintext of a value sealed for this customer at `location`.
+    public func open(_ ciphertext: [UInt8], at location: FieldLocation) throws(CryptoError) -> [UInt8] {
+        let id = try FieldCiphertext.keyID(of: ciphertext)
+        guard id == keyID else { throw .unknownDataKey(keyID: id.keyID, keyVersion: id.version) }
+        buildAAD(location)
+        return try CryptoError.typed {
+            try ciphertext.withUnsafeBytes { raw in
+                try aad.withUnsafeBytes { a in
+                    try cipher.open(UnsafeRawBufferPointer(rebasing: raw[FieldCiphertext.headerSize...]), aad: a)
+                }
+            }
+        }
+    }
+
+    /// Opens a value sealed from a `String`.
+    public func openString(_ ciphertext: [UInt8], at location: FieldLocation) throws(CryptoError) -> String {
+        let bytes = try open(ciphertext, at: location)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw .malformedCiphertext("the plaintext is not UTF-8 text")
+        }
+        return text
+    }
+
+    private func buildAAD(_ location: FieldLocation) {
+        aad.removeAll(keepingCapacity: true)
+        aad.append(contentsOf: "lethe/field/v1".utf8)
+        aad.append(contentsOf: header)
+        aad.appendLengthPrefixed(location.record)
+        aad.appendLengthPrefixed(location.field)
+        aad.appendLengthPrefixed(customerID)
+    }
+}

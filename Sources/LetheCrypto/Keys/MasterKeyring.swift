@@ -1,0 +1,140 @@
+import COpenSSL
+import Foundation
+
+/// The master keys (key-encryption keys) that wrap every customer's data key, by version.
+///
+/// The newest version is primary: it wraps new data keys and is the target of a rewrap. Older
+/// versions stay loaded only so that keys not yet rewrapped can be opened; once a rewrap has moved
+/// everything, an old version is retired (removed), and every copy of a data key wrapped under it,
+/// including those in old backups, can no longer be opened.
+public struct MasterKeyring: Sendable {
+    public static let keySize = 32
+
+    public let primaryVersion: UInt32
+    private let keys: [UInt32: SecretBytes]
+
+    /// The loaded versions, ascending.
+    public var versions: [UInt32] { keys.keys.sorted() }
+
+    public init(keys: [UInt32: SecretBytes], primaryVersion: UInt32) throws(CryptoError) {
+        guard keys[primaryVersion] != nil else { throw .unknownMasterKeyVersion(primaryVersion) }
+        for key in keys.values where key.count != Self.keySize {
+            throw .invalidKeyLength(expected: Self.keySize, actual: key.count)
+        }
+        self.keys = keys
+        self.primaryVersion = primaryVersion
+    }
+
+    /// A keyring with one fresh random key, version 1.
+    public static func generate() throws(CryptoError) -> MasterKeyring {
+        try MasterKeyring(keys: [1: SecretBytes(randomCount: keySize)], primaryVersion: 1)
+    }
+
+    /// A new primary version (highest + 1) beside the existing ones.
+    public func rotated() throws(CryptoError) -> MasterKeyring {
+        let next = (keys.keys.max() ?? 0) + 1
+        var updated = keys
+        updated[next] = try SecretBytes(randomCount: Self.keySize)
+        return try MasterKeyring(keys: updated, primaryVersion: next)
+    }
+
+    /// The keyring without `version`. The primary version cannot be retired.
+    public func retiring(_ version: UInt32) throws(CryptoError) -> MasterKeyring {
+        guard version != primaryVersion else {
+            throw .masterKeyUnavailable("version \(version) is primary; rotate before retiring it")
+        }
+        guard keys[version] != nil else { throw .unknownMasterKeyVersion(version) }
+        var updated = keys
+        updated[version] = nil
+        return try MasterKeyring(keys: updated, primaryVersion: primaryVersion)
+    }
+
+    func key(_ version: UInt32) throws(CryptoError) -> SecretBytes {
+        guard let key = keys[version] else { throw .unknownMasterKeyVersion(version) }
+        return key
+    }
+}
+
+// MARK: - Loading and saving
+
+extension MasterKeyring {
+    /// Loads from `LETHE_MASTER_KEY` (base64 of 32 bytes; version from `LETHE_MASTER_KEY_VERSION`,
+    /// default 1) when set, else from the key file at `path`. Returns `nil` when neither exists.
+    public static func load(environment: [String: String], keyFile path: String) throws(CryptoError) -> MasterKeyring? {
+        if let encoded = environment["LETHE_MASTER_KEY"] {
+            guard let raw = Data(base64Encoded: encoded.trimmingCharacters(in: .whitespacesAndNewlines)),
+                raw.count == keySize
+            else { throw .masterKeyUnavailable("LETHE_MASTER_KEY must be base64 of exactly 32 bytes") }
+            let versionText = environment["LETHE_MASTER_KEY_VERSION"] ?? "1"
+            guard let version = UInt32(versionText), version > 0 else {
+                throw .masterKeyUnavailable("LETHE_MASTER_KEY_VERSION must be a positive whole number")
+            }
+            return try MasterKeyring(keys: [version: SecretBytes(raw)], primaryVersion: version)
+        }
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try load(file: path)
+    }
+
+    /// Loads a key file written by ``write(to:)``; refuses one that group or others could read.
+    public static func load(file path: String) throws(CryptoError) -> MasterKeyring {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .masterKeyUnavailable("cannot read key file \(path)") }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw .masterKeyUnavailable(
+                "key file \(path) is readable by group or others (mode \(String(mode, radix: 8))); run chmod 600 \(path)"
+            )
+        }
+        guard let data = FileManager.default.contents(atPath: path),
+            let file = try? JSONDecoder().decode(KeyFile.self, from: data)
+        else { throw .masterKeyUnavailable("key file \(path) is not a Lethe master keyring") }
+        guard file.format == KeyFile.currentFormat else {
+            throw .masterKeyUnavailable(
+                "key file \(path) has format '\(file.format)', expected '\(KeyFile.currentFormat)'"
+            )
+        }
+        var keys: [UInt32: SecretBytes] = [:]
+        for entry in file.keys {
+            guard let raw = Data(base64Encoded: entry.key), raw.count == keySize else {
+                throw .masterKeyUnavailable("key file \(path): version \(entry.version) is not 32 bytes of base64")
+            }
+            keys[entry.version] = SecretBytes(raw)
+        }
+        return try MasterKeyring(keys: keys, primaryVersion: file.primary)
+    }
+
+    /// Writes the keyring to `path` with mode 0600, atomically (a temporary file renamed into place).
+    public func write(to path: String) throws(CryptoError) {
+        let entries = keys.keys.sorted().map { version in
+            KeyFile.Entry(
+                version: version,
+                key: keys[version].map { $0.withUnsafeBytes { Data($0).base64EncodedString() } } ?? ""
+            )
+        }
+        let file = KeyFile(format: KeyFile.currentFormat, primary: primaryVersion, keys: entries)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        guard let data = try? encoder.encode(file) else { throw .masterKeyUnavailable("cannot encode keyring") }
+        let temporary = path + ".tmp-\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw .masterKeyUnavailable("cannot create \(temporary)") }
+        let written = data.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor)
+        close(descriptor)
+        guard written == data.count, synced == 0, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw .masterKeyUnavailable("cannot write key file \(path)")
+        }
+    }
+
+    private struct KeyFile: Codable {
+        static let currentFormat = "lethe-master-keyring/1"
+        struct Entry: Codable {
+            let version: UInt32
+            let key: String
+        }
+        let format: String
+        let primary: UInt32
+        let keys: [Entry]
+    }
+}

@@ -1,0 +1,245 @@
+import COpenSSL
+
+/// AES-256-GCM with a 96-bit random nonce and a 128-bit tag, on OpenSSL 3.
+///
+/// One instance keeps one expanded key in two reused cipher contexts (seal and open), which halves
+/// the per-message cost against a fresh context; it is therefore not `Sendable`: use one per task.
+/// Sealed output is `nonce (12) ‖ ciphertext ‖ tag (16)`.
+public final class AES256GCM {
+    public static let keySize = 32
+    public static let nonceSize = 12
+    public static let tagSize = 16
+    public static let overhead = nonceSize + tagSize
+
+    // Fetched once: EVP_aes_256_gcm() would fetch implicitly on every init. Immutable and thread-safe.
+    nonisolated(unsafe) private static let cipher: OpaquePointer? = EVP_CIPHER_fetch(nil, "AES-256-GCM", nil)
+
+    private let sealContext: OpaquePointer
+    private let openContext: OpaquePointer
+    private var nonces = NonceBuffer()
+
+    /// Prepares both contexts with `key` (32 bytes).
+    public init(key: SecretBytes) throws(CryptoError) {
+        guard key.count == Self.keySize else { throw .invalidKeyLength(expected: Self.keySize, actual: key.count) }
+        guard let cipher = Self.cipher else { throw .openssl(.drain("EVP_CIPHER_fetch AES-256-GCM")) }
+        guard let seal = EVP_CIPHER_CTX_new() else { throw .openssl(.drain("EVP_CIPHER_CTX_new")) }
+        guard let open = EVP_CIPHER_CTX_new() else {
+            EVP_CIPHER_CTX_free(seal)
+            throw .openssl(.drain("EVP_CIPHER_CTX_new"))
+        }
+        sealContext = seal
+        openContext = open
+        let ok = key.withUnsafeBytes { raw in
+            let bytes = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            return EVP_EncryptInit_ex2(seal, cipher, bytes, nil, nil) == 1
+                && EVP_DecryptInit_ex2(open, cipher, bytes, nil, nil) == 1
+        }
+        guard ok else { throw .openssl(.drain("EVP_CipherInit_ex2")) }
+    }
+
+    deinit {
+        // EVP_CIPHER_CTX_free cleanses the key schedule.
+        EVP_CIPHER_CTX_free(sealContext)
+        EVP_CIPHER_CTX_free(openContext)
+    }
+
+    /// Seals `plaintext` under a fresh random nonce; returns `prefix ‖ nonce ‖ ciphertext ‖ tag`.
+    ///
+    /// `prefix` (e.g. a format header) is copied in first so the whole value is one allocation.
+    public func seal(
+        _ plaintext: UnsafeRawBufferPointer,
+        aad: UnsafeRawBufferPointer,
+        prefix: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
+    ) throws(CryptoError) -> [UInt8] {
+        let total = prefix.count + Self.overhead + plaintext.count
+        var failure: CryptoError?
+        let output = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            let out = UnsafeMutableRawBufferPointer(buffer)
+            if prefix.count > 0 { out.copyMemory(from: prefix) }
+            do throws(CryptoError) {
+                let nonce = UnsafeMutableRawBufferPointer(rebasing: out[prefix.count..<prefix.count + Self.nonceSize])
+                try nonces.next(into: nonce.baseAddress.unsafelyUnwrappedOrTrap)
+                try sealBody(
+                    plaintext,
+                    aad: aad,
+                    nonce: UnsafeRawBufferPointer(nonce),
+                    into: out,
+                    at: prefix.count + Self.nonceSize
+                )
+                initialized = total
+            } catch {
+                OPENSSL_cleanse(out.baseAddress, out.count)
+                initialized = 0
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        return output
+    }
+
+    /// Seals with a caller-chosen nonce: only for known-answer tests. Reusing a nonce under one key
+    /// destroys GCM's security, which is why this is not public.
+    func seal(
+        _ plaintext: [UInt8],
+        aad: [UInt8],
+        fixedNonce nonce: [UInt8]
+    ) throws(CryptoError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Self.overhead + plaintext.count)
+        out.replaceSubrange(0..<Self.nonceSize, with: nonce)
+        try CryptoError.typed {
+            try plaintext.withUnsafeBytes { p in
+                try aad.withUnsafeBytes { a in
+                    try nonce.withUnsafeBytes { n in
+                        try out.withUnsafeMutableBytes { o in
+                            try sealBody(p, aad: a, nonce: n, into: o, at: Self.nonceSize)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Opens `nonce ‖ ciphertext ‖ tag`; throws ``CryptoError/authenticationFailed`` on any mismatch,
+    /// never returning a byte of unauthenticated plaintext.
+    public func open(_ box: UnsafeRawBufferPointer, aad: UnsafeRawBufferPointer) throws(CryptoError) -> [UInt8] {
+        guard box.count >= Self.overhead else {
+            throw .malformedCiphertext("\(box.count) bytes is shorter than nonce and tag (\(Self.overhead))")
+        }
+        let length = box.count - Self.overhead
+        var failure: CryptoError?
+        let output = [UInt8](unsafeUninitializedCapacity: max(length, 1)) { buffer, initialized in
+            do throws(CryptoError) {
+                try openBody(box, aad: aad, into: UnsafeMutableRawBufferPointer(buffer), length: length)
+                initialized = length
+            } catch {
+                // GCM writes plaintext before it checks the tag: wipe it.
+                OPENSSL_cleanse(buffer.baseAddress, buffer.count)
+                initialized = 0
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        return output
+    }
+
+    private func sealBody(
+        _ plaintext: UnsafeRawBufferPointer,
+        aad: UnsafeRawBufferPointer,
+        nonce: UnsafeRawBufferPointer,
+        into out: UnsafeMutableRawBufferPointer,
+        at offset: Int
+    ) throws(CryptoError) {
+        let ctx = sealContext
+        guard EVP_EncryptInit_ex2(ctx, nil, nil, nonce.baseAddress?.assumingMemoryBound(to: UInt8.self), nil) == 1
+        else { throw .openssl(.drain("EVP_EncryptInit_ex2")) }
+        var written: Int32 = 0
+        if aad.count > 0 {
+            try Self.feedAAD(ctx, aad, encrypting: true)
+        }
+        var position = offset
+        var remaining = plaintext
+        while remaining.count > 0 {
+            let chunk = min(remaining.count, Self.maxChunk)
+            guard
+                EVP_EncryptUpdate(
+                    ctx,
+                    (out.baseAddress.unsafelyUnwrappedOrTrap + position).assumingMemoryBound(to: UInt8.self),
+                    &written,
+                    remaining.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                    Int32(chunk)
+                ) == 1
+            else { throw .openssl(.drain("EVP_EncryptUpdate")) }
+            position += Int(written)
+            remaining = UnsafeRawBufferPointer(rebasing: remaining[chunk...])
+        }
+        guard
+            EVP_EncryptFinal_ex(
+                ctx,
+                (out.baseAddress.unsafelyUnwrappedOrTrap + position).assumingMemoryBound(to: UInt8.self),
+                &written
+            ) == 1
+        else { throw .openssl(.drain("EVP_EncryptFinal_ex")) }
+        position += Int(written)
+        guard
+            EVP_CIPHER_CTX_ctrl(
+                ctx,
+                EVP_CTRL_GCM_GET_TAG,
+                Int32(Self.tagSize),
+                out.baseAddress.unsafelyUnwrappedOrTrap + position
+            ) == 1
+        else { throw .openssl(.drain("EVP_CTRL_GCM_GET_TAG")) }
+    }
+
+    private func openBody(
+        _ box: UnsafeRawBufferPointer,
+        aad: UnsafeRawBufferPointer,
+        into out: UnsafeMutableRawBufferPointer,
+        length: Int
+    ) throws(CryptoError) {
+        let ctx = openContext
+        let nonce = box.baseAddress.unsafelyUnwrappedOrTrap
+        guard EVP_DecryptInit_ex2(ctx, nil, nil, nonce.assumingMemoryBound(to: UInt8.self), nil) == 1 else {
+            throw .openssl(.drain("EVP_DecryptInit_ex2"))
+        }
+        if aad.count > 0 { try Self.feedAAD(ctx, aad, encrypting: false) }
+        var written: Int32 = 0
+        var position = 0
+        var consumed = 0
+        while consumed < length {
+            let chunk = min(length - consumed, Self.maxChunk)
+            guard
+                EVP_DecryptUpdate(
+                    ctx,
+                    (out.baseAddress.unsafelyUnwrappedOrTrap + position).assumingMemoryBound(to: UInt8.self),
+                    &written,
+                    (nonce + Self.nonceSize + consumed).assumingMemoryBound(to: UInt8.self),
+                    Int32(chunk)
+                ) == 1
+            else { throw .openssl(.drain("EVP_DecryptUpdate")) }
+            position += Int(written)
+            consumed += chunk
+        }
+        let tag = UnsafeMutableRawPointer(mutating: nonce + Self.nonceSize + length)
+        guard EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, Int32(Self.tagSize), tag) == 1 else {
+            throw .openssl(.drain("EVP_CTRL_GCM_SET_TAG"))
+        }
+        var scratch = [UInt8](repeating: 0, count: 16)
+        let finalOK = scratch.withUnsafeMutableBufferPointer { EVP_DecryptFinal_ex(ctx, $0.baseAddress, &written) }
+        guard finalOK == 1 else {
+            // A tag mismatch queues no error worth reporting; clear the queue so it cannot leak onwards.
+            ERR_clear_error()
+            throw .authenticationFailed
+        }
+    }
+
+    private static func feedAAD(
+        _ ctx: OpaquePointer,
+        _ aad: UnsafeRawBufferPointer,
+        encrypting: Bool
+    ) throws(CryptoError) {
+        var written: Int32 = 0
+        var remaining = aad
+        while remaining.count > 0 {
+            let chunk = min(remaining.count, maxChunk)
+            let bytes = remaining.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            let ok =
+                encrypting
+                ? EVP_EncryptUpdate(ctx, nil, &written, bytes, Int32(chunk))
+                : EVP_DecryptUpdate(ctx, nil, &written, bytes, Int32(chunk))
+            guard ok == 1 else { throw .openssl(.drain("EVP_CipherUpdate (AAD)")) }
+            remaining = UnsafeRawBufferPointer(rebasing: remaining[chunk...])
+        }
+    }
+
+    /// `EVP_*Update` takes an `int` length: feed large buffers in 1 GiB pieces.
+    private static let maxChunk = 1 << 30
+}
+
+extension Optional {
+    /// The wrapped pointer of a buffer known to be non-empty; a nil here is a bug in this file, not input.
+    fileprivate var unsafelyUnwrappedOrTrap: Wrapped {
+        guard let value = self else { preconditionFailure("LetheCrypto: empty buffer where bytes were required") }
+        return value
+    }
+}
