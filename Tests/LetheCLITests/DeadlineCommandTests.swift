@@ -141,3 +141,29 @@ struct PoliciesCommandTests {
         #expect(result.stderr.contains("does not exist"))
     }
 }
+
+@Suite("lethe keys")
+struct KeysCommandTests {
+    @Test("init writes a 0600 keyring once and refuses to overwrite it")
+    func initOnce() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-keys-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("data/master.key").path
+        let first = try LetheBinary.run(["keys", "init", "--key-file", path])
+        #expect(first.status == 0, "\(first.stderr)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let contents = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(contents.contains("lethe-master-keyring/1"))
+        struct KeyFile: Decodable {
+            struct Entry: Decodable { let key: String }
+            let keys: [Entry]
+        }
+        let key = try #require(try JSONDecoder().decode(KeyFile.self, from: Data(contents.utf8)).keys.first).key
+        #expect(!first.stdout.contains(key) && !first.stderr.contains(key))
+        let second = try LetheBinary.run(["keys", "init", "--key-file", path])
+        #expect(second.status == 2)
+        #expect(second.stderr.contains("already exists"))
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == contents)
+    }
+}

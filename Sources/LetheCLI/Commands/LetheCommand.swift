@@ -6,7 +6,7 @@ public struct LetheCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "lethe",
         abstract: "Lethe: data-subject requests, statutory deadlines and retention, done to the statute.",
-        subcommands: [PoliciesCommand.self, DeadlineCommand.self]
+        subcommands: [PoliciesCommand.self, DeadlineCommand.self, KeysCommand.self]
     )
 
     public init() {}

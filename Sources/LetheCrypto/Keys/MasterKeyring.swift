@@ -113,7 +113,7 @@ extension MasterKeyring {
         }
         let file = KeyFile(format: KeyFile.currentFormat, primary: primaryVersion, keys: entries)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(file) else { throw .masterKeyUnavailable("cannot encode keyring") }
         let temporary = path + ".tmp-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
