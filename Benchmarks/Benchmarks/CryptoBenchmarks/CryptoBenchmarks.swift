@@ -71,7 +71,10 @@ nonisolated(unsafe) let benchmarks: @Sendable () -> Void = {
 
     Benchmark("Blind index token (email)") { benchmark in
         let keyring = try MasterKeyring.generate()
-        let index = try BlindIndex(key: keyring.purposeKey(.blindIndex(record: "contact", field: "email")), location: location)
+        let index = try BlindIndex(
+            key: keyring.purposeKey(.blindIndex(record: "contact", field: "email")),
+            location: location
+        )
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { blackHole(try index.token(normalised: "jane.doe@example.com")) }
     }

@@ -3,10 +3,25 @@
 public struct FieldLocation: Hashable, Sendable {
     public let record: String
     public let field: String
+    /// `LP(record) ‖ LP(field)`, encoded once: locations are long-lived and sealing is hot.
+    let encoded: [UInt8]
 
     public init(record: String, field: String) {
         self.record = record
         self.field = field
+        var encoded: [UInt8] = []
+        encoded.appendLengthPrefixed(record)
+        encoded.appendLengthPrefixed(field)
+        self.encoded = encoded
+    }
+
+    public static func == (lhs: FieldLocation, rhs: FieldLocation) -> Bool {
+        lhs.record == rhs.record && lhs.field == rhs.field
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(record)
+        hasher.combine(field)
     }
 }
 
@@ -51,22 +66,29 @@ public final class FieldCipher {
     public let keyID: DataKeyID
     private let cipher: AES256GCM
     private let header: [UInt8]
-    private var aad: [UInt8] = []
+    /// `"lethe/field/v1" ‖ header`: the part of the associated data that never changes for this key.
+    private let aadPrefix: [UInt8]
+    /// `LP(customer id)`: the part that closes every associated data of this customer.
+    private let aadSuffix: [UInt8]
 
     public init(dataKey: SecretBytes, keyID: DataKeyID, customerID: String) throws(CryptoError) {
         self.cipher = try AES256GCM(key: dataKey)
         self.keyID = keyID
         self.customerID = customerID
-        self.header = FieldCiphertext.header(keyID)
-        aad.reserveCapacity(128)
+        let header = FieldCiphertext.header(keyID)
+        self.header = header
+        self.aadPrefix = Array("lethe/field/v1".utf8) + header
+        var suffix: [UInt8] = []
+        suffix.appendLengthPrefixed(customerID)
+        self.aadSuffix = suffix
     }
 
     /// `header ‖ nonce ‖ ciphertext ‖ tag` for `plaintext` at `location`.
     public func seal(_ plaintext: [UInt8], at location: FieldLocation) throws(CryptoError) -> [UInt8] {
-        buildAAD(location)
-        return try CryptoError.typed {
-            try plaintext.withUnsafeBytes { plain in
-                try aad.withUnsafeBytes { a in try header.withUnsafeBytes { try cipher.seal(plain, aad: a, prefix: $0) }
+        try CryptoError.typed {
+            try withAAD(location) { aad in
+                try plaintext.withUnsafeBytes { plain in
+                    try header.withUnsafeBytes { try cipher.seal(plain, aad: aad, prefix: $0) }
                 }
             }
         }
@@ -81,11 +103,10 @@ public final class FieldCipher {
     public func open(_ ciphertext: [UInt8], at location: FieldLocation) throws(CryptoError) -> [UInt8] {
         let id = try FieldCiphertext.keyID(of: ciphertext)
         guard id == keyID else { throw .unknownDataKey(keyID: id.keyID, keyVersion: id.version) }
-        buildAAD(location)
         return try CryptoError.typed {
-            try ciphertext.withUnsafeBytes { raw in
-                try aad.withUnsafeBytes { a in
-                    try cipher.open(UnsafeRawBufferPointer(rebasing: raw[FieldCiphertext.headerSize...]), aad: a)
+            try withAAD(location) { aad in
+                try ciphertext.withUnsafeBytes { raw in
+                    try cipher.open(UnsafeRawBufferPointer(rebasing: raw[FieldCiphertext.headerSize...]), aad: aad)
                 }
             }
         }
@@ -100,12 +121,24 @@ public final class FieldCipher {
         return text
     }
 
-    private func buildAAD(_ location: FieldLocation) {
-        aad.removeAll(keepingCapacity: true)
-        aad.append(contentsOf: "lethe/field/v1".utf8)
-        aad.append(contentsOf: header)
-        aad.appendLengthPrefixed(location.record)
-        aad.appendLengthPrefixed(location.field)
-        aad.appendLengthPrefixed(customerID)
+    /// Assembles the associated data on the stack from its three precomputed parts.
+    @inline(__always)
+    private func withAAD<R>(_ location: FieldLocation, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let count = aadPrefix.count + location.encoded.count + aadSuffix.count
+        return try withUnsafeTemporaryAllocation(byteCount: count, alignment: 1) { buffer in
+            var offset = 0
+            func copy(_ part: [UInt8]) {
+                part.withUnsafeBytes { source in
+                    UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + source.count]).copyMemory(
+                        from: source
+                    )
+                }
+                offset += part.count
+            }
+            copy(aadPrefix)
+            copy(location.encoded)
+            copy(aadSuffix)
+            return try body(UnsafeRawBufferPointer(buffer))
+        }
     }
 }

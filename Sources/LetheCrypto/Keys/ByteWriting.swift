@@ -16,9 +16,9 @@ extension Array where Element == UInt8 {
 
     /// `u32_be(len) ‖ utf8`.
     mutating func appendLengthPrefixed(_ text: String) {
-        let utf8 = Array(text.utf8)
-        appendBigEndian(UInt32(utf8.count))
-        append(contentsOf: utf8)
+        // Straight from the string's UTF-8 view: no temporary array on the sealing hot path.
+        appendBigEndian(UInt32(text.utf8.count))
+        append(contentsOf: text.utf8)
     }
 }
 

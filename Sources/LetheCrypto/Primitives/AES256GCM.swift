@@ -52,29 +52,30 @@ public final class AES256GCM {
         prefix: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
     ) throws(CryptoError) -> [UInt8] {
         let total = prefix.count + Self.overhead + plaintext.count
-        var failure: CryptoError?
-        let output = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
-            let out = UnsafeMutableRawBufferPointer(buffer)
-            if prefix.count > 0 { out.copyMemory(from: prefix) }
-            do throws(CryptoError) {
-                let nonce = UnsafeMutableRawBufferPointer(rebasing: out[prefix.count..<prefix.count + Self.nonceSize])
-                try nonces.next(into: nonce.baseAddress.unsafelyUnwrappedOrTrap)
-                try sealBody(
-                    plaintext,
-                    aad: aad,
-                    nonce: UnsafeRawBufferPointer(nonce),
-                    into: out,
-                    at: prefix.count + Self.nonceSize
-                )
-                initialized = total
-            } catch {
-                OPENSSL_cleanse(out.baseAddress, out.count)
-                initialized = 0
-                failure = error
+        // The initializer rethrows: on failure the partly written buffer is wiped and dropped.
+        return try CryptoError.typed {
+            try [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+                let out = UnsafeMutableRawBufferPointer(buffer)
+                do {
+                    if prefix.count > 0 { out.copyMemory(from: prefix) }
+                    let nonce = UnsafeMutableRawBufferPointer(
+                        rebasing: out[prefix.count..<prefix.count + Self.nonceSize]
+                    )
+                    try nonces.next(into: nonce.baseAddress.unsafelyUnwrappedOrTrap)
+                    try sealBody(
+                        plaintext,
+                        aad: aad,
+                        nonce: UnsafeRawBufferPointer(nonce),
+                        into: out,
+                        at: prefix.count + Self.nonceSize
+                    )
+                    initialized = total
+                } catch {
+                    OPENSSL_cleanse(out.baseAddress, out.count)
+                    throw error
+                }
             }
         }
-        if let failure { throw failure }
-        return output
     }
 
     /// Seals with a caller-chosen nonce: only for known-answer tests. Reusing a nonce under one key
@@ -107,20 +108,18 @@ public final class AES256GCM {
             throw .malformedCiphertext("\(box.count) bytes is shorter than nonce and tag (\(Self.overhead))")
         }
         let length = box.count - Self.overhead
-        var failure: CryptoError?
-        let output = [UInt8](unsafeUninitializedCapacity: max(length, 1)) { buffer, initialized in
-            do throws(CryptoError) {
-                try openBody(box, aad: aad, into: UnsafeMutableRawBufferPointer(buffer), length: length)
-                initialized = length
-            } catch {
-                // GCM writes plaintext before it checks the tag: wipe it.
-                OPENSSL_cleanse(buffer.baseAddress, buffer.count)
-                initialized = 0
-                failure = error
+        return try CryptoError.typed {
+            try [UInt8](unsafeUninitializedCapacity: max(length, 1)) { buffer, initialized in
+                do {
+                    try openBody(box, aad: aad, into: UnsafeMutableRawBufferPointer(buffer), length: length)
+                    initialized = length
+                } catch {
+                    // GCM writes plaintext before it checks the tag: wipe it.
+                    OPENSSL_cleanse(buffer.baseAddress, buffer.count)
+                    throw error
+                }
             }
         }
-        if let failure { throw failure }
-        return output
     }
 
     private func sealBody(
@@ -162,13 +161,12 @@ public final class AES256GCM {
         else { throw .openssl(.drain("EVP_EncryptFinal_ex")) }
         position += Int(written)
         guard
-            EVP_CIPHER_CTX_ctrl(
+            lethe_gcm_get_tag(
                 ctx,
-                EVP_CTRL_GCM_GET_TAG,
-                Int32(Self.tagSize),
-                out.baseAddress.unsafelyUnwrappedOrTrap + position
+                (out.baseAddress.unsafelyUnwrappedOrTrap + position).assumingMemoryBound(to: UInt8.self),
+                Self.tagSize
             ) == 1
-        else { throw .openssl(.drain("EVP_CTRL_GCM_GET_TAG")) }
+        else { throw .openssl(.drain("EVP_CIPHER_CTX_get_params (GCM tag)")) }
     }
 
     private func openBody(
@@ -200,13 +198,13 @@ public final class AES256GCM {
             position += Int(written)
             consumed += chunk
         }
-        let tag = UnsafeMutableRawPointer(mutating: nonce + Self.nonceSize + length)
-        guard EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, Int32(Self.tagSize), tag) == 1 else {
-            throw .openssl(.drain("EVP_CTRL_GCM_SET_TAG"))
+        let tag = (nonce + Self.nonceSize + length).assumingMemoryBound(to: UInt8.self)
+        guard lethe_gcm_set_tag(ctx, tag, Self.tagSize) == 1 else {
+            throw .openssl(.drain("EVP_CIPHER_CTX_set_params (GCM tag)"))
         }
-        var scratch = [UInt8](repeating: 0, count: 16)
-        let finalOK = scratch.withUnsafeMutableBufferPointer { EVP_DecryptFinal_ex(ctx, $0.baseAddress, &written) }
-        guard finalOK == 1 else {
+        // GCM's final step writes no bytes; it only checks the tag.
+        let end = (out.baseAddress.unsafelyUnwrappedOrTrap + position).assumingMemoryBound(to: UInt8.self)
+        guard EVP_DecryptFinal_ex(ctx, end, &written) == 1 else {
             // A tag mismatch queues no error worth reporting; clear the queue so it cannot leak onwards.
             ERR_clear_error()
             throw .authenticationFailed

@@ -64,6 +64,7 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
 extension CryptoError {
     /// Runs `body`, whose only throwing calls throw `CryptoError` but pass through a `rethrows`
     /// standard-library closure (such as `Array.withUnsafeBytes`) that erases the error type.
+    @inline(__always)
     static func typed<T>(_ body: () throws -> T) throws(CryptoError) -> T {
         do {
             return try body()
