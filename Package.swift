@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -26,16 +27,35 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
         .target(
+            name: "LetheStore",
+            dependencies: ["LetheCore", "LetheCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(name: "LetheEngine", dependencies: ["LetheCore", "LetheCrypto", "LetheStore"]),
+        .target(
             name: "LetheCLI",
             dependencies: [
                 "LetheCore",
                 "LetheCrypto",
+                "LetheStore",
+                "LetheEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "lethe", dependencies: ["LetheCLI"]),
-        .testTarget(name: "LetheCoreTests", dependencies: ["LetheCore"]),
+        .target(name: "LetheTestSupport", dependencies: ["LetheCore"], path: "Tests/LetheTestSupport"),
+        .testTarget(name: "LetheCoreTests", dependencies: ["LetheCore", "LetheTestSupport"]),
         .testTarget(name: "LetheCryptoTests", dependencies: ["LetheCrypto", "COpenSSL"]),
+        .testTarget(
+            name: "LetheStoreTests",
+            dependencies: [
+                "LetheStore", "LetheCore", "LetheCrypto", "LetheTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "LetheEngineTests",
+            dependencies: ["LetheEngine", "LetheStore", "LetheCore", "LetheCrypto", "LetheTestSupport"]
+        ),
         .testTarget(name: "LetheCLITests", dependencies: ["LetheCLI", "LetheCore"]),
     ],
     swiftLanguageModes: [.v6]

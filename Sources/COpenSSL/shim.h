@@ -42,6 +42,26 @@ static inline int lethe_hkdf_sha256(EVP_KDF *kdf, const unsigned char *ikm, size
     return ok;
 }
 
+// scrypt (RFC 7914) into out; returns 1 on success.
+static inline int lethe_scrypt(EVP_KDF *kdf, const char *pass, size_t passlen,
+                               const unsigned char *salt, size_t saltlen,
+                               uint64_t n, uint32_t r, uint32_t p, uint64_t maxmem,
+                               unsigned char *out, size_t outlen) {
+    EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(kdf);
+    if (ctx == NULL) return 0;
+    OSSL_PARAM params[7];
+    params[0] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, (void *)pass, passlen);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, saltlen);
+    params[2] = OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n);
+    params[3] = OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &r);
+    params[4] = OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &p);
+    params[5] = OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_MAXMEM, &maxmem);
+    params[6] = OSSL_PARAM_construct_end();
+    int ok = EVP_KDF_derive(ctx, out, outlen, params);
+    EVP_KDF_CTX_free(ctx);
+    return ok;
+}
+
 // The GCM tag through the provider parameters directly: EVP_CIPHER_CTX_ctrl in OpenSSL 3 only
 // translates into these calls, at twice the cost on a small field.
 static inline int lethe_gcm_get_tag(EVP_CIPHER_CTX *ctx, unsigned char *tag, size_t taglen) {

@@ -1,5 +1,6 @@
 import Foundation
 import LetheCore
+import LetheTestSupport
 import Testing
 
 @Suite("Privacy request lifecycle")

@@ -1,4 +1,5 @@
 import LetheCore
+import LetheTestSupport
 import Testing
 
 @Suite("Policy loading and validation")

@@ -1,4 +1,5 @@
 import COpenSSL
+import Foundation
 import Testing
 
 @testable import LetheCrypto
@@ -138,5 +139,31 @@ struct AESGCMBehaviourTests {
         #expect(throws: CryptoError.invalidKeyLength(expected: 32, actual: 16)) {
             try AES256GCM(key: SecretBytes([UInt8](repeating: 0, count: 16)))
         }
+    }
+}
+
+@Suite("Password hashing")
+struct PasswordHashingTests {
+    @Test("scrypt matches RFC 7914 test vector 2 (N=1024, r=8, p=16)")
+    func rfc7914() throws {
+        // RFC 7914 section 12: P="password", S="NaCl", N=1024, r=8, p=16, dkLen=64.
+        let stored =
+            "$scrypt$ln=10,r=8,p=16$TmFDbA==$"
+            + Data([UInt8](hex: "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162").prefix(32))
+            .base64EncodedString()
+        #expect(PasswordHasher.verify("password", against: stored))
+        #expect(!PasswordHasher.verify("Password", against: stored))
+    }
+
+    @Test("A hash verifies its password only, and two hashes of one password differ")
+    func roundTrip() throws {
+        let hasher = PasswordHasher(logN: 10)
+        let a = try hasher.hash("correct horse battery staple")
+        let b = try hasher.hash("correct horse battery staple")
+        #expect(a != b)
+        #expect(a.hasPrefix("$scrypt$ln=10,r=8,p=1$"))
+        #expect(PasswordHasher.verify("correct horse battery staple", against: a))
+        #expect(!PasswordHasher.verify("wrong", against: a))
+        #expect(!PasswordHasher.verify("x", against: "$scrypt$garbage"))
     }
 }

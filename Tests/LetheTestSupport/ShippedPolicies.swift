@@ -2,13 +2,13 @@ import Foundation
 import LetheCore
 
 /// The policy files shipped in `Policies/`, read once per test process.
-enum ShippedPolicies {
-    static let directory: URL = URL(fileURLWithPath: #filePath)
+public enum ShippedPolicies {
+    public static let directory: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Policies")
 
     /// Every policy file as a source, with paths relative to `Policies/`.
-    static func sources() throws -> [PolicySource] {
+    public static func sources() throws -> [PolicySource] {
         let base = directory.standardizedFileURL.path + "/"
         let enumerator = FileManager.default.enumerator(atPath: directory.path)
         var sources: [PolicySource] = []
@@ -22,14 +22,14 @@ enum ShippedPolicies {
         return sources
     }
 
-    static func load() throws -> PolicySet { try PolicySet.load(sources()) }
+    public static func load() throws -> PolicySet { try PolicySet.load(sources()) }
 
-    static func engine() throws -> DeadlineEngine { DeadlineEngine(policies: try load()) }
+    public static func engine() throws -> DeadlineEngine { DeadlineEngine(policies: try load()) }
 }
 
 extension Date {
     /// An instant from an ISO 8601 string; traps on a malformed literal, which only tests write.
-    static func iso(_ text: String) -> Date {
+    public static func iso(_ text: String) -> Date {
         let formatter = ISO8601DateFormatter()
         guard let date = formatter.date(from: text) else { preconditionFailure("bad test instant \(text)") }
         return date
@@ -38,8 +38,13 @@ extension Date {
 
 extension LocalDate {
     /// A date from a literal the test author wrote; traps on a malformed one.
-    static func d(_ text: String) -> LocalDate {
+    public static func d(_ text: String) -> LocalDate {
         guard let date = LocalDate(text) else { preconditionFailure("bad test date \(text)") }
         return date
     }
+}
+
+/// A fresh temporary folder, removed by the caller.
+public func temporaryFolder(_ prefix: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
 }

@@ -1,0 +1,58 @@
+import LetheCrypto
+
+/// Customer data keys, unwrapped on demand and cached in memory; purpose keys derived once.
+///
+/// An actor because the cache is shared mutable state. Shredding a customer evicts them here as
+/// well as deleting their wrapped key, so no cached copy outlives the erasure.
+public actor KeyVault {
+    public private(set) var keyring: MasterKeyring
+    private var dataKeys: [String: (id: DataKeyID, key: SecretBytes)] = [:]
+    private var purposeKeys: [String: SecretBytes] = [:]
+
+    public init(keyring: MasterKeyring) { self.keyring = keyring }
+
+    /// A fresh data key for a new customer; it is cached only once its wrapped form is committed.
+    func newDataKey(for customerID: String) throws -> (SecretBytes, WrappedDataKey) {
+        try keyring.newDataKey(customerID: customerID)
+    }
+
+    func remember(_ key: SecretBytes, id: DataKeyID, for customerID: String) {
+        dataKeys[customerID] = (id, key)
+    }
+
+    /// The customer's key, from the cache or by unwrapping `wrapped`.
+    func dataKey(
+        for customerID: String,
+        wrapped: () async throws -> WrappedDataKey?
+    ) async throws -> (DataKeyID, SecretBytes)? {
+        if let cached = dataKeys[customerID] { return (cached.id, cached.key) }
+        guard let row = try await wrapped() else { return nil }
+        let key = try keyring.unwrap(row)
+        dataKeys[customerID] = (row.id, key)
+        return (row.id, key)
+    }
+
+    func forget(_ customerID: String) { dataKeys[customerID] = nil }
+
+    /// The blind-index key of one field, under the primary master version.
+    func blindIndexKey(_ location: FieldLocation) throws -> SecretBytes {
+        let name = "bidx/\(location.record)/\(location.field)/\(keyring.primaryVersion)"
+        if let key = purposeKeys[name] { return key }
+        let key = try keyring.purposeKey(.blindIndex(record: location.record, field: location.field))
+        purposeKeys[name] = key
+        return key
+    }
+
+    /// The audit-signing key of a master version (default primary).
+    func auditKey(version: UInt32? = nil) throws -> (UInt32, SecretBytes) {
+        let v = version ?? keyring.primaryVersion
+        let name = "audit/\(v)"
+        if let key = purposeKeys[name] { return (v, key) }
+        let key = try keyring.purposeKey(.auditSigning, version: v)
+        purposeKeys[name] = key
+        return (v, key)
+    }
+
+    /// Installs a rotated or retired keyring. Cached data keys stay valid: rotation rewraps, it does not re-key.
+    public func replaceKeyring(_ newKeyring: MasterKeyring) { keyring = newKeyring }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import LetheCore
+import LetheCrypto
+
+/// Customer accounts and everything attached to them.
+public protocol AccountRepository: Sendable {
+    /// Creates the account, its data key, addresses, a record note and a welcome message in one
+    /// transaction. Throws ``StoreError/accountIDTaken(_:)`` when `id` exists (the caller picks another).
+    func createAccount(_ id: AccountID, _ account: NewAccount, note: RecordNote, welcome: OutboxMessage) async throws
+    /// The account, decrypted, or nil.
+    func account(_ id: AccountID) async throws -> Account?
+    /// Finds an account by email through the blind index.
+    func accountID(forEmail email: String) async throws -> AccountID?
+    /// Finds an account by E.164 phone through the blind index.
+    func accountID(forPhone phone: String) async throws -> AccountID?
+    /// Applies every change, the record note and the customer's notification atomically.
+    func updateAccount(
+        _ id: AccountID,
+        changes: [AccountChange],
+        note: RecordNote,
+        notification: OutboxMessage?
+    ) async throws
+    /// The stored security answer, for verification by the engine.
+    func securityAnswer(_ id: AccountID) async throws -> String?
+    /// Record notes for supervisor review, newest first.
+    func recordNotes(_ query: RecordNoteQuery) async throws -> [RecordNote]
+    /// Holds a change for a supervisor instead of applying it.
+    func escalate(
+        _ id: AccountID,
+        at: Date,
+        requestedBy: String,
+        kind: String,
+        changes: [String: String],
+        reason: String
+    )
+        async throws -> Int64
+    func escalations(status: String) async throws -> [Escalation]
+    func addOrders(_ id: AccountID, _ orders: [NewOrder]) async throws
+    func orders(_ id: AccountID, limit: Int?) async throws -> [OrderRecord]
+    func addSupportInteraction(_ id: AccountID, at: Date, channel: String, transcript: String) async throws
+    func addSecurityEvent(_ id: AccountID, at: Date, kind: String, ipAddress: String?, userAgent: String?) async throws
+    func appendConsent(_ id: AccountID, _ consent: ConsentRecord) async throws
+    func consents(_ id: AccountID) async throws -> [ConsentRecord]
+    /// Removes every row of the customer and destroys their data key, in one transaction.
+    /// Returns the number of rows removed.
+    func eraseAccount(_ id: AccountID) async throws -> Int
+    func accountCount() async throws -> Int
+}
+
+/// An order to record against an account.
+public struct NewOrder: Sendable {
+    public let placedAt: Date
+    public let totalCents: Int64
+    public let currency: String
+    public let status: String
+    public let items: String
+    public let shippingAddress: String?
+
+    public init(
+        placedAt: Date,
+        totalCents: Int64,
+        currency: String,
+        status: String,
+        items: String,
+        shippingAddress: String?
+    ) {
+        self.placedAt = placedAt
+        self.totalCents = totalCents
+        self.currency = currency
+        self.status = status
+        self.items = items
+        self.shippingAddress = shippingAddress
+    }
+}
+
+/// One entry of the consent ledger.
+public struct ConsentRecord: Sendable, Equatable, Codable {
+    public let purpose: String
+    public let granted: Bool
+    /// customer, agent, gpc-signal, unsubscribe-link, …
+    public let source: String
+    public let sourceDetail: String?
+    public let noticeVersion: String
+    public let at: Date
+
+    public init(purpose: String, granted: Bool, source: String, sourceDetail: String?, noticeVersion: String, at: Date)
+    {
+        self.purpose = purpose
+        self.granted = granted
+        self.source = source
+        self.sourceDetail = sourceDetail
+        self.noticeVersion = noticeVersion
+        self.at = at
+    }
+}
+
+/// Wrapped data keys, for rotation and status.
+public protocol KeyRepository: Sendable {
+    /// How many data keys each master version still wraps.
+    func dataKeyCounts() async throws -> [UInt32: Int]
+    /// Rewraps up to `limit` data keys not yet under the vault's primary master version; returns how many.
+    /// Each batch is its own transaction, so a rotation can stop and resume at any point.
+    func rewrapDataKeys(limit: Int) async throws -> Int
+}
+
+/// The tamper-evident audit trail.
+public protocol AuditRepository: Sendable {
+    @discardableResult
+    func appendAudit(_ event: AuditEvent) async throws -> Int64
+    func auditEntries(subjectType: String?, subjectID: String?) async throws -> [AuditEntry]
+    /// The sequence number of the first entry whose MAC or link does not verify, or nil when the chain is whole.
+    func firstBrokenAuditEntry() async throws -> Int64?
+}
+
+/// The transactional outbox.
+public protocol OutboxRepository: Sendable {
+    func pendingMessages(limit: Int, now: Date) async throws -> [PendingMessage]
+    func markDelivered(_ id: Int64, at: Date) async throws
+}
+
+/// Everything Lethe persists, behind one protocol: SQLite now, PostgreSQL later; one conformance
+/// suite runs against every implementation.
+public protocol LetheStore: AccountRepository, KeyRepository, AuditRepository, OutboxRepository {}

@@ -1,0 +1,598 @@
+import Foundation
+import GRDB
+import LetheCore
+import LetheCrypto
+
+/// An address with its columns sealed, ready for the database.
+private struct SealedAddress: Sendable {
+    let label: String
+    let line1: Data
+    let line2: Data?
+    let city: Data
+    let postalCode: Data
+    let country: String
+
+    init(_ address: PostalAddress, _ codec: FieldCodec) throws {
+        label = address.label
+        line1 = try codec.seal(address.line1, EncryptedField.line1)
+        line2 = try codec.sealOptional(address.line2, EncryptedField.line2)
+        city = try codec.seal(address.city, EncryptedField.city)
+        postalCode = try codec.seal(address.postalCode, EncryptedField.postalCode)
+        country = address.country
+    }
+
+    func insert(_ db: Database, account: String) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO addresses (account_id, label, line1, line2, city, postal_code, country)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [account, label, line1, line2, city, postalCode, country]
+        )
+    }
+}
+
+/// A change with its values sealed, ready for the database.
+private enum SealedChange: Sendable {
+    case column(String, DatabaseValue)
+    case columns([(String, DatabaseValue)])
+    case addAddress(SealedAddress)
+    case replaceAddress(Int64, SealedAddress)
+    case removeAddress(Int64)
+    case addPayment(brand: String, last4: Data, number: Data, holder: Data, expiry: Data)
+    case removePayment(Int64)
+}
+
+extension SQLiteStore {
+    public func createAccount(_ id: AccountID, _ new: NewAccount, note: RecordNote, welcome: OutboxMessage) async throws
+    {
+        let (key, wrapped) = try await vault.newDataKey(for: id.description)
+        let codec = try FieldCodec(customerID: id.description, keyID: wrapped.id, key: key)
+        let emailIndex = try await emailIndex(new.email)
+        let email = try BlindIndex.normaliseEmail(new.email)
+        let phone = try new.phone.map { phone throws -> String in
+            do { return try BlindIndex.normalisePhone(phone) } catch {
+                throw StoreError.invalidValue(field: "phone", reason: "\(error)")
+            }
+        }
+        let phoneIndex = try await phone.asyncMap { try await self.phoneIndex($0) }
+        let account = id.description
+        let values: [DatabaseValueConvertible?] = [
+            account, AccountStatus.active.rawValue, new.residence,
+            try codec.seal(new.fullName, EncryptedField.fullName),
+            try codec.seal(email, EncryptedField.email), emailIndex,
+            try codec.sealOptional(phone, EncryptedField.phone), phoneIndex,
+            try codec.sealOptional(new.dateOfBirth?.description, EncryptedField.dateOfBirth),
+            try codec.sealOptional(new.passwordHash, EncryptedField.passwordHash),
+            try codec.sealOptional(new.securityAnswer, EncryptedField.securityAnswer),
+            new.promoCode, new.preferences.language,
+            try codec.sealJSON(new.preferences.notifications, EncryptedField.notificationSettings),
+            new.preferences.subscription, new.createdAt.storeValue, new.createdAt.storeValue,
+        ]
+        let arguments = StatementArguments(values)
+        let addresses = try new.addresses.map { try SealedAddress($0, codec) }
+        let sealedNote = try SealedNote(note, codec)
+        let sealedWelcome = try SealedOutbox(welcome, codec, at: new.createdAt)
+        let faults = self.faults
+        do {
+            try await pool.write { db in
+                if try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [account]) == true {
+                    throw StoreError.accountIDTaken(id)
+                }
+                try db.execute(
+                    sql: """
+                        INSERT INTO data_keys (account_id, key_id, key_version, master_version, sealed, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        account, Int64(wrapped.id.keyID), Int64(wrapped.id.version), Int64(wrapped.masterVersion),
+                        Data(wrapped.sealed), new.createdAt.storeValue,
+                    ]
+                )
+                try faults.check("create.after-key")
+                try db.execute(
+                    sql: """
+                        INSERT INTO accounts (id, status, residence, full_name, email, email_index, phone, phone_index,
+                            date_of_birth, password_hash, security_answer, promo_code, language, notification_settings,
+                            subscription, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: arguments
+                )
+                try faults.check("create.after-account")
+                for address in addresses { try address.insert(db, account: account) }
+                try sealedNote.insert(db)
+                try faults.check("create.before-outbox")
+                try sealedWelcome.insert(db)
+            }
+        } catch let error as DatabaseError
+            where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && (error.message ?? "").contains("email_index")
+        {
+            throw StoreError.emailInUse
+        }
+        await vault.remember(key, id: wrapped.id, for: account)
+    }
+
+    public func account(_ id: AccountID) async throws -> Account? {
+        let account = id.description
+        let rows = try await pool.read { db -> (AccountColumns, [AddressColumns], [PaymentColumns])? in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [account])
+            else {
+                return nil
+            }
+            let addresses = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM addresses WHERE account_id = ? ORDER BY id",
+                arguments: [account]
+            ).map(AddressColumns.init)
+            let payments = try Row.fetchAll(
+                db,
+                sql: "SELECT id, brand, last4, expiry FROM payment_methods WHERE account_id = ? ORDER BY id",
+                arguments: [account]
+            ).map(PaymentColumns.init)
+            return (AccountColumns(row), addresses, payments)
+        }
+        guard let (columns, addresses, payments) = rows else { return nil }
+        let codec = try await codec(id)
+        return Account(
+            id: id,
+            status: AccountStatus(rawValue: columns.status) ?? .active,
+            fullName: try codec.open(columns.fullName, EncryptedField.fullName),
+            email: try codec.open(columns.email, EncryptedField.email),
+            phone: try codec.openOptional(columns.phone, EncryptedField.phone),
+            dateOfBirth: try codec.openOptional(columns.dateOfBirth, EncryptedField.dateOfBirth).flatMap(
+                LocalDate.init
+            ),
+            residence: columns.residence,
+            addresses: try addresses.map { try $0.open(codec) },
+            paymentMethods: try payments.map {
+                PaymentMethodSummary(
+                    id: $0.id,
+                    brand: $0.brand,
+                    last4: try codec.open($0.last4, EncryptedField.last4),
+                    expiry: try codec.open($0.expiry, EncryptedField.expiry)
+                )
+            },
+            preferences: Preferences(
+                language: columns.language,
+                notifications: try codec.openJSON(
+                    [String: Bool].self,
+                    columns.notificationSettings,
+                    EncryptedField.notificationSettings
+                ),
+                subscription: columns.subscription
+            ),
+            promoCode: columns.promoCode,
+            createdAt: Date(storeValue: columns.createdAt),
+            updatedAt: Date(storeValue: columns.updatedAt),
+            lastActivityAt: columns.lastActivityAt.map(Date.init(storeValue:))
+        )
+    }
+
+    public func accountID(forEmail email: String) async throws -> AccountID? {
+        let index = try await emailIndex(email)
+        return try await lookup("SELECT id FROM accounts WHERE email_index = ?", index)
+    }
+
+    public func accountID(forPhone phone: String) async throws -> AccountID? {
+        let index = try await phoneIndex(phone)
+        return try await lookup("SELECT id FROM accounts WHERE phone_index = ?", index)
+    }
+
+    private func lookup(_ sql: String, _ index: Data) async throws -> AccountID? {
+        let text = try await pool.read { db in try String.fetchOne(db, sql: sql, arguments: [index]) }
+        return try text.map { try AccountID($0) }
+    }
+
+    public func securityAnswer(_ id: AccountID) async throws -> String? {
+        let account = id.description
+        let sealed = try await pool.read { db in
+            try Data?.fetchOne(db, sql: "SELECT security_answer FROM accounts WHERE id = ?", arguments: [account])
+        }
+        guard let sealed, let data = sealed else { return nil }
+        return try await codec(id).open(data, EncryptedField.securityAnswer)
+    }
+
+    public func updateAccount(
+        _ id: AccountID,
+        changes: [AccountChange],
+        note: RecordNote,
+        notification: OutboxMessage?
+    ) async throws {
+        let codec = try await codec(id)
+        var sealed: [SealedChange] = []
+        for change in changes {
+            switch change {
+            case .fullName(let name):
+                sealed.append(.column("full_name", try codec.seal(name, EncryptedField.fullName).databaseValue))
+            case .email(let email):
+                let normalised = try BlindIndex.normaliseEmail(email)
+                sealed.append(
+                    .columns([
+                        ("email", try codec.seal(normalised, EncryptedField.email).databaseValue),
+                        ("email_index", try await emailIndex(normalised).databaseValue),
+                    ])
+                )
+            case .phone(let phone):
+                if let phone {
+                    let normalised: String
+                    do { normalised = try BlindIndex.normalisePhone(phone) } catch {
+                        throw StoreError.invalidValue(field: "phone", reason: "\(error)")
+                    }
+                    sealed.append(
+                        .columns([
+                            ("phone", try codec.seal(normalised, EncryptedField.phone).databaseValue),
+                            ("phone_index", try await phoneIndex(normalised).databaseValue),
+                        ])
+                    )
+                } else {
+                    sealed.append(.columns([("phone", .null), ("phone_index", .null)]))
+                }
+            case .addAddress(let address): sealed.append(.addAddress(try SealedAddress(address, codec)))
+            case .replaceAddress(let addressID, let address):
+                sealed.append(.replaceAddress(addressID, try SealedAddress(address, codec)))
+            case .removeAddress(let addressID): sealed.append(.removeAddress(addressID))
+            case .addPaymentMethod(let method):
+                let number = try method.card.withDigits {
+                    try codec.seal(String(decoding: $0, as: UTF8.self), EncryptedField.cardNumber)
+                }
+                sealed.append(
+                    .addPayment(
+                        brand: method.card.brand.rawValue,
+                        last4: try codec.seal(method.card.last4, EncryptedField.last4),
+                        number: number,
+                        holder: try codec.seal(method.cardholderName, EncryptedField.cardholderName),
+                        expiry: try codec.seal(method.expiry.description, EncryptedField.expiry)
+                    )
+                )
+            case .removePaymentMethod(let methodID): sealed.append(.removePayment(methodID))
+            case .preferences(let preferences):
+                sealed.append(
+                    .columns([
+                        ("language", preferences.language.databaseValue),
+                        (
+                            "notification_settings",
+                            try codec.sealJSON(preferences.notifications, EncryptedField.notificationSettings)
+                                .databaseValue
+                        ),
+                        ("subscription", preferences.subscription.databaseValue),
+                    ])
+                )
+            case .subscription(let plan): sealed.append(.column("subscription", plan.databaseValue))
+            case .status(let status): sealed.append(.column("status", status.rawValue.databaseValue))
+            }
+        }
+        let sealedNote = try SealedNote(note, codec)
+        let sealedNotification = try notification.map { try SealedOutbox($0, codec, at: note.at) }
+        let account = id.description
+        let at = note.at.storeValue
+        let faults = self.faults
+        let changes = sealed
+        do {
+            try await pool.write { db in
+                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [account]) == true
+                else {
+                    throw StoreError.accountNotFound(id)
+                }
+                for change in changes {
+                    try Self.apply(change, to: account, id: id, db)
+                    try faults.check("update.after-change")
+                }
+                try db.execute(sql: "UPDATE accounts SET updated_at = ? WHERE id = ?", arguments: [at, account])
+                try sealedNote.insert(db)
+                try faults.check("update.before-notification")
+                try sealedNotification?.insert(db)
+            }
+        } catch let error as DatabaseError
+            where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && (error.message ?? "").contains("email_index")
+        {
+            throw StoreError.emailInUse
+        }
+    }
+
+    private static func apply(_ change: SealedChange, to account: String, id: AccountID, _ db: Database) throws {
+        switch change {
+        case .column(let name, let value):
+            try db.execute(sql: "UPDATE accounts SET \(name) = ? WHERE id = ?", arguments: [value, account])
+        case .columns(let pairs):
+            let assignments = pairs.map { "\($0.0) = ?" }.joined(separator: ", ")
+            try db.execute(
+                sql: "UPDATE accounts SET \(assignments) WHERE id = ?",
+                arguments: StatementArguments(pairs.map { $0.1 as DatabaseValueConvertible? } + [account])
+            )
+        case .addAddress(let address): try address.insert(db, account: account)
+        case .replaceAddress(let addressID, let address):
+            try db.execute(
+                sql: """
+                    UPDATE addresses SET label = ?, line1 = ?, line2 = ?, city = ?, postal_code = ?, country = ?
+                    WHERE id = ? AND account_id = ?
+                    """,
+                arguments: [
+                    address.label, address.line1, address.line2, address.city, address.postalCode, address.country,
+                    addressID, account,
+                ]
+            )
+            if db.changesCount == 0 { throw StoreError.addressNotFound(id, addressID) }
+        case .removeAddress(let addressID):
+            try db.execute(
+                sql: "DELETE FROM addresses WHERE id = ? AND account_id = ?",
+                arguments: [addressID, account]
+            )
+            if db.changesCount == 0 { throw StoreError.addressNotFound(id, addressID) }
+        case .addPayment(let brand, let last4, let number, let holder, let expiry):
+            try db.execute(
+                sql: """
+                    INSERT INTO payment_methods (account_id, brand, last4, card_number, cardholder_name, expiry, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [account, brand, last4, number, holder, expiry, Date().storeValue]
+            )
+        case .removePayment(let methodID):
+            try db.execute(
+                sql: "DELETE FROM payment_methods WHERE id = ? AND account_id = ?",
+                arguments: [methodID, account]
+            )
+            if db.changesCount == 0 { throw StoreError.paymentMethodNotFound(id, methodID) }
+        }
+    }
+
+    public func recordNotes(_ query: RecordNoteQuery) async throws -> [RecordNote] {
+        var conditions: [String] = []
+        var arguments: [DatabaseValueConvertible?] = []
+        if let account = query.accountID {
+            conditions.append("account_id = ?")
+            arguments.append(account.description)
+        }
+        if let author = query.author {
+            conditions.append("author = ?")
+            arguments.append(author)
+        }
+        if let from = query.from {
+            conditions.append("at >= ?")
+            arguments.append(from.storeValue)
+        }
+        if let to = query.to {
+            conditions.append("at < ?")
+            arguments.append(to.storeValue)
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT * FROM record_notes \(whereClause) ORDER BY at DESC, id DESC LIMIT \(max(1, query.limit))"
+        let bound = StatementArguments(arguments)
+        let rows = try await pool.read { db in try Row.fetchAll(db, sql: sql, arguments: bound).map(NoteColumns.init) }
+        var codecs: [AccountID: FieldCodec] = [:]
+        var notes: [RecordNote] = []
+        for row in rows {
+            let account = try AccountID(row.accountID)
+            let codec: FieldCodec
+            if let cached = codecs[account] {
+                codec = cached
+            } else {
+                codec = try await self.codec(account)
+                codecs[account] = codec
+            }
+            notes.append(try row.open(codec))
+        }
+        return notes
+    }
+
+    public func escalate(
+        _ id: AccountID,
+        at: Date,
+        requestedBy: String,
+        kind: String,
+        changes: [String: String],
+        reason: String
+    ) async throws -> Int64 {
+        let codec = try await codec(id)
+        let proposed = try codec.sealJSON(changes, EncryptedField.escalationChanges)
+        let sealedReason = try codec.seal(reason, EncryptedField.escalationReason)
+        let fields = changes.keys.sorted().joined(separator: ",")
+        let account = id.description
+        return try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO escalations (account_id, at, requested_by, kind, changed_fields, proposed_changes, reason, status)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'open')
+                    """,
+                arguments: [account, at.storeValue, requestedBy, kind, fields, proposed, sealedReason]
+            )
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func escalations(status: String) async throws -> [Escalation] {
+        let rows = try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM escalations WHERE status = ? ORDER BY at",
+                arguments: [status]
+            ).map { row in
+                (
+                    id: row["id"] as Int64, account: row["account_id"] as String, at: row["at"] as Double,
+                    by: row["requested_by"] as String, kind: row["kind"] as String,
+                    fields: row["changed_fields"] as String,
+                    reason: row["reason"] as Data, status: row["status"] as String
+                )
+            }
+        }
+        var result: [Escalation] = []
+        for row in rows {
+            let account = try AccountID(row.account)
+            result.append(
+                Escalation(
+                    id: row.id,
+                    accountID: account,
+                    at: Date(storeValue: row.at),
+                    requestedBy: row.by,
+                    kind: row.kind,
+                    changedFields: row.fields.split(separator: ",").map(String.init),
+                    reason: try await codec(account).open(row.reason, EncryptedField.escalationReason),
+                    status: row.status
+                )
+            )
+        }
+        return result
+    }
+
+    public func addOrders(_ id: AccountID, _ orders: [NewOrder]) async throws {
+        let codec = try await codec(id)
+        let sealed = try orders.map { order in
+            (
+                order.placedAt.storeValue, order.totalCents, order.currency, order.status,
+                try codec.seal(order.items, EncryptedField.orderItems),
+                try codec.sealOptional(order.shippingAddress, EncryptedField.orderShippingAddress)
+            )
+        }
+        let account = id.description
+        try await pool.write { db in
+            let statement = try db.makeStatement(
+                sql: """
+                    INSERT INTO orders (account_id, placed_at, total_cents, currency, status, items, shipping_address)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
+            for order in sealed {
+                try statement.execute(arguments: [account, order.0, order.1, order.2, order.3, order.4, order.5])
+            }
+        }
+    }
+
+    public func orders(_ id: AccountID, limit: Int?) async throws -> [OrderRecord] {
+        let account = id.description
+        let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
+        let rows = try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM orders WHERE account_id = ? ORDER BY placed_at, id\(limitClause)",
+                arguments: [account]
+            ).map { row in
+                (
+                    id: row["id"] as Int64, at: row["placed_at"] as Double, total: row["total_cents"] as Int64,
+                    currency: row["currency"] as String, status: row["status"] as String, items: row["items"] as Data,
+                    shipping: row["shipping_address"] as Data?
+                )
+            }
+        }
+        let codec = try await codec(id)
+        return try rows.map {
+            OrderRecord(
+                id: $0.id,
+                placedAt: Date(storeValue: $0.at),
+                totalCents: $0.total,
+                currency: $0.currency,
+                status: $0.status,
+                items: try codec.open($0.items, EncryptedField.orderItems),
+                shippingAddress: try codec.openOptional($0.shipping, EncryptedField.orderShippingAddress)
+            )
+        }
+    }
+
+    public func addSupportInteraction(_ id: AccountID, at: Date, channel: String, transcript: String) async throws {
+        let sealed = try await codec(id).seal(transcript, EncryptedField.transcript)
+        let account = id.description
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO support_interactions (account_id, at, channel, transcript) VALUES (?, ?, ?, ?)",
+                arguments: [account, at.storeValue, channel, sealed]
+            )
+        }
+    }
+
+    public func addSecurityEvent(
+        _ id: AccountID,
+        at: Date,
+        kind: String,
+        ipAddress: String?,
+        userAgent: String?
+    ) async throws {
+        let codec = try await codec(id)
+        let ip = try codec.sealOptional(ipAddress, EncryptedField.ipAddress)
+        let agent = try codec.sealOptional(userAgent, EncryptedField.userAgent)
+        let account = id.description
+        try await pool.write { db in
+            try db.execute(
+                sql:
+                    "INSERT INTO security_events (account_id, at, kind, ip_address, user_agent) VALUES (?, ?, ?, ?, ?)",
+                arguments: [account, at.storeValue, kind, ip, agent]
+            )
+        }
+    }
+
+    public func appendConsent(_ id: AccountID, _ consent: ConsentRecord) async throws {
+        let detail = try await codec(id).sealOptional(consent.sourceDetail, EncryptedField.consentSourceDetail)
+        let account = id.description
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO consents (account_id, purpose, granted, source, source_detail, notice_version, at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    account, consent.purpose, consent.granted, consent.source, detail, consent.noticeVersion,
+                    consent.at.storeValue,
+                ]
+            )
+        }
+    }
+
+    public func consents(_ id: AccountID) async throws -> [ConsentRecord] {
+        let account = id.description
+        let rows = try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM consents WHERE account_id = ? ORDER BY at, id",
+                arguments: [account]
+            )
+            .map { row in
+                (
+                    purpose: row["purpose"] as String, granted: row["granted"] as Bool, source: row["source"] as String,
+                    detail: row["source_detail"] as Data?, notice: row["notice_version"] as String,
+                    at: row["at"] as Double
+                )
+            }
+        }
+        let codec = try await codec(id)
+        return try rows.map {
+            ConsentRecord(
+                purpose: $0.purpose,
+                granted: $0.granted,
+                source: $0.source,
+                sourceDetail: try codec.openOptional($0.detail, EncryptedField.consentSourceDetail),
+                noticeVersion: $0.notice,
+                at: Date(storeValue: $0.at)
+            )
+        }
+    }
+
+    public func eraseAccount(_ id: AccountID) async throws -> Int {
+        let account = id.description
+        let faults = self.faults
+        let removed = try await pool.write { db -> Int in
+            var total = 0
+            for table in [
+                "addresses", "payment_methods", "orders", "support_interactions", "security_events", "consents",
+                "record_notes", "escalations", "outbox", "data_keys",
+            ] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE account_id = ?", arguments: [account])
+                total += db.changesCount
+                try faults.check("erase.after-\(table)")
+            }
+            try db.execute(sql: "DELETE FROM accounts WHERE id = ?", arguments: [account])
+            total += db.changesCount
+            return total
+        }
+        await vault.forget(account)
+        return removed
+    }
+
+    public func accountCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM accounts") ?? 0 }
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+import LetheCrypto
+
+/// The audit chain: each entry's MAC, under a key derived from the master key, covers the previous
+/// entry's MAC and the entry's own content, so editing, deleting or reordering any entry breaks every
+/// MAC after it.
+enum AuditChain {
+    static let genesis = [UInt8](repeating: 0, count: 32)
+
+    /// `LP`-encoded canonical content; instants in whole milliseconds so they round-trip exactly.
+    static func content(seq: Int64, _ event: AuditEvent, keyVersion: UInt32) -> [UInt8] {
+        var bytes = Array("lethe/audit/v1".utf8)
+        for part in [
+            String(seq), String(Int64((event.at.timeIntervalSince1970 * 1000).rounded())), event.actor, event.action,
+            event.subjectType, event.subjectID, event.fields.joined(separator: ","), event.reason ?? "",
+            String(keyVersion),
+        ] {
+            let utf8 = Array(part.utf8)
+            let n = UInt32(utf8.count)
+            bytes += [UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff)]
+            bytes += utf8
+        }
+        return bytes
+    }
+
+    static func mac(key: SecretBytes, previous: [UInt8], content: [UInt8]) throws -> [UInt8] {
+        try HMACSHA256(key: key).authenticate(previous + content)
+    }
+}
+
+extension SQLiteStore {
+    @discardableResult
+    public func appendAudit(_ event: AuditEvent) async throws -> Int64 {
+        let (version, key) = try await vault.auditKey()
+        // Round to the stored precision first, so the MAC covers exactly what is stored.
+        let at = Date(timeIntervalSince1970: (event.at.timeIntervalSince1970 * 1000).rounded() / 1000)
+        let stored = AuditEvent(
+            at: at,
+            actor: event.actor,
+            action: event.action,
+            subjectType: event.subjectType,
+            subjectID: event.subjectID,
+            fields: event.fields,
+            reason: event.reason
+        )
+        return try await pool.write { db in
+            let last = try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
+            let seq = (last?["seq"] as Int64? ?? 0) + 1
+            let previous = last.map { Array($0["mac"] as Data) } ?? AuditChain.genesis
+            let mac = try AuditChain.mac(
+                key: key,
+                previous: previous,
+                content: AuditChain.content(seq: seq, stored, keyVersion: version)
+            )
+            try db.execute(
+                sql: """
+                    INSERT INTO audit_log (seq, at, actor, action, subject_type, subject_id, fields, reason, key_version,
+                        prev_digest, mac)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    seq, stored.at.timeIntervalSince1970, stored.actor, stored.action, stored.subjectType,
+                    stored.subjectID, stored.fields.joined(separator: ","), stored.reason, Int64(version),
+                    Data(previous),
+                    Data(mac),
+                ]
+            )
+            return seq
+        }
+    }
+
+    public func auditEntries(subjectType: String?, subjectID: String?) async throws -> [AuditEntry] {
+        var sql = "SELECT * FROM audit_log"
+        var arguments: [DatabaseValueConvertible?] = []
+        if let subjectType, let subjectID {
+            sql += " WHERE subject_type = ? AND subject_id = ?"
+            arguments = [subjectType, subjectID]
+        }
+        sql += " ORDER BY seq"
+        let bound = StatementArguments(arguments)
+        let query = sql
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: query, arguments: bound).map(Self.entry)
+        }
+    }
+
+    static func entry(_ row: Row) -> AuditEntry {
+        let fields = row["fields"] as String
+        return AuditEntry(
+            seq: row["seq"],
+            event: AuditEvent(
+                at: Date(timeIntervalSince1970: row["at"]),
+                actor: row["actor"],
+                action: row["action"],
+                subjectType: row["subject_type"],
+                subjectID: row["subject_id"],
+                fields: fields.isEmpty ? [] : fields.split(separator: ",").map(String.init),
+                reason: row["reason"]
+            ),
+            keyVersion: UInt32(row["key_version"] as Int64),
+            previousDigest: Array(row["prev_digest"] as Data),
+            mac: Array(row["mac"] as Data)
+        )
+    }
+
+    public func firstBrokenAuditEntry() async throws -> Int64? {
+        let entries = try await auditEntries(subjectType: nil, subjectID: nil)
+        var previous = AuditChain.genesis
+        var expectedSeq: Int64 = 1
+        for entry in entries {
+            let (_, key) = try await vault.auditKey(version: entry.keyVersion)
+            let expected = try AuditChain.mac(
+                key: key,
+                previous: previous,
+                content: AuditChain.content(seq: entry.seq, entry.event, keyVersion: entry.keyVersion)
+            )
+            guard entry.seq == expectedSeq, entry.previousDigest == previous, ConstantTime.equals(expected, entry.mac)
+            else { return entry.seq }
+            previous = entry.mac
+            expectedSeq += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,229 @@
+import Foundation
+import GRDB
+import LetheCore
+import LetheCrypto
+import LetheStore
+import LetheTestSupport
+import Testing
+
+@Suite("SQLite store guarantees")
+struct SQLiteGuaranteeTests {
+    /// Every byte SQLite has on disk for this database: main file, WAL and shared memory.
+    func diskBytes(_ path: String) throws -> [(String, Data)] {
+        try [path, path + "-wal", path + "-shm"].compactMap { file in
+            FileManager.default.fileExists(atPath: file)
+                ? (file, try Data(contentsOf: URL(fileURLWithPath: file))) : nil
+        }
+    }
+
+    func occurs(_ needle: String, in files: [(String, Data)]) -> [String] {
+        let bytes = Data(needle.utf8)
+        return files.filter { $0.1.range(of: bytes) != nil }.map(\.0)
+    }
+
+    @Test("Known plaintext email, phone, name, address, card number and answers appear in no database file")
+    func plaintextScan() async throws {
+        let subject = try await StoreUnderTest.make(.sqlite)
+        defer { subject.close() }
+        let store = try #require(subject.sqlite)
+        let id = Fixtures.id(4217)
+        let secrets = [
+            "zelda.quimby1@example.org", "+442079460001", "2079460001", "Zelda Quimby-1", "Quillfeather Lane",
+            "Exampleton", "EX1 2QZ", "Marmalade the cat", "4242424242424242", "4242 4242 4242 4242", "1988-04-17",
+            "Opened at the customer's request", "Where is my teapot", "203.0.113.7",
+        ]
+        try await store.createAccount(
+            id,
+            Fixtures.account(),
+            note: Fixtures.note(id),
+            welcome: Fixtures.welcome(id, email: "zelda.quimby1@example.org")
+        )
+        try await store.updateAccount(
+            id,
+            changes: [
+                .addPaymentMethod(
+                    NewPaymentMethod(
+                        card: try PaymentCardNumber("4242 4242 4242 4242"),
+                        cardholderName: "Zelda Quimby-1",
+                        expiry: try CardExpiry(month: 1, year: 2030)
+                    )
+                )
+            ],
+            note: Fixtures.note(id, fields: ["payment-method"]),
+            notification: nil
+        )
+        try await store.addSupportInteraction(
+            id,
+            at: Fixtures.created,
+            channel: "chat",
+            transcript: "Where is my teapot?"
+        )
+        try await store.addSecurityEvent(
+            id,
+            at: Fixtures.created,
+            kind: "sign-in",
+            ipAddress: "203.0.113.7",
+            userAgent: nil
+        )
+        let files = try diskBytes(store.path)
+        #expect(files.count >= 2, "expected the main file and the WAL")
+        for secret in secrets {
+            #expect(occurs(secret, in: files).isEmpty, "'\(secret)' found in \(occurs(secret, in: files))")
+        }
+        // The scan itself works: values stored in the clear on purpose are found.
+        #expect(!occurs("uk-gdpr", in: files).isEmpty)
+        #expect(!occurs("TR-04217", in: files).isEmpty)
+    }
+
+    @Test("A ciphertext moved to another row, column or customer no longer opens")
+    func swappedCiphertexts() async throws {
+        let subject = try await StoreUnderTest.make(.sqlite)
+        defer { subject.close() }
+        let store = try #require(subject.sqlite)
+        let a = Fixtures.id(1)
+        let b = Fixtures.id(2)
+        try await store.createAccount(
+            a,
+            Fixtures.account(1),
+            note: Fixtures.note(a),
+            welcome: Fixtures.welcome(a, email: "a@example.org")
+        )
+        try await store.createAccount(
+            b,
+            Fixtures.account(2),
+            note: Fixtures.note(b),
+            welcome: Fixtures.welcome(b, email: "b@example.org")
+        )
+        let queue = try DatabaseQueue(path: store.path)
+        try await queue.write { db in
+            // Swap the two customers' names, and put A's email into A's name column.
+            let nameA = try Data.fetchOne(db, sql: "SELECT full_name FROM accounts WHERE id = 'TR-00001'")
+            let nameB = try Data.fetchOne(db, sql: "SELECT full_name FROM accounts WHERE id = 'TR-00002'")
+            try db.execute(sql: "UPDATE accounts SET full_name = ? WHERE id = 'TR-00001'", arguments: [nameB])
+            try db.execute(sql: "UPDATE accounts SET full_name = ? WHERE id = 'TR-00002'", arguments: [nameA])
+            try db.execute(sql: "UPDATE accounts SET email = full_name WHERE id = 'TR-00002'")
+        }
+        try queue.close()
+        await #expect(throws: CryptoError.self) { try await store.account(a) }
+        await #expect(throws: CryptoError.self) { try await store.account(b) }
+    }
+
+    static let faultPoints = ["create.after-key", "create.after-account", "create.before-outbox"]
+
+    @Test("A failure at any step of account creation leaves no trace of the account", arguments: faultPoints)
+    func crashDuringCreate(point: String) async throws {
+        let subject = try await StoreUnderTest.make(.sqlite, faults: StoreFaults([point]))
+        defer { subject.close() }
+        let store = try #require(subject.sqlite)
+        let id = Fixtures.id(7)
+        await #expect(throws: StoreError.injectedFault(point)) {
+            try await store.createAccount(
+                id,
+                Fixtures.account(),
+                note: Fixtures.note(id),
+                welcome: Fixtures.welcome(id, email: "x@example.org")
+            )
+        }
+        let queue = try DatabaseQueue(path: store.path)
+        let counts = try await queue.read { db in
+            try ["accounts", "data_keys", "addresses", "record_notes", "outbox"].map {
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)") ?? -1
+            }
+        }
+        #expect(counts == [0, 0, 0, 0, 0])
+    }
+
+    @Test("A failure in the middle of an update applies none of it")
+    func crashDuringUpdate() async throws {
+        let subject = try await StoreUnderTest.make(.sqlite, faults: StoreFaults(["update.before-notification"]))
+        defer { subject.close() }
+        let store = try #require(subject.sqlite)
+        let id = Fixtures.id(8)
+        try await store.createAccount(
+            id,
+            Fixtures.account(),
+            note: Fixtures.note(id),
+            welcome: Fixtures.welcome(id, email: "x@example.org")
+        )
+        await #expect(throws: StoreError.self) {
+            try await store.updateAccount(
+                id,
+                changes: [.fullName("Changed Name"), .email("changed@example.org")],
+                note: Fixtures.note(id, fields: ["full-name", "email"]),
+                notification: OutboxMessage(kind: "account-changed", accountID: id, recipient: "changed@example.org")
+            )
+        }
+        let account = try #require(try await store.account(id))
+        #expect(account.fullName == "Zelda Quimby-1")
+        #expect(account.email == "zelda.quimby1@example.org")
+        #expect(try await store.recordNotes(RecordNoteQuery(accountID: id)).count == 1)
+    }
+
+    @Test("Every encrypted column is classified personal or payment, and every such classified field is encrypted")
+    func classificationMatchesSchema() throws {
+        let policies = try ShippedPolicies.load()
+        let encrypted = Set(EncryptedField.all.map { "\($0.record).\($0.field)" })
+        let classified = Set(policies.fields.filter(\.sensitivity.isEncryptedAtRest).map { "\($0.record).\($0.field)" })
+        #expect(
+            encrypted.subtracting(classified).isEmpty,
+            "encrypted but not classified: \(encrypted.subtracting(classified))"
+        )
+        // Fields classified but stored elsewhere later (export bundles are files) are listed here on purpose.
+        let storedOutsideTables: Set<String> = ["export-bundle.contents", "privacy-request.requester-email"]
+        #expect(
+            classified.subtracting(encrypted).subtracting(storedOutsideTables).isEmpty,
+            "classified but not encrypted: \(classified.subtracting(encrypted))"
+        )
+    }
+
+    @Test("Migrations are named, applied once, and a reopened store keeps its data")
+    func migrations() async throws {
+        let subject = try await StoreUnderTest.make(.sqlite)
+        defer { subject.close() }
+        let store = try #require(subject.sqlite)
+        #expect(
+            try store.appliedMigrations() == [
+                "1-keys", "2-accounts", "3-consents", "4-record-notes-and-escalations", "5-outbox-and-audit",
+                "6-holds-and-bundles",
+            ]
+        )
+        let id = Fixtures.id(9)
+        try await store.createAccount(
+            id,
+            Fixtures.account(),
+            note: Fixtures.note(id),
+            welcome: Fixtures.welcome(id, email: "x@example.org")
+        )
+        let reopened = try SQLiteStore(folder: subject.folder, vault: subject.vault)
+        #expect(try await reopened.account(id)?.fullName == "Zelda Quimby-1")
+    }
+
+    @Test("The consent ledger refuses edits")
+    func consentLedgerAppendOnly() async throws {
+        let subject = try await StoreUnderTest.make(.sqlite)
+        defer { subject.close() }
+        let store = try #require(subject.sqlite)
+        let id = Fixtures.id(12)
+        try await store.createAccount(
+            id,
+            Fixtures.account(),
+            note: Fixtures.note(id),
+            welcome: Fixtures.welcome(id, email: "x@example.org")
+        )
+        try await store.appendConsent(
+            id,
+            ConsentRecord(
+                purpose: "analytics",
+                granted: true,
+                source: "customer",
+                sourceDetail: nil,
+                noticeVersion: "1",
+                at: Fixtures.created
+            )
+        )
+        let queue = try DatabaseQueue(path: store.path)
+        await #expect(throws: DatabaseError.self) {
+            try await queue.write { db in try db.execute(sql: "UPDATE consents SET granted = 0") }
+        }
+    }
+}

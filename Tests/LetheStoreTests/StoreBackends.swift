@@ -1,0 +1,96 @@
+import Foundation
+import LetheCore
+import LetheCrypto
+import LetheStore
+import LetheTestSupport
+import Testing
+
+/// The store implementations the conformance suite runs against. PostgreSQL joins this list.
+enum Backend: String, CaseIterable, CustomTestStringConvertible {
+    case sqlite
+
+    var testDescription: String { rawValue }
+}
+
+/// A store under test with its folder and vault, removed by `close()`.
+struct StoreUnderTest {
+    let store: any LetheStore
+    let vault: KeyVault
+    let folder: String
+    var sqlite: SQLiteStore? { store as? SQLiteStore }
+
+    static func make(
+        _ backend: Backend,
+        faults: StoreFaults = StoreFaults(),
+        keyring: MasterKeyring? = nil
+    ) async throws
+        -> StoreUnderTest
+    {
+        let vault = KeyVault(keyring: try keyring ?? MasterKeyring.generate())
+        let folder = temporaryFolder("lethe-store")
+        switch backend {
+        case .sqlite:
+            return StoreUnderTest(
+                store: try SQLiteStore(folder: folder, vault: vault, faults: faults),
+                vault: vault,
+                folder: folder
+            )
+        }
+    }
+
+    func close() { try? FileManager.default.removeItem(atPath: folder) }
+}
+
+/// Fictional but realistic people; no real person's data.
+enum Fixtures {
+    static let created = Date(timeIntervalSince1970: 1_790_000_000)
+
+    static func account(_ n: Int = 1, email: String? = nil) -> NewAccount {
+        NewAccount(
+            fullName: "Zelda Quimby-\(n)",
+            email: email ?? "zelda.quimby\(n)@example.org",
+            phone: "+44 20 7946 \(String(format: "%04d", n))",
+            dateOfBirth: LocalDate(year: 1988, month: 4, day: 17),
+            residence: "uk-gdpr",
+            addresses: [
+                PostalAddress(
+                    label: "home",
+                    line1: "\(n) Quillfeather Lane",
+                    city: "Exampleton",
+                    postalCode: "EX1 2QZ",
+                    country: "GB"
+                )
+            ],
+            securityAnswer: "Marmalade the cat",
+            promoCode: "SPRING",
+            preferences: Preferences(language: "en", notifications: ["email": true, "sms": false]),
+            createdAt: created
+        )
+    }
+
+    static func note(
+        _ id: AccountID,
+        author: String = "agent-7",
+        fields: [String] = ["account"],
+        at: Date = created
+    ) -> RecordNote {
+        RecordNote(
+            accountID: id,
+            at: at,
+            author: author,
+            changedFields: fields,
+            reason: "Opened at the customer's request",
+            reference: "TICKET-1",
+            verification: nil
+        )
+    }
+
+    static func welcome(_ id: AccountID, email: String) -> OutboxMessage {
+        OutboxMessage(kind: "welcome", accountID: id, recipient: email, parameters: ["name": "Zelda"])
+    }
+
+    static func id(_ n: Int) -> AccountID {
+        guard let id = AccountID(number: n) else { preconditionFailure("bad fixture id") }
+        return id
+    }
+}

@@ -1,0 +1,288 @@
+import Foundation
+import LetheCore
+import LetheCrypto
+import LetheStore
+import Testing
+
+/// Behaviour every store must have, whatever the database underneath.
+@Suite("Store conformance")
+struct StoreConformanceTests {
+    @Test(
+        "An account reads back exactly as written, and is found by email and phone through the blind index",
+        arguments: Backend.allCases
+    )
+    func createAndRead(backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        let id = Fixtures.id(4217)
+        try await store.createAccount(
+            id,
+            Fixtures.account(),
+            note: Fixtures.note(id),
+            welcome: Fixtures.welcome(id, email: "zelda.quimby1@example.org")
+        )
+        let account = try #require(try await store.account(id))
+        #expect(account.fullName == "Zelda Quimby-1")
+        #expect(account.email == "zelda.quimby1@example.org")
+        #expect(account.phone == "+442079460001")
+        #expect(account.dateOfBirth == LocalDate(year: 1988, month: 4, day: 17))
+        #expect(account.addresses.map(\.address.line1) == ["1 Quillfeather Lane"])
+        #expect(account.preferences.notifications == ["email": true, "sms": false])
+        #expect(account.status == .active)
+        #expect(try await store.accountID(forEmail: "  Zelda.Quimby1@EXAMPLE.org") == id)
+        #expect(try await store.accountID(forPhone: "0044 20-7946-0001") == id)
+        #expect(try await store.accountID(forEmail: "nobody@example.org") == nil)
+        #expect(try await store.securityAnswer(id) == "Marmalade the cat")
+        #expect(try await store.account(Fixtures.id(1)) == nil)
+    }
+
+    @Test("A taken id or email is refused and changes nothing", arguments: Backend.allCases)
+    func uniqueness(backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        let id = Fixtures.id(10)
+        try await store.createAccount(
+            id,
+            Fixtures.account(1),
+            note: Fixtures.note(id),
+            welcome: Fixtures.welcome(id, email: "a@example.org")
+        )
+        await #expect(throws: StoreError.accountIDTaken(id)) {
+            try await store.createAccount(
+                id,
+                Fixtures.account(2),
+                note: Fixtures.note(id),
+                welcome: Fixtures.welcome(id, email: "b@example.org")
+            )
+        }
+        let other = Fixtures.id(11)
+        await #expect(throws: StoreError.emailInUse) {
+            try await store.createAccount(
+                other,
+                Fixtures.account(3, email: "ZELDA.quimby1@example.org"),
+                note: Fixtures.note(other),
+                welcome: Fixtures.welcome(other, email: "c@example.org")
+            )
+        }
+        #expect(try await store.accountCount() == 1)
+        #expect(try await store.dataKeyCounts().values.reduce(0, +) == 1)
+    }
+
+    @Test("Updates, their record note and the customer's notification land together", arguments: Backend.allCases)
+    func updates(backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        let id = Fixtures.id(20)
+        try await store.createAccount(
+            id,
+            Fixtures.account(),
+            note: Fixtures.note(id),
+            welcome: Fixtures.welcome(id, email: "x@example.org")
+        )
+        let card = NewPaymentMethod(
+            card: try PaymentCardNumber("4242 4242 4242 4242"),
+            cardholderName: "Zelda Quimby",
+            expiry: try CardExpiry(month: 9, year: 2029)
+        )
+        let later = Fixtures.created.addingTimeInterval(3600)
+        let evidence = VerificationEvidence(method: .securityQuestions, verifiedBy: "agent-9", verifiedAt: later)
+        let note = RecordNote(
+            accountID: id,
+            at: later,
+            author: "agent-9",
+            changedFields: ["email", "payment-method", "address"],
+            reason: "Customer moved and changed card",
+            reference: "TICKET-2",
+            verification: evidence
+        )
+        let address = PostalAddress(
+            label: "home",
+            line1: "9 New Road",
+            city: "Newtown",
+            postalCode: "NT9 9ZZ",
+            country: "GB"
+        )
+        let existing = try #require(try await store.account(id)?.addresses.first)
+        try await store.updateAccount(
+            id,
+            changes: [
+                .email("zelda.new@example.org"), .addPaymentMethod(card), .replaceAddress(id: existing.id, address),
+            ],
+            note: note,
+            notification: OutboxMessage(kind: "account-changed", accountID: id, recipient: "zelda.new@example.org")
+        )
+        let account = try #require(try await store.account(id))
+        #expect(account.email == "zelda.new@example.org")
+        #expect(account.paymentMethods.map(\.last4) == ["4242"])
+        #expect(account.paymentMethods.first?.brand == "visa")
+        #expect(account.addresses.first?.address == address)
+        #expect(try await store.accountID(forEmail: "zelda.quimby1@example.org") == nil)
+        #expect(try await store.accountID(forEmail: "zelda.new@example.org") == id)
+        let notes = try await store.recordNotes(RecordNoteQuery(accountID: id))
+        #expect(notes.count == 2)
+        #expect(notes.first?.changedFields == ["email", "payment-method", "address"])
+        #expect(notes.first?.verification == evidence)
+        #expect(notes.first?.reason == "Customer moved and changed card")
+        #expect(try await store.recordNotes(RecordNoteQuery(author: "agent-9")).count == 1)
+        #expect(try await store.recordNotes(RecordNoteQuery(from: later)).count == 1)
+        let pending = try await store.pendingMessages(limit: 10, now: later)
+        #expect(pending.map(\.message.kind) == ["welcome", "account-changed"])
+        #expect(pending.last?.message.recipient == "zelda.new@example.org")
+        await #expect(throws: StoreError.addressNotFound(id, 999)) {
+            try await store.updateAccount(id, changes: [.removeAddress(id: 999)], note: note, notification: nil)
+        }
+        #expect(try await store.recordNotes(RecordNoteQuery(accountID: id)).count == 2)
+    }
+
+    @Test("Orders, support history, security events and the consent ledger round-trip", arguments: Backend.allCases)
+    func history(backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        let id = Fixtures.id(30)
+        try await store.createAccount(
+            id,
+            Fixtures.account(),
+            note: Fixtures.note(id),
+            welcome: Fixtures.welcome(id, email: "x@example.org")
+        )
+        let orders = (0..<1000).map {
+            NewOrder(
+                placedAt: Fixtures.created.addingTimeInterval(Double($0) * 60),
+                totalCents: Int64(1000 + $0),
+                currency: "GBP",
+                status: "delivered",
+                items: "Teapot ×\($0 % 3 + 1)",
+                shippingAddress: "1 Quillfeather Lane"
+            )
+        }
+        try await store.addOrders(id, orders)
+        let read = try await store.orders(id, limit: nil)
+        #expect(read.count == 1000)
+        #expect(read.last?.totalCents == 1999)
+        #expect(read.first?.items == "Teapot ×1")
+        try await store.addSupportInteraction(
+            id,
+            at: Fixtures.created,
+            channel: "chat",
+            transcript: "Where is my teapot?"
+        )
+        try await store.addSecurityEvent(
+            id,
+            at: Fixtures.created,
+            kind: "sign-in",
+            ipAddress: "203.0.113.7",
+            userAgent: "Firefox"
+        )
+        let consent = ConsentRecord(
+            purpose: "marketing-email",
+            granted: false,
+            source: "gpc-signal",
+            sourceDetail: "Sec-GPC: 1",
+            noticeVersion: "2026-01",
+            at: Fixtures.created
+        )
+        try await store.appendConsent(id, consent)
+        #expect(try await store.consents(id) == [consent])
+    }
+
+    @Test("Erasing a customer removes every row and their key in one step", arguments: Backend.allCases)
+    func erasure(backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        let keep = Fixtures.id(40)
+        let erase = Fixtures.id(41)
+        try await store.createAccount(
+            keep,
+            Fixtures.account(1),
+            note: Fixtures.note(keep),
+            welcome: Fixtures.welcome(keep, email: "k@example.org")
+        )
+        try await store.createAccount(
+            erase,
+            Fixtures.account(2),
+            note: Fixtures.note(erase),
+            welcome: Fixtures.welcome(erase, email: "e@example.org")
+        )
+        try await store.addOrders(
+            erase,
+            [
+                NewOrder(
+                    placedAt: Fixtures.created,
+                    totalCents: 1,
+                    currency: "GBP",
+                    status: "x",
+                    items: "y",
+                    shippingAddress: nil
+                )
+            ]
+        )
+        let removed = try await store.eraseAccount(erase)
+        #expect(removed == 6)  // account, address, order, note, outbox, key: and nothing of the other customer
+        #expect(try await store.account(erase) == nil)
+        #expect(try await store.accountID(forEmail: "zelda.quimby2@example.org") == nil)
+        #expect(try await store.account(keep) != nil)
+        #expect(try await store.dataKeyCounts().values.reduce(0, +) == 1)
+        #expect(try await store.eraseAccount(erase) == 0)
+    }
+
+    @Test(
+        "Rotation rewraps every data key in batches; reads keep working, then the old version retires",
+        arguments: Backend.allCases
+    )
+    func rotation(backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        for n in 1...25 {
+            let id = Fixtures.id(100 + n)
+            try await store.createAccount(
+                id,
+                Fixtures.account(n),
+                note: Fixtures.note(id),
+                welcome: Fixtures.welcome(id, email: "r\(n)@example.org")
+            )
+        }
+        #expect(try await store.dataKeyCounts() == [1: 25])
+        let rotated = try await subject.vault.keyring.rotated()
+        await subject.vault.replaceKeyring(rotated)
+        var batches = 0
+        while try await store.rewrapDataKeys(limit: 10) > 0 { batches += 1 }
+        #expect(batches == 3)
+        #expect(try await store.dataKeyCounts() == [2: 25])
+        #expect(try await store.rewrapDataKeys(limit: 10) == 0)
+        // A fresh process with only the new version reads everything.
+        await subject.vault.replaceKeyring(try rotated.retiring(1))
+        if let sqlite = subject.sqlite {
+            let reopened = try SQLiteStore(folder: subject.folder, vault: KeyVault(keyring: try rotated.retiring(1)))
+            #expect(try await reopened.account(Fixtures.id(113))?.fullName == "Zelda Quimby-13")
+            _ = sqlite
+        }
+    }
+
+    @Test("The audit chain verifies, and names the first entry that does not", arguments: Backend.allCases)
+    func auditChain(backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        for n in 0..<5 {
+            try await store.appendAudit(
+                AuditEvent(
+                    at: Fixtures.created.addingTimeInterval(Double(n)),
+                    actor: "staff:agent-7",
+                    action: "reveal",
+                    subjectType: "account",
+                    subjectID: "TR-00042",
+                    fields: ["email"],
+                    reason: "customer on the phone"
+                )
+            )
+        }
+        #expect(try await store.firstBrokenAuditEntry() == nil)
+        #expect(try await store.auditEntries(subjectType: "account", subjectID: "TR-00042").count == 5)
+    }
+}
