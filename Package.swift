@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -30,7 +31,10 @@ let package = Package(
             name: "LetheStore",
             dependencies: ["LetheCore", "LetheCrypto", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .target(name: "LetheEngine", dependencies: ["LetheCore", "LetheCrypto", "LetheStore"]),
+        .target(
+            name: "LetheEngine",
+            dependencies: ["LetheCore", "LetheCrypto", "LetheStore", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "LetheCLI",
             dependencies: [
@@ -54,7 +58,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LetheEngineTests",
-            dependencies: ["LetheEngine", "LetheStore", "LetheCore", "LetheCrypto", "LetheTestSupport"]
+            dependencies: [
+                "LetheEngine", "LetheStore", "LetheCore", "LetheCrypto", "LetheTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "LetheCLITests", dependencies: ["LetheCLI", "LetheCore"]),
     ],

@@ -1,0 +1,32 @@
+import LetheCore
+import LetheStore
+
+/// Why an account workflow refused. Messages name fields and ids, never personal values.
+public enum AccountError: Error, Equatable, CustomStringConvertible {
+    case invalid(field: String, reason: String)
+    case unknownResidence(String, known: [String])
+    case notFound(AccountID)
+    /// A change was attempted without verified identity.
+    case verificationRequired(AccountID)
+    case verificationForAnotherAccount
+    case noIDAvailable
+    case revealNeedsReason
+    case unknownField(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let field, let reason): return "\(field): \(reason)"
+        case .unknownResidence(let id, let known):
+            return "unknown residence '\(id)' (a jurisdiction id: \(known.joined(separator: ", ")))"
+        case .notFound(let id): return "no account \(id)"
+        case .verificationRequired(let id):
+            return
+                "changes to \(id) need identity verification first (security questions, one-time code, or date of birth and address)"
+        case .verificationForAnotherAccount: return "the identity verification was for a different account"
+        case .noIDAvailable: return "could not find a free account id; the id space is nearly full"
+        case .revealNeedsReason: return "revealing a full value needs a reason, which is audited"
+        case .unknownField(let field):
+            return "unknown field '\(field)' (email, phone, full-name, date-of-birth, address)"
+        }
+    }
+}
