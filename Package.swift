@@ -43,6 +43,7 @@ let package = Package(
                 "LetheStore",
                 "LetheEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "lethe", dependencies: ["LetheCLI"]),

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import LetheCrypto
+import LetheEngine
 
 /// `lethe keys`: the master keyring that wraps every customer's data key.
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Manage the master keyring (key-encryption keys).",
-        subcommands: [Init.self]
+        subcommands: [Init.self, Status.self, Rotate.self, Retire.self]
     )
 
     /// `lethe keys init`: a new keyring file, readable by its owner only.
@@ -16,12 +17,14 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: "Write a new master keyring (one random 256-bit key, mode 0600). Refuses to overwrite."
         )
 
-        @Option(name: .customLong("key-file"), help: "Where to write it (default: ./.lethe/master.key).")
-        var keyFile: String = ".lethe/master.key"
+        @Option(name: .customLong("key-file"), help: "Where to write it (default: <data folder>/master.key).")
+        var keyFileOption: String?
+        @OptionGroup var runtime: RuntimeOptions
 
         func run() async throws { print(try render()) }
 
         func render() throws(CLIError) -> String {
+            let keyFile = keyFileOption ?? runtime.configuration.keyFile
             guard !FileManager.default.fileExists(atPath: keyFile) else {
                 throw .badInput(
                     "\(keyFile) already exists; losing a master key loses every customer's data, so it is never overwritten"
@@ -42,6 +45,101 @@ struct KeysCommand: AsyncParsableCommand {
             }
             return "wrote master keyring \(keyFile) (version 1, mode 0600). Back it up somewhere safe and separate "
                 + "from database backups: without it no encrypted field can be read."
+        }
+    }
+
+    /// `lethe keys status`: master versions and how many data keys each still wraps.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show master-key versions and how many customer data keys each still wraps."
+        )
+        @OptionGroup var runtime: RuntimeOptions
+
+        func run() async throws {
+            let runtime = try self.runtime.open()
+            let keyring = await runtime.vault.keyring
+            let counts = try await runtime.store.dataKeyCounts()
+            print("master key versions (primary \(keyring.primaryVersion)):")
+            for version in Set(keyring.versions).union(counts.keys).sorted() {
+                let state =
+                    version == keyring.primaryVersion
+                    ? "primary"
+                    : keyring.versions.contains(version) ? "decrypt-only" : "MISSING (retired or not loaded)"
+                print("  v\(version)  \(state.padded(32)) wraps \(counts[version] ?? 0) data keys")
+            }
+        }
+    }
+
+    /// `lethe keys rotate`: a new primary version, then every data key rewrapped in resumable batches.
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a new primary master-key version and rewrap every data key under it, in batches."
+        )
+        @OptionGroup var runtime: RuntimeOptions
+        @Option(help: "Data keys per transaction.") var batch: Int = 500
+        @Flag(help: "Only finish rewrapping under the current primary (after an interrupted rotation).") var resume =
+            false
+
+        func run() async throws {
+            guard batch > 0 else { throw CLIError.badInput("--batch must be positive") }
+            let runtime = try self.runtime.open()
+            let configuration = runtime.configuration
+            if !resume {
+                guard configuration.environment["LETHE_MASTER_KEY"] == nil else {
+                    throw CLIError.failed(
+                        "the master key comes from LETHE_MASTER_KEY; rotate it in your secret store and use --resume"
+                    )
+                }
+                // The new version is on disk before any key uses it, so a crash never strands a data key.
+                let rotated = try await runtime.vault.keyring.rotated()
+                try rotated.write(to: configuration.keyFile)
+                await runtime.vault.replaceKeyring(rotated)
+            }
+            let primary = await runtime.vault.keyring.primaryVersion
+            let total = try await runtime.store.dataKeyCounts().filter { $0.key != primary }.values.reduce(0, +)
+            var done = 0
+            let started = Date()
+            while true {
+                let moved = try await runtime.store.rewrapDataKeys(limit: batch)
+                if moved == 0 { break }
+                done += moved
+                Terminal.progress("rewrapping data keys: \(done)/\(total)")
+            }
+            Terminal.endProgress()
+            let left = try await runtime.store.dataKeyCounts().filter { $0.key != primary }.values.reduce(0, +)
+            print(
+                "primary master key is v\(primary); rewrapped \(done) data keys in "
+                    + String(format: "%.1f s", Date().timeIntervalSince(started))
+                    + (left == 0
+                        ? "; older versions can now be retired with 'lethe keys retire'"
+                        : "; \(left) still to do (run with --resume)")
+            )
+        }
+    }
+
+    /// `lethe keys retire`: remove an old master version once nothing uses it.
+    struct Retire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Remove a master-key version that no data key uses any more (this shreds old backups of the key table)."
+        )
+        @OptionGroup var runtime: RuntimeOptions
+        @Argument(help: "The version to retire.") var version: UInt32
+
+        func run() async throws {
+            let runtime = try self.runtime.open()
+            let still = try await runtime.store.dataKeyCounts()[version] ?? 0
+            guard still == 0 else {
+                throw CLIError.failed(
+                    "v\(version) still wraps \(still) data keys; run 'lethe keys rotate --resume' first"
+                )
+            }
+            let retired: MasterKeyring
+            do { retired = try await runtime.vault.keyring.retiring(version) } catch {
+                throw CLIError.badInput(error.description)
+            }
+            try retired.write(to: runtime.configuration.keyFile)
+            print("retired master key v\(version); backups of data keys wrapped under it can no longer be opened")
         }
     }
 }

@@ -1,12 +1,15 @@
 import ArgumentParser
 import Foundation
+import Logging
 
 /// `lethe`: the command-line face of Lethe for privacy officers and operators.
 public struct LetheCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "lethe",
         abstract: "Lethe: data-subject requests, statutory deadlines and retention, done to the statute.",
-        subcommands: [PoliciesCommand.self, DeadlineCommand.self, KeysCommand.self]
+        subcommands: [
+            PoliciesCommand.self, DeadlineCommand.self, KeysCommand.self, AccountsCommand.self, DemoCommand.self,
+        ]
     )
 
     public init() {}
@@ -14,6 +17,14 @@ public struct LetheCommand: AsyncParsableCommand {
     /// Runs the command line, printing errors as one line and exiting with the documented status:
     /// 0 on success, 1 when a check fails, 2 for bad input (including unknown options).
     public static func runMain(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Never {
+        // Logs go to standard error, quiet by default on the command line; LETHE_LOG_LEVEL=info shows more.
+        let level =
+            ProcessInfo.processInfo.environment["LETHE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {

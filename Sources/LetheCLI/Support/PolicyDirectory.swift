@@ -12,7 +12,8 @@ public enum PolicyDirectory {
 
     /// Every `.yaml` file below `path`, with paths relative to it.
     public static func sources(at path: String) throws(CLIError) -> [PolicySource] {
-        let root = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
+        // Resolve symlinks first: a deployment may link its policy folder in from elsewhere.
+        let root = URL(fileURLWithPath: path, isDirectory: true).resolvingSymlinksInPath().standardizedFileURL
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue
         else { throw .failed("policy directory '\(path)' does not exist (pass --dir or set LETHE_POLICIES)") }
@@ -22,7 +23,7 @@ public enum PolicyDirectory {
         var sources: [PolicySource] = []
         let prefix = root.path.hasSuffix("/") ? root.path : root.path + "/"
         for case let url as URL in enumerator where url.pathExtension == "yaml" || url.pathExtension == "yml" {
-            let full = url.standardizedFileURL.path
+            let full = url.resolvingSymlinksInPath().standardizedFileURL.path
             let relative = full.hasPrefix(prefix) ? String(full.dropFirst(prefix.count)) : url.lastPathComponent
             guard let data = FileManager.default.contents(atPath: full),
                 let text = String(data: data, encoding: .utf8)

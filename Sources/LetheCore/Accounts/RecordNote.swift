@@ -81,6 +81,6 @@ public enum Masking {
     /// The first line of an address reduced to its first character, city kept.
     public static func address(_ address: PostalAddress) -> String {
         let first = address.line1.first.map(String.init) ?? ""
-        return "\(first)*** , \(address.city.first.map(String.init) ?? "")***, \(address.country)"
+        return "\(first)***, \(address.city.first.map(String.init) ?? "")***, \(address.country)"
     }
 }

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import LetheEngine
+
+/// `lethe demo`: a fictional data set to try Lethe on.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Load a clearly fictional demo data set (accounts with orders, cards, consents, support history)."
+    )
+
+    @OptionGroup var runtime: RuntimeOptions
+    @Option(help: "How many accounts.") var accounts: Int = 300
+    @Option(help: "Seed for the generator, so the same data comes back.") var seed: UInt64 = 20_261_123
+
+    func run() async throws {
+        guard (1...20_000).contains(accounts) else { throw CLIError.badInput("--accounts must be 1 to 20000") }
+        let runtime = try self.runtime.open(createKeyIfMissing: true)
+        let existing = try await runtime.store.accountCount()
+        guard existing == 0 else {
+            throw CLIError.failed(
+                "\(runtime.configuration.dataFolder) already holds \(existing) accounts; use --data for a fresh folder"
+            )
+        }
+        let started = Date()
+        let demo = DemoData(
+            accounts: runtime.accounts(),
+            store: runtime.store,
+            random: SeededRandomSource(seed: seed),
+            clock: runtime.clock
+        )
+        let total = accounts
+        let summary = try await demo.load(count: total) { done in
+            if done % 5 == 0 || done == total { Terminal.progress("loading demo data: \(done)/\(total) accounts") }
+        }
+        Terminal.endProgress()
+        let seconds = Date().timeIntervalSince(started)
+        print(
+            "loaded \(summary.accounts.count) accounts, \(summary.orders) orders, \(summary.paymentMethods) cards, "
+                + "\(summary.consents) consent records, \(summary.supportInteractions) support interactions "
+                + "into \(runtime.configuration.dataFolder) in \(String(format: "%.1f", seconds)) s"
+        )
+        print("try: lethe accounts show \(summary.accounts.first.map(\.description) ?? "TR-00000")")
+    }
+}

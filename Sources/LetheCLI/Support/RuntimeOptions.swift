@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import LetheCore
+import LetheEngine
+
+/// `--data` and `--policies`, shared by every command that opens the store.
+struct RuntimeOptions: ParsableArguments {
+    @Option(help: "The data folder (default: $LETHE_DATA or ./.lethe).")
+    var data: String?
+
+    @Option(help: "The policy folder (default: $LETHE_POLICIES or ./Policies).")
+    var policies: String?
+
+    var configuration: RuntimeConfiguration {
+        RuntimeConfiguration(dataFolder: data, policyFolder: policies, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// Opens the store; with `createKeyIfMissing`, generates a development key and warns loudly.
+    func open(createKeyIfMissing: Bool = false) throws -> Runtime {
+        let configuration = self.configuration
+        let policySet = try PolicyDirectory.load(at: configuration.policyFolder)
+        do {
+            let runtime = try Runtime.open(configuration, policies: policySet, createKeyIfMissing: createKeyIfMissing)
+            if runtime.generatedDevelopmentKey {
+                Terminal.warn(
+                    "generated a DEVELOPMENT master key at \(configuration.keyFile). Anyone with this file can read "
+                        + "every customer's data; in production set LETHE_MASTER_KEY or create a key with 'lethe keys init' "
+                        + "and keep it apart from database backups."
+                )
+            }
+            return runtime
+        } catch let error as RuntimeError {
+            throw CLIError.failed(error.description)
+        }
+    }
+}
+
+/// Terminal output conventions: progress only on a TTY, warnings on standard error.
+enum Terminal {
+    static var isInteractive: Bool { isatty(STDERR_FILENO) == 1 }
+
+    static func warn(_ message: String) {
+        FileHandle.standardError.write(Data("lethe: warning: \(message)\n".utf8))
+    }
+
+    /// Rewrites one progress line on a TTY; silent otherwise.
+    static func progress(_ text: String) {
+        guard isInteractive else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[2K\(text)".utf8))
+    }
+
+    static func endProgress() {
+        guard isInteractive else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+    }
+}

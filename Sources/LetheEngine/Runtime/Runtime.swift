@@ -1,0 +1,97 @@
+import Foundation
+import LetheCore
+import LetheCrypto
+import LetheStore
+import Logging
+
+/// Where Lethe keeps its data and how it finds its master key: the single place that turns
+/// configuration into an open store, so the CLI, the server and the worker agree.
+public struct RuntimeConfiguration: Sendable {
+    /// The data folder (default `./.lethe`, or `LETHE_DATA`).
+    public let dataFolder: String
+    /// The policy folder (default `./Policies`, or `LETHE_POLICIES`).
+    public let policyFolder: String
+    public let environment: [String: String]
+
+    public init(dataFolder: String?, policyFolder: String?, environment: [String: String]) {
+        self.dataFolder = dataFolder ?? environment["LETHE_DATA"] ?? ".lethe"
+        self.policyFolder = policyFolder ?? environment["LETHE_POLICIES"] ?? "Policies"
+        self.environment = environment
+    }
+
+    /// `LETHE_MASTER_KEY_FILE`, else `<data folder>/master.key`.
+    public var keyFile: String {
+        environment["LETHE_MASTER_KEY_FILE"] ?? (dataFolder as NSString).appendingPathComponent("master.key")
+    }
+}
+
+/// Why the runtime could not start; each says what to do.
+public enum RuntimeError: Error, CustomStringConvertible {
+    case noMasterKey(keyFile: String)
+    case crypto(CryptoError)
+
+    public var description: String {
+        switch self {
+        case .noMasterKey(let keyFile):
+            return "no master key: set LETHE_MASTER_KEY, or run 'lethe keys init' to create \(keyFile)"
+        case .crypto(let error): return error.description
+        }
+    }
+}
+
+/// An open store with its keys, policies and services.
+public struct Runtime: Sendable {
+    public let configuration: RuntimeConfiguration
+    public let store: SQLiteStore
+    public let vault: KeyVault
+    public let policies: PolicySet
+    public let clock: any WallClock
+    /// Set when a development key was generated on this start.
+    public let generatedDevelopmentKey: Bool
+
+    /// Opens the data folder. With `createKeyIfMissing`, a missing key is generated and written
+    /// (a development convenience the caller must warn about loudly).
+    public static func open(
+        _ configuration: RuntimeConfiguration,
+        policies: PolicySet,
+        clock: any WallClock = SystemWallClock(),
+        createKeyIfMissing: Bool
+    ) throws -> Runtime {
+        var generated = false
+        let keyring: MasterKeyring
+        do {
+            if let loaded = try MasterKeyring.load(
+                environment: configuration.environment,
+                keyFile: configuration.keyFile
+            ) {
+                keyring = loaded
+            } else if createKeyIfMissing {
+                try FileManager.default.createDirectory(
+                    atPath: configuration.dataFolder,
+                    withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700]
+                )
+                keyring = try MasterKeyring.generate()
+                try keyring.write(to: configuration.keyFile)
+                generated = true
+            } else {
+                throw RuntimeError.noMasterKey(keyFile: configuration.keyFile)
+            }
+        } catch let error as CryptoError {
+            throw RuntimeError.crypto(error)
+        }
+        let vault = KeyVault(keyring: keyring)
+        return Runtime(
+            configuration: configuration,
+            store: try SQLiteStore(folder: configuration.dataFolder, vault: vault),
+            vault: vault,
+            policies: policies,
+            clock: clock,
+            generatedDevelopmentKey: generated
+        )
+    }
+
+    public func accounts(logger: Logger = Logger(label: "lethe.accounts")) -> AccountService {
+        AccountService(store: store, policies: policies, clock: clock, logger: logger)
+    }
+}
