@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "lethe", targets: ["lethe"]),
         .library(name: "LetheCore", targets: ["LetheCore"]),
         .library(name: "LetheCrypto", targets: ["LetheCrypto"]),
+        .library(name: "LetheStore", targets: ["LetheStore"]),
+        .library(name: "LetheEngine", targets: ["LetheEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),

@@ -7,19 +7,30 @@ let package = Package(
     name: "LetheBenchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: ".."),
+        .package(name: "Lethe", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         .executableTarget(
             name: "CryptoBenchmarks",
             dependencies: [
-                .product(name: "LetheCrypto", package: "main"),
+                .product(name: "LetheCrypto", package: "Lethe"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/CryptoBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "StoreBenchmarks",
+            dependencies: [
+                .product(name: "LetheStore", package: "Lethe"),
+                .product(name: "LetheCrypto", package: "Lethe"),
+                .product(name: "LetheCore", package: "Lethe"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/StoreBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

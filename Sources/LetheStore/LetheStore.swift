@@ -116,8 +116,51 @@ public protocol AuditRepository: Sendable {
 public protocol OutboxRepository: Sendable {
     func pendingMessages(limit: Int, now: Date) async throws -> [PendingMessage]
     func markDelivered(_ id: Int64, at: Date) async throws
+    /// Records a failed delivery; the message is tried again at `retryAt`, or given up after `maxAttempts`.
+    func markFailed(_ id: Int64, error: String, retryAt: Date, maxAttempts: Int) async throws
+}
+
+/// Privacy requests, their events, deadlines, codes and alerts.
+public protocol RequestRepository: Sendable {
+    /// Records a submission durably: a new request, the existing one for a repeated idempotency key,
+    /// or a link to the customer's open request of the same kind. Everything in `record` (events,
+    /// deadlines, code, messages, audit) commits together or not at all.
+    func createRequest(_ record: NewRequestRecord) async throws -> IntakeOutcome
+    func request(_ id: RequestID) async throws -> StoredRequest?
+    /// Applies `update` only if the request is still in `expected` status (compare-and-set), so two
+    /// officers or workers acting at once cannot both move it.
+    func updateRequest(_ id: RequestID, expecting expected: RequestStatus, _ update: RequestUpdate) async throws
+    /// The queue, most urgent first (binding due date, then receipt).
+    func listRequests(_ query: RequestQuery) async throws -> [RequestSummary]
+    func deadlineHistory(_ id: RequestID) async throws -> [DeadlineChange]
+    func verificationCode(_ id: RequestID) async throws -> VerificationCodeRecord?
+    /// Counts an attempt; locks the code after `maxAttempts`. Returns the updated record.
+    func recordCodeAttempt(_ id: RequestID, succeeded: Bool, maxAttempts: Int) async throws -> VerificationCodeRecord?
+    /// Replaces the code (a resend) and queues its message, unless the rate limits are reached.
+    func replaceCode(_ id: RequestID, _ code: VerificationCodeRecord, message: OutboxMessage) async throws
+    /// Codes sent since `since` to a subject and to an address (blind index), for rate limits.
+    func codeSends(subject: String, addressIndex: [UInt8], since: Date) async throws -> (subject: Int, address: Int)
+    /// Raises an alert once per request and threshold; returns false when it was already raised.
+    func raiseAlert(_ alert: RequestAlert, message: OutboxMessage?, audit: AuditEvent) async throws -> Bool
+    func alerts(_ id: RequestID) async throws -> [RequestAlert]
+}
+
+/// Durable jobs: leased with a timeout, retried with backoff, dead-lettered after the last try.
+public protocol JobRepository: Sendable {
+    /// Enqueues unless a job with the same dedupe key already exists; returns whether it was added.
+    @discardableResult
+    func enqueue(_ job: NewJob) async throws -> Bool
+    /// Leases up to `limit` ready jobs (or jobs whose lease expired) to `worker` until `now + lease`.
+    func leaseJobs(worker: String, limit: Int, now: Date, lease: TimeInterval) async throws -> [LeasedJob]
+    /// Marks a job done; false when the lease was lost (expired and taken by another worker).
+    func completeJob(_ job: LeasedJob, now: Date) async throws -> Bool
+    /// Records a failure: back to ready at `retryAt`, or dead after its last attempt.
+    func failJob(_ job: LeasedJob, error: String, now: Date, retryAt: Date) async throws -> JobStatus
+    func jobCounts() async throws -> [JobStatus: Int]
 }
 
 /// Everything Lethe persists, behind one protocol: SQLite now, PostgreSQL later; one conformance
 /// suite runs against every implementation.
-public protocol LetheStore: AccountRepository, KeyRepository, AuditRepository, OutboxRepository {}
+public protocol LetheStore: AccountRepository, KeyRepository, AuditRepository, OutboxRepository, RequestRepository,
+    JobRepository
+{}

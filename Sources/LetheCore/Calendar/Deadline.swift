@@ -91,6 +91,28 @@ public struct DeadlineSchedule: Hashable, Sendable, Codable {
 
     /// The deadline that binds now: the extended one when granted, else the response.
     public var binding: Deadline { extended ?? response }
+
+    /// The same schedule without the free-text extension reason, for storage where only dates and
+    /// citations belong (the reason is kept encrypted elsewhere).
+    public var withoutExtensionReason: DeadlineSchedule {
+        DeadlineSchedule(
+            jurisdiction: jurisdiction,
+            jurisdictionName: jurisdictionName,
+            kind: kind,
+            receivedAt: receivedAt,
+            receiptDate: receiptDate,
+            timeZone: timeZone,
+            calendar: calendar,
+            acknowledgement: acknowledgement,
+            response: response,
+            extended: extended,
+            extensionReason: nil,
+            internalTarget: internalTarget,
+            pausedDays: pausedDays,
+            roll: roll,
+            verification: verification
+        )
+    }
 }
 
 /// Why the engine refused to compute a schedule. Each message names the value at fault.

@@ -28,6 +28,24 @@ public enum Actor: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 }
 
+extension Actor {
+    /// Parses the stored form written by `description` (`customer`, `staff:ID`, `agent:ID`, `system:NAME`).
+    public init?(stored text: String) {
+        if text == "customer" {
+            self = .customer
+            return
+        }
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[1].isEmpty else { return nil }
+        switch parts[0] {
+        case "staff": self = .staff(parts[1])
+        case "agent": self = .agent(parts[1])
+        case "system": self = .system(parts[1])
+        default: return nil
+        }
+    }
+}
+
 /// Why a request was refused. Each case is a basis the law recognises; `other` needs an explanation.
 public enum DenialReason: String, CaseIterable, Sendable, Codable {
     /// Identity could not be verified (GDPR Art 12(6), CCPA §7021(b)).
@@ -43,6 +61,24 @@ public enum DenialReason: String, CaseIterable, Sendable, Codable {
 
 /// The record of one transition: who moved the request, when, why, from which status to which.
 public struct LifecycleEvent: Hashable, Sendable, Codable {
+    public init(
+        requestID: RequestID,
+        from: RequestStatus,
+        to: RequestStatus,
+        actor: Actor,
+        at: Date,
+        reason: String?,
+        denialReason: DenialReason?
+    ) {
+        self.requestID = requestID
+        self.from = from
+        self.to = to
+        self.actor = actor
+        self.at = at
+        self.reason = reason
+        self.denialReason = denialReason
+    }
+
     public let requestID: RequestID
     public let from: RequestStatus
     public let to: RequestStatus
@@ -101,6 +137,47 @@ public struct PrivacyRequest: Hashable, Sendable, Codable {
         self.receivedAt = receivedAt
         self.status = .received
         self.events = []
+    }
+
+    /// A request as it was persisted: its current status and the events that led there.
+    ///
+    /// The events are replayed through the state machine, so a stored history that the machine would
+    /// not allow (an edited database) is refused rather than trusted.
+    public static func restore(
+        id: RequestID,
+        kind: RequestKind,
+        deadlineKind: DeadlineKind,
+        accountID: AccountID?,
+        jurisdictionID: String,
+        receivedAt: Date,
+        events: [LifecycleEvent]
+    ) throws(IllegalTransition) -> PrivacyRequest {
+        var request = PrivacyRequest(
+            id: id,
+            kind: kind,
+            deadlineKind: deadlineKind,
+            accountID: accountID,
+            jurisdictionID: jurisdictionID,
+            receivedAt: receivedAt
+        )
+        for event in events {
+            guard event.from == request.status else {
+                throw IllegalTransition(
+                    requestID: id,
+                    from: request.status,
+                    to: event.to,
+                    detail: "stored history is out of order"
+                )
+            }
+            try request.transition(
+                to: event.to,
+                actor: event.actor,
+                at: event.at,
+                reason: event.reason,
+                denialReason: event.denialReason
+            )
+        }
+        return request
     }
 
     /// Moves the request to `next`, or throws ``IllegalTransition`` and leaves it unchanged.

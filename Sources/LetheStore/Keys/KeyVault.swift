@@ -53,6 +53,15 @@ public actor KeyVault {
         return (v, key)
     }
 
+    /// The key that hashes one-time codes and bearer tokens before they are stored.
+    public func tokenHashingKey() throws -> SecretBytes {
+        let name = "token/\(keyring.primaryVersion)"
+        if let key = purposeKeys[name] { return key }
+        let key = try keyring.purposeKey(.tokenHashing)
+        purposeKeys[name] = key
+        return key
+    }
+
     /// Installs a rotated or retired keyring. Cached data keys stay valid: rotation rewraps, it does not re-key.
     public func replaceKeyring(_ newKeyring: MasterKeyring) { keyring = newKeyring }
 }

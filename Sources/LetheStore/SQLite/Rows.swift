@@ -169,6 +169,7 @@ struct SealedNote: Sendable {
 /// An outbox message with recipient and parameters sealed under the customer's key.
 struct SealedOutbox: Sendable {
     let account: String?
+    let subject: String?
     let kind: String
     let recipient: Data?
     let parameters: Data?
@@ -176,6 +177,7 @@ struct SealedOutbox: Sendable {
 
     init(_ message: OutboxMessage, _ codec: FieldCodec, at: Date) throws {
         account = message.accountID?.description
+        subject = codec.cipher.customerID
         kind = message.kind
         recipient = try codec.sealOptional(message.recipient, EncryptedField.outboxRecipient)
         parameters = try codec.sealJSON(message.parameters, EncryptedField.outboxParameters)
@@ -185,10 +187,10 @@ struct SealedOutbox: Sendable {
     func insert(_ db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO outbox (account_id, kind, recipient, parameters, created_at, status, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, 'pending', ?)
+                INSERT INTO outbox (account_id, subject_id, kind, recipient, parameters, created_at, status, next_attempt_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)
                 """,
-            arguments: [account, kind, recipient, parameters, at, at]
+            arguments: [account, subject, kind, recipient, parameters, at, at]
         )
     }
 }

@@ -29,10 +29,14 @@ enum AuditChain {
     }
 }
 
-extension SQLiteStore {
+/// Appends to the chain inside whatever write transaction the caller holds, so an action and its
+/// audit entry commit together.
+struct AuditSigner: Sendable {
+    let version: UInt32
+    let key: SecretBytes
+
     @discardableResult
-    public func appendAudit(_ event: AuditEvent) async throws -> Int64 {
-        let (version, key) = try await vault.auditKey()
+    func append(_ event: AuditEvent, _ db: Database) throws -> Int64 {
         // Round to the stored precision first, so the MAC covers exactly what is stored.
         let at = Date(timeIntervalSince1970: (event.at.timeIntervalSince1970 * 1000).rounded() / 1000)
         let stored = AuditEvent(
@@ -44,30 +48,40 @@ extension SQLiteStore {
             fields: event.fields,
             reason: event.reason
         )
-        return try await pool.write { db in
-            let last = try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
-            let seq = (last?["seq"] as Int64? ?? 0) + 1
-            let previous = last.map { Array($0["mac"] as Data) } ?? AuditChain.genesis
-            let mac = try AuditChain.mac(
-                key: key,
-                previous: previous,
-                content: AuditChain.content(seq: seq, stored, keyVersion: version)
-            )
-            try db.execute(
-                sql: """
-                    INSERT INTO audit_log (seq, at, actor, action, subject_type, subject_id, fields, reason, key_version,
-                        prev_digest, mac)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    seq, stored.at.timeIntervalSince1970, stored.actor, stored.action, stored.subjectType,
-                    stored.subjectID, stored.fields.joined(separator: ","), stored.reason, Int64(version),
-                    Data(previous),
-                    Data(mac),
-                ]
-            )
-            return seq
-        }
+        let last = try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
+        let seq = (last?["seq"] as Int64? ?? 0) + 1
+        let previous = last.map { Array($0["mac"] as Data) } ?? AuditChain.genesis
+        let mac = try AuditChain.mac(
+            key: key,
+            previous: previous,
+            content: AuditChain.content(seq: seq, stored, keyVersion: version)
+        )
+        try db.execute(
+            sql: """
+                INSERT INTO audit_log (seq, at, actor, action, subject_type, subject_id, fields, reason, key_version,
+                    prev_digest, mac)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                seq, stored.at.timeIntervalSince1970, stored.actor, stored.action, stored.subjectType, stored.subjectID,
+                stored.fields.joined(separator: ","), stored.reason, Int64(version), Data(previous), Data(mac),
+            ]
+        )
+        return seq
+    }
+}
+
+extension SQLiteStore {
+    @discardableResult
+    public func appendAudit(_ event: AuditEvent) async throws -> Int64 {
+        let signer = try await auditSigner()
+        return try await pool.write { db in try signer.append(event, db) }
+    }
+
+    /// The current audit key, fetched before a write transaction so that the append itself is synchronous.
+    func auditSigner() async throws -> AuditSigner {
+        let (version, key) = try await vault.auditKey()
+        return AuditSigner(version: version, key: key)
     }
 
     public func auditEntries(subjectType: String?, subjectID: String?) async throws -> [AuditEntry] {

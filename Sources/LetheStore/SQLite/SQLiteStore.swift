@@ -52,6 +52,10 @@ public final class SQLiteStore: LetheStore {
     // MARK: Keys and codecs
 
     func wrappedKey(_ id: AccountID) async throws -> WrappedDataKey? {
+        try await wrappedKey(subject: id.description)
+    }
+
+    func wrappedKey(subject: String) async throws -> WrappedDataKey? {
         try await pool.read { db in
             try Row.fetchOne(
                 db,
@@ -59,10 +63,10 @@ public final class SQLiteStore: LetheStore {
                     SELECT key_id, key_version, master_version, sealed FROM data_keys
                     WHERE account_id = ? ORDER BY key_version DESC LIMIT 1
                     """,
-                arguments: [id.description]
+                arguments: [subject]
             ).map { row in
                 WrappedDataKey(
-                    customerID: id.description,
+                    customerID: subject,
                     id: DataKeyID(keyID: UInt32(row["key_id"] as Int64), version: UInt16(row["key_version"] as Int64)),
                     masterVersion: UInt32(row["master_version"] as Int64),
                     sealed: Array(row["sealed"] as Data)
@@ -73,10 +77,19 @@ public final class SQLiteStore: LetheStore {
 
     /// A codec for one customer's columns, or `keyMissing` when their key is gone.
     func codec(_ id: AccountID) async throws -> FieldCodec {
+        guard let codec = try await codec(subject: id.description) else { throw StoreError.keyMissing(id) }
+        return codec
+    }
+
+    /// The codec of any key owner (an account, or a request about an unknown person); nil when shredded.
+    func codec(subject: String) async throws -> FieldCodec? {
         guard
-            let (keyID, key) = try await vault.dataKey(for: id.description, wrapped: { try await self.wrappedKey(id) })
-        else { throw StoreError.keyMissing(id) }
-        return try FieldCodec(customerID: id.description, keyID: keyID, key: key)
+            let (keyID, key) = try await vault.dataKey(
+                for: subject,
+                wrapped: { try await self.wrappedKey(subject: subject) }
+            )
+        else { return nil }
+        return try FieldCodec(customerID: subject, keyID: keyID, key: key)
     }
 
     /// The blind-index token of an email, or an `invalidValue` error that does not repeat the value.

@@ -190,6 +190,122 @@ enum Schema {
                 t.column("downloads_left", .integer).notNull()
             }
         }
+        migrator.registerMigration("7-privacy-requests") { db in
+            try db.create(table: "privacy_requests") { t in
+                t.column("id", .text).primaryKey()
+                t.column("kind", .text).notNull()
+                t.column("deadline_kind", .text).notNull()
+                t.column("account_id", .text).indexed()
+                // Whose data key seals this request's values: the account, or the request itself.
+                t.column("subject_id", .text).notNull()
+                t.column("jurisdiction", .text).notNull()
+                t.column("channel", .text).notNull()
+                t.column("agent_id", .text)
+                t.column("status", .text).notNull()
+                t.column("received_at", .double).notNull()
+                t.column("requester_email", .blob)
+                t.column("idempotency_key", .text).unique()
+                // Deadlines as ISO dates (they sort as text); the full schedule, citations included, as JSON.
+                t.column("binding_due", .text).notNull()
+                t.column("internal_target", .text).notNull()
+                t.column("schedule", .text).notNull()
+                t.column("extension_sent_at", .double)
+                t.column("extension_reason", .blob)
+                t.column("assignee", .text)
+                t.column("completed_at", .double)
+                t.column("updated_at", .double).notNull()
+            }
+            try db.create(
+                index: "requests_queue",
+                on: "privacy_requests",
+                columns: ["status", "binding_due", "received_at"]
+            )
+            try db.create(
+                index: "requests_open_kind",
+                on: "privacy_requests",
+                columns: ["account_id", "kind", "status"]
+            )
+            try db.create(table: "request_events") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("request_id", .text).notNull().indexed().references("privacy_requests")
+                t.column("at", .double).notNull()
+                t.column("from_status", .text).notNull()
+                t.column("to_status", .text).notNull()
+                t.column("actor", .text).notNull()
+                t.column("reason", .blob)
+                t.column("denial_reason", .text)
+            }
+            try db.create(table: "request_links") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("request_id", .text).notNull().indexed().references("privacy_requests")
+                t.column("at", .double).notNull()
+                t.column("channel", .text).notNull()
+                t.column("idempotency_key", .text).unique()
+            }
+            try db.create(table: "deadline_history") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("request_id", .text).notNull().indexed().references("privacy_requests")
+                t.column("at", .double).notNull()
+                t.column("cause", .text).notNull()
+                t.column("acknowledgement_due", .text)
+                t.column("response_due", .text).notNull()
+                t.column("extended_due", .text)
+                t.column("internal_target", .text).notNull()
+            }
+            try db.create(table: "request_pauses") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("request_id", .text).notNull().indexed().references("privacy_requests")
+                t.column("from_date", .text).notNull()
+                t.column("to_date", .text)
+                t.column("reason", .text).notNull()
+            }
+            try db.create(table: "verification_codes") { t in
+                t.column("request_id", .text).primaryKey().references("privacy_requests")
+                t.column("code_hash", .blob).notNull()
+                t.column("created_at", .double).notNull()
+                t.column("expires_at", .double).notNull()
+                t.column("attempts", .integer).notNull()
+                t.column("locked", .boolean).notNull()
+                t.column("address_index", .blob).notNull()
+            }
+            try db.create(table: "code_sends") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("subject_id", .text).notNull()
+                t.column("address_index", .blob).notNull()
+                t.column("at", .double).notNull()
+            }
+            try db.create(index: "code_sends_subject", on: "code_sends", columns: ["subject_id", "at"])
+            try db.create(index: "code_sends_address", on: "code_sends", columns: ["address_index", "at"])
+            try db.create(table: "request_alerts") { t in
+                t.column("request_id", .text).notNull().references("privacy_requests")
+                t.column("threshold", .text).notNull()
+                t.column("level", .text).notNull()
+                t.column("at", .double).notNull()
+                t.primaryKey(["request_id", "threshold"])
+            }
+            try db.create(table: "jobs") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kind", .text).notNull()
+                t.column("request_id", .text)
+                t.column("dedupe_key", .text).notNull().unique()
+                t.column("payload", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("max_attempts", .integer).notNull()
+                t.column("run_at", .double).notNull()
+                t.column("lease_token", .text)
+                t.column("leased_by", .text)
+                t.column("lease_expires_at", .double)
+                t.column("last_error", .text)
+                t.column("created_at", .double).notNull()
+                t.column("finished_at", .double)
+            }
+            // What a worker scans: ready jobs by time, and leases that have run out.
+            try db.create(index: "jobs_ready", on: "jobs", columns: ["status", "run_at"])
+            try db.create(index: "jobs_lease", on: "jobs", columns: ["status", "lease_expires_at"])
+            // Messages about a request from an unknown person are sealed under the request's own key.
+            try db.alter(table: "outbox") { t in t.add(column: "subject_id", .text) }
+        }
         return migrator
     }
 }

@@ -1,0 +1,100 @@
+import Foundation
+import LetheCore
+import LetheStore
+import Logging
+
+/// Does one kind of job. Handlers must be idempotent (keyed on the job or request id): a worker that
+/// dies after the work but before recording it makes the job run again, and the second run must
+/// change nothing.
+public protocol JobHandler: Sendable {
+    func run(_ job: LeasedJob) async throws
+}
+
+/// What one pass of the runner did.
+public struct JobRunReport: Sendable, Equatable {
+    public var completed = 0
+    public var retried = 0
+    public var dead = 0
+    public var lostLeases = 0
+
+    public init(completed: Int = 0, retried: Int = 0, dead: Int = 0, lostLeases: Int = 0) {
+        self.completed = completed
+        self.retried = retried
+        self.dead = dead
+        self.lostLeases = lostLeases
+    }
+}
+
+/// Leases ready jobs, runs their handlers, and records the outcome: done, retry with exponential
+/// backoff, or dead-letter after the last attempt.
+public struct JobRunner: Sendable {
+    let store: any JobRepository
+    let handlers: [String: any JobHandler]
+    let clock: any WallClock
+    let worker: String
+    public var lease: TimeInterval = 300
+    public var baseBackoff: TimeInterval = 30
+    public var maxBackoff: TimeInterval = 3600
+    let logger: Logger
+
+    public init(
+        store: any JobRepository,
+        handlers: [String: any JobHandler],
+        clock: any WallClock,
+        worker: String,
+        logger: Logger = Logger(label: "lethe.jobs")
+    ) {
+        self.store = store
+        self.handlers = handlers
+        self.clock = clock
+        self.worker = worker
+        self.logger = logger
+    }
+
+    /// Runs up to `limit` due jobs once.
+    public func runOnce(limit: Int = 20) async throws -> JobRunReport {
+        var report = JobRunReport()
+        for job in try await store.leaseJobs(worker: worker, limit: limit, now: clock.now(), lease: lease) {
+            do {
+                guard let handler = handlers[job.kind] else {
+                    throw JobFailure(message: "no handler for job kind '\(job.kind)'")
+                }
+                try await handler.run(job)
+                if try await store.completeJob(job, now: clock.now()) {
+                    report.completed += 1
+                } else {
+                    // Our lease ran out and another worker took the job; its run will record the result.
+                    report.lostLeases += 1
+                    logger.warning(
+                        "lease lost before completion",
+                        metadata: ["job": "\(job.id)", "kind": "\(job.kind)"]
+                    )
+                }
+            } catch {
+                let delay = min(maxBackoff, baseBackoff * pow(2, Double(max(0, job.attempts - 1))))
+                let status = try await store.failJob(
+                    job,
+                    error: String(describing: error),
+                    now: clock.now(),
+                    retryAt: clock.now().addingTimeInterval(delay)
+                )
+                if status == .dead { report.dead += 1 } else { report.retried += 1 }
+                logger.error(
+                    "job failed",
+                    metadata: [
+                        "job": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempts)",
+                        "status": "\(status.rawValue)",
+                    ]
+                )
+            }
+        }
+        return report
+    }
+}
+
+/// A failure a handler reports in words (no personal values).
+public struct JobFailure: Error, CustomStringConvertible {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}

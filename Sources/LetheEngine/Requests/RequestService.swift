@@ -1,0 +1,561 @@
+import Foundation
+import LetheCore
+import LetheCrypto
+import LetheStore
+import Logging
+
+/// The request intake queue and its lifecycle: take a request durably, verify who asks, start the
+/// statutory clocks, and move it through the state machine with every change evidenced.
+public struct RequestService: Sendable {
+    let store: any LetheStore
+    let vault: KeyVault
+    let policies: PolicySet
+    let deadlines: DeadlineEngine
+    let clock: any WallClock
+    let random: any RandomSource
+    let policy: RequestPolicy
+    let logger: Logger
+
+    public init(
+        store: any LetheStore,
+        vault: KeyVault,
+        policies: PolicySet,
+        clock: any WallClock,
+        random: any RandomSource = SecureRandomSource(),
+        policy: RequestPolicy = RequestPolicy(),
+        logger: Logger = Logger(label: "lethe.requests")
+    ) {
+        self.store = store
+        self.vault = vault
+        self.policies = policies
+        self.deadlines = DeadlineEngine(policies: policies)
+        self.clock = clock
+        self.random = random
+        self.policy = policy
+        self.logger = logger
+    }
+
+    // MARK: Intake
+
+    /// Records the request durably, then returns: nothing is acknowledged that is not stored.
+    public func submit(_ submission: RequestSubmission) async throws -> IntakeReceipt {
+        let now = clock.now()
+        let receivedAt = submission.receivedAt ?? now
+        var email: String?
+        if let given = submission.email {
+            do { email = try BlindIndex.normaliseEmail(given) } catch { throw RequestError.invalidEmail }
+        }
+        // Find the customer: by id, else by email through the blind index. Unknown people are still answered.
+        var account: Account?
+        if let id = submission.accountID {
+            guard let found = try await store.account(id) else { throw RequestError.accountNotFound(id) }
+            account = found
+        } else if let email, let id = try await store.accountID(forEmail: email) {
+            account = try await store.account(id)
+        }
+        guard account != nil || email != nil else { throw RequestError.needsContact }
+        let jurisdictionID = submission.jurisdiction ?? account?.residence
+        guard let jurisdictionID else { throw RequestError.needsJurisdiction }
+        guard policies.jurisdictions[jurisdictionID] != nil else {
+            throw RequestError.unknownJurisdiction(jurisdictionID)
+        }
+        let deadlineKind = submission.deadlineKind ?? submission.kind.defaultDeadlineKind
+        let schedule: DeadlineSchedule
+        do {
+            schedule = try deadlines.schedule(
+                DeadlineQuery(jurisdictionID: jurisdictionID, kind: deadlineKind, receivedAt: receivedAt)
+            )
+        } catch {
+            throw RequestError.deadline(error.description)
+        }
+        let id = RequestID(try newRequestID(receivedAt))
+        var request = PrivacyRequest(
+            id: id,
+            kind: submission.kind,
+            deadlineKind: deadlineKind,
+            accountID: account?.id,
+            jurisdictionID: jurisdictionID,
+            receivedAt: receivedAt
+        )
+        let contact = email ?? account?.email
+        var messages: [OutboxMessage] = []
+        var code: VerificationCodeRecord?
+        let intake = Actor.system("intake")
+        if schedule.verification == .notRequired {
+            // The law forbids demanding verification here (e.g. CCPA opt-out, 11 CCR §7026(d)).
+            try request.transition(
+                to: .verified,
+                actor: intake,
+                at: receivedAt,
+                reason: "no identity verification required: \(schedule.response.citation)"
+            )
+        } else {
+            try request.transition(
+                to: .awaitingVerification,
+                actor: intake,
+                at: receivedAt,
+                reason: "identity to be verified"
+            )
+            if let contact {
+                let (digits, record) = try await newCode(for: id, address: contact, now: now)
+                code = record
+                messages.append(
+                    OutboxMessage(
+                        kind: "verification-code",
+                        accountID: account?.id,
+                        recipient: contact,
+                        parameters: [
+                            "request": id.rawValue, "code": digits,
+                            "expires-minutes": String(Int(policy.codeLifetime / 60)),
+                        ]
+                    )
+                )
+            }
+        }
+        if let contact {
+            messages.append(
+                OutboxMessage(
+                    kind: "receipt-acknowledgement",
+                    accountID: account?.id,
+                    recipient: contact,
+                    parameters: [
+                        "request": id.rawValue, "kind": submission.kind.rawValue,
+                        "respond-by": schedule.response.due.description,
+                        "law": schedule.jurisdictionName,
+                    ]
+                )
+            )
+        }
+        let received = AuditEvent(
+            at: receivedAt,
+            actor: submission.submittedBy.description,
+            action: "request.received",
+            subjectType: "request",
+            subjectID: id.rawValue,
+            fields: [submission.kind.rawValue, submission.channel.rawValue, jurisdictionID],
+            reason: nil
+        )
+        let outcome = try await store.createRequest(
+            NewRequestRecord(
+                request: request,
+                channel: submission.channel,
+                subjectID: account?.id.description ?? id.rawValue,
+                agentID: submission.agentID,
+                requesterEmail: contact,
+                idempotencyKey: submission.idempotencyKey,
+                schedule: schedule,
+                code: code,
+                messages: messages,
+                audit: [received] + request.events.map { audit(for: $0) }
+            )
+        )
+        logger.info(
+            "request intake",
+            metadata: [
+                "request": "\(outcome.requestID)", "outcome": "\(outcome)", "kind": "\(submission.kind.rawValue)",
+            ]
+        )
+        guard case .created = outcome, let stored = try await store.request(outcome.requestID) else {
+            guard let existing = try await store.request(outcome.requestID) else {
+                throw RequestError.notFound(outcome.requestID)
+            }
+            return IntakeReceipt(outcome: outcome, status: existing.request.status, schedule: existing.schedule)
+        }
+        return IntakeReceipt(outcome: outcome, status: stored.request.status, schedule: stored.schedule)
+    }
+
+    /// `R-` + the receipt date + 8 random base-32 characters: sortable by day, not guessable.
+    private func newRequestID(_ receivedAt: Date) throws -> String {
+        let alphabet = Array("ABCDEFGHJKMNPQRSTVWXYZ0123456789")
+        var suffix = ""
+        for _ in 0..<8 { suffix.append(alphabet[Int(try random.uniform(below: UInt32(alphabet.count)))]) }
+        let utc = TimeZone(identifier: "UTC") ?? .current
+        let day = LocalDate(instant: receivedAt, in: utc).description.replacingOccurrences(of: "-", with: "")
+        return "R-\(day)-\(suffix)"
+    }
+
+    // MARK: Verification by one-time code
+
+    private func codeHash(_ id: RequestID, _ digits: String) async throws -> [UInt8] {
+        let mac = try HMACSHA256(key: try await vault.tokenHashingKey())
+        return try mac.authenticate(Array("lethe/code/v1|\(id.rawValue)|\(digits)".utf8))
+    }
+
+    private func addressIndex(_ address: String) async throws -> [UInt8] {
+        let mac = try HMACSHA256(key: try await vault.tokenHashingKey())
+        return try mac.authenticate(Array("lethe/code-address/v1|\(address)".utf8))
+    }
+
+    private func newCode(for id: RequestID, address: String, now: Date) async throws -> (String, VerificationCodeRecord)
+    {
+        let value = try random.uniform(below: 1_000_000)
+        let digits = String(repeating: "0", count: 6 - String(value).count) + String(value)
+        let record = VerificationCodeRecord(
+            hash: try await codeHash(id, digits),
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(policy.codeLifetime),
+            addressIndex: try await addressIndex(address)
+        )
+        return (digits, record)
+    }
+
+    /// Sends a fresh code, within the per-customer and per-address limits.
+    public func resendCode(_ id: RequestID) async throws {
+        let stored = try await load(id)
+        guard stored.request.status == .awaitingVerification, let address = stored.requesterEmail else {
+            throw RequestError.noCodePending
+        }
+        let now = clock.now()
+        let index = try await addressIndex(address)
+        let sends = try await store.codeSends(
+            subject: stored.subjectID,
+            addressIndex: index,
+            since: now.addingTimeInterval(-3600)
+        )
+        guard sends.subject < policy.maxCodesPerSubjectPerHour, sends.address < policy.maxCodesPerAddressPerHour else {
+            logger.notice("code resend refused: rate limit", metadata: ["request": "\(id)"])
+            throw RequestError.rateLimited
+        }
+        let (digits, record) = try await newCode(for: id, address: address, now: now)
+        try await store.replaceCode(
+            id,
+            record,
+            message: OutboxMessage(
+                kind: "verification-code",
+                accountID: stored.request.accountID,
+                recipient: address,
+                parameters: [
+                    "request": id.rawValue, "code": digits, "expires-minutes": String(Int(policy.codeLifetime / 60)),
+                ]
+            )
+        )
+    }
+
+    /// Checks a code the requester typed. A right code verifies the request; five wrong ones lock it.
+    @discardableResult
+    public func verifyCode(_ id: RequestID, code: String) async throws -> Bool {
+        let stored = try await load(id)
+        guard stored.request.status == .awaitingVerification, let record = try await store.verificationCode(id) else {
+            throw RequestError.noCodePending
+        }
+        guard !record.locked else { throw RequestError.codeLocked }
+        let now = clock.now()
+        guard now < record.expiresAt else { throw RequestError.codeExpired }
+        let digits = code.filter(\.isNumber)
+        let matches = ConstantTime.equals(try await codeHash(id, digits), record.hash)
+        let updated = try await store.recordCodeAttempt(id, succeeded: matches, maxAttempts: policy.maxCodeAttempts)
+        guard matches else {
+            logger.notice(
+                "wrong verification code",
+                metadata: ["request": "\(id)", "attempts": "\(updated?.attempts ?? 0)"]
+            )
+            if updated?.locked == true { throw RequestError.codeLocked }
+            return false
+        }
+        try await move(
+            stored,
+            to: .verified,
+            actor: .customer,
+            reason: "identity verified by a one-time code sent to the registered email"
+        )
+        return true
+    }
+
+    /// Marks a request verified on an agent's checked evidence (security questions, date of birth and address).
+    public func verify(_ id: RequestID, with verification: IdentityVerification, by officer: String) async throws {
+        let stored = try await load(id)
+        guard stored.request.accountID == verification.accountID else {
+            throw RequestError.verificationForAnotherAccount
+        }
+        try await move(
+            stored,
+            to: .verified,
+            actor: .staff(officer),
+            reason:
+                "identity verified by \(verification.evidence.method.rawValue), checked by \(verification.evidence.verifiedBy)"
+        )
+    }
+
+    // MARK: Officer actions
+
+    /// Starts the work: the request moves to in progress and its processing job is queued.
+    public func approve(_ id: RequestID, by officer: String) async throws {
+        let stored = try await load(id)
+        let job = NewJob(
+            kind: "process-\(stored.request.kind.rawValue)",
+            requestID: id,
+            dedupeKey: "process:\(id.rawValue)",
+            runAt: clock.now()
+        )
+        try await move(stored, to: .inProgress, actor: .staff(officer), reason: "approved for processing", jobs: [job])
+    }
+
+    /// Completes the request and tells the customer.
+    public func complete(_ id: RequestID, by actor: Actor, summary: String) async throws {
+        let stored = try await load(id)
+        let message = stored.requesterEmail.map {
+            OutboxMessage(
+                kind: "request-completed",
+                accountID: stored.request.accountID,
+                recipient: $0,
+                parameters: ["request": id.rawValue, "kind": stored.request.kind.rawValue, "summary": summary]
+            )
+        }
+        try await move(
+            stored,
+            to: .completed,
+            actor: actor,
+            reason: summary,
+            messages: message.map { [$0] } ?? [],
+            completed: true
+        )
+    }
+
+    /// Refuses the request with its legal basis, the reason, and the customer's right to complain.
+    public func deny(_ id: RequestID, basis: DenialReason, reason: String, by actor: Actor) async throws {
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw RequestError.reasonRequired("a denial") }
+        let stored = try await load(id)
+        let authority = policies.jurisdictions[stored.request.jurisdictionID]?.authority
+        let message = stored.requesterEmail.map {
+            OutboxMessage(
+                kind: "request-denied",
+                accountID: stored.request.accountID,
+                recipient: $0,
+                parameters: [
+                    "request": id.rawValue, "basis": basis.rawValue, "reason": why,
+                    "complain-to": authority?.name ?? "", "complain-at": authority?.url ?? "",
+                ]
+            )
+        }
+        try await move(
+            stored,
+            to: .denied,
+            actor: actor,
+            reason: why,
+            denial: basis,
+            messages: message.map { [$0] } ?? [],
+            completed: true
+        )
+    }
+
+    /// Extends the response period: valid only with a reason and inside the first period (the engine checks).
+    public func extend(_ id: RequestID, reason: String, by officer: String) async throws {
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw RequestError.reasonRequired("an extension") }
+        let stored = try await load(id)
+        let notice = ExtensionNotice(sentAt: clock.now(), reason: why)
+        let schedule = try recompute(stored, notice: notice, pauses: closedPauses(stored))
+        guard let extended = schedule.extended else { throw RequestError.deadline("no extension was granted") }
+        let message = stored.requesterEmail.map {
+            OutboxMessage(
+                kind: "extension-notice",
+                accountID: stored.request.accountID,
+                recipient: $0,
+                parameters: ["request": id.rawValue, "reason": why, "respond-by": extended.due.description]
+            )
+        }
+        try await move(
+            stored,
+            to: .extended,
+            actor: .staff(officer),
+            reason: why,
+            schedule: (schedule, "extended to \(extended.due): \(extended.citation)"),
+            extensionNotice: notice,
+            messages: message.map { [$0] } ?? []
+        )
+    }
+
+    /// Stops the clock where the law allows it (clarification, identity, fee).
+    public func pause(_ id: RequestID, reason: PauseReason, by officer: String) async throws {
+        let stored = try await load(id)
+        guard !stored.pauses.contains(where: { $0.to == nil }) else { throw RequestError.alreadyPaused }
+        let today = today(for: stored)
+        // Check with the engine now that this regime allows this pause, rather than at resume.
+        _ = try recompute(
+            stored,
+            notice: stored.extensionNotice,
+            pauses: closedPauses(stored) + [ClockPause(from: today, to: today, reason: reason)]
+        )
+        try await store.updateRequest(
+            id,
+            expecting: stored.request.status,
+            RequestUpdate(
+                startPause: (today, reason),
+                audit: [
+                    AuditEvent(
+                        at: clock.now(),
+                        actor: Actor.staff(officer).description,
+                        action: "request.clock-stopped",
+                        subjectType: "request",
+                        subjectID: id.rawValue,
+                        fields: [reason.rawValue]
+                    )
+                ]
+            )
+        )
+    }
+
+    /// Restarts the clock; every deadline moves by the paused days (both ends counted).
+    public func resume(_ id: RequestID, by officer: String) async throws {
+        let stored = try await load(id)
+        guard let open = stored.pauses.first(where: { $0.to == nil }) else { throw RequestError.notPaused }
+        let today = today(for: stored)
+        let pauses = closedPauses(stored) + [ClockPause(from: open.from, to: today, reason: open.reason)]
+        let schedule = try recompute(stored, notice: stored.extensionNotice, pauses: pauses)
+        try await store.updateRequest(
+            id,
+            expecting: stored.request.status,
+            RequestUpdate(
+                schedule: (schedule, "clock restarted: \(schedule.pausedDays) days paused"),
+                endPause: today,
+                audit: [
+                    AuditEvent(
+                        at: clock.now(),
+                        actor: Actor.staff(officer).description,
+                        action: "request.clock-restarted",
+                        subjectType: "request",
+                        subjectID: id.rawValue,
+                        fields: [open.reason.rawValue]
+                    )
+                ]
+            )
+        )
+    }
+
+    public func cancel(_ id: RequestID, reason: String, by actor: Actor) async throws {
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw RequestError.reasonRequired("a cancellation") }
+        let stored = try await load(id)
+        try await move(stored, to: .cancelled, actor: actor, reason: why, completed: true)
+    }
+
+    public func assign(_ id: RequestID, to officer: String, by supervisor: String) async throws {
+        let stored = try await load(id)
+        try await store.updateRequest(
+            id,
+            expecting: stored.request.status,
+            RequestUpdate(
+                assignee: officer,
+                audit: [
+                    AuditEvent(
+                        at: clock.now(),
+                        actor: Actor.staff(supervisor).description,
+                        action: "request.assigned",
+                        subjectType: "request",
+                        subjectID: id.rawValue,
+                        fields: [officer]
+                    )
+                ]
+            )
+        )
+    }
+
+    // MARK: Reading
+
+    public func list(_ query: RequestQuery) async throws -> [RequestSummary] { try await store.listRequests(query) }
+
+    public func dossier(_ id: RequestID) async throws -> RequestDossier {
+        RequestDossier(
+            stored: try await load(id),
+            history: try await store.deadlineHistory(id),
+            alerts: try await store.alerts(id)
+        )
+    }
+
+    // MARK: Helpers
+
+    func load(_ id: RequestID) async throws -> StoredRequest {
+        guard let stored = try await store.request(id) else { throw RequestError.notFound(id) }
+        return stored
+    }
+
+    private func today(for stored: StoredRequest) -> LocalDate {
+        LocalDate(instant: clock.now(), in: TimeZone(identifier: stored.schedule.timeZone) ?? .current)
+    }
+
+    private func closedPauses(_ stored: StoredRequest) -> [ClockPause] {
+        stored.pauses.compactMap { pause in pause.to.map { ClockPause(from: pause.from, to: $0, reason: pause.reason) }
+        }
+    }
+
+    private func recompute(
+        _ stored: StoredRequest,
+        notice: ExtensionNotice?,
+        pauses: [ClockPause]
+    ) throws -> DeadlineSchedule {
+        do {
+            return try deadlines.schedule(
+                DeadlineQuery(
+                    jurisdictionID: stored.request.jurisdictionID,
+                    kind: stored.request.deadlineKind,
+                    receivedAt: stored.request.receivedAt,
+                    calendarID: stored.schedule.calendar,
+                    timeZoneIdentifier: stored.schedule.timeZone,
+                    extensionNotice: notice,
+                    pauses: pauses
+                )
+            )
+        } catch {
+            throw RequestError.deadline(error.description)
+        }
+    }
+
+    private func audit(for event: LifecycleEvent) -> AuditEvent {
+        AuditEvent(
+            at: event.at,
+            actor: event.actor.description,
+            action: "request.\(event.to.rawValue)",
+            subjectType: "request",
+            subjectID: event.requestID.rawValue,
+            fields: event.denialReason.map { [$0.rawValue] } ?? [],
+            reason: nil
+        )
+    }
+
+    /// One lifecycle move, validated by the state machine, stored with compare-and-set on the old status.
+    private func move(
+        _ stored: StoredRequest,
+        to next: RequestStatus,
+        actor: Actor,
+        reason: String?,
+        denial: DenialReason? = nil,
+        schedule: (DeadlineSchedule, cause: String)? = nil,
+        extensionNotice: ExtensionNotice? = nil,
+        messages: [OutboxMessage] = [],
+        jobs: [NewJob] = [],
+        completed: Bool = false
+    ) async throws {
+        var request = stored.request
+        let previous = request.status
+        let event: LifecycleEvent
+        do {
+            event = try request.transition(
+                to: next,
+                actor: actor,
+                at: clock.now(),
+                reason: reason,
+                denialReason: denial
+            )
+        } catch {
+            throw RequestError.illegal(error.description)
+        }
+        try await store.updateRequest(
+            request.id,
+            expecting: previous,
+            RequestUpdate(
+                event: event,
+                schedule: schedule,
+                extensionNotice: extensionNotice,
+                completedAt: completed ? event.at : nil,
+                messages: messages,
+                audit: [audit(for: event)],
+                jobs: jobs
+            )
+        )
+        logger.info(
+            "request moved",
+            metadata: ["request": "\(request.id)", "from": "\(previous.rawValue)", "to": "\(next.rawValue)"]
+        )
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import LetheCore
+import LetheStore
+
+/// A request as it arrives, from any channel.
+public struct RequestSubmission: Sendable {
+    public var kind: RequestKind
+    /// A finer statutory clock (e.g. `portability` for an export); defaults from the kind.
+    public var deadlineKind: DeadlineKind?
+    public var accountID: AccountID?
+    /// The requester's email, used to find the account when no id is given and to answer.
+    public var email: String?
+    public var channel: RequestChannel
+    /// When the request reached the channel; defaults to now.
+    public var receivedAt: Date?
+    /// The governing law; defaults to the account's residence.
+    public var jurisdiction: String?
+    /// A client-chosen key: the same key twice returns the same request.
+    public var idempotencyKey: String?
+    /// The authorized agent acting for the customer, when there is one.
+    public var agentID: String?
+    public var submittedBy: Actor
+
+    public init(
+        kind: RequestKind,
+        deadlineKind: DeadlineKind? = nil,
+        accountID: AccountID? = nil,
+        email: String? = nil,
+        channel: RequestChannel,
+        receivedAt: Date? = nil,
+        jurisdiction: String? = nil,
+        idempotencyKey: String? = nil,
+        agentID: String? = nil,
+        submittedBy: Actor = .customer
+    ) {
+        self.kind = kind
+        self.deadlineKind = deadlineKind
+        self.accountID = accountID
+        self.email = email
+        self.channel = channel
+        self.receivedAt = receivedAt
+        self.jurisdiction = jurisdiction
+        self.idempotencyKey = idempotencyKey
+        self.agentID = agentID
+        self.submittedBy = submittedBy
+    }
+}
+
+/// What the requester is told at once: the request id, where it stands, and its deadlines.
+public struct IntakeReceipt: Sendable {
+    public let outcome: IntakeOutcome
+    public let status: RequestStatus
+    public let schedule: DeadlineSchedule
+}
+
+/// Tunable parts of the request procedures; the defaults follow the issue and common practice.
+public struct RequestPolicy: Sendable {
+    public var codeLifetime: TimeInterval = 15 * 60
+    public var maxCodeAttempts = 5
+    public var maxCodesPerSubjectPerHour = 3
+    public var maxCodesPerAddressPerHour = 5
+    /// Days before the binding deadline at which due-soon alerts are raised; the last goes to a supervisor.
+    public var escalationThresholds = [7, 3, 1]
+    /// Days after receipt within which identity must be verified before the request is denied as unverifiable.
+    public var verificationWindowDays = 21
+
+    public init() {}
+}
+
+/// Why a request action was refused. Messages carry ids and statuses, never personal values.
+public enum RequestError: Error, Equatable, CustomStringConvertible {
+    case notFound(RequestID)
+    case unknownJurisdiction(String)
+    case needsJurisdiction
+    case needsContact
+    case invalidEmail
+    case accountNotFound(AccountID)
+    case deadline(String)
+    case illegal(String)
+    case noCodePending
+    case codeLocked
+    case codeExpired
+    case rateLimited
+    case verificationForAnotherAccount
+    case reasonRequired(String)
+    case notPaused
+    case alreadyPaused
+
+    public var description: String {
+        switch self {
+        case .notFound(let id): return "no request \(id)"
+        case .unknownJurisdiction(let id): return "unknown jurisdiction '\(id)'"
+        case .needsJurisdiction: return "no jurisdiction given and no account to take it from; pass one (e.g. uk-gdpr)"
+        case .needsContact: return "a request needs an account id or an email address to answer"
+        case .invalidEmail: return "the email address is not valid"
+        case .accountNotFound(let id): return "no account \(id)"
+        case .deadline(let message): return message
+        case .illegal(let message): return message
+        case .noCodePending: return "no verification code is pending for this request"
+        case .codeLocked: return "too many wrong codes: this code is locked; ask for a new one"
+        case .codeExpired: return "the code has expired; ask for a new one"
+        case .rateLimited: return "too many codes sent recently; try again later"
+        case .verificationForAnotherAccount: return "the identity verification was for a different account"
+        case .reasonRequired(let what): return "\(what) needs a reason, which the customer is told"
+        case .notPaused: return "the clock is not stopped"
+        case .alreadyPaused: return "the clock is already stopped"
+        }
+    }
+}
+
+/// A request with everything an officer needs to see.
+public struct RequestDossier: Sendable {
+    public let stored: StoredRequest
+    public let history: [DeadlineChange]
+    public let alerts: [RequestAlert]
+}

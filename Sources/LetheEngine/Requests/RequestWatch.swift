@@ -1,0 +1,79 @@
+import Foundation
+import LetheCore
+import LetheStore
+
+/// What one pass of the deadline watch did.
+public struct WatchReport: Sendable, Equatable {
+    public var alertsRaised = 0
+    public var overdue: [RequestID] = []
+    public var deniedUnverifiable: [RequestID] = []
+}
+
+extension RequestService {
+    /// Raises due-soon alerts at each threshold (the last to a supervisor), flags overdue requests, and
+    /// denies requests whose identity was not verified within the window, so none is left hanging.
+    /// Every alert is raised once per request and threshold, however often the watch runs.
+    public func watch() async throws -> WatchReport {
+        var report = WatchReport()
+        let now = clock.now()
+        let utc = TimeZone(identifier: "UTC") ?? .current
+        let horizon = LocalDate(instant: now, in: utc).adding(days: (policy.escalationThresholds.max() ?? 7) + 1)
+        let thresholds = policy.escalationThresholds.sorted(by: >)
+        let due = try await store.listRequests(
+            RequestQuery(statuses: RequestQuery.open, dueOnOrBefore: horizon, limit: 100_000)
+        )
+        for summary in due {
+            let zone =
+                TimeZone(identifier: policies.jurisdictions[summary.jurisdiction]?.timeZoneIdentifier ?? "UTC") ?? utc
+            let daysLeft = LocalDate(instant: now, in: zone).days(until: summary.due)
+            var raised: [(String, String)] = []
+            if daysLeft < 0 {
+                raised.append(("overdue", "supervisor"))
+                report.overdue.append(summary.id)
+            }
+            for (index, threshold) in thresholds.enumerated() where daysLeft <= threshold {
+                raised.append(("due-\(threshold)", index == thresholds.count - 1 ? "supervisor" : "officer"))
+            }
+            for (threshold, level) in raised {
+                let alert = RequestAlert(requestID: summary.id, threshold: threshold, level: level, at: now)
+                let message = OutboxMessage(
+                    kind: threshold == "overdue" ? "request-overdue" : "request-due-soon",
+                    accountID: nil,
+                    recipient: nil,
+                    parameters: [
+                        "request": summary.id.rawValue, "due": summary.due.description, "level": level,
+                        "assignee": summary.assignee ?? "unassigned", "days-left": String(daysLeft),
+                    ]
+                )
+                let audit = AuditEvent(
+                    at: now,
+                    actor: "system:watch",
+                    action: "request.alert",
+                    subjectType: "request",
+                    subjectID: summary.id.rawValue,
+                    fields: [threshold, level]
+                )
+                if try await store.raiseAlert(alert, message: message, audit: audit) { report.alertsRaised += 1 }
+            }
+        }
+        let waiting = try await store.listRequests(RequestQuery(statuses: [.awaitingVerification], limit: 100_000))
+        for summary in waiting {
+            guard let stored = try await store.request(summary.id) else { continue }
+            let zone = TimeZone(identifier: stored.schedule.timeZone) ?? utc
+            let windowEnd = min(
+                stored.schedule.receiptDate.adding(days: policy.verificationWindowDays),
+                stored.schedule.binding.due.adding(days: -1)
+            )
+            guard LocalDate(instant: now, in: zone) > windowEnd else { continue }
+            try await deny(
+                summary.id,
+                basis: .unverifiable,
+                reason:
+                    "We could not verify your identity by \(windowEnd), so we cannot act on this request. You may submit it again.",
+                by: .system("watch")
+            )
+            report.deniedUnverifiable.append(summary.id)
+        }
+        return report
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+import LetheCore
+import LetheCrypto
+
+extension SQLiteStore {
+    @discardableResult
+    public func enqueue(_ job: NewJob) async throws -> Bool {
+        let now = Date().storeValue
+        return try await pool.write { db in try Self.insertJob(db, job, now: now) }
+    }
+
+    public func leaseJobs(worker: String, limit: Int, now: Date, lease: TimeInterval) async throws -> [LeasedJob] {
+        let at = now.storeValue
+        let until = now.addingTimeInterval(lease).storeValue
+        var tokens: [String] = []
+        for _ in 0..<max(0, limit) { tokens.append(Data(try SecureRandom.bytes(16)).base64EncodedString()) }
+        let leaseTokens = tokens
+        // SQLite serialises writers, so select-then-update in one write transaction cannot hand a job to two
+        // workers; PostgreSQL does the same with SELECT ... FOR UPDATE SKIP LOCKED.
+        return try await pool.write { db in
+            // A lease that ran out on the job's last attempt means the worker died on it: dead-letter it.
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'dead', last_error = 'lease expired on the last attempt', finished_at = ?
+                    WHERE status = 'leased' AND lease_expires_at <= ? AND attempts >= max_attempts
+                    """,
+                arguments: [at, at]
+            )
+            let candidates = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM jobs
+                    WHERE (status = 'ready' AND run_at <= ?) OR (status = 'leased' AND lease_expires_at <= ?)
+                    ORDER BY run_at, id LIMIT ?
+                    """,
+                arguments: [at, at, limit]
+            ).map { $0["id"] as Int64 }
+            var leased: [LeasedJob] = []
+            for (index, id) in candidates.enumerated() {
+                try db.execute(
+                    sql: """
+                        UPDATE jobs SET status = 'leased', attempts = attempts + 1, lease_token = ?, leased_by = ?,
+                            lease_expires_at = ?
+                        WHERE id = ?
+                        """,
+                    arguments: [leaseTokens[index], worker, until, id]
+                )
+                if let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]) {
+                    leased.append(
+                        LeasedJob(
+                            id: id,
+                            kind: row["kind"],
+                            requestID: (row["request_id"] as String?).map(RequestID.init),
+                            payload: row["payload"],
+                            attempts: row["attempts"],
+                            maxAttempts: row["max_attempts"],
+                            token: leaseTokens[index],
+                            leaseExpiresAt: Date(storeValue: until)
+                        )
+                    )
+                }
+            }
+            return leased
+        }
+    }
+
+    public func completeJob(_ job: LeasedJob, now: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql:
+                    "UPDATE jobs SET status = 'done', finished_at = ?, lease_token = NULL WHERE id = ? AND lease_token = ? AND status = 'leased'",
+                arguments: [now.storeValue, job.id, job.token]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    public func failJob(_ job: LeasedJob, error: String, now: Date, retryAt: Date) async throws -> JobStatus {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET
+                        status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'ready' END,
+                        run_at = ?, last_error = ?, lease_token = NULL,
+                        finished_at = CASE WHEN attempts >= max_attempts THEN ? ELSE NULL END
+                    WHERE id = ? AND lease_token = ? AND status = 'leased'
+                    """,
+                arguments: [retryAt.storeValue, String(error.prefix(500)), now.storeValue, job.id, job.token]
+            )
+            let status = try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = ?", arguments: [job.id])
+            return status.flatMap(JobStatus.init(rawValue:)) ?? .dead
+        }
+    }
+
+    public func jobCounts() async throws -> [JobStatus: Int] {
+        try await pool.read { db in
+            var counts: [JobStatus: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status") {
+                if let status = JobStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+}

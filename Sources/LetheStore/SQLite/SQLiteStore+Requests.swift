@@ -1,0 +1,628 @@
+import Foundation
+import GRDB
+import LetheCore
+import LetheCrypto
+
+extension StoreError {
+    /// Another actor moved the request first; nothing was applied.
+    static func requestMoved(_ id: RequestID, expected: RequestStatus, actual: String) -> StoreError {
+        .invalidValue(field: "request \(id)", reason: "is \(actual), not \(expected.rawValue); reload and try again")
+    }
+}
+
+/// A lifecycle event with its free-text reason sealed.
+private struct SealedEvent: Sendable {
+    let request: String
+    let at: Double
+    let from: String
+    let to: String
+    let actor: String
+    let reason: Data?
+    let denial: String?
+
+    init(_ event: LifecycleEvent, _ codec: FieldCodec) throws {
+        request = event.requestID.rawValue
+        at = event.at.storeValue
+        from = event.from.rawValue
+        to = event.to.rawValue
+        actor = event.actor.description
+        reason = try codec.sealOptional(event.reason, EncryptedField.requestEventReason)
+        denial = event.denialReason?.rawValue
+    }
+
+    func insert(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO request_events (request_id, at, from_status, to_status, actor, reason, denial_reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [request, at, from, to, actor, reason, denial]
+        )
+    }
+}
+
+extension SQLiteStore {
+    static func encodeSchedule(_ schedule: DeadlineSchedule) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return String(decoding: try encoder.encode(schedule.withoutExtensionReason), as: UTF8.self)
+    }
+
+    static func decodeSchedule(_ text: String) throws -> DeadlineSchedule {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return try decoder.decode(DeadlineSchedule.self, from: Data(text.utf8))
+    }
+
+    static func insertHistory(
+        _ db: Database,
+        request: String,
+        at: Double,
+        cause: String,
+        _ schedule: DeadlineSchedule
+    ) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO deadline_history (request_id, at, cause, acknowledgement_due, response_due, extended_due, internal_target)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                request, at, cause, schedule.acknowledgement?.due.description, schedule.response.due.description,
+                schedule.extended?.due.description, schedule.internalTarget.description,
+            ]
+        )
+    }
+
+    static func insertJob(_ db: Database, _ job: NewJob, now: Double) throws -> Bool {
+        try db.execute(
+            sql: """
+                INSERT INTO jobs (kind, request_id, dedupe_key, payload, status, attempts, max_attempts, run_at, created_at)
+                VALUES (?, ?, ?, ?, 'ready', 0, ?, ?, ?)
+                ON CONFLICT(dedupe_key) DO NOTHING
+                """,
+            arguments: [
+                job.kind, job.requestID?.rawValue, job.dedupeKey, job.payload, job.maxAttempts, job.runAt.storeValue,
+                now,
+            ]
+        )
+        return db.changesCount > 0
+    }
+
+    public func createRequest(_ record: NewRequestRecord) async throws -> IntakeOutcome {
+        let subject = record.subjectID
+        // A request about an unknown person gets its own key, created with it (and shredded with it).
+        var newKey: (SecretBytes, WrappedDataKey)?
+        let codec: FieldCodec
+        if let existing = try await self.codec(subject: subject) {
+            codec = existing
+        } else {
+            let (key, wrapped) = try await vault.newDataKey(for: subject)
+            newKey = (key, wrapped)
+            codec = try FieldCodec(customerID: subject, keyID: wrapped.id, key: key)
+        }
+        let request = record.request
+        let id = request.id.rawValue
+        let email = try codec.sealOptional(record.requesterEmail, EncryptedField.requesterEmail)
+        let events = try request.events.map { try SealedEvent($0, codec) }
+        let messages = try record.messages.map { try SealedOutbox($0, codec, at: request.receivedAt) }
+        let schedule = try Self.encodeSchedule(record.schedule)
+        let signer = try await auditSigner()
+        let wrapped = newKey?.1
+        let at = request.receivedAt.storeValue
+        let linkAudit: @Sendable (String) -> AuditEvent = { existing in
+            AuditEvent(
+                at: request.receivedAt,
+                actor: "system:intake",
+                action: "request.linked",
+                subjectType: "request",
+                subjectID: existing,
+                fields: [request.kind.rawValue],
+                reason: "a second \(request.kind.rawValue) request while one is open"
+            )
+        }
+        let outcome = try await pool.write { db -> IntakeOutcome in
+            if let key = record.idempotencyKey {
+                if let existing = try String.fetchOne(
+                    db,
+                    sql: "SELECT id FROM privacy_requests WHERE idempotency_key = ?",
+                    arguments: [key]
+                )
+                    ?? String.fetchOne(
+                        db,
+                        sql: "SELECT request_id FROM request_links WHERE idempotency_key = ?",
+                        arguments: [key]
+                    )
+                {
+                    return .repeated(RequestID(existing))
+                }
+            }
+            if let account = request.accountID?.description {
+                let terminal = RequestStatus.allCases.filter(\.isTerminal).map(\.rawValue)
+                let placeholders = terminal.map { _ in "?" }.joined(separator: ",")
+                if let open = try String.fetchOne(
+                    db,
+                    sql: """
+                        SELECT id FROM privacy_requests WHERE account_id = ? AND kind = ? AND status NOT IN (\(placeholders))
+                        ORDER BY received_at LIMIT 1
+                        """,
+                    arguments: StatementArguments([account, request.kind.rawValue] + terminal)
+                ) {
+                    try db.execute(
+                        sql: "INSERT INTO request_links (request_id, at, channel, idempotency_key) VALUES (?, ?, ?, ?)",
+                        arguments: [open, at, record.channel.rawValue, record.idempotencyKey]
+                    )
+                    try signer.append(linkAudit(open), db)
+                    return .linked(RequestID(open))
+                }
+            }
+            if let wrapped {
+                try db.execute(
+                    sql: """
+                        INSERT INTO data_keys (account_id, key_id, key_version, master_version, sealed, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        subject, Int64(wrapped.id.keyID), Int64(wrapped.id.version), Int64(wrapped.masterVersion),
+                        Data(wrapped.sealed), at,
+                    ]
+                )
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO privacy_requests (id, kind, deadline_kind, account_id, subject_id, jurisdiction, channel, agent_id,
+                        status, received_at, requester_email, idempotency_key, binding_due, internal_target, schedule, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    id, request.kind.rawValue, request.deadlineKind.rawValue, request.accountID?.description, subject,
+                    request.jurisdictionID, record.channel.rawValue, record.agentID, request.status.rawValue, at, email,
+                    record.idempotencyKey, record.schedule.binding.due.description,
+                    record.schedule.internalTarget.description,
+                    schedule, at,
+                ]
+            )
+            for event in events { try event.insert(db) }
+            try Self.insertHistory(db, request: id, at: at, cause: "received", record.schedule)
+            if let code = record.code {
+                try db.execute(
+                    sql: """
+                        INSERT INTO verification_codes (request_id, code_hash, created_at, expires_at, attempts, locked, address_index)
+                        VALUES (?, ?, ?, ?, 0, 0, ?)
+                        """,
+                    arguments: [
+                        id, Data(code.hash), code.createdAt.storeValue, code.expiresAt.storeValue,
+                        Data(code.addressIndex),
+                    ]
+                )
+                try db.execute(
+                    sql: "INSERT INTO code_sends (subject_id, address_index, at) VALUES (?, ?, ?)",
+                    arguments: [subject, Data(code.addressIndex), code.createdAt.storeValue]
+                )
+            }
+            for message in messages { try message.insert(db) }
+            for event in record.audit { try signer.append(event, db) }
+            return .created(request.id)
+        }
+        if case .created = outcome, let (key, wrapped) = newKey {
+            await vault.remember(key, id: wrapped.id, for: subject)
+        }
+        return outcome
+    }
+
+    public func request(_ id: RequestID) async throws -> StoredRequest? {
+        let key = id.rawValue
+        struct Columns: Sendable {
+            let kind: String, deadlineKind: String, account: String?, subject: String, jurisdiction: String
+            let channel: String, agent: String?, received: Double, email: Data?, schedule: String, assignee: String?
+            let extensionAt: Double?, extensionReason: Data?, completed: Double?
+        }
+        struct EventColumns: Sendable {
+            let at: Double, from: String, to: String, actor: String, reason: Data?, denial: String?
+        }
+        let loaded = try await pool.read { db -> (Columns, [EventColumns], [StoredPause], Int)? in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM privacy_requests WHERE id = ?", arguments: [key])
+            else {
+                return nil
+            }
+            let columns = Columns(
+                kind: row["kind"],
+                deadlineKind: row["deadline_kind"],
+                account: row["account_id"],
+                subject: row["subject_id"],
+                jurisdiction: row["jurisdiction"],
+                channel: row["channel"],
+                agent: row["agent_id"],
+                received: row["received_at"],
+                email: row["requester_email"],
+                schedule: row["schedule"],
+                assignee: row["assignee"],
+                extensionAt: row["extension_sent_at"],
+                extensionReason: row["extension_reason"],
+                completed: row["completed_at"]
+            )
+            let events = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM request_events WHERE request_id = ? ORDER BY id",
+                arguments: [key]
+            )
+            .map {
+                EventColumns(
+                    at: $0["at"],
+                    from: $0["from_status"],
+                    to: $0["to_status"],
+                    actor: $0["actor"],
+                    reason: $0["reason"],
+                    denial: $0["denial_reason"]
+                )
+            }
+            let pauses = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM request_pauses WHERE request_id = ? ORDER BY id",
+                arguments: [key]
+            )
+            .compactMap { row -> StoredPause? in
+                guard let from = LocalDate(row["from_date"] as String),
+                    let reason = PauseReason(rawValue: row["reason"])
+                else {
+                    return nil
+                }
+                return StoredPause(from: from, to: (row["to_date"] as String?).flatMap(LocalDate.init), reason: reason)
+            }
+            let links =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM request_links WHERE request_id = ?", arguments: [key])
+                ?? 0
+            return (columns, events, pauses, links)
+        }
+        guard let (columns, eventRows, pauses, links) = loaded else { return nil }
+        let codec = try await self.codec(subject: columns.subject)
+        func open(_ data: Data?, _ location: FieldLocation) throws -> String? {
+            guard let data else { return nil }
+            // After erasure the key is gone: the record stays, its free text does not.
+            guard let codec else { return "(erased)" }
+            return try codec.open(data, location)
+        }
+        let events = try eventRows.map { row -> LifecycleEvent in
+            guard let from = RequestStatus(rawValue: row.from), let to = RequestStatus(rawValue: row.to),
+                let actor = Actor(stored: row.actor)
+            else { throw StoreError.invalidValue(field: "request \(id)", reason: "stored event is not readable") }
+            return LifecycleEvent(
+                requestID: id,
+                from: from,
+                to: to,
+                actor: actor,
+                at: Date(storeValue: row.at),
+                reason: try open(row.reason, EncryptedField.requestEventReason),
+                denialReason: row.denial.flatMap(DenialReason.init(rawValue:))
+            )
+        }
+        guard let kind = RequestKind(rawValue: columns.kind),
+            let deadlineKind = DeadlineKind(rawValue: columns.deadlineKind),
+            let channel = RequestChannel(rawValue: columns.channel)
+        else { throw StoreError.invalidValue(field: "request \(id)", reason: "stored kind or channel is not readable") }
+        let request = try PrivacyRequest.restore(
+            id: id,
+            kind: kind,
+            deadlineKind: deadlineKind,
+            accountID: try columns.account.map { try AccountID($0) },
+            jurisdictionID: columns.jurisdiction,
+            receivedAt: Date(storeValue: columns.received),
+            events: events
+        )
+        var notice: ExtensionNotice?
+        if let at = columns.extensionAt {
+            notice = ExtensionNotice(
+                sentAt: Date(storeValue: at),
+                reason: try open(columns.extensionReason, EncryptedField.extensionReason) ?? ""
+            )
+        }
+        return StoredRequest(
+            request: request,
+            channel: channel,
+            subjectID: columns.subject,
+            agentID: columns.agent,
+            requesterEmail: try open(columns.email, EncryptedField.requesterEmail),
+            schedule: try Self.decodeSchedule(columns.schedule),
+            assignee: columns.assignee,
+            pauses: pauses,
+            extensionNotice: notice,
+            completedAt: columns.completed.map(Date.init(storeValue:)),
+            linkedSubmissions: links
+        )
+    }
+
+    public func updateRequest(_ id: RequestID, expecting expected: RequestStatus, _ update: RequestUpdate) async throws
+    {
+        let key = id.rawValue
+        guard
+            let subject = try await pool.read({ db in
+                try String.fetchOne(db, sql: "SELECT subject_id FROM privacy_requests WHERE id = ?", arguments: [key])
+            })
+        else { throw StoreError.invalidValue(field: "request", reason: "no request \(id)") }
+        guard let codec = try await codec(subject: subject) else {
+            throw StoreError.invalidValue(field: "request \(id)", reason: "its subject has been erased")
+        }
+        let event = try update.event.map { try SealedEvent($0, codec) }
+        let now = (update.event?.at ?? update.extensionNotice?.sentAt ?? Date()).storeValue
+        let messages = try update.messages.map { try SealedOutbox($0, codec, at: Date(storeValue: now)) }
+        let schedule = try update.schedule.map { (try Self.encodeSchedule($0.0), $0.0, $0.cause) }
+        let extensionReason = try update.extensionNotice.map {
+            try codec.seal($0.reason, EncryptedField.extensionReason)
+        }
+        let signer = try await auditSigner()
+        let faults = self.faults
+        try await pool.write { db in
+            let newStatus = update.event?.to.rawValue ?? expected.rawValue
+            try db.execute(
+                sql: "UPDATE privacy_requests SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+                arguments: [newStatus, now, key, expected.rawValue]
+            )
+            guard db.changesCount == 1 else {
+                let actual = try String.fetchOne(
+                    db,
+                    sql: "SELECT status FROM privacy_requests WHERE id = ?",
+                    arguments: [key]
+                )
+                throw StoreError.requestMoved(id, expected: expected, actual: actual ?? "missing")
+            }
+            if let event { try event.insert(db) }
+            try faults.check("request.after-event")
+            if let (json, schedule, cause) = schedule {
+                try db.execute(
+                    sql: "UPDATE privacy_requests SET binding_due = ?, internal_target = ?, schedule = ? WHERE id = ?",
+                    arguments: [schedule.binding.due.description, schedule.internalTarget.description, json, key]
+                )
+                try Self.insertHistory(db, request: key, at: now, cause: cause, schedule)
+            }
+            if let (from, reason) = update.startPause {
+                try db.execute(
+                    sql: "INSERT INTO request_pauses (request_id, from_date, reason) VALUES (?, ?, ?)",
+                    arguments: [key, from.description, reason.rawValue]
+                )
+            }
+            if let to = update.endPause {
+                try db.execute(
+                    sql: "UPDATE request_pauses SET to_date = ? WHERE request_id = ? AND to_date IS NULL",
+                    arguments: [to.description, key]
+                )
+            }
+            if let notice = update.extensionNotice {
+                try db.execute(
+                    sql: "UPDATE privacy_requests SET extension_sent_at = ?, extension_reason = ? WHERE id = ?",
+                    arguments: [notice.sentAt.storeValue, extensionReason, key]
+                )
+            }
+            if let assignee = update.assignee {
+                try db.execute(
+                    sql: "UPDATE privacy_requests SET assignee = ? WHERE id = ?",
+                    arguments: [assignee, key]
+                )
+            }
+            if let completed = update.completedAt {
+                try db.execute(
+                    sql: "UPDATE privacy_requests SET completed_at = ? WHERE id = ?",
+                    arguments: [completed.storeValue, key]
+                )
+            }
+            for message in messages { try message.insert(db) }
+            for job in update.jobs { _ = try Self.insertJob(db, job, now: now) }
+            for entry in update.audit { try signer.append(entry, db) }
+        }
+    }
+
+    public func listRequests(_ query: RequestQuery) async throws -> [RequestSummary] {
+        var conditions: [String] = []
+        var arguments: [DatabaseValueConvertible?] = []
+        if let statuses = query.statuses {
+            conditions.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ",")))")
+            arguments += statuses.map(\.rawValue).sorted()
+        }
+        if let kind = query.kind {
+            conditions.append("kind = ?")
+            arguments.append(kind.rawValue)
+        }
+        if let jurisdiction = query.jurisdiction {
+            conditions.append("jurisdiction = ?")
+            arguments.append(jurisdiction)
+        }
+        if let assignee = query.assignee {
+            conditions.append("assignee = ?")
+            arguments.append(assignee)
+        }
+        if let due = query.dueOnOrBefore {
+            conditions.append("binding_due <= ?")
+            arguments.append(due.description)
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = """
+            SELECT id, kind, account_id, jurisdiction, status, channel, received_at, binding_due, internal_target, assignee
+            FROM privacy_requests \(whereClause) ORDER BY binding_due, received_at LIMIT \(max(1, query.limit))
+            """
+        let bound = StatementArguments(arguments)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: bound).compactMap { row -> RequestSummary? in
+                guard let kind = RequestKind(rawValue: row["kind"]),
+                    let status = RequestStatus(rawValue: row["status"]),
+                    let channel = RequestChannel(rawValue: row["channel"]),
+                    let due = LocalDate(row["binding_due"] as String),
+                    let target = LocalDate(row["internal_target"] as String)
+                else { return nil }
+                return RequestSummary(
+                    id: RequestID(row["id"]),
+                    kind: kind,
+                    accountID: (row["account_id"] as String?).flatMap { try? AccountID($0) },
+                    jurisdiction: row["jurisdiction"],
+                    status: status,
+                    channel: channel,
+                    receivedAt: Date(storeValue: row["received_at"]),
+                    due: due,
+                    internalTarget: target,
+                    assignee: row["assignee"]
+                )
+            }
+        }
+    }
+
+    public func deadlineHistory(_ id: RequestID) async throws -> [DeadlineChange] {
+        let key = id.rawValue
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM deadline_history WHERE request_id = ? ORDER BY id",
+                arguments: [key]
+            )
+            .compactMap { row in
+                guard let response = LocalDate(row["response_due"] as String),
+                    let target = LocalDate(row["internal_target"] as String)
+                else { return nil }
+                return DeadlineChange(
+                    at: Date(storeValue: row["at"]),
+                    cause: row["cause"],
+                    acknowledgementDue: (row["acknowledgement_due"] as String?).flatMap(LocalDate.init),
+                    responseDue: response,
+                    extendedDue: (row["extended_due"] as String?).flatMap(LocalDate.init),
+                    internalTarget: target
+                )
+            }
+        }
+    }
+
+    public func verificationCode(_ id: RequestID) async throws -> VerificationCodeRecord? {
+        let key = id.rawValue
+        return try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM verification_codes WHERE request_id = ?", arguments: [key]).map(
+                Self.code
+            )
+        }
+    }
+
+    static func code(_ row: Row) -> VerificationCodeRecord {
+        VerificationCodeRecord(
+            hash: Array(row["code_hash"] as Data),
+            createdAt: Date(storeValue: row["created_at"]),
+            expiresAt: Date(storeValue: row["expires_at"]),
+            attempts: row["attempts"],
+            locked: row["locked"],
+            addressIndex: Array(row["address_index"] as Data)
+        )
+    }
+
+    public func recordCodeAttempt(
+        _ id: RequestID,
+        succeeded: Bool,
+        maxAttempts: Int
+    ) async throws -> VerificationCodeRecord? {
+        let key = id.rawValue
+        return try await pool.write { db in
+            if succeeded {
+                // A used code is spent: it cannot verify twice.
+                try db.execute(sql: "UPDATE verification_codes SET locked = 1 WHERE request_id = ?", arguments: [key])
+            } else {
+                try db.execute(
+                    sql: """
+                        UPDATE verification_codes SET attempts = attempts + 1,
+                            locked = CASE WHEN attempts + 1 >= ? THEN 1 ELSE locked END
+                        WHERE request_id = ?
+                        """,
+                    arguments: [maxAttempts, key]
+                )
+            }
+            return try Row.fetchOne(db, sql: "SELECT * FROM verification_codes WHERE request_id = ?", arguments: [key])
+                .map(Self.code)
+        }
+    }
+
+    public func replaceCode(_ id: RequestID, _ code: VerificationCodeRecord, message: OutboxMessage) async throws {
+        let key = id.rawValue
+        guard
+            let subject = try await pool.read({ db in
+                try String.fetchOne(db, sql: "SELECT subject_id FROM privacy_requests WHERE id = ?", arguments: [key])
+            }), let codec = try await codec(subject: subject)
+        else { throw StoreError.invalidValue(field: "request", reason: "no request \(id)") }
+        let sealed = try SealedOutbox(message, codec, at: code.createdAt)
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO verification_codes (request_id, code_hash, created_at, expires_at, attempts, locked, address_index)
+                    VALUES (?, ?, ?, ?, 0, 0, ?)
+                    ON CONFLICT(request_id) DO UPDATE SET code_hash = excluded.code_hash, created_at = excluded.created_at,
+                        expires_at = excluded.expires_at, attempts = 0, locked = 0, address_index = excluded.address_index
+                    """,
+                arguments: [
+                    key, Data(code.hash), code.createdAt.storeValue, code.expiresAt.storeValue, Data(code.addressIndex),
+                ]
+            )
+            try db.execute(
+                sql: "INSERT INTO code_sends (subject_id, address_index, at) VALUES (?, ?, ?)",
+                arguments: [subject, Data(code.addressIndex), code.createdAt.storeValue]
+            )
+            try sealed.insert(db)
+        }
+    }
+
+    public func codeSends(
+        subject: String,
+        addressIndex: [UInt8],
+        since: Date
+    ) async throws -> (subject: Int, address: Int) {
+        let index = Data(addressIndex)
+        return try await pool.read { db in
+            (
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM code_sends WHERE subject_id = ? AND at >= ?",
+                    arguments: [subject, since.storeValue]
+                ) ?? 0,
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM code_sends WHERE address_index = ? AND at >= ?",
+                    arguments: [index, since.storeValue]
+                ) ?? 0
+            )
+        }
+    }
+
+    public func raiseAlert(_ alert: RequestAlert, message: OutboxMessage?, audit: AuditEvent) async throws -> Bool {
+        let key = alert.requestID.rawValue
+        var sealed: SealedOutbox?
+        if let message {
+            guard
+                let subject = try await pool.read({ db in
+                    try String.fetchOne(
+                        db,
+                        sql: "SELECT subject_id FROM privacy_requests WHERE id = ?",
+                        arguments: [key]
+                    )
+                }), let codec = try await codec(subject: subject)
+            else { return false }
+            sealed = try SealedOutbox(message, codec, at: alert.at)
+        }
+        let signer = try await auditSigner()
+        let toInsert = sealed
+        return try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO request_alerts (request_id, threshold, level, at) VALUES (?, ?, ?, ?)",
+                arguments: [key, alert.threshold, alert.level, alert.at.storeValue]
+            )
+            guard db.changesCount == 1 else { return false }
+            try toInsert?.insert(db)
+            try signer.append(audit, db)
+            return true
+        }
+    }
+
+    public func alerts(_ id: RequestID) async throws -> [RequestAlert] {
+        let key = id.rawValue
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM request_alerts WHERE request_id = ? ORDER BY at", arguments: [key])
+                .map {
+                    RequestAlert(
+                        requestID: id,
+                        threshold: $0["threshold"],
+                        level: $0["level"],
+                        at: Date(storeValue: $0["at"])
+                    )
+                }
+        }
+    }
+}

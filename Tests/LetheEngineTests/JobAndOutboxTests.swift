@@ -1,0 +1,157 @@
+import Foundation
+import LetheCore
+import LetheCrypto
+import LetheEngine
+import LetheStore
+import LetheTestSupport
+import Testing
+
+/// An idempotent side effect: applying the same job twice leaves one record.
+actor EffectLedger {
+    private(set) var applied: [Int64: Int] = [:]
+    private(set) var calls = 0
+    func apply(_ job: Int64) {
+        calls += 1
+        applied[job] = 1
+    }
+}
+
+struct RecordingHandler: JobHandler {
+    let ledger: EffectLedger
+    func run(_ job: LeasedJob) async throws { await ledger.apply(job.id) }
+}
+
+struct FailingHandler: JobHandler {
+    func run(_ job: LeasedJob) async throws { throw JobFailure(message: "downstream unavailable") }
+}
+
+@Suite("Durable jobs and the outbox")
+struct JobAndOutboxTests {
+    @Test("A job whose worker dies mid-lease is picked up again after the lease and completes once")
+    func workerDiesMidLease() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        let ledger = EffectLedger()
+        #expect(
+            try await h.store.enqueue(
+                NewJob(kind: "effect", requestID: nil, dedupeKey: "effect:1", runAt: h.clock.now())
+            )
+        )
+        #expect(
+            try await h.store.enqueue(
+                NewJob(kind: "effect", requestID: nil, dedupeKey: "effect:1", runAt: h.clock.now())
+            ) == false
+        )
+        // Worker A leases the job, applies the effect, and dies before recording completion.
+        let leased = try await h.store.leaseJobs(worker: "A", limit: 10, now: h.clock.now(), lease: 60)
+        #expect(leased.count == 1)
+        let job = try #require(leased.first)
+        await ledger.apply(job.id)
+        // While A's lease holds, nobody else gets the job.
+        #expect(try await h.store.leaseJobs(worker: "B", limit: 10, now: h.clock.now(), lease: 60).isEmpty)
+        h.clock.advance(61)
+        let runner = JobRunner(
+            store: h.store,
+            handlers: ["effect": RecordingHandler(ledger: ledger)],
+            clock: h.clock,
+            worker: "B"
+        )
+        #expect(try await runner.runOnce() == JobRunReport(completed: 1))
+        // A comes back to life: its stale lease cannot record anything.
+        #expect(try await h.store.completeJob(job, now: h.clock.now()) == false)
+        #expect(await ledger.applied.count == 1)
+        #expect(try await h.store.jobCounts() == [.done: 1])
+        #expect(try await runner.runOnce() == JobRunReport())
+    }
+
+    @Test("Failures retry with backoff and dead-letter after the last attempt")
+    func retryAndDeadLetter() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        try await h.store.enqueue(
+            NewJob(kind: "flaky", requestID: nil, dedupeKey: "flaky:1", runAt: h.clock.now(), maxAttempts: 3)
+        )
+        let runner = JobRunner(store: h.store, handlers: ["flaky": FailingHandler()], clock: h.clock, worker: "W")
+        #expect(try await runner.runOnce().retried == 1)
+        #expect(try await runner.runOnce() == JobRunReport())  // backing off: not due yet
+        h.clock.advance(31)
+        #expect(try await runner.runOnce().retried == 1)
+        h.clock.advance(61)
+        #expect(try await runner.runOnce().dead == 1)
+        h.clock.advance(10_000)
+        #expect(try await runner.runOnce() == JobRunReport())
+        #expect(try await h.store.jobCounts() == [.dead: 1])
+    }
+
+    @Test("A worker that dies on the last attempt leaves the job dead-lettered, not looping")
+    func deathOnLastAttempt() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        try await h.store.enqueue(
+            NewJob(kind: "x", requestID: nil, dedupeKey: "x:1", runAt: h.clock.now(), maxAttempts: 1)
+        )
+        #expect(try await h.store.leaseJobs(worker: "A", limit: 1, now: h.clock.now(), lease: 10).count == 1)
+        h.clock.advance(11)
+        #expect(try await h.store.leaseJobs(worker: "B", limit: 1, now: h.clock.now(), lease: 10).isEmpty)
+        #expect(try await h.store.jobCounts() == [.dead: 1])
+    }
+
+    @Test("The dispatcher writes each message once to the mail folder, and a redelivery overwrites, never duplicates")
+    func mailFolder() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        let id = try await h.submit().outcome.requestID
+        let mail = (h.folder as NSString).appendingPathComponent("mail")
+        let dispatcher = OutboxDispatcher(
+            store: h.store,
+            transport: MailFolderTransport(folder: mail),
+            clock: h.clock,
+            officerAddress: "officers@example.invalid"
+        )
+        let report = try await dispatcher.dispatch()
+        #expect(report.delivered == 3)  // welcome, verification code, acknowledgement
+        #expect(try await dispatcher.dispatch() == DispatchReport())
+        let files = try FileManager.default.contentsOfDirectory(atPath: mail).filter { $0.hasSuffix(".eml") }
+        #expect(files.count == 3)
+        let texts = try files.map {
+            try String(contentsOfFile: (mail as NSString).appendingPathComponent($0), encoding: .utf8)
+        }
+        let codeMail = try #require(texts.first { $0.contains("X-Lethe-Kind: verification-code") })
+        #expect(codeMail.contains("To: honora.w@example.org"))
+        #expect(codeMail.contains("request \(id.rawValue)"))
+        let attributes = try FileManager.default.attributesOfItem(
+            atPath: (mail as NSString).appendingPathComponent(files[0])
+        )
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        // The customer reads the code from the mail folder and verifies with it.
+        let digits = try #require(codeMail.components(separatedBy: " is ").dropFirst().first?.prefix(6))
+        #expect(try await h.requests.verifyCode(id, code: String(digits)))
+    }
+
+    struct BrokenTransport: NotificationTransport {
+        func deliver(_ envelope: Envelope) async throws { throw JobFailure(message: "relay down") }
+    }
+
+    @Test("A failed delivery stays queued and is retried later")
+    func failedDelivery() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        let broken = OutboxDispatcher(
+            store: h.store,
+            transport: BrokenTransport(),
+            clock: h.clock,
+            officerAddress: "o@example.invalid"
+        )
+        #expect(try await broken.dispatch().failed == 1)
+        #expect(try await broken.dispatch() == DispatchReport())
+        h.clock.advance(31)
+        let mail = (h.folder as NSString).appendingPathComponent("mail")
+        let working = OutboxDispatcher(
+            store: h.store,
+            transport: MailFolderTransport(folder: mail),
+            clock: h.clock,
+            officerAddress: "o@example.invalid"
+        )
+        #expect(try await working.dispatch().delivered == 1)
+    }
+}
