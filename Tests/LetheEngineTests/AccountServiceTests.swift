@@ -192,7 +192,12 @@ struct AccountServiceTests {
         await #expect(throws: AccountError.revealNeedsReason) {
             _ = try await service.reveal(id, field: "email", reason: " ", by: "agent-3")
         }
-        #expect(try await store.auditEntries(subjectType: "account", subjectID: id.description).isEmpty)
+        // The refused reveal left no trace beyond the account's opening.
+        #expect(
+            try await store.auditEntries(subjectType: "account", subjectID: id.description).map(\.event.action) == [
+                "account.created"
+            ]
+        )
         let email = try await service.reveal(
             id,
             field: "email",
@@ -201,9 +206,9 @@ struct AccountServiceTests {
         )
         #expect(email == "odessa.f1@example.net")
         let audit = try await store.auditEntries(subjectType: "account", subjectID: id.description)
-        #expect(audit.map(\.event.action) == ["reveal"])
-        #expect(audit.first?.event.fields == ["email"])
-        #expect(audit.first?.event.actor == "agent-3")
+        #expect(audit.map(\.event.action) == ["account.created", "reveal"])
+        #expect(audit.last?.event.fields == ["email"])
+        #expect(audit.last?.event.actor == "agent-3")
         #expect(try await store.firstBrokenAuditEntry() == nil)
     }
 

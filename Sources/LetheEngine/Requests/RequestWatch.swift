@@ -7,6 +7,8 @@ public struct WatchReport: Sendable, Equatable {
     public var alertsRaised = 0
     public var overdue: [RequestID] = []
     public var deniedUnverifiable: [RequestID] = []
+
+    public init() {}
 }
 
 extension RequestService {

@@ -73,6 +73,15 @@ extension SQLiteStore {
         let addresses = try new.addresses.map { try SealedAddress($0, codec) }
         let sealedNote = try SealedNote(note, codec)
         let sealedWelcome = try SealedOutbox(welcome, codec, at: new.createdAt)
+        let signer = try await auditSigner()
+        let opened = AuditEvent(
+            at: new.createdAt,
+            actor: note.author,
+            action: "account.created",
+            subjectType: "account",
+            subjectID: account,
+            fields: note.changedFields
+        )
         let faults = self.faults
         do {
             try await pool.write { db in
@@ -104,6 +113,7 @@ extension SQLiteStore {
                 try sealedNote.insert(db)
                 try faults.check("create.before-outbox")
                 try sealedWelcome.insert(db)
+                try signer.append(opened, db)
             }
         } catch let error as DatabaseError
             where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && (error.message ?? "").contains("email_index")
@@ -268,6 +278,16 @@ extension SQLiteStore {
         let at = note.at.storeValue
         let faults = self.faults
         let changes = sealed
+        let signer = try await auditSigner()
+        let changed = AuditEvent(
+            at: note.at,
+            actor: note.author,
+            action: "account.changed",
+            subjectType: "account",
+            subjectID: account,
+            fields: note.changedFields,
+            reason: note.verification.map { "verified by \($0.method.rawValue)" }
+        )
         do {
             try await pool.write { db in
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [account]) == true
@@ -282,6 +302,7 @@ extension SQLiteStore {
                 try sealedNote.insert(db)
                 try faults.check("update.before-notification")
                 try sealedNotification?.insert(db)
+                try signer.append(changed, db)
             }
         } catch let error as DatabaseError
             where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && (error.message ?? "").contains("email_index")
@@ -388,7 +409,17 @@ extension SQLiteStore {
         let sealedReason = try codec.seal(reason, EncryptedField.escalationReason)
         let fields = changes.keys.sorted().joined(separator: ",")
         let account = id.description
+        let signer = try await auditSigner()
+        let held = AuditEvent(
+            at: at,
+            actor: requestedBy,
+            action: "account.change-escalated",
+            subjectType: "account",
+            subjectID: account,
+            fields: changes.keys.sorted()
+        )
         return try await pool.write { db in
+            try signer.append(held, db)
             try db.execute(
                 sql: """
                     INSERT INTO escalations (account_id, at, requested_by, kind, changed_fields, proposed_changes, reason, status)

@@ -1,0 +1,410 @@
+import ArgumentParser
+import Foundation
+import LetheCore
+import LetheEngine
+import LetheStore
+
+/// `lethe requests`: the privacy-request queue.
+struct RequestsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "requests",
+        abstract: "Submit, verify and work privacy requests; list the queue by due date; show a timeline.",
+        subcommands: [
+            Submit.self, List.self, Show.self, Verify.self, Approve.self, Complete.self, Deny.self, Extend.self,
+            Pause.self,
+            Resume.self, Cancel.self, Assign.self, Watch.self,
+        ]
+    )
+
+    /// Runs a request action, turning its refusal into a one-line error, then delivers queued notices.
+    static func act(_ runtime: Runtime, _ body: (RequestService) async throws -> Void) async throws {
+        do {
+            try await body(runtime.requests())
+        } catch let error as RequestError {
+            throw CLIError.badInput(error.description)
+        } catch let error as StoreError {
+            throw CLIError.badInput(error.description)
+        } catch let error as AccountError {
+            throw CLIError.badInput(error.description)
+        }
+        // The transaction committed first; delivery follows (at least once).
+        _ = try await runtime.dispatcher().dispatch()
+    }
+
+    struct Target: ParsableArguments {
+        @OptionGroup var runtime: RuntimeOptions
+        @Argument(help: "The request id, e.g. R-20260903-AB12CD34.") var id: String
+        @Option(help: "Staff id of the officer (default: $LETHE_AGENT).") var agent: String?
+
+        var requestID: RequestID { RequestID(id) }
+        var officer: String { AccountsCommand.agent(agent) }
+    }
+
+    struct Submit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a request durably, then print its id and deadlines."
+        )
+        @OptionGroup var runtime: RuntimeOptions
+        @Option(help: "export, consent-change, deactivation or deletion.") var kind: String
+        @Option(help: "A finer statutory clock, e.g. portability, opt-out-of-sale.") var deadlineKind: String?
+        @Option(help: "The customer's account id.") var account: String?
+        @Option(help: "The requester's email (finds the account when no id is given).") var email: String?
+        @Option(help: "web, email, chat, phone, agent, authorized-agent, opt-out-signal.") var channel: String = "agent"
+        @Option(help: "Jurisdiction id (default: the account's residence).") var jurisdiction: String?
+        @Option(help: "When it was received, ISO 8601 (default: now).") var received: String?
+        @Option(help: "Idempotency key: the same key twice gives the same request.") var idempotencyKey: String?
+        @Option(help: "Staff id of the agent entering it (default: $LETHE_AGENT).") var agent: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            guard let kind = RequestKind(rawValue: kind) else {
+                throw CLIError.badInput("unknown kind '\(kind)' (export, consent-change, deactivation, deletion)")
+            }
+            guard let channel = RequestChannel(rawValue: channel) else {
+                throw CLIError.badInput(
+                    "unknown channel '\(channel)' (\(RequestChannel.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
+            }
+            var deadline: DeadlineKind?
+            if let text = deadlineKind {
+                guard let parsed = DeadlineKind(rawValue: text) else {
+                    throw CLIError.badInput("unknown deadline kind '\(text)'")
+                }
+                deadline = parsed
+            }
+            let utc = TimeZone(identifier: "UTC") ?? .current
+            let submission = RequestSubmission(
+                kind: kind,
+                deadlineKind: deadline,
+                accountID: try account.map(AccountsCommand.parseID),
+                email: email,
+                channel: channel,
+                receivedAt: try received.map { try InstantParsing.instant($0, option: "--received", zone: utc) },
+                jurisdiction: jurisdiction,
+                idempotencyKey: idempotencyKey,
+                submittedBy: .staff(AccountsCommand.agent(agent))
+            )
+            let runtime = try self.runtime.open()
+            var receipt: IntakeReceipt?
+            try await RequestsCommand.act(runtime) { receipt = try await $0.submit(submission) }
+            guard let receipt else { return }
+            if json {
+                struct Output: Encodable {
+                    let id: String
+                    let outcome: String
+                    let status: String
+                    let schedule: DeadlineSchedule
+                }
+                let outcome: String
+                switch receipt.outcome {
+                case .created: outcome = "created"
+                case .repeated: outcome = "repeated"
+                case .linked: outcome = "linked"
+                }
+                print(
+                    try JSONOutput.string(
+                        Output(
+                            id: receipt.outcome.requestID.rawValue,
+                            outcome: outcome,
+                            status: receipt.status.rawValue,
+                            schedule: receipt.schedule
+                        )
+                    )
+                )
+                return
+            }
+            switch receipt.outcome {
+            case .created(let id): print("request \(id) received (\(receipt.status.rawValue))")
+            case .repeated(let id):
+                print("request \(id) already received under this idempotency key (\(receipt.status.rawValue))")
+            case .linked(let id):
+                print("linked to the open request \(id) of the same kind (\(receipt.status.rawValue))")
+            }
+            print(DeadlineCommand.text(receipt.schedule))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The queue, most urgent first, with due-soon and overdue marked."
+        )
+        @OptionGroup var runtime: RuntimeOptions
+        @Option(help: "Only this status.") var status: String?
+        @Option(help: "Only this kind.") var kind: String?
+        @Option(help: "Only this jurisdiction.") var jurisdiction: String?
+        @Option(help: "Only this assignee.") var assignee: String?
+        @Flag(help: "Include finished requests.") var all = false
+        @Option(help: "At most this many.") var limit: Int = 50
+
+        func run() async throws {
+            var query = RequestQuery(limit: limit)
+            if let status {
+                guard let parsed = RequestStatus(rawValue: status) else {
+                    throw CLIError.badInput("unknown status '\(status)'")
+                }
+                query.statuses = [parsed]
+            } else if !all {
+                query.statuses = RequestQuery.open
+            }
+            if let kind {
+                guard let parsed = RequestKind(rawValue: kind) else {
+                    throw CLIError.badInput("unknown kind '\(kind)'")
+                }
+                query.kind = parsed
+            }
+            query.jurisdiction = jurisdiction
+            query.assignee = assignee
+            let runtime = try self.runtime.open()
+            let rows = try await runtime.requests().list(query)
+            let today = LocalDate(instant: runtime.clock.now(), in: TimeZone(identifier: "UTC") ?? .current)
+            for row in rows {
+                let left = today.days(until: row.due)
+                let flag = row.status.isTerminal ? "" : left < 0 ? "OVERDUE" : left <= 7 ? "due soon" : ""
+                print(
+                    "\(row.due)  \(flag.padded(8))  \(row.id.rawValue.padded(20)) \(row.kind.rawValue.padded(14)) "
+                        + "\(row.status.rawValue.padded(21)) \(row.jurisdiction.padded(11)) \(row.accountID?.description ?? "unknown".padded(8)) "
+                        + "\(row.assignee ?? "-")"
+                )
+            }
+            if rows.isEmpty { print("no requests match") }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A request's deadlines (with citations), timeline and alerts."
+        )
+        @OptionGroup var target: Target
+
+        func run() async throws {
+            let runtime = try target.runtime.open()
+            let dossier: RequestDossier
+            do { dossier = try await runtime.requests().dossier(target.requestID) } catch let error as RequestError {
+                throw CLIError.badInput(error.description)
+            }
+            let stored = dossier.stored
+            let request = stored.request
+            print("Request          \(request.id) (\(request.kind.rawValue), \(request.deadlineKind.rawValue))")
+            print("Status           \(request.status.rawValue)")
+            print("Customer         \(request.accountID?.description ?? "not matched to an account")")
+            print("Channel          \(stored.channel.rawValue)\(stored.agentID.map { " via agent \($0)" } ?? "")")
+            print("Assignee         \(stored.assignee ?? "-")")
+            if stored.linkedSubmissions > 0 {
+                print("Linked           \(stored.linkedSubmissions) later submission(s) of the same kind")
+            }
+            print(DeadlineCommand.text(stored.schedule))
+            if !stored.pauses.isEmpty {
+                for pause in stored.pauses {
+                    print(
+                        "Clock stopped    \(pause.from)..\(pause.to?.description ?? "(still stopped)") for \(pause.reason.rawValue)"
+                    )
+                }
+            }
+            print("Timeline:")
+            print("  \(InstantParsing.iso(request.receivedAt))  received")
+            for event in request.events {
+                let basis = event.denialReason.map { " [\($0.rawValue)]" } ?? ""
+                print(
+                    "  \(InstantParsing.iso(event.at))  \(event.from.rawValue) -> \(event.to.rawValue)  by \(event.actor)\(basis)  \(event.reason ?? "")"
+                )
+            }
+            print("Deadline history:")
+            for change in dossier.history {
+                print(
+                    "  \(InstantParsing.iso(change.at))  respond by \(change.extendedDue ?? change.responseDue)  (\(change.cause))"
+                )
+            }
+            for alert in dossier.alerts {
+                print("Alert            \(alert.threshold) to \(alert.level) at \(InstantParsing.iso(alert.at))")
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Verify identity: by the code the customer received, or by an agent's check (answer, or date of birth and postcode)."
+        )
+        @OptionGroup var target: Target
+        @Option(help: "The six-digit code from the customer's email.") var code: String?
+        @Option(help: "The customer's security answer.") var answer: String?
+        @Option(help: "Date of birth, YYYY-MM-DD, with --postcode.") var dateOfBirth: String?
+        @Option(help: "Postcode of an address on file, with --date-of-birth.") var postcode: String?
+        @Flag(help: "Send a new code instead.") var resend = false
+
+        func run() async throws {
+            let runtime = try target.runtime.open()
+            let id = target.requestID
+            let officer = target.officer
+            try await RequestsCommand.act(runtime) { requests in
+                if resend {
+                    try await requests.resendCode(id)
+                    print("a new code was sent")
+                    return
+                }
+                if let code {
+                    guard try await requests.verifyCode(id, code: code) else { throw CLIError.badInput("wrong code") }
+                    print("verified by code")
+                    return
+                }
+                guard let stored = try await runtime.store.request(id), let account = stored.request.accountID else {
+                    throw CLIError.badInput("agent verification needs a request matched to an account")
+                }
+                let accounts = runtime.accounts()
+                var verification: IdentityVerification?
+                if let answer {
+                    verification = try await accounts.verifySecurityAnswer(account, answer: answer, by: officer)
+                } else if let dateOfBirth, let postcode, let dob = LocalDate(dateOfBirth) {
+                    verification = try await accounts.verifyDateOfBirthAndAddress(
+                        account,
+                        dateOfBirth: dob,
+                        postalCode: postcode,
+                        by: officer
+                    )
+                } else {
+                    throw CLIError.badInput("give --code, --answer, or --date-of-birth with --postcode")
+                }
+                guard let verification else {
+                    throw CLIError.badInput("identity could not be verified with what was given")
+                }
+                try await requests.verify(id, with: verification, by: officer)
+                print("verified by \(verification.evidence.method.rawValue)")
+            }
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start work on a verified request (queues its processing job)."
+        )
+        @OptionGroup var target: Target
+        func run() async throws {
+            let runtime = try target.runtime.open()
+            try await RequestsCommand.act(runtime) { try await $0.approve(target.requestID, by: target.officer) }
+            print("\(target.requestID) is in progress")
+        }
+    }
+
+    struct Complete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record that a request was fulfilled and tell the customer."
+        )
+        @OptionGroup var target: Target
+        @Option(help: "What was done, for the customer.") var summary: String
+        func run() async throws {
+            let runtime = try target.runtime.open()
+            try await RequestsCommand.act(runtime) {
+                try await $0.complete(target.requestID, by: .staff(target.officer), summary: summary)
+            }
+            print("\(target.requestID) completed")
+        }
+    }
+
+    struct Deny: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Refuse a request with its legal basis and the reason; the customer is told of their right to complain."
+        )
+        @OptionGroup var target: Target
+        @Option(help: "unverifiable, manifestly-unfounded, exemption, not-covered, other.") var basis: String
+        @Option(help: "The reason, as the customer will read it.") var reason: String
+        func run() async throws {
+            guard let basis = DenialReason(rawValue: basis) else {
+                throw CLIError.badInput(
+                    "unknown basis '\(basis)' (\(DenialReason.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
+            }
+            let runtime = try target.runtime.open()
+            try await RequestsCommand.act(runtime) {
+                try await $0.deny(target.requestID, basis: basis, reason: reason, by: .staff(target.officer))
+            }
+            print("\(target.requestID) denied")
+        }
+    }
+
+    struct Extend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Extend the response period with a notice and reason (only inside the first period)."
+        )
+        @OptionGroup var target: Target
+        @Option(help: "Why more time is needed, as the customer will read it.") var reason: String
+        func run() async throws {
+            let runtime = try target.runtime.open()
+            try await RequestsCommand.act(runtime) {
+                try await $0.extend(target.requestID, reason: reason, by: target.officer)
+            }
+            print("\(target.requestID) extended; the customer is notified")
+        }
+    }
+
+    struct Pause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop the clock where the law allows (clarification, identity, fee)."
+        )
+        @OptionGroup var target: Target
+        @Option(help: "clarification, identity or fee.") var reason: String = "clarification"
+        func run() async throws {
+            guard let reason = PauseReason(rawValue: reason) else {
+                throw CLIError.badInput("unknown reason '\(reason)'")
+            }
+            let runtime = try target.runtime.open()
+            try await RequestsCommand.act(runtime) {
+                try await $0.pause(target.requestID, reason: reason, by: target.officer)
+            }
+            print("clock stopped for \(target.requestID)")
+        }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Restart the clock; deadlines move by the paused days."
+        )
+        @OptionGroup var target: Target
+        func run() async throws {
+            let runtime = try target.runtime.open()
+            try await RequestsCommand.act(runtime) { try await $0.resume(target.requestID, by: target.officer) }
+            print("clock restarted for \(target.requestID)")
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel a request (at the customer's wish).")
+        @OptionGroup var target: Target
+        @Option(help: "Why.") var reason: String
+        func run() async throws {
+            let runtime = try target.runtime.open()
+            try await RequestsCommand.act(runtime) {
+                try await $0.cancel(target.requestID, reason: reason, by: .staff(target.officer))
+            }
+            print("\(target.requestID) cancelled")
+        }
+    }
+
+    struct Assign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Assign a request to an officer.")
+        @OptionGroup var target: Target
+        @Option(help: "The officer's staff id.") var to: String
+        func run() async throws {
+            let runtime = try target.runtime.open()
+            try await RequestsCommand.act(runtime) { try await $0.assign(target.requestID, to: to, by: target.officer) }
+            print("\(target.requestID) assigned to \(to)")
+        }
+    }
+
+    struct Watch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "One pass of the deadline watch: due-soon and overdue alerts, denial of requests not verified in time."
+        )
+        @OptionGroup var runtime: RuntimeOptions
+        func run() async throws {
+            let runtime = try self.runtime.open()
+            var report = WatchReport()
+            try await RequestsCommand.act(runtime) { report = try await $0.watch() }
+            print(
+                "raised \(report.alertsRaised) alerts; \(report.overdue.count) overdue; "
+                    + "\(report.deniedUnverifiable.count) denied as unverifiable"
+            )
+        }
+    }
+}

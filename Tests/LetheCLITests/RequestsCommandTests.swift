@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+@Suite("lethe requests and audit, end to end")
+struct RequestsCommandTests {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-req-\(UUID().uuidString)").path
+
+    func lethe(_ arguments: [String], data: String? = nil) throws -> LetheBinary.Result {
+        try LetheBinary.run(arguments + ["--data", data ?? folder])
+    }
+
+    /// The code in the newest verification email for `request`, read from the mail folder as a customer would.
+    func codeFromMail(_ request: String) throws -> String {
+        let mail = (folder as NSString).appendingPathComponent("mail")
+        let texts = try FileManager.default.contentsOfDirectory(atPath: mail).filter { $0.hasSuffix(".eml") }.sorted()
+            .map {
+                try String(contentsOfFile: (mail as NSString).appendingPathComponent($0), encoding: .utf8)
+            }
+        let message = try #require(
+            texts.last { $0.contains("X-Lethe-Kind: verification-code") && $0.contains(request) }
+        )
+        let code = try #require(message.components(separatedBy: " is ").dropFirst().first.map { String($0.prefix(6)) })
+        return code
+    }
+
+    @Test(
+        "Submit, verify with the code from the mail folder, work it, read its timeline; audit verify catches tampering"
+    )
+    func fullPath() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try lethe(["keys", "init"]).status == 0)
+        let created = try lethe([
+            "accounts", "create", "--name", "Ambrose Oakhurst", "--email", "ambrose@example.org", "--residence",
+            "uk-gdpr",
+            "--security-answer", "Biscuit",
+        ])
+        let account = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let submitted = try lethe([
+            "requests", "submit", "--kind", "deletion", "--account", account, "--channel", "web", "--received",
+            "2026-09-03T10:00:00Z",
+            "--idempotency-key", "form-1",
+        ])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let request = try #require(submitted.stdout.split(separator: " ").dropFirst().first.map(String.init))
+        #expect(request.hasPrefix("R-20260903-"))
+        #expect(submitted.stdout.contains("Respond by       2026-10-05"))
+        let repeated = try lethe([
+            "requests", "submit", "--kind", "deletion", "--account", account, "--idempotency-key", "form-1",
+        ])
+        #expect(repeated.stdout.contains("request \(request) already received"))
+
+        let wrong = try lethe(["requests", "verify", request, "--code", "999999"])
+        #expect(wrong.status == 2)
+        let code = try codeFromMail(request)
+        let verified = try lethe(["requests", "verify", request, "--code", code])
+        #expect(verified.stdout.contains("verified by code"), "\(verified.stderr)")
+        #expect(try lethe(["requests", "approve", request, "--agent", "officer-1"]).status == 0)
+        let listing = try lethe(["requests", "list"])
+        #expect(listing.stdout.contains(request))
+        #expect(listing.stdout.contains("in-progress"))
+        #expect(
+            try lethe(["requests", "complete", request, "--summary", "Erased", "--agent", "officer-1"]).status == 0
+        )
+        let shown = try lethe(["requests", "show", request])
+        #expect(shown.stdout.contains("awaiting-verification -> verified  by customer"))
+        #expect(shown.stdout.contains("in-progress -> completed  by staff:officer-1"))
+        #expect(shown.stdout.contains("UK GDPR Art 12(3)"))
+
+        let verify = try lethe(["audit", "verify"])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(verify.stdout.contains("audit chain intact"))
+        let trail = try lethe(["audit", "show", "--request", request])
+        #expect(trail.stdout.contains("request.completed"))
+
+        // A tampered copy of the database fails verification, naming the entry.
+        let copy = folder + "-tampered"
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        try FileManager.default.copyItem(atPath: folder, toPath: copy)
+        let tamper = Process()
+        tamper.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tamper.arguments = [
+            "python3", "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE audit_log SET actor='staff:mallory' WHERE seq=2\"); c.commit()",
+            (copy as NSString).appendingPathComponent("lethe.sqlite"),
+        ]
+        try tamper.run()
+        tamper.waitUntilExit()
+        #expect(tamper.terminationStatus == 0)
+        let broken = try lethe(["audit", "verify"], data: copy)
+        #expect(broken.status == 1)
+        #expect(broken.stderr.contains("broken at entry 2"))
+    }
+}
