@@ -9,6 +9,7 @@ let package = Package(
     dependencies: [
         .package(name: "Lethe", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .executableTarget(
@@ -24,9 +25,11 @@ let package = Package(
             name: "StoreBenchmarks",
             dependencies: [
                 .product(name: "LetheStore", package: "Lethe"),
+                .product(name: "LetheEngine", package: "Lethe"),
                 .product(name: "LetheCrypto", package: "Lethe"),
                 .product(name: "LetheCore", package: "Lethe"),
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Benchmarks/StoreBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -19,7 +19,15 @@ func newAccount(_ n: Int) -> NewAccount {
         phone: "+4420794\(String(format: "%05d", n))",
         dateOfBirth: LocalDate(year: 1980, month: 1 + n % 12, day: 1 + n % 28),
         residence: "uk-gdpr",
-        addresses: [PostalAddress(label: "home", line1: "\(n) Bench Lane", city: "Exampleton", postalCode: "EX1 2QZ", country: "GB")],
+        addresses: [
+            PostalAddress(
+                label: "home",
+                line1: "\(n) Bench Lane",
+                city: "Exampleton",
+                postalCode: "EX1 2QZ",
+                country: "GB"
+            )
+        ],
         securityAnswer: "answer \(n)",
         createdAt: Date()
     )
@@ -30,7 +38,15 @@ func create(_ store: SQLiteStore, _ n: Int) async throws {
     try await store.createAccount(
         id,
         newAccount(n),
-        note: RecordNote(accountID: id, at: Date(), author: "bench", changedFields: ["account"], reason: "opened", reference: nil, verification: nil),
+        note: RecordNote(
+            accountID: id,
+            at: Date(),
+            author: "bench",
+            changedFields: ["account"],
+            reason: "opened",
+            reference: nil,
+            verification: nil
+        ),
         welcome: OutboxMessage(kind: "welcome", accountID: id, recipient: "person\(n)@example.com")
     )
 }
@@ -52,6 +68,8 @@ final class StoreFixture: @unchecked Sendable {
 }
 
 nonisolated(unsafe) let benchmarks: @Sendable () -> Void = {
+    requestBenchmarks()
+
     Benchmark(
         "Store: create 100,000 accounts (1,000 per iteration)",
         configuration: .init(
@@ -87,7 +105,11 @@ nonisolated(unsafe) let benchmarks: @Sendable () -> Void = {
 
     Benchmark(
         "Store: load one account and its 1,000 orders",
-        configuration: .init(metrics: [.throughput, .wallClock, .peakMemoryResident], scalingFactor: .one, maxDuration: .seconds(10))
+        configuration: .init(
+            metrics: [.throughput, .wallClock, .peakMemoryResident],
+            scalingFactor: .one,
+            maxDuration: .seconds(10)
+        )
     ) { (benchmark: Benchmark, fixture: StoreFixture) in
         guard let id = AccountID(number: 0) else { return }
         for _ in benchmark.scaledIterations {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LetheCore
+import LetheEngine
 
 /// `lethe deadline`: the statutory clocks of one request, with the rule and citation behind each date.
 struct DeadlineCommand: AsyncParsableCommand {
@@ -45,7 +46,7 @@ struct DeadlineCommand: AsyncParsableCommand {
     func run() async throws { print(try render()) }
 
     func render() throws -> String {
-        let policies = try PolicyDirectory.load(
+        let policies = try PolicyLoading.load(
             at: PolicyDirectory.resolve(dir, environment: ProcessInfo.processInfo.environment)
         )
         guard let kind = DeadlineKind(rawValue: kind) else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LetheCore
+import LetheEngine
 
 /// `lethe policies`: inspect and validate the policy files.
 struct PoliciesCommand: AsyncParsableCommand {
@@ -29,7 +30,7 @@ struct PoliciesCommand: AsyncParsableCommand {
         func run() async throws { print(try render()) }
 
         func render() throws -> String {
-            let policies = try PolicyDirectory.load(at: directory.path)
+            let policies = try PolicyLoading.load(at: directory.path)
             let listing = PolicyListing(policies)
             return json ? try JSONOutput.string(listing) : listing.text
         }
@@ -46,7 +47,7 @@ struct PoliciesCommand: AsyncParsableCommand {
         func run() async throws { print(try render()) }
 
         func render() throws(CLIError) -> String {
-            let sources = try PolicyDirectory.sources(at: directory.path)
+            let sources = try PolicyLoading.sources(at: directory.path)
             do {
                 let policies = try PolicySet.load(sources)
                 return "policies OK: \(sources.count) files, \(policies.jurisdictions.count) jurisdictions, "

@@ -18,7 +18,7 @@ struct RuntimeOptions: ParsableArguments {
     /// Opens the store; with `createKeyIfMissing`, generates a development key and warns loudly.
     func open(createKeyIfMissing: Bool = false) throws -> Runtime {
         let configuration = self.configuration
-        let policySet = try PolicyDirectory.load(at: configuration.policyFolder)
+        let policySet = try PolicyLoading.load(at: configuration.policyFolder)
         do {
             let runtime = try Runtime.open(configuration, policies: policySet, createKeyIfMissing: createKeyIfMissing)
             if runtime.generatedDevelopmentKey {

@@ -1,9 +1,16 @@
 import Foundation
 import LetheCore
 
+/// Why the policy folder could not be used; the message says which file and what to do.
+public struct PolicyLoadError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
 /// Reads a policy directory from disk into sources for ``PolicySet/load(_:)``.
 ///
-/// The pure parser lives in LetheCore; this is the only place the CLI touches the policy files.
+/// The pure parser lives in LetheCore; this is the one place that reads the policy files, for the
+/// CLI, the server and the worker alike.
 public enum PolicyDirectory {
     /// The directory to use: the explicit one, else `LETHE_POLICIES`, else `./Policies`.
     public static func resolve(_ explicit: String?, environment: [String: String]) -> String {
@@ -11,14 +18,18 @@ public enum PolicyDirectory {
     }
 
     /// Every `.yaml` file below `path`, with paths relative to it.
-    public static func sources(at path: String) throws(CLIError) -> [PolicySource] {
+    public static func sources(at path: String) throws(PolicyLoadError) -> [PolicySource] {
         // Resolve symlinks first: a deployment may link its policy folder in from elsewhere.
         let root = URL(fileURLWithPath: path, isDirectory: true).resolvingSymlinksInPath().standardizedFileURL
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue
-        else { throw .failed("policy directory '\(path)' does not exist (pass --dir or set LETHE_POLICIES)") }
+        else {
+            throw PolicyLoadError(
+                message: "policy directory '\(path)' does not exist (pass --dir or set LETHE_POLICIES)"
+            )
+        }
         guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else {
-            throw .failed("cannot read policy directory '\(path)'")
+            throw PolicyLoadError(message: "cannot read policy directory '\(path)'")
         }
         var sources: [PolicySource] = []
         let prefix = root.path.hasSuffix("/") ? root.path : root.path + "/"
@@ -27,7 +38,7 @@ public enum PolicyDirectory {
             let relative = full.hasPrefix(prefix) ? String(full.dropFirst(prefix.count)) : url.lastPathComponent
             guard let data = FileManager.default.contents(atPath: full),
                 let text = String(data: data, encoding: .utf8)
-            else { throw .failed("\(path)/\(relative): cannot be read as UTF-8 text") }
+            else { throw PolicyLoadError(message: "\(path)/\(relative): cannot be read as UTF-8 text") }
             let display = (path.hasSuffix("/") ? path : path + "/") + relative
             sources.append(PolicySource(relativePath: relative, displayPath: display, contents: text))
         }
@@ -35,17 +46,17 @@ public enum PolicyDirectory {
     }
 
     /// Loads and validates the directory, turning validation issues into a one-line CLI error.
-    public static func load(at path: String) throws(CLIError) -> PolicySet {
+    public static func load(at path: String) throws(PolicyLoadError) -> PolicySet {
         do {
             return try PolicySet.load(sources(at: path))
         } catch let error as PolicyValidationError {
             let first = error.issues.first.map(\.description) ?? "invalid"
             let more = error.issues.count > 1 ? " (and \(error.issues.count - 1) more; run lethe policies check)" : ""
-            throw .failed("policies are invalid: \(first)\(more)")
-        } catch let error as CLIError {
+            throw PolicyLoadError(message: "policies are invalid: \(first)\(more)")
+        } catch let error as PolicyLoadError {
             throw error
         } catch {
-            throw .failed("\(error)")
+            throw PolicyLoadError(message: "\(error)")
         }
     }
 }
