@@ -133,11 +133,17 @@ public protocol RequestRepository: Sendable {
     /// The queue, most urgent first (binding due date, then receipt).
     func listRequests(_ query: RequestQuery) async throws -> [RequestSummary]
     func deadlineHistory(_ id: RequestID) async throws -> [DeadlineChange]
-    func verificationCode(_ id: RequestID) async throws -> VerificationCodeRecord?
-    /// Counts an attempt; locks the code after `maxAttempts`. Returns the updated record.
-    func recordCodeAttempt(_ id: RequestID, succeeded: Bool, maxAttempts: Int) async throws -> VerificationCodeRecord?
-    /// Replaces the code (a resend) and queues its message, unless the rate limits are reached.
-    func replaceCode(_ id: RequestID, _ code: VerificationCodeRecord, message: OutboxMessage) async throws
+    /// The pending code for a purpose (a request id, or `account:TR-xxxxx`).
+    func verificationCode(_ purpose: String) async throws -> VerificationCodeRecord?
+    /// Counts an attempt; a right code is spent, a wrong one locks the code after `maxAttempts`.
+    func recordCodeAttempt(_ purpose: String, succeeded: Bool, maxAttempts: Int) async throws -> VerificationCodeRecord?
+    /// Stores a new code for `purpose` (replacing any) and queues its message sealed under `keyOwner`'s key.
+    func replaceCode(
+        _ purpose: String,
+        keyOwner: String,
+        _ code: VerificationCodeRecord,
+        message: OutboxMessage
+    ) async throws
     /// Codes sent since `since` to a subject and to an address (blind index), for rate limits.
     func codeSends(subject: String, addressIndex: [UInt8], since: Date) async throws -> (subject: Int, address: Int)
     /// Raises an alert once per request and threshold; returns false when it was already raised.
@@ -159,8 +165,29 @@ public protocol JobRepository: Sendable {
     func jobCounts() async throws -> [JobStatus: Int]
 }
 
+/// Legal holds: orders to keep data that override erasure until released.
+public protocol HoldRepository: Sendable {
+    func placeHold(_ hold: LegalHold) async throws
+    /// Releases a hold; false when it does not exist or was already released.
+    func releaseHold(_ id: String, at: Date, by: String) async throws -> Bool
+    /// Holds on an account that are in force at `instant`.
+    func activeHolds(_ account: AccountID, at instant: Date) async throws -> [LegalHold]
+    func holds(includeReleased: Bool) async throws -> [LegalHold]
+}
+
+/// Export-bundle metadata (the bundle files themselves live encrypted under `Exports/`).
+public protocol ExportBundleRepository: Sendable {
+    func recordBundle(_ bundle: ExportBundleRecord) async throws
+    func bundle(_ id: String) async throws -> ExportBundleRecord?
+    /// Counts one download if the link is still valid; returns the record as it was, or nil when expired or used up.
+    func takeDownload(_ id: String, at: Date) async throws -> ExportBundleRecord?
+    /// Bundles whose links expired by `instant`, for the retention scheduler.
+    func expiredBundles(at instant: Date) async throws -> [ExportBundleRecord]
+    func deleteBundleRecord(_ id: String) async throws
+}
+
 /// Everything Lethe persists, behind one protocol: SQLite now, PostgreSQL later; one conformance
 /// suite runs against every implementation.
 public protocol LetheStore: AccountRepository, KeyRepository, AuditRepository, OutboxRepository, RequestRepository,
-    JobRepository
+    JobRepository, HoldRepository, ExportBundleRepository
 {}

@@ -15,9 +15,11 @@ struct AccountServiceTests {
     let clock = FixedWallClock(Date(timeIntervalSince1970: 1_790_000_000))
 
     init() throws {
-        store = try SQLiteStore(folder: folder, vault: KeyVault(keyring: try MasterKeyring.generate()))
+        let vault = KeyVault(keyring: try MasterKeyring.generate())
+        store = try SQLiteStore(folder: folder, vault: vault)
         service = AccountService(
             store: store,
+            vault: vault,
             policies: try ShippedPolicies.load(),
             clock: clock,
             random: SeededRandomSource(seed: 7),
@@ -152,6 +154,40 @@ struct AccountServiceTests {
         // Sent to the address on record before the change, naming fields, not values.
         #expect(confirmation.message.recipient == "odessa.f1@example.net")
         #expect(confirmation.message.parameters == ["fields": "email, payment-method"])
+    }
+
+    @Test("A one-time code to the registered email verifies a change; a wrong or reused code does not")
+    func oneTimeCodeVerification() async throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let id = try await service.create(application(), by: "agent-1")
+        try await service.sendVerificationCode(id)
+        let message = try #require(
+            try await store.pendingMessages(limit: 10, now: clock.now()).last {
+                $0.message.kind == "account-verification-code"
+            }
+        )
+        #expect(message.message.recipient == "odessa.f1@example.net")
+        let code = try #require(message.message.parameters["code"])
+        #expect(
+            try await service.verifyOneTimeCode(id, code: code == "123456" ? "654321" : "123456", by: "agent-2") == nil
+        )
+        let verified = try #require(try await service.verifyOneTimeCode(id, code: code, by: "agent-2"))
+        #expect(verified.evidence.method == .oneTimeCodeEmail)
+        // A spent code cannot verify twice.
+        await #expect(throws: AccountError.self) {
+            _ = try await service.verifyOneTimeCode(id, code: code, by: "agent-2")
+        }
+        #expect(
+            try await service.modify(
+                id,
+                changes: [.subscription("annual-tea")],
+                verification: verified,
+                reason: "upgrade",
+                reference: nil,
+                by: "agent-2"
+            )
+                == .applied
+        )
     }
 
     @Test("Changes that conflict with the record go to a supervisor even when verified")

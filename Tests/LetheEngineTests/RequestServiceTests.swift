@@ -51,6 +51,7 @@ struct RequestHarness {
         )
         accounts = AccountService(
             store: store,
+            vault: vault,
             policies: policies,
             clock: clock,
             random: SeededRandomSource(seed: seed + 100),
@@ -219,7 +220,7 @@ struct RequestServiceTests {
         #expect(receipt.status == .verified)
         let stored = try #require(try await h.store.request(receipt.outcome.requestID))
         #expect(stored.request.events.first?.reason?.contains("§7026") == true)
-        #expect(try await h.store.verificationCode(receipt.outcome.requestID) == nil)
+        #expect(try await h.store.verificationCode(receipt.outcome.requestID.rawValue) == nil)
     }
 
     @Test("Every lifecycle path through the service, with illegal moves refused and nothing changed")

@@ -30,7 +30,8 @@ struct SQLiteGuaranteeTests {
         let secrets = [
             "zelda.quimby1@example.org", "+442079460001", "2079460001", "Zelda Quimby-1", "Quillfeather Lane",
             "Exampleton", "EX1 2QZ", "Marmalade the cat", "4242424242424242", "4242 4242 4242 4242", "1988-04-17",
-            "Opened at the customer's request", "Where is my teapot", "203.0.113.7",
+            "Opened at the customer's request", "Where is my teapot", "203.0.113.7", "Quimby v. Teapot Co",
+            "unknown.requester@example.net",
         ]
         try await store.createAccount(
             id,
@@ -64,6 +65,44 @@ struct SQLiteGuaranteeTests {
             kind: "sign-in",
             ipAddress: "203.0.113.7",
             userAgent: nil
+        )
+        try await store.placeHold(
+            LegalHold(
+                id: "H-1",
+                accountID: id,
+                categories: [],
+                reason: "Quimby v. Teapot Co",
+                owner: "staff:c",
+                placedAt: Fixtures.created
+            )
+        )
+        _ = try await store.createRequest(
+            NewRequestRecord(
+                request: PrivacyRequest(
+                    id: RequestID("R-1"),
+                    kind: .export,
+                    accountID: nil,
+                    jurisdictionID: "us-ca",
+                    receivedAt: Fixtures.created
+                ),
+                channel: .email,
+                subjectID: "R-1",
+                agentID: nil,
+                requesterEmail: "unknown.requester@example.net",
+                idempotencyKey: nil,
+                schedule: try ShippedPolicies.engine().schedule(
+                    DeadlineQuery(jurisdictionID: "us-ca", kind: .access, receivedAt: Fixtures.created)
+                ),
+                code: nil,
+                messages: [
+                    OutboxMessage(
+                        kind: "receipt-acknowledgement",
+                        accountID: nil,
+                        recipient: "unknown.requester@example.net"
+                    )
+                ],
+                audit: []
+            )
         )
         let files = try diskBytes(store.path)
         #expect(files.count >= 2, "expected the main file and the WAL")

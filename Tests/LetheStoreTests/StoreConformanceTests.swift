@@ -286,3 +286,83 @@ struct StoreConformanceTests {
         #expect(try await store.auditEntries(subjectType: "account", subjectID: "TR-00042").count == 5)
     }
 }
+
+@Suite("Store conformance: holds and export bundles")
+struct HoldAndBundleConformanceTests {
+    @Test("A hold is in force from placement until release, and both are audited", arguments: Backend.allCases)
+    func holds(backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        let id = Fixtures.id(50)
+        try await store.createAccount(
+            id,
+            Fixtures.account(),
+            note: Fixtures.note(id),
+            welcome: Fixtures.welcome(id, email: "h@example.org")
+        )
+        let placed = Fixtures.created.addingTimeInterval(100)
+        let hold = LegalHold(
+            id: "HOLD-1",
+            accountID: id,
+            categories: [.orders, .supportHistory],
+            reason: "Quimby v. Teapot Co., case 2026-17",
+            owner: "staff:counsel-1",
+            placedAt: placed
+        )
+        try await store.placeHold(hold)
+        #expect(try await store.activeHolds(id, at: placed.addingTimeInterval(-1)).isEmpty)
+        let active = try await store.activeHolds(id, at: placed.addingTimeInterval(1))
+        #expect(active.map(\.reason) == ["Quimby v. Teapot Co., case 2026-17"])
+        #expect(active.first?.blocks(.orders, of: id, at: placed.addingTimeInterval(1)) == true)
+        #expect(active.first?.blocks(.contact, of: id, at: placed.addingTimeInterval(1)) == false)
+        #expect(try await store.releaseHold("HOLD-1", at: placed.addingTimeInterval(50), by: "staff:counsel-1"))
+        #expect(
+            try await store.releaseHold("HOLD-1", at: placed.addingTimeInterval(60), by: "staff:counsel-1") == false
+        )
+        #expect(try await store.activeHolds(id, at: placed.addingTimeInterval(51)).isEmpty)
+        #expect(try await store.holds(includeReleased: true).count == 1)
+        let actions = try await store.auditEntries(subjectType: "account", subjectID: id.description).map(
+            \.event.action
+        )
+        #expect(actions.suffix(2) == ["hold.placed", "hold.released"])
+    }
+
+    @Test("A bundle link allows a limited number of downloads until it expires", arguments: Backend.allCases)
+    func bundles(backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        let created = Fixtures.created
+        let record = ExportBundleRecord(
+            id: "B-1",
+            accountID: Fixtures.id(51),
+            requestID: RequestID("R-1"),
+            path: "bundles/B-1.zip.enc",
+            sha256: String(repeating: "ab", count: 32),
+            createdAt: created,
+            expiresAt: created.addingTimeInterval(7 * 86_400),
+            downloadsLeft: 2
+        )
+        try await store.recordBundle(record)
+        #expect(try await store.takeDownload("B-1", at: created)?.downloadsLeft == 1)
+        #expect(try await store.takeDownload("B-1", at: created)?.downloadsLeft == 0)
+        #expect(try await store.takeDownload("B-1", at: created) == nil)
+        #expect(try await store.expiredBundles(at: created).map(\.id) == ["B-1"])
+        try await store.recordBundle(
+            ExportBundleRecord(
+                id: "B-2",
+                accountID: Fixtures.id(51),
+                requestID: RequestID("R-2"),
+                path: "bundles/B-2.zip.enc",
+                sha256: record.sha256,
+                createdAt: created,
+                expiresAt: created.addingTimeInterval(10),
+                downloadsLeft: 3
+            )
+        )
+        #expect(try await store.takeDownload("B-2", at: created.addingTimeInterval(11)) == nil)
+        try await store.deleteBundleRecord("B-1")
+        #expect(try await store.bundle("B-1") == nil)
+    }
+}

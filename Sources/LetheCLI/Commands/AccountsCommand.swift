@@ -149,6 +149,9 @@ struct AccountsCommand: AsyncParsableCommand {
         )
         @OptionGroup var runtime: RuntimeOptions
         @Argument(help: "The account id.") var id: String
+        @Flag(help: "Send a one-time code to the registered email, then run again with --verify-code.") var sendCode =
+            false
+        @Option(help: "Verify by the one-time code the customer received.") var verifyCode: String?
         @Option(help: "Verify by the customer's security answer.") var verifyAnswer: String?
         @Option(help: "Verify by date of birth (YYYY-MM-DD), with --verify-postcode.") var verifyDob: String?
         @Option(help: "Postcode of an address on file, with --verify-dob.") var verifyPostcode: String?
@@ -165,6 +168,13 @@ struct AccountsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let accountID = try AccountsCommand.parseID(id)
+            if sendCode {
+                let runtime = try self.runtime.open()
+                try await AccountsCommand.run { try await runtime.accounts().sendVerificationCode(accountID) }
+                _ = try await runtime.dispatcher().dispatch()
+                print("a one-time code was sent to the registered email of \(accountID)")
+                return
+            }
             var changes: [AccountChange] = []
             if let name { changes.append(.fullName(name)) }
             if let email { changes.append(.email(email)) }
@@ -181,7 +191,9 @@ struct AccountsCommand: AsyncParsableCommand {
             let service = runtime.accounts()
             let outcome = try await AccountsCommand.run { () async throws -> ModificationOutcome in
                 var verification: IdentityVerification?
-                if let answer = verifyAnswer {
+                if let code = verifyCode {
+                    verification = try await service.verifyOneTimeCode(accountID, code: code, by: who)
+                } else if let answer = verifyAnswer {
                     verification = try await service.verifySecurityAnswer(accountID, answer: answer, by: who)
                 } else if let dobText = verifyDob, let postcode = verifyPostcode {
                     guard let dob = LocalDate(dobText) else {

@@ -77,6 +77,7 @@ public struct AccountApplication: Sendable {
 /// masked; reveal as a separate, audited act.
 public struct AccountService: Sendable {
     let store: any LetheStore
+    let vault: KeyVault
     let policies: PolicySet
     let clock: any WallClock
     let random: any RandomSource
@@ -86,6 +87,7 @@ public struct AccountService: Sendable {
 
     public init(
         store: any LetheStore,
+        vault: KeyVault,
         policies: PolicySet,
         clock: any WallClock,
         random: any RandomSource = SecureRandomSource(),
@@ -93,6 +95,7 @@ public struct AccountService: Sendable {
         logger: Logger = Logger(label: "lethe.accounts")
     ) {
         self.store = store
+        self.vault = vault
         self.policies = policies
         self.clock = clock
         self.random = random
@@ -204,11 +207,42 @@ public struct AccountService: Sendable {
         )
     }
 
-    /// Accepts a one-time code already checked by the code service (request intake owns codes).
-    public func verifiedByOneTimeCode(_ id: AccountID, channel: VerificationMethod) -> IdentityVerification {
-        IdentityVerification(
+    private var codes: OneTimeCodes { OneTimeCodes(store: store, vault: vault, random: random, clock: clock) }
+
+    private static func codePurpose(_ id: AccountID) -> String { "account:\(id)" }
+
+    /// Sends a one-time code to the registered email, for verifying the customer before a change.
+    public func sendVerificationCode(_ id: AccountID) async throws {
+        guard let account = try await store.account(id) else { throw AccountError.notFound(id) }
+        do {
+            try await codes.send(Self.codePurpose(id), keyOwner: id.description, to: account.email) { digits in
+                OutboxMessage(
+                    kind: "account-verification-code",
+                    accountID: id,
+                    recipient: account.email,
+                    parameters: ["code": digits, "expires-minutes": "15"]
+                )
+            }
+        } catch OneTimeCodes.Failure.rateLimited {
+            throw AccountError.invalid(field: "code", reason: "too many codes sent recently; try again later")
+        }
+        logger.info("account verification code sent", metadata: ["account": "\(id)"])
+    }
+
+    /// Checks the code the customer read out or typed; a right code proves control of the registered email.
+    public func verifyOneTimeCode(_ id: AccountID, code: String, by agent: String) async throws -> IdentityVerification?
+    {
+        do {
+            guard try await codes.check(Self.codePurpose(id), digits: code) else { return nil }
+        } catch let failure as OneTimeCodes.Failure {
+            throw AccountError.invalid(
+                field: "code",
+                reason: failure == .expired ? "the code has expired" : "no usable code; send a new one"
+            )
+        }
+        return IdentityVerification(
             accountID: id,
-            evidence: VerificationEvidence(method: channel, verifiedBy: "system", verifiedAt: clock.now())
+            evidence: VerificationEvidence(method: .oneTimeCodeEmail, verifiedBy: agent, verifiedAt: clock.now())
         )
     }
 

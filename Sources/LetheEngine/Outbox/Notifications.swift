@@ -33,6 +33,11 @@ enum NotificationTemplates {
                 "Your verification code",
                 "Your code for request \(request) is \(p["code"] ?? ""). It expires in \(p["expires-minutes"] ?? "15") minutes. Never share it."
             )
+        case "account-verification-code":
+            return (
+                "Your verification code",
+                "Your code to confirm a change to your account is \(p["code"] ?? ""). It expires in \(p["expires-minutes"] ?? "15") minutes. Never share it."
+            )
         case "receipt-acknowledgement":
             return (
                 "We received your request \(request)",

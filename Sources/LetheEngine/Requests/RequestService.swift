@@ -35,6 +35,15 @@ public struct RequestService: Sendable {
         self.logger = logger
     }
 
+    var codes: OneTimeCodes {
+        var codes = OneTimeCodes(store: store, vault: vault, random: random, clock: clock)
+        codes.lifetime = policy.codeLifetime
+        codes.maxAttempts = policy.maxCodeAttempts
+        codes.maxPerOwnerPerHour = policy.maxCodesPerSubjectPerHour
+        codes.maxPerAddressPerHour = policy.maxCodesPerAddressPerHour
+        return codes
+    }
+
     // MARK: Intake
 
     /// Records the request durably, then returns: nothing is acknowledged that is not stored.
@@ -97,7 +106,7 @@ public struct RequestService: Sendable {
                 reason: "identity to be verified"
             )
             if let contact {
-                let (digits, record) = try await newCode(for: id, address: contact, now: now)
+                let (digits, record) = try await codes.issue(id.rawValue, to: contact)
                 code = record
                 messages.append(
                     OutboxMessage(
@@ -176,80 +185,48 @@ public struct RequestService: Sendable {
 
     // MARK: Verification by one-time code
 
-    private func codeHash(_ id: RequestID, _ digits: String) async throws -> [UInt8] {
-        let mac = try HMACSHA256(key: try await vault.tokenHashingKey())
-        return try mac.authenticate(Array("lethe/code/v1|\(id.rawValue)|\(digits)".utf8))
-    }
-
-    private func addressIndex(_ address: String) async throws -> [UInt8] {
-        let mac = try HMACSHA256(key: try await vault.tokenHashingKey())
-        return try mac.authenticate(Array("lethe/code-address/v1|\(address)".utf8))
-    }
-
-    private func newCode(for id: RequestID, address: String, now: Date) async throws -> (String, VerificationCodeRecord)
-    {
-        let value = try random.uniform(below: 1_000_000)
-        let digits = String(repeating: "0", count: 6 - String(value).count) + String(value)
-        let record = VerificationCodeRecord(
-            hash: try await codeHash(id, digits),
-            createdAt: now,
-            expiresAt: now.addingTimeInterval(policy.codeLifetime),
-            addressIndex: try await addressIndex(address)
-        )
-        return (digits, record)
-    }
-
     /// Sends a fresh code, within the per-customer and per-address limits.
     public func resendCode(_ id: RequestID) async throws {
         let stored = try await load(id)
         guard stored.request.status == .awaitingVerification, let address = stored.requesterEmail else {
             throw RequestError.noCodePending
         }
-        let now = clock.now()
-        let index = try await addressIndex(address)
-        let sends = try await store.codeSends(
-            subject: stored.subjectID,
-            addressIndex: index,
-            since: now.addingTimeInterval(-3600)
-        )
-        guard sends.subject < policy.maxCodesPerSubjectPerHour, sends.address < policy.maxCodesPerAddressPerHour else {
+        do {
+            try await codes.send(id.rawValue, keyOwner: stored.subjectID, to: address) { digits in
+                OutboxMessage(
+                    kind: "verification-code",
+                    accountID: stored.request.accountID,
+                    recipient: address,
+                    parameters: [
+                        "request": id.rawValue, "code": digits,
+                        "expires-minutes": String(Int(policy.codeLifetime / 60)),
+                    ]
+                )
+            }
+        } catch OneTimeCodes.Failure.rateLimited {
             logger.notice("code resend refused: rate limit", metadata: ["request": "\(id)"])
             throw RequestError.rateLimited
         }
-        let (digits, record) = try await newCode(for: id, address: address, now: now)
-        try await store.replaceCode(
-            id,
-            record,
-            message: OutboxMessage(
-                kind: "verification-code",
-                accountID: stored.request.accountID,
-                recipient: address,
-                parameters: [
-                    "request": id.rawValue, "code": digits, "expires-minutes": String(Int(policy.codeLifetime / 60)),
-                ]
-            )
-        )
     }
 
     /// Checks a code the requester typed. A right code verifies the request; five wrong ones lock it.
     @discardableResult
     public func verifyCode(_ id: RequestID, code: String) async throws -> Bool {
         let stored = try await load(id)
-        guard stored.request.status == .awaitingVerification, let record = try await store.verificationCode(id) else {
-            throw RequestError.noCodePending
+        guard stored.request.status == .awaitingVerification else { throw RequestError.noCodePending }
+        let matches: Bool
+        do {
+            matches = try await codes.check(id.rawValue, digits: code)
+        } catch let failure as OneTimeCodes.Failure {
+            switch failure {
+            case .noneSent: throw RequestError.noCodePending
+            case .locked: throw RequestError.codeLocked
+            case .expired: throw RequestError.codeExpired
+            case .rateLimited: throw RequestError.rateLimited
+            }
         }
-        guard !record.locked else { throw RequestError.codeLocked }
-        let now = clock.now()
-        guard now < record.expiresAt else { throw RequestError.codeExpired }
-        let digits = code.filter(\.isNumber)
-        let matches = ConstantTime.equals(try await codeHash(id, digits), record.hash)
-        let updated = try await store.recordCodeAttempt(id, succeeded: matches, maxAttempts: policy.maxCodeAttempts)
         guard matches else {
-            logger.notice(
-                "wrong verification code",
-                metadata: ["request": "\(id)", "attempts": "\(updated?.attempts ?? 0)"]
-            )
-            if updated?.locked == true { throw RequestError.codeLocked }
+            logger.notice("wrong verification code", metadata: ["request": "\(id)"])
             return false
         }
         try await move(

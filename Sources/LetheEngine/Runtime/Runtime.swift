@@ -92,6 +92,6 @@ public struct Runtime: Sendable {
     }
 
     public func accounts(logger: Logger = Logger(label: "lethe.accounts")) -> AccountService {
-        AccountService(store: store, policies: policies, clock: clock, logger: logger)
+        AccountService(store: store, vault: vault, policies: policies, clock: clock, logger: logger)
     }
 }

@@ -208,3 +208,35 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// An export bundle's record: where the encrypted file is, its digest, and how long and how often it may be fetched.
+public struct ExportBundleRecord: Sendable, Equatable {
+    public let id: String
+    public let accountID: AccountID
+    public let requestID: RequestID
+    public let path: String
+    public let sha256: String
+    public let createdAt: Date
+    public let expiresAt: Date
+    public let downloadsLeft: Int
+
+    public init(
+        id: String,
+        accountID: AccountID,
+        requestID: RequestID,
+        path: String,
+        sha256: String,
+        createdAt: Date,
+        expiresAt: Date,
+        downloadsLeft: Int
+    ) {
+        self.id = id
+        self.accountID = accountID
+        self.requestID = requestID
+        self.path = path
+        self.sha256 = sha256
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.downloadsLeft = downloadsLeft
+    }
+}

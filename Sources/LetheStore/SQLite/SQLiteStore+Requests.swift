@@ -187,7 +187,7 @@ extension SQLiteStore {
             if let code = record.code {
                 try db.execute(
                     sql: """
-                        INSERT INTO verification_codes (request_id, code_hash, created_at, expires_at, attempts, locked, address_index)
+                        INSERT INTO verification_codes (purpose, code_hash, created_at, expires_at, attempts, locked, address_index)
                         VALUES (?, ?, ?, ?, 0, 0, ?)
                         """,
                     arguments: [
@@ -487,10 +487,9 @@ extension SQLiteStore {
         }
     }
 
-    public func verificationCode(_ id: RequestID) async throws -> VerificationCodeRecord? {
-        let key = id.rawValue
-        return try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM verification_codes WHERE request_id = ?", arguments: [key]).map(
+    public func verificationCode(_ purpose: String) async throws -> VerificationCodeRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM verification_codes WHERE purpose = ?", arguments: [purpose]).map(
                 Self.code
             )
         }
@@ -508,53 +507,55 @@ extension SQLiteStore {
     }
 
     public func recordCodeAttempt(
-        _ id: RequestID,
+        _ purpose: String,
         succeeded: Bool,
         maxAttempts: Int
     ) async throws -> VerificationCodeRecord? {
-        let key = id.rawValue
-        return try await pool.write { db in
+        try await pool.write { db in
             if succeeded {
                 // A used code is spent: it cannot verify twice.
-                try db.execute(sql: "UPDATE verification_codes SET locked = 1 WHERE request_id = ?", arguments: [key])
+                try db.execute(sql: "UPDATE verification_codes SET locked = 1 WHERE purpose = ?", arguments: [purpose])
             } else {
                 try db.execute(
                     sql: """
                         UPDATE verification_codes SET attempts = attempts + 1,
                             locked = CASE WHEN attempts + 1 >= ? THEN 1 ELSE locked END
-                        WHERE request_id = ?
+                        WHERE purpose = ?
                         """,
-                    arguments: [maxAttempts, key]
+                    arguments: [maxAttempts, purpose]
                 )
             }
-            return try Row.fetchOne(db, sql: "SELECT * FROM verification_codes WHERE request_id = ?", arguments: [key])
+            return try Row.fetchOne(db, sql: "SELECT * FROM verification_codes WHERE purpose = ?", arguments: [purpose])
                 .map(Self.code)
         }
     }
 
-    public func replaceCode(_ id: RequestID, _ code: VerificationCodeRecord, message: OutboxMessage) async throws {
-        let key = id.rawValue
-        guard
-            let subject = try await pool.read({ db in
-                try String.fetchOne(db, sql: "SELECT subject_id FROM privacy_requests WHERE id = ?", arguments: [key])
-            }), let codec = try await codec(subject: subject)
-        else { throw StoreError.invalidValue(field: "request", reason: "no request \(id)") }
+    public func replaceCode(
+        _ purpose: String,
+        keyOwner: String,
+        _ code: VerificationCodeRecord,
+        message: OutboxMessage
+    ) async throws {
+        guard let codec = try await codec(subject: keyOwner) else {
+            throw StoreError.invalidValue(field: "code", reason: "no key for \(keyOwner)")
+        }
         let sealed = try SealedOutbox(message, codec, at: code.createdAt)
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO verification_codes (request_id, code_hash, created_at, expires_at, attempts, locked, address_index)
+                    INSERT INTO verification_codes (purpose, code_hash, created_at, expires_at, attempts, locked, address_index)
                     VALUES (?, ?, ?, ?, 0, 0, ?)
-                    ON CONFLICT(request_id) DO UPDATE SET code_hash = excluded.code_hash, created_at = excluded.created_at,
+                    ON CONFLICT(purpose) DO UPDATE SET code_hash = excluded.code_hash, created_at = excluded.created_at,
                         expires_at = excluded.expires_at, attempts = 0, locked = 0, address_index = excluded.address_index
                     """,
                 arguments: [
-                    key, Data(code.hash), code.createdAt.storeValue, code.expiresAt.storeValue, Data(code.addressIndex),
+                    purpose, Data(code.hash), code.createdAt.storeValue, code.expiresAt.storeValue,
+                    Data(code.addressIndex),
                 ]
             )
             try db.execute(
                 sql: "INSERT INTO code_sends (subject_id, address_index, at) VALUES (?, ?, ?)",
-                arguments: [subject, Data(code.addressIndex), code.createdAt.storeValue]
+                arguments: [keyOwner, Data(code.addressIndex), code.createdAt.storeValue]
             )
             try sealed.insert(db)
         }

@@ -174,7 +174,7 @@ enum Schema {
                 t.column("id", .text).primaryKey()
                 t.column("account_id", .text).notNull().indexed()
                 t.column("categories", .text).notNull()
-                t.column("reason", .text).notNull()
+                t.column("reason", .blob).notNull()
                 t.column("owner", .text).notNull()
                 t.column("placed_at", .double).notNull()
                 t.column("released_at", .double)
@@ -259,8 +259,9 @@ enum Schema {
                 t.column("to_date", .text)
                 t.column("reason", .text).notNull()
             }
+            // One pending code per purpose: a request id, or `account:TR-xxxxx` for an account change.
             try db.create(table: "verification_codes") { t in
-                t.column("request_id", .text).primaryKey().references("privacy_requests")
+                t.column("purpose", .text).primaryKey()
                 t.column("code_hash", .blob).notNull()
                 t.column("created_at", .double).notNull()
                 t.column("expires_at", .double).notNull()

@@ -1,0 +1,83 @@
+import Foundation
+import LetheCore
+import LetheCrypto
+import LetheStore
+
+/// Six-digit one-time codes sent to a registered address: stored only as a keyed hash, valid for a
+/// limited time, locked after too many wrong tries, and rate-limited per person and per address.
+/// Shared by request verification and account changes, so both follow the same rules.
+public struct OneTimeCodes: Sendable {
+    let store: any LetheStore
+    let vault: KeyVault
+    let random: any RandomSource
+    let clock: any WallClock
+    public var lifetime: TimeInterval = 15 * 60
+    public var maxAttempts = 5
+    public var maxPerOwnerPerHour = 3
+    public var maxPerAddressPerHour = 5
+
+    public init(store: any LetheStore, vault: KeyVault, random: any RandomSource, clock: any WallClock) {
+        self.store = store
+        self.vault = vault
+        self.random = random
+        self.clock = clock
+    }
+
+    /// Why a code was not accepted or not sent.
+    public enum Failure: Error, Equatable {
+        case noneSent, locked, expired, rateLimited
+    }
+
+    func hash(_ purpose: String, _ digits: String) async throws -> [UInt8] {
+        try HMACSHA256(key: try await vault.tokenHashingKey()).authenticate(
+            Array("lethe/code/v1|\(purpose)|\(digits)".utf8)
+        )
+    }
+
+    func addressIndex(_ address: String) async throws -> [UInt8] {
+        try HMACSHA256(key: try await vault.tokenHashingKey()).authenticate(
+            Array("lethe/code-address/v1|\(address)".utf8)
+        )
+    }
+
+    /// A fresh code for `purpose` going to `address`: the digits (for the message only) and the record to store.
+    func issue(_ purpose: String, to address: String) async throws -> (digits: String, record: VerificationCodeRecord) {
+        let now = clock.now()
+        let value = try random.uniform(below: 1_000_000)
+        let digits = String(repeating: "0", count: 6 - String(value).count) + String(value)
+        let record = VerificationCodeRecord(
+            hash: try await hash(purpose, digits),
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(lifetime),
+            addressIndex: try await addressIndex(address)
+        )
+        return (digits, record)
+    }
+
+    /// Issues and stores a code, with its message, if the rate limits allow.
+    func send(_ purpose: String, keyOwner: String, to address: String, message: (String) -> OutboxMessage) async throws
+    {
+        let index = try await addressIndex(address)
+        let sends = try await store.codeSends(
+            subject: keyOwner,
+            addressIndex: index,
+            since: clock.now().addingTimeInterval(-3600)
+        )
+        guard sends.subject < maxPerOwnerPerHour, sends.address < maxPerAddressPerHour else {
+            throw Failure.rateLimited
+        }
+        let (digits, record) = try await issue(purpose, to: address)
+        try await store.replaceCode(purpose, keyOwner: keyOwner, record, message: message(digits))
+    }
+
+    /// Checks typed digits against the pending code: true when right (the code is then spent).
+    func check(_ purpose: String, digits typed: String) async throws -> Bool {
+        guard let record = try await store.verificationCode(purpose) else { throw Failure.noneSent }
+        guard !record.locked else { throw Failure.locked }
+        guard clock.now() < record.expiresAt else { throw Failure.expired }
+        let matches = ConstantTime.equals(try await hash(purpose, typed.filter(\.isNumber)), record.hash)
+        let updated = try await store.recordCodeAttempt(purpose, succeeded: matches, maxAttempts: maxAttempts)
+        if !matches, updated?.locked == true { throw Failure.locked }
+        return matches
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import GRDB
+import LetheCore
+
+private struct HoldColumns: Sendable {
+    let id: String
+    let account: AccountID
+    let categories: Set<DataCategory>
+    let reason: Data
+    let owner: String
+    let placedAt: Date
+    let releasedAt: Date?
+
+    init?(_ row: Row) {
+        guard let account = try? AccountID(row["account_id"] as String) else { return nil }
+        id = row["id"]
+        self.account = account
+        categories = Set(
+            (row["categories"] as String).split(separator: ",").compactMap { DataCategory(rawValue: String($0)) }
+        )
+        reason = row["reason"]
+        owner = row["owner"]
+        placedAt = Date(storeValue: row["placed_at"])
+        releasedAt = (row["released_at"] as Double?).map(Date.init(storeValue:))
+    }
+}
+
+extension SQLiteStore {
+    public func placeHold(_ hold: LegalHold) async throws {
+        let categories = hold.categories.map(\.rawValue).sorted().joined(separator: ",")
+        // The reason may name people (a case title): sealed under the customer's key like other free text.
+        let reason = try await codec(hold.accountID).seal(hold.reason, EncryptedField.holdReason)
+        let signer = try await auditSigner()
+        let audit = AuditEvent(
+            at: hold.placedAt,
+            actor: hold.owner,
+            action: "hold.placed",
+            subjectType: "account",
+            subjectID: hold.accountID.description,
+            fields: hold.categories.map(\.rawValue).sorted(),
+            reason: hold.id
+        )
+        try await pool.write { db in
+            try db.execute(
+                sql:
+                    "INSERT INTO legal_holds (id, account_id, categories, reason, owner, placed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    hold.id, hold.accountID.description, categories, reason, hold.owner, hold.placedAt.storeValue,
+                ]
+            )
+            try signer.append(audit, db)
+        }
+    }
+
+    public func releaseHold(_ id: String, at: Date, by: String) async throws -> Bool {
+        let signer = try await auditSigner()
+        return try await pool.write { db in
+            guard
+                let account = try String.fetchOne(
+                    db,
+                    sql: "SELECT account_id FROM legal_holds WHERE id = ? AND released_at IS NULL",
+                    arguments: [id]
+                )
+            else { return false }
+            try db.execute(sql: "UPDATE legal_holds SET released_at = ? WHERE id = ?", arguments: [at.storeValue, id])
+            try signer.append(
+                AuditEvent(
+                    at: at,
+                    actor: by,
+                    action: "hold.released",
+                    subjectType: "account",
+                    subjectID: account,
+                    reason: id
+                ),
+                db
+            )
+            return true
+        }
+    }
+
+    public func activeHolds(_ account: AccountID, at instant: Date) async throws -> [LegalHold] {
+        let key = account.description
+        let rows = try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM legal_holds WHERE account_id = ? ORDER BY placed_at",
+                arguments: [key]
+            )
+            .compactMap(HoldColumns.init)
+        }
+        return try await open(rows).filter { $0.placedAt <= instant && ($0.releasedAt.map { $0 > instant } ?? true) }
+    }
+
+    public func holds(includeReleased: Bool) async throws -> [LegalHold] {
+        let sql =
+            "SELECT * FROM legal_holds" + (includeReleased ? "" : " WHERE released_at IS NULL") + " ORDER BY placed_at"
+        let rows = try await pool.read { db in try Row.fetchAll(db, sql: sql).compactMap(HoldColumns.init) }
+        return try await open(rows)
+    }
+
+    private func open(_ rows: [HoldColumns]) async throws -> [LegalHold] {
+        var holds: [LegalHold] = []
+        for row in rows {
+            let reason =
+                try await codec(subject: row.account.description)?.open(row.reason, EncryptedField.holdReason)
+                ?? "(erased)"
+            holds.append(
+                LegalHold(
+                    id: row.id,
+                    accountID: row.account,
+                    categories: row.categories,
+                    reason: reason,
+                    owner: row.owner,
+                    placedAt: row.placedAt,
+                    releasedAt: row.releasedAt
+                )
+            )
+        }
+        return holds
+    }
+
+    public func recordBundle(_ bundle: ExportBundleRecord) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO export_bundles (id, account_id, request_id, path, sha256, created_at, expires_at, downloads_left)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    bundle.id, bundle.accountID.description, bundle.requestID.rawValue, bundle.path, bundle.sha256,
+                    bundle.createdAt.storeValue, bundle.expiresAt.storeValue, bundle.downloadsLeft,
+                ]
+            )
+        }
+    }
+
+    public func bundle(_ id: String) async throws -> ExportBundleRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM export_bundles WHERE id = ?", arguments: [id]).flatMap(Self.bundle)
+        }
+    }
+
+    public func takeDownload(_ id: String, at: Date) async throws -> ExportBundleRecord? {
+        try await pool.write { db in
+            // One statement decides and counts, so two downloads racing for the last use cannot both win.
+            try db.execute(
+                sql:
+                    "UPDATE export_bundles SET downloads_left = downloads_left - 1 WHERE id = ? AND downloads_left > 0 AND expires_at > ?",
+                arguments: [id, at.storeValue]
+            )
+            guard db.changesCount == 1 else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT * FROM export_bundles WHERE id = ?", arguments: [id]).flatMap(
+                Self.bundle
+            )
+        }
+    }
+
+    public func expiredBundles(at instant: Date) async throws -> [ExportBundleRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM export_bundles WHERE expires_at <= ? OR downloads_left <= 0 ORDER BY expires_at",
+                arguments: [instant.storeValue]
+            ).compactMap(Self.bundle)
+        }
+    }
+
+    public func deleteBundleRecord(_ id: String) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM export_bundles WHERE id = ?", arguments: [id]) }
+    }
+
+    static func bundle(_ row: Row) -> ExportBundleRecord? {
+        guard let account = try? AccountID(row["account_id"] as String) else { return nil }
+        return ExportBundleRecord(
+            id: row["id"],
+            accountID: account,
+            requestID: RequestID(row["request_id"]),
+            path: row["path"],
+            sha256: row["sha256"],
+            createdAt: Date(storeValue: row["created_at"]),
+            expiresAt: Date(storeValue: row["expires_at"]),
+            downloadsLeft: row["downloads_left"]
+        )
+    }
+}
