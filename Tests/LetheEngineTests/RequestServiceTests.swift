@@ -192,6 +192,27 @@ struct RequestServiceTests {
         await #expect(throws: RequestError.codeExpired) { try await h.requests.verifyCode(expiring, code: fresh) }
     }
 
+    @Test("Conflicting or unverifiable requests go to the supervisor queue")
+    func supervisorQueue() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        let conflicting = try await h.requests.submit(
+            RequestSubmission(kind: .export, accountID: h.customer, email: "someone.else@example.net", channel: .email)
+        )
+        let id = conflicting.outcome.requestID
+        #expect(try await h.store.request(id)?.assignee == "supervisors")
+        #expect(try await h.store.alerts(id).map(\.threshold) == ["conflict"])
+        #expect(try await h.requests.list(RequestQuery(assignee: "supervisors")).map(\.id) == [id])
+
+        let locked = try await h.submit(.deletion).outcome.requestID
+        let right = try #require(try await h.lastCode(locked))
+        let wrong = right == "000000" ? "111111" : "000000"
+        for _ in 0..<4 { _ = try await h.requests.verifyCode(locked, code: wrong) }
+        await #expect(throws: RequestError.codeLocked) { try await h.requests.verifyCode(locked, code: wrong) }
+        #expect(try await h.store.alerts(locked).map(\.threshold) == ["unverifiable"])
+        #expect(try await h.store.request(locked)?.assignee == "supervisors")
+    }
+
     @Test("Code resends are rate-limited per customer")
     func resendLimit() async throws {
         let h = try await RequestHarness()

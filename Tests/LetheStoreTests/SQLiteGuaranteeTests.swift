@@ -266,3 +266,82 @@ struct SQLiteGuaranteeTests {
         }
     }
 }
+
+@Suite("Audit chain tamper evidence")
+struct AuditTamperTests {
+    /// A store with five audit entries, and a way to edit its database behind its back.
+    func chain() async throws -> StoreUnderTest {
+        let subject = try await StoreUnderTest.make(.sqlite)
+        for n in 1...5 {
+            try await subject.store.appendAudit(
+                AuditEvent(
+                    at: Fixtures.created.addingTimeInterval(Double(n)),
+                    actor: "staff:officer-\(n)",
+                    action: "request.verified",
+                    subjectType: "request",
+                    subjectID: "R-\(n)"
+                )
+            )
+        }
+        #expect(try await subject.store.firstBrokenAuditEntry() == nil)
+        return subject
+    }
+
+    func tamper(_ subject: StoreUnderTest, _ sql: String) async throws {
+        let store = try #require(subject.sqlite)
+        let queue = try DatabaseQueue(path: store.path)
+        try await queue.write { db in try db.execute(sql: sql) }
+        try queue.close()
+    }
+
+    @Test("An edited entry breaks the chain at that entry")
+    func edited() async throws {
+        let subject = try await chain()
+        defer { subject.close() }
+        try await tamper(subject, "UPDATE audit_log SET subject_id = 'R-99' WHERE seq = 3")
+        #expect(try await subject.store.firstBrokenAuditEntry() == 3)
+    }
+
+    @Test("A deleted entry breaks the chain at the entry after it")
+    func deleted() async throws {
+        let subject = try await chain()
+        defer { subject.close() }
+        try await tamper(subject, "DELETE FROM audit_log WHERE seq = 2")
+        #expect(try await subject.store.firstBrokenAuditEntry() == 3)
+    }
+
+    @Test("Deleting the oldest entry breaks the chain at the next one")
+    func deletedAtEnds() async throws {
+        let subject = try await chain()
+        defer { subject.close() }
+        try await tamper(subject, "DELETE FROM audit_log WHERE seq = 1")
+        #expect(try await subject.store.firstBrokenAuditEntry() == 2)
+    }
+
+    @Test("Reordered entries break the chain")
+    func reordered() async throws {
+        let subject = try await chain()
+        defer { subject.close() }
+        // Swap the contents of entries 2 and 4, keeping their sequence numbers.
+        try await tamper(
+            subject,
+            """
+            UPDATE audit_log SET at = CASE seq WHEN 2 THEN (SELECT at FROM audit_log WHERE seq = 4) ELSE (SELECT at FROM audit_log WHERE seq = 2) END,
+                actor = CASE seq WHEN 2 THEN (SELECT actor FROM audit_log WHERE seq = 4) ELSE (SELECT actor FROM audit_log WHERE seq = 2) END,
+                subject_id = CASE seq WHEN 2 THEN (SELECT subject_id FROM audit_log WHERE seq = 4) ELSE (SELECT subject_id FROM audit_log WHERE seq = 2) END,
+                mac = CASE seq WHEN 2 THEN (SELECT mac FROM audit_log WHERE seq = 4) ELSE (SELECT mac FROM audit_log WHERE seq = 2) END,
+                prev_digest = CASE seq WHEN 2 THEN (SELECT prev_digest FROM audit_log WHERE seq = 4) ELSE (SELECT prev_digest FROM audit_log WHERE seq = 2) END
+            WHERE seq IN (2, 4)
+            """
+        )
+        #expect(try await subject.store.firstBrokenAuditEntry() == 2)
+    }
+
+    @Test("A MAC recomputed without the key does not verify")
+    func forgedMAC() async throws {
+        let subject = try await chain()
+        defer { subject.close() }
+        try await tamper(subject, "UPDATE audit_log SET actor = 'staff:mallory', mac = zeroblob(32) WHERE seq = 5")
+        #expect(try await subject.store.firstBrokenAuditEntry() == 5)
+    }
+}

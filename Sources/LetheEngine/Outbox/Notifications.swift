@@ -66,6 +66,11 @@ enum NotificationTemplates {
                 "Request \(request) is due \(p["due"] ?? "") (\(p["days-left"] ?? "?") days)",
                 "Request \(request), assigned to \(p["assignee"] ?? "nobody"), is due \(p["due"] ?? ""). Alert level: \(p["level"] ?? "")."
             )
+        case "request-needs-supervisor":
+            return (
+                "Request \(request) needs a supervisor",
+                "Request \(request) was put in the supervisor queue: \(p["reason"] ?? "")."
+            )
         case "request-overdue":
             return (
                 "OVERDUE: request \(request) was due \(p["due"] ?? "")",

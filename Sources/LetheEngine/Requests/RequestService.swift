@@ -63,6 +63,13 @@ public struct RequestService: Sendable {
             account = try await store.account(id)
         }
         guard account != nil || email != nil else { throw RequestError.needsContact }
+        // A request whose email points elsewhere than its account goes to a supervisor, not down the normal path.
+        var conflict: String?
+        if let account, let email, email != account.email {
+            conflict =
+                try await store.accountID(forEmail: email) != nil
+                ? "the email given belongs to another account" : "the email given is not the account's registered email"
+        }
         let jurisdictionID = submission.jurisdiction ?? account?.residence
         guard let jurisdictionID else { throw RequestError.needsJurisdiction }
         guard policies.jurisdictions[jurisdictionID] != nil else {
@@ -164,6 +171,9 @@ public struct RequestService: Sendable {
                 "request": "\(outcome.requestID)", "outcome": "\(outcome)", "kind": "\(submission.kind.rawValue)",
             ]
         )
+        if case .created = outcome, let conflict {
+            try await toSupervisors(outcome.requestID, threshold: "conflict", reason: conflict)
+        }
         guard case .created = outcome, let stored = try await store.request(outcome.requestID) else {
             guard let existing = try await store.request(outcome.requestID) else {
                 throw RequestError.notFound(outcome.requestID)
@@ -220,7 +230,14 @@ public struct RequestService: Sendable {
         } catch let failure as OneTimeCodes.Failure {
             switch failure {
             case .noneSent: throw RequestError.noCodePending
-            case .locked: throw RequestError.codeLocked
+            case .locked:
+                // Identity cannot be verified by code any more: a supervisor decides what happens next.
+                try await toSupervisors(
+                    id,
+                    threshold: "unverifiable",
+                    reason: "the verification code was locked after too many wrong tries"
+                )
+                throw RequestError.codeLocked
             case .expired: throw RequestError.codeExpired
             case .rateLimited: throw RequestError.rateLimited
             }
@@ -426,6 +443,31 @@ public struct RequestService: Sendable {
                 ]
             )
         )
+    }
+
+    /// Puts a request in the supervisor queue (assignee `supervisors`) with an alert saying why, once.
+    func toSupervisors(_ id: RequestID, threshold: String, reason: String) async throws {
+        let stored = try await load(id)
+        let now = clock.now()
+        try await store.updateRequest(id, expecting: stored.request.status, RequestUpdate(assignee: "supervisors"))
+        _ = try await store.raiseAlert(
+            RequestAlert(requestID: id, threshold: threshold, level: "supervisor", at: now),
+            message: OutboxMessage(
+                kind: "request-needs-supervisor",
+                accountID: nil,
+                recipient: nil,
+                parameters: ["request": id.rawValue, "reason": reason]
+            ),
+            audit: AuditEvent(
+                at: now,
+                actor: "system:intake",
+                action: "request.to-supervisor",
+                subjectType: "request",
+                subjectID: id.rawValue,
+                fields: [threshold]
+            )
+        )
+        logger.notice("request sent to the supervisor queue", metadata: ["request": "\(id)", "why": "\(threshold)"])
     }
 
     // MARK: Reading
