@@ -1,0 +1,69 @@
+import Foundation
+import LetheCrypto
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Delivers each message as an HTTP POST of JSON, signed so the receiver can trust it:
+/// `Lethe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+/// A non-2xx answer is a failure the dispatcher retries with backoff; `Lethe-Message-Id` stays the
+/// same across retries so the receiver can drop duplicates.
+public struct WebhookTransport: NotificationTransport {
+    public let url: URL
+    let secret: SecretBytes
+    let timeout: TimeInterval
+
+    public init(url: URL, secret: SecretBytes, timeout: TimeInterval = 10) {
+        self.url = url
+        self.secret = secret
+        self.timeout = timeout
+    }
+
+    struct Payload: Encodable {
+        let id: String
+        let kind: String
+        let to: String
+        let subject: String
+        let body: String
+        let parameters: [String: String]
+        let createdAt: Date
+    }
+
+    /// The signature header for `body` sent at `timestamp`.
+    public static func signature(secret: SecretBytes, timestamp: Int, body: Data) throws -> String {
+        let mac = try HMACSHA256(key: secret).authenticate(Array("\(timestamp).".utf8) + Array(body))
+        return "t=\(timestamp),v1=" + mac.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    public func deliver(_ envelope: Envelope) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.dateEncodingStrategy = .iso8601
+        let body = try encoder.encode(
+            Payload(
+                id: envelope.messageID,
+                kind: envelope.kind,
+                to: envelope.to,
+                subject: envelope.subject,
+                body: envelope.body,
+                parameters: envelope.parameters,
+                createdAt: envelope.createdAt
+            )
+        )
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(envelope.messageID, forHTTPHeaderField: "Lethe-Message-Id")
+        request.setValue(
+            try Self.signature(secret: secret, timestamp: Int(Date().timeIntervalSince1970), body: body),
+            forHTTPHeaderField: "Lethe-Signature"
+        )
+        let (_, response) = try await URLSession.shared.data(for: request)
+        guard let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode) else {
+            // The status only: a receiver's error page could echo personal data back.
+            throw JobFailure(message: "webhook answered \((response as? HTTPURLResponse)?.statusCode ?? 0)")
+        }
+    }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""A loopback webhook receiver for tests: records each POST (headers and body) as one JSON line.
+
+    python3 webhook_listener.py OUTFILE FAIL_FIRST_N [LIFETIME_SECONDS]
+Prints the port it listens on, then serves on 127.0.0.1 until killed or until its lifetime (default
+60 s) runs out, so a crashed test never leaves it behind. The first FAIL_FIRST_N requests get 500.
+"""
+import json
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+out_path, fail_first = sys.argv[1], int(sys.argv[2])
+seen = {"count": 0}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", 0))
+        body = self.rfile.read(length)
+        seen["count"] += 1
+        with open(out_path, "a") as out:
+            out.write(json.dumps({"headers": {k.lower(): v for k, v in self.headers.items()},
+                                  "body": body.decode("utf-8"), "n": seen["count"]}) + "\n")
+        self.send_response(500 if seen["count"] <= fail_first else 200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+server = HTTPServer(("127.0.0.1", 0), Handler)
+lifetime = float(sys.argv[3]) if len(sys.argv) > 3 else 60.0
+threading.Timer(lifetime, server.shutdown).start()
+print(server.server_address[1], flush=True)
+server.serve_forever()
