@@ -6,6 +6,10 @@ import LetheStore
 import LetheTestSupport
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 @Suite("Webhook delivery")
 struct WebhookTransportTests {
     struct Received: Decodable {
@@ -47,6 +51,10 @@ struct WebhookTransportTests {
         h.clock.advance(31)
         #expect(try await dispatcher.dispatch() == DispatchReport(delivered: 1, failed: 0))
         #expect(try await dispatcher.dispatch() == DispatchReport())
+        var stop = URLRequest(url: try #require(URL(string: "http://127.0.0.1:\(port)/shutdown")))
+        stop.httpMethod = "POST"
+        _ = try await URLSession.shared.data(for: stop)
+        listener.waitUntilExit()
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         let received = try lines.map { try JSONDecoder().decode(Received.self, from: Data($0.utf8)) }
         #expect(received.count == 2)
