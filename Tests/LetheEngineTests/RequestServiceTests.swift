@@ -395,3 +395,91 @@ struct RequestServiceTests {
         #expect(stored.request.events.count == 3)
     }
 }
+
+@Suite("Authorized agents")
+struct AuthorizedAgentTests {
+    func agentRequest(_ h: RequestHarness) async throws -> RequestID {
+        try await h.requests.submit(
+            RequestSubmission(
+                kind: .deletion,
+                accountID: h.customer,
+                email: "agent-inbox@agents.example",
+                channel: .authorizedAgent,
+                agentID: "agent:consumer-rights-co"
+            )
+        ).outcome.requestID
+    }
+
+    @Test("The confirmation code goes to the customer, not the agent; verified only with permission and confirmation")
+    func needsBoth() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        let id = try await agentRequest(h)
+        let messages = try await h.store.pendingMessages(limit: 100, now: .distantFuture)
+        let confirmation = try #require(messages.last { $0.message.kind == "agent-confirmation" })
+        #expect(confirmation.message.recipient == "honora.w@example.org")
+        #expect(
+            !messages.contains {
+                $0.message.kind == "verification-code" && $0.message.recipient == "agent-inbox@agents.example"
+            }
+        )
+        let code = try #require(confirmation.message.parameters["code"])
+        // The customer confirms first: not yet verified, because the agent's permission is not on file.
+        #expect(try await h.requests.verifyCode(id, code: code))
+        var stored = try #require(try await h.store.request(id))
+        #expect(stored.request.status == .awaitingVerification)
+        #expect(stored.customerConfirmedAt != nil)
+        await #expect(throws: RequestError.reasonRequired("an agent's permission")) {
+            try await h.requests.recordAgentPermission(id, proof: "  ", by: "officer-1")
+        }
+        try await h.requests.recordAgentPermission(
+            id,
+            proof: "Signed authorisation DOC-2026-118, checked",
+            by: "officer-1"
+        )
+        stored = try #require(try await h.store.request(id))
+        #expect(stored.request.status == .verified)
+        #expect(stored.agentPermission == "Signed authorisation DOC-2026-118, checked")
+        #expect(stored.request.events.last?.reason?.contains("confirmed by the customer") == true)
+        let actions = try await h.store.auditEntries(subjectType: "request", subjectID: id.rawValue).map(\.event.action)
+        #expect(actions.contains("request.customer-confirmed") && actions.contains("request.agent-permission"))
+    }
+
+    @Test("Permission first, confirmation second, also verifies; an agent must be named")
+    func permissionFirst() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        let id = try await agentRequest(h)
+        try await h.requests.recordAgentPermission(id, proof: "Power of attorney reference POA-7", by: "officer-1")
+        #expect(try await h.store.request(id)?.request.status == .awaitingVerification)
+        let code = try #require(
+            try await h.store.pendingMessages(limit: 100, now: .distantFuture).last {
+                $0.message.kind == "agent-confirmation"
+            }?
+            .message.parameters["code"]
+        )
+        #expect(try await h.requests.verifyCode(id, code: code))
+        #expect(try await h.store.request(id)?.request.status == .verified)
+        await #expect(throws: RequestError.agentRequired) {
+            _ = try await h.requests.submit(
+                RequestSubmission(kind: .export, accountID: h.customer, channel: .authorizedAgent)
+            )
+        }
+    }
+
+    @Test("An agent's request for someone without an account goes to a supervisor")
+    func unknownPersonViaAgent() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        let id = try await h.requests.submit(
+            RequestSubmission(
+                kind: .export,
+                email: "unknown@example.net",
+                channel: .authorizedAgent,
+                jurisdiction: "us-ca",
+                agentID: "agent:x"
+            )
+        ).outcome.requestID
+        #expect(try await h.store.alerts(id).map(\.threshold) == ["agent-unconfirmable"])
+    }
+}

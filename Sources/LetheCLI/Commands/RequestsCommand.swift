@@ -53,6 +53,7 @@ struct RequestsCommand: AsyncParsableCommand {
         @Option(help: "Jurisdiction id (default: the account's residence).") var jurisdiction: String?
         @Option(help: "When it was received, ISO 8601 (default: now).") var received: String?
         @Option(help: "Idempotency key: the same key twice gives the same request.") var idempotencyKey: String?
+        @Option(help: "The authorized agent's id, for --channel authorized-agent.") var authorizedAgent: String?
         @Option(help: "Staff id of the agent entering it (default: $LETHE_AGENT).") var agent: String?
         @Flag(help: "Print JSON.") var json = false
 
@@ -82,6 +83,7 @@ struct RequestsCommand: AsyncParsableCommand {
                 receivedAt: try received.map { try InstantParsing.instant($0, option: "--received", zone: utc) },
                 jurisdiction: jurisdiction,
                 idempotencyKey: idempotencyKey,
+                agentID: authorizedAgent,
                 submittedBy: .staff(AccountsCommand.agent(agent))
             )
             let runtime = try self.runtime.open()
@@ -270,6 +272,23 @@ struct RequestsCommand: AsyncParsableCommand {
                 try await requests.verify(id, with: verification, by: officer)
                 print("verified by \(verification.evidence.method.rawValue)")
             }
+        }
+    }
+
+    struct AgentPermission: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "agent-permission",
+            abstract: "Record an authorized agent's proof of permission (verified once the customer also confirms)."
+        )
+        @OptionGroup var target: Target
+        @Option(help: "What proves the permission, e.g. the reference of the signed authorisation.") var proof: String
+        func run() async throws {
+            let runtime = try target.runtime.open()
+            try await RequestsCommand.act(runtime) {
+                try await $0.recordAgentPermission(target.requestID, proof: proof, by: target.officer)
+            }
+            let status = try await runtime.store.request(target.requestID)?.request.status.rawValue ?? "?"
+            print("permission recorded for \(target.requestID) (\(status))")
         }
     }
 

@@ -38,6 +38,13 @@ enum NotificationTemplates {
                 "Your verification code",
                 "Your code to confirm a change to your account is \(p["code"] ?? ""). It expires in \(p["expires-minutes"] ?? "15") minutes. Never share it."
             )
+        case "agent-confirmation":
+            return (
+                "Did you ask \(p["agent"] ?? "an agent") to act for you?",
+                "\(p["agent"] ?? "An agent") asked us, on your behalf, to carry out a \(p["kind"] ?? "") request (\(request)). "
+                    + "If you gave them permission, confirm it with this code: \(p["code"] ?? ""). It expires in \(p["expires-minutes"] ?? "15") minutes. "
+                    + "If you did not, ignore this message and nothing will happen."
+            )
         case "receipt-acknowledgement":
             return (
                 "We received your request \(request)",

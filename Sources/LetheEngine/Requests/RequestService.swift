@@ -63,6 +63,7 @@ public struct RequestService: Sendable {
             account = try await store.account(id)
         }
         guard account != nil || email != nil else { throw RequestError.needsContact }
+        if submission.channel == .authorizedAgent, submission.agentID == nil { throw RequestError.agentRequired }
         // A request whose email points elsewhere than its account goes to a supervisor, not down the normal path.
         var conflict: String?
         if let account, let email, email != account.email {
@@ -112,17 +113,22 @@ public struct RequestService: Sendable {
                 at: receivedAt,
                 reason: "identity to be verified"
             )
-            if let contact {
-                let (digits, record) = try await codes.issue(id.rawValue, to: contact)
+            let isAgent = submission.channel == .authorizedAgent
+            // An agent's request is confirmed by the customer directly (CCPA §7063(a)(3)): the code goes to the
+            // customer's registered address, never to the agent.
+            let codeAddress = isAgent ? account?.email : contact
+            if let codeAddress {
+                let (digits, record) = try await codes.issue(id.rawValue, to: codeAddress)
                 code = record
                 messages.append(
                     OutboxMessage(
-                        kind: "verification-code",
+                        kind: isAgent ? "agent-confirmation" : "verification-code",
                         accountID: account?.id,
-                        recipient: contact,
+                        recipient: codeAddress,
                         parameters: [
                             "request": id.rawValue, "code": digits,
                             "expires-minutes": String(Int(policy.codeLifetime / 60)),
+                            "agent": submission.agentID ?? "", "kind": submission.kind.rawValue,
                         ]
                     )
                 )
@@ -173,6 +179,15 @@ public struct RequestService: Sendable {
         )
         if case .created = outcome, let conflict {
             try await toSupervisors(outcome.requestID, threshold: "conflict", reason: conflict)
+        }
+        if case .created = outcome, submission.channel == .authorizedAgent, account == nil,
+            schedule.verification == .required
+        {
+            try await toSupervisors(
+                outcome.requestID,
+                threshold: "agent-unconfirmable",
+                reason: "an authorized agent asked for a person with no account: the customer cannot confirm directly"
+            )
         }
         guard case .created = outcome, let stored = try await store.request(outcome.requestID) else {
             guard let existing = try await store.request(outcome.requestID) else {
@@ -246,6 +261,10 @@ public struct RequestService: Sendable {
             logger.notice("wrong verification code", metadata: ["request": "\(id)"])
             return false
         }
+        if stored.channel == .authorizedAgent {
+            try await confirmAgent(stored, confirmedAt: clock.now(), permission: nil)
+            return true
+        }
         try await move(
             stored,
             to: .verified,
@@ -253,6 +272,73 @@ public struct RequestService: Sendable {
             reason: "identity verified by a one-time code sent to the registered email"
         )
         return true
+    }
+
+    /// Records the authorized agent's proof of permission (e.g. the reference of a signed authorisation).
+    /// The request is verified once the customer has also confirmed directly.
+    public func recordAgentPermission(_ id: RequestID, proof: String, by officer: String) async throws {
+        let text = proof.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw RequestError.reasonRequired("an agent's permission") }
+        let stored = try await load(id)
+        guard stored.channel == .authorizedAgent else {
+            throw RequestError.illegal("request \(id) was not made by an authorized agent")
+        }
+        try await confirmAgent(stored, confirmedAt: nil, permission: (text, officer))
+    }
+
+    /// Stores one of the two facts an agent's request needs; when both are on file, verifies it.
+    private func confirmAgent(
+        _ stored: StoredRequest,
+        confirmedAt: Date?,
+        permission: (proof: String, officer: String)?
+    ) async throws {
+        let now = clock.now()
+        let hasPermission = permission != nil || stored.agentPermissionAt != nil
+        let hasConfirmation = confirmedAt != nil || stored.customerConfirmedAt != nil
+        let fact = permission != nil ? "request.agent-permission" : "request.customer-confirmed"
+        let actor: Actor = permission.map { .staff($0.officer) } ?? .customer
+        let factAudit = AuditEvent(
+            at: now,
+            actor: actor.description,
+            action: fact,
+            subjectType: "request",
+            subjectID: stored.request.id.rawValue,
+            fields: [stored.agentID ?? ""]
+        )
+        guard hasPermission, hasConfirmation else {
+            try await store.updateRequest(
+                stored.request.id,
+                expecting: stored.request.status,
+                RequestUpdate(
+                    agentPermission: permission.map { ($0.proof, now) },
+                    customerConfirmedAt: confirmedAt,
+                    audit: [factAudit]
+                )
+            )
+            return
+        }
+        var request = stored.request
+        let event: LifecycleEvent
+        do {
+            event = try request.transition(
+                to: .verified,
+                actor: actor,
+                at: now,
+                reason: "authorized agent \(stored.agentID ?? ""): permission on file and confirmed by the customer"
+            )
+        } catch {
+            throw RequestError.illegal(error.description)
+        }
+        try await store.updateRequest(
+            stored.request.id,
+            expecting: stored.request.status,
+            RequestUpdate(
+                event: event,
+                agentPermission: permission.map { ($0.proof, now) },
+                customerConfirmedAt: confirmedAt,
+                audit: [factAudit, audit(for: event)]
+            )
+        )
     }
 
     /// Marks a request verified on an agent's checked evidence (security questions, date of birth and address).

@@ -85,6 +85,7 @@ public enum RequestError: Error, Equatable, CustomStringConvertible {
     case reasonRequired(String)
     case notPaused
     case alreadyPaused
+    case agentRequired
 
     public var description: String {
         switch self {
@@ -104,6 +105,7 @@ public enum RequestError: Error, Equatable, CustomStringConvertible {
         case .reasonRequired(let what): return "\(what) needs a reason, which the customer is told"
         case .notPaused: return "the clock is not stopped"
         case .alreadyPaused: return "the clock is already stopped"
+        case .agentRequired: return "a request from an authorized agent must name the agent"
         }
     }
 }

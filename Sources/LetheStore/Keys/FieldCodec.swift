@@ -34,12 +34,13 @@ public enum EncryptedField {
     public static let requestEventReason = FieldLocation(record: "privacy-request", field: "event-reason")
     public static let extensionReason = FieldLocation(record: "privacy-request", field: "extension-reason")
     public static let holdReason = FieldLocation(record: "legal-hold", field: "reason")
+    public static let agentPermission = FieldLocation(record: "privacy-request", field: "agent-permission")
 
     public static let all: [FieldLocation] = [
         fullName, dateOfBirth, passwordHash, securityAnswer, email, phone, line1, line2, city, postalCode, cardNumber,
         cardholderName, expiry, last4, notificationSettings, consentSourceDetail, orderItems, orderShippingAddress,
         transcript, ipAddress, userAgent, noteReason, escalationChanges, escalationReason, outboxRecipient,
-        outboxParameters, requesterEmail, requestEventReason, extensionReason, holdReason,
+        outboxParameters, requesterEmail, requestEventReason, extensionReason, holdReason, agentPermission,
     ]
 }
 

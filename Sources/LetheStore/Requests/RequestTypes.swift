@@ -96,6 +96,11 @@ public struct StoredRequest: Sendable {
     public let extensionNotice: ExtensionNotice?
     public let completedAt: Date?
     public let linkedSubmissions: Int
+    /// The authorized agent's proof of permission, when recorded (decrypted).
+    public let agentPermission: String?
+    public let agentPermissionAt: Date?
+    /// When the customer confirmed directly that the agent acts for them.
+    public let customerConfirmedAt: Date?
 }
 
 /// A clock stop; `to` is nil while it lasts.
@@ -159,6 +164,8 @@ public struct RequestUpdate: Sendable {
     public var extensionNotice: ExtensionNotice?
     public var assignee: String?
     public var completedAt: Date?
+    public var agentPermission: (proof: String, at: Date)?
+    public var customerConfirmedAt: Date?
     public var messages: [OutboxMessage]
     public var audit: [AuditEvent]
     public var jobs: [NewJob]
@@ -171,6 +178,8 @@ public struct RequestUpdate: Sendable {
         extensionNotice: ExtensionNotice? = nil,
         assignee: String? = nil,
         completedAt: Date? = nil,
+        agentPermission: (proof: String, at: Date)? = nil,
+        customerConfirmedAt: Date? = nil,
         messages: [OutboxMessage] = [],
         audit: [AuditEvent] = [],
         jobs: [NewJob] = []
@@ -182,6 +191,8 @@ public struct RequestUpdate: Sendable {
         self.extensionNotice = extensionNotice
         self.assignee = assignee
         self.completedAt = completedAt
+        self.agentPermission = agentPermission
+        self.customerConfirmedAt = customerConfirmedAt
         self.messages = messages
         self.audit = audit
         self.jobs = jobs

@@ -216,6 +216,7 @@ extension SQLiteStore {
             let kind: String, deadlineKind: String, account: String?, subject: String, jurisdiction: String
             let channel: String, agent: String?, received: Double, email: Data?, schedule: String, assignee: String?
             let extensionAt: Double?, extensionReason: Data?, completed: Double?
+            let agentPermission: Data?, agentPermissionAt: Double?, confirmedAt: Double?
         }
         struct EventColumns: Sendable {
             let at: Double, from: String, to: String, actor: String, reason: Data?, denial: String?
@@ -239,7 +240,10 @@ extension SQLiteStore {
                 assignee: row["assignee"],
                 extensionAt: row["extension_sent_at"],
                 extensionReason: row["extension_reason"],
-                completed: row["completed_at"]
+                completed: row["completed_at"],
+                agentPermission: row["agent_permission"],
+                agentPermissionAt: row["agent_permission_at"],
+                confirmedAt: row["customer_confirmed_at"]
             )
             let events = try Row.fetchAll(
                 db,
@@ -327,7 +331,10 @@ extension SQLiteStore {
             pauses: pauses,
             extensionNotice: notice,
             completedAt: columns.completed.map(Date.init(storeValue:)),
-            linkedSubmissions: links
+            linkedSubmissions: links,
+            agentPermission: try open(columns.agentPermission, EncryptedField.agentPermission),
+            agentPermissionAt: columns.agentPermissionAt.map(Date.init(storeValue:)),
+            customerConfirmedAt: columns.confirmedAt.map(Date.init(storeValue:))
         )
     }
 
@@ -349,6 +356,10 @@ extension SQLiteStore {
         let extensionReason = try update.extensionNotice.map {
             try codec.seal($0.reason, EncryptedField.extensionReason)
         }
+        let permission = try update.agentPermission.map {
+            (try codec.seal($0.proof, EncryptedField.agentPermission), $0.at.storeValue)
+        }
+        let confirmed = update.customerConfirmedAt?.storeValue
         let signer = try await auditSigner()
         let faults = self.faults
         try await pool.write { db in
@@ -390,6 +401,18 @@ extension SQLiteStore {
                 try db.execute(
                     sql: "UPDATE privacy_requests SET extension_sent_at = ?, extension_reason = ? WHERE id = ?",
                     arguments: [notice.sentAt.storeValue, extensionReason, key]
+                )
+            }
+            if let (proof, at) = permission {
+                try db.execute(
+                    sql: "UPDATE privacy_requests SET agent_permission = ?, agent_permission_at = ? WHERE id = ?",
+                    arguments: [proof, at, key]
+                )
+            }
+            if let confirmed {
+                try db.execute(
+                    sql: "UPDATE privacy_requests SET customer_confirmed_at = ? WHERE id = ?",
+                    arguments: [confirmed, key]
                 )
             }
             if let assignee = update.assignee {

@@ -211,6 +211,10 @@ enum Schema {
                 t.column("schedule", .text).notNull()
                 t.column("extension_sent_at", .double)
                 t.column("extension_reason", .blob)
+                // Authorized agents (CCPA §7063): the agent's proof of permission, and the customer's own confirmation.
+                t.column("agent_permission", .blob)
+                t.column("agent_permission_at", .double)
+                t.column("customer_confirmed_at", .double)
                 t.column("assignee", .text)
                 t.column("completed_at", .double)
                 t.column("updated_at", .double).notNull()
