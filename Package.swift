@@ -63,7 +63,7 @@ let package = Package(
             name: "LetheEngineTests",
             dependencies: [
                 "LetheEngine", "LetheStore", "LetheCore", "LetheCrypto", "LetheTestSupport",
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(name: "LetheCLITests", dependencies: ["LetheCLI", "LetheCore"]),

@@ -186,8 +186,22 @@ public protocol ExportBundleRepository: Sendable {
     func deleteBundleRecord(_ id: String) async throws
 }
 
+/// Erasure of a customer with evidence, and the records that outlive it.
+public protocol ErasureRepository: Sendable {
+    /// In one transaction: files the plan's kept categories minimised under a pseudonym, records
+    /// suppression tokens, deletes every row of the customer and their data key, and stores the receipt.
+    /// Running it again for the same request returns the first receipt and changes nothing.
+    func eraseCustomer(_ id: AccountID, request: RequestID, plan: ErasurePlan, at: Date) async throws -> DeletionReceipt
+    func deletionReceipt(_ request: RequestID) async throws -> DeletionReceipt?
+    /// Whether an email or phone (as its blind-index token) belongs to an erased customer.
+    func isSuppressed(email: String) async throws -> Bool
+    /// Queues one message and returns its id, so a caller can wait for its delivery.
+    func enqueueMessage(_ message: OutboxMessage, keyOwner: String, at: Date) async throws -> Int64
+    func messageDelivered(_ id: Int64) async throws -> Bool
+}
+
 /// Everything Lethe persists, behind one protocol: SQLite now, PostgreSQL later; one conformance
 /// suite runs against every implementation.
 public protocol LetheStore: AccountRepository, KeyRepository, AuditRepository, OutboxRepository, RequestRepository,
-    JobRepository, HoldRepository, ExportBundleRepository
+    JobRepository, HoldRepository, ExportBundleRepository, ErasureRepository
 {}

@@ -9,7 +9,7 @@ public struct LetheCommand: AsyncParsableCommand {
         abstract: "Lethe: data-subject requests, statutory deadlines and retention, done to the statute.",
         subcommands: [
             PoliciesCommand.self, DeadlineCommand.self, KeysCommand.self, AccountsCommand.self, DemoCommand.self,
-            RequestsCommand.self, AuditCommand.self, OutboxCommand.self,
+            RequestsCommand.self, AuditCommand.self, OutboxCommand.self, JobsCommand.self, HoldsCommand.self,
         ]
     )
 

@@ -78,6 +78,17 @@ enum NotificationTemplates {
                 "Request \(request) needs a supervisor",
                 "Request \(request) was put in the supervisor queue: \(p["reason"] ?? "")."
             )
+        case "deletion-scheduled":
+            return (
+                "Your account will be deleted on \(p["erase-on"] ?? "")",
+                "We will delete your account on \(p["erase-on"] ?? "") (request \(request)). Until then you can cancel the deletion."
+            )
+        case "deletion-confirmation":
+            return (
+                "Your account is being deleted",
+                "We are now deleting your account and data (request \(request)). After this message we can no longer contact you. "
+                    + "Records the law requires us to keep (such as invoices) are kept without your contact details, then deleted."
+            )
         case "request-overdue":
             return (
                 "OVERDUE: request \(request) was due \(p["due"] ?? "")",

@@ -370,10 +370,11 @@ public struct RequestService: Sendable {
         try await move(stored, to: .inProgress, actor: .staff(officer), reason: "approved for processing", jobs: [job])
     }
 
-    /// Completes the request and tells the customer.
-    public func complete(_ id: RequestID, by actor: Actor, summary: String) async throws {
+    /// Completes the request and tells the customer (unless `notify` is false: after an erasure the
+    /// customer was told before their address went, and nothing can be sent any more).
+    public func complete(_ id: RequestID, by actor: Actor, summary: String, notify: Bool = true) async throws {
         let stored = try await load(id)
-        let message = stored.requesterEmail.map {
+        let message = stored.requesterEmail.flatMap { email in notify ? email : nil }.map {
             OutboxMessage(
                 kind: "request-completed",
                 accountID: stored.request.accountID,
@@ -508,6 +509,25 @@ public struct RequestService: Sendable {
         guard !why.isEmpty else { throw RequestError.reasonRequired("a cancellation") }
         let stored = try await load(id)
         try await move(stored, to: .cancelled, actor: actor, reason: why, completed: true)
+        // Cancelling a deletion inside its grace period gives the account back exactly as it was.
+        if stored.request.kind == .deletion, let account = stored.request.accountID,
+            let current = try await store.account(account), current.status == .pendingDeletion
+        {
+            try await store.updateAccount(
+                account,
+                changes: [.status(.active)],
+                note: RecordNote(
+                    accountID: account,
+                    at: clock.now(),
+                    author: actor.description,
+                    changedFields: ["status"],
+                    reason: "Deletion \(id) cancelled within the grace period",
+                    reference: id.rawValue,
+                    verification: nil
+                ),
+                notification: nil
+            )
+        }
     }
 
     public func assign(_ id: RequestID, to officer: String, by supervisor: String) async throws {

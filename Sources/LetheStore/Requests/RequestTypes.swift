@@ -132,10 +132,12 @@ public struct RequestQuery: Sendable {
     public var jurisdiction: String?
     public var assignee: String?
     public var dueOnOrBefore: LocalDate?
+    public var accountID: AccountID?
     public var limit: Int
 
     public init(
         statuses: Set<RequestStatus>? = nil,
+        accountID: AccountID? = nil,
         kind: RequestKind? = nil,
         jurisdiction: String? = nil,
         assignee: String? = nil,
@@ -143,6 +145,7 @@ public struct RequestQuery: Sendable {
         limit: Int = 50
     ) {
         self.statuses = statuses
+        self.accountID = accountID
         self.kind = kind
         self.jurisdiction = jurisdiction
         self.assignee = assignee

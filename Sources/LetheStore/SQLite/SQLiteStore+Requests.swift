@@ -20,13 +20,14 @@ private struct SealedEvent: Sendable {
     let reason: Data?
     let denial: String?
 
-    init(_ event: LifecycleEvent, _ codec: FieldCodec) throws {
+    /// Without a codec (the subject was erased), the free-text reason is not kept.
+    init(_ event: LifecycleEvent, _ codec: FieldCodec?) throws {
         request = event.requestID.rawValue
         at = event.at.storeValue
         from = event.from.rawValue
         to = event.to.rawValue
         actor = event.actor.description
-        reason = try codec.sealOptional(event.reason, EncryptedField.requestEventReason)
+        reason = try codec?.sealOptional(event.reason, EncryptedField.requestEventReason)
         denial = event.denialReason?.rawValue
     }
 
@@ -346,18 +347,23 @@ extension SQLiteStore {
                 try String.fetchOne(db, sql: "SELECT subject_id FROM privacy_requests WHERE id = ?", arguments: [key])
             })
         else { throw StoreError.invalidValue(field: "request", reason: "no request \(id)") }
-        guard let codec = try await codec(subject: subject) else {
+        // After erasure the subject's key is gone: the request record stays and can still move, but no
+        // free text is kept and nothing can be sent to the erased customer.
+        let codec = try await codec(subject: subject)
+        if codec == nil, !update.messages.isEmpty || update.extensionNotice != nil || update.agentPermission != nil {
             throw StoreError.invalidValue(field: "request \(id)", reason: "its subject has been erased")
         }
         let event = try update.event.map { try SealedEvent($0, codec) }
         let now = (update.event?.at ?? update.extensionNotice?.sentAt ?? Date()).storeValue
-        let messages = try update.messages.map { try SealedOutbox($0, codec, at: Date(storeValue: now)) }
-        let schedule = try update.schedule.map { (try Self.encodeSchedule($0.0), $0.0, $0.cause) }
-        let extensionReason = try update.extensionNotice.map {
-            try codec.seal($0.reason, EncryptedField.extensionReason)
+        let messages = try update.messages.compactMap { message in
+            try codec.map { try SealedOutbox(message, $0, at: Date(storeValue: now)) }
         }
-        let permission = try update.agentPermission.map {
-            (try codec.seal($0.proof, EncryptedField.agentPermission), $0.at.storeValue)
+        let schedule = try update.schedule.map { (try Self.encodeSchedule($0.0), $0.0, $0.cause) }
+        let extensionReason = try update.extensionNotice.flatMap { notice in
+            try codec?.seal(notice.reason, EncryptedField.extensionReason)
+        }
+        let permission = try update.agentPermission.flatMap { agent in
+            try codec.map { (try $0.seal(agent.proof, EncryptedField.agentPermission), agent.at.storeValue) }
         }
         let confirmed = update.customerConfirmedAt?.storeValue
         let signer = try await auditSigner()
@@ -439,6 +445,10 @@ extension SQLiteStore {
         if let statuses = query.statuses {
             conditions.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ",")))")
             arguments += statuses.map(\.rawValue).sorted()
+        }
+        if let account = query.accountID {
+            conditions.append("account_id = ?")
+            arguments.append(account.description)
         }
         if let kind = query.kind {
             conditions.append("kind = ?")

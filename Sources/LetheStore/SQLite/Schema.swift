@@ -311,6 +311,35 @@ enum Schema {
             // Messages about a request from an unknown person are sealed under the request's own key.
             try db.alter(table: "outbox") { t in t.add(column: "subject_id", .text) }
         }
+        migrator.registerMigration("8-erasure") { db in
+            // What a legal obligation keeps after erasure: minimised, under a pseudonym, with its basis and end.
+            try db.create(table: "retained_records") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("pseudonym", .text).notNull().indexed()
+                t.column("category", .text).notNull()
+                t.column("data", .text).notNull()
+                t.column("legal_basis", .text).notNull()
+                t.column("citation", .text).notNull()
+                t.column("retain_until", .double).notNull()
+                t.column("request_id", .text).notNull()
+            }
+            try db.create(index: "retained_until", on: "retained_records", columns: ["retain_until"])
+            // Keyed tokens of an erased customer's email and phone, so a restored backup can be purged again.
+            try db.create(table: "suppressions") { t in
+                t.column("token", .blob).primaryKey()
+                t.column("kind", .text).notNull()
+                t.column("request_id", .text).notNull()
+                t.column("created_at", .double).notNull()
+            }
+            try db.create(table: "deletion_receipts") { t in
+                t.column("request_id", .text).primaryKey()
+                t.column("account_id", .text).notNull()
+                t.column("pseudonym", .text).notNull()
+                t.column("at", .double).notNull()
+                t.column("erased", .text).notNull()
+                t.column("kept", .text).notNull()
+            }
+        }
         return migrator
     }
 }

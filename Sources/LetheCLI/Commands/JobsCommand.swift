@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import LetheCore
+import LetheEngine
+import LetheStore
+
+extension Runtime {
+    /// The job runner with every processor wired in.
+    func jobRunner(worker: String) -> JobRunner {
+        let requests = requests()
+        let deletion = DeletionProcessor(
+            store: store,
+            requests: requests,
+            policies: policies,
+            clock: clock,
+            dispatcher: dispatcher()
+        )
+        let handlers = ProcessingHandlers(deletion: deletion, requests: requests, store: store, clock: clock)
+        return JobRunner(store: store, handlers: handlers.handlers, clock: clock, worker: worker)
+    }
+}
+
+/// `lethe jobs run`: one pass over due jobs (the long-running worker arrives with the retention scheduler).
+struct JobsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobs",
+        abstract: "Run due processing jobs (deletions, deactivations) and deliver their notices.",
+        subcommands: [Run.self, Status.self]
+    )
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run every job that is due now, once.")
+        @OptionGroup var runtime: RuntimeOptions
+        @Option(help: "Worker name recorded on leases.") var worker: String =
+            "cli-\(ProcessInfo.processInfo.processIdentifier)"
+
+        func run() async throws {
+            let runtime = try self.runtime.open()
+            var total = JobRunReport()
+            while true {
+                let report = try await runtime.jobRunner(worker: worker).runOnce(limit: 50)
+                total.completed += report.completed
+                total.retried += report.retried
+                total.dead += report.dead
+                if report == JobRunReport() { break }
+            }
+            let delivered = try await runtime.dispatcher().dispatch(limit: 1000)
+            print(
+                "jobs: \(total.completed) done, \(total.retried) to retry, \(total.dead) dead; notices delivered: \(delivered.delivered)"
+            )
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "How many jobs are ready, leased, done and dead.")
+        @OptionGroup var runtime: RuntimeOptions
+        func run() async throws {
+            let counts = try await self.runtime.open().store.jobCounts()
+            print(JobStatus.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
+        }
+    }
+}
+
+/// `lethe holds`: legal holds.
+struct HoldsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "holds",
+        abstract: "Place, list and release legal holds (they stop erasure of what they cover).",
+        subcommands: [Add.self, List.self, Release.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Place a hold on an account (all categories unless --category is given)."
+        )
+        @OptionGroup var runtime: RuntimeOptions
+        @Argument(help: "The account id.") var account: String
+        @Option(help: "Why (e.g. the case), shown to whoever meets the hold.") var reason: String
+        @Option(help: "A data category to hold (repeatable); none means everything.") var category: [String] = []
+        @Option(help: "Staff id of the owner (default: $LETHE_AGENT).") var owner: String?
+
+        func run() async throws {
+            let id = try AccountsCommand.parseID(account)
+            var categories = Set<DataCategory>()
+            for name in category {
+                guard let parsed = DataCategory(rawValue: name) else {
+                    throw CLIError.badInput(
+                        "unknown category '\(name)' (\(DataCategory.allCases.map(\.rawValue).joined(separator: ", ")))"
+                    )
+                }
+                categories.insert(parsed)
+            }
+            let runtime = try self.runtime.open()
+            let hold = try await AccountsCommand.run {
+                try await HoldService(store: runtime.store, clock: runtime.clock).place(
+                    id,
+                    categories: categories,
+                    reason: reason,
+                    owner: "staff:\(AccountsCommand.agent(owner))"
+                )
+            }
+            print("placed \(hold.id) on \(id)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Holds in force (or all with --all).")
+        @OptionGroup var runtime: RuntimeOptions
+        @Flag(help: "Include released holds.") var all = false
+        func run() async throws {
+            let holds = try await self.runtime.open().store.holds(includeReleased: all)
+            for hold in holds {
+                let scope =
+                    hold.categories.isEmpty
+                    ? "everything" : hold.categories.map(\.rawValue).sorted().joined(separator: ",")
+                let state = hold.releasedAt.map { "released \(InstantParsing.iso($0))" } ?? "in force"
+                print("\(hold.id)  \(hold.accountID)  \(scope)  \(hold.owner)  \(state)  \(hold.reason)")
+            }
+            if holds.isEmpty { print("no holds") }
+        }
+    }
+
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Release a hold; erasures it blocked are rescheduled."
+        )
+        @OptionGroup var runtime: RuntimeOptions
+        @Argument(help: "The hold id.") var id: String
+        @Option(help: "Staff id (default: $LETHE_AGENT).") var owner: String?
+        func run() async throws {
+            let runtime = try self.runtime.open()
+            guard
+                try await HoldService(store: runtime.store, clock: runtime.clock).release(
+                    id,
+                    by: "staff:\(AccountsCommand.agent(owner))"
+                )
+            else { throw CLIError.badInput("no hold \(id) in force") }
+            print("released \(id)")
+        }
+    }
+}

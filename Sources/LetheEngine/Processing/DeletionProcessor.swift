@@ -1,0 +1,298 @@
+import Foundation
+import LetheCore
+import LetheStore
+import Logging
+
+/// Carries out a verified deletion: a grace period the customer can cancel in, then erasure category
+/// by category as `Policies/retention.yaml` says, blocked by any legal hold, ending in crypto-shredding,
+/// a suppression record and a deletion receipt.
+public struct DeletionProcessor: Sendable {
+    let store: any LetheStore
+    let requests: RequestService
+    let policies: PolicySet
+    let clock: any WallClock
+    let dispatcher: OutboxDispatcher
+    /// Days kept free between the end of the grace period and the legal deadline, for the erasure itself.
+    public var executionMargin = 2
+    let logger: Logger
+
+    public init(
+        store: any LetheStore,
+        requests: RequestService,
+        policies: PolicySet,
+        clock: any WallClock,
+        dispatcher: OutboxDispatcher,
+        logger: Logger = Logger(label: "lethe.deletion")
+    ) {
+        self.store = store
+        self.requests = requests
+        self.policies = policies
+        self.clock = clock
+        self.dispatcher = dispatcher
+        self.logger = logger
+    }
+
+    static func eraseJob(_ id: RequestID, runAt: Date, attempt: String = "") -> NewJob {
+        NewJob(
+            kind: "erase-account",
+            requestID: id,
+            dedupeKey: "erase:\(id.rawValue)\(attempt)",
+            runAt: runAt,
+            maxAttempts: 10
+        )
+    }
+
+    /// The grace period from the policies (`deletion-verified` rule of the identity category).
+    var grace: Period {
+        policies.retentionRules.first { $0.category == .identity && $0.trigger == .deletionVerified }?.period
+            ?? .days(14)
+    }
+
+    /// Starts the grace period: the account is marked pending deletion and the erasure is scheduled.
+    /// Grace plus execution must end before the statutory deadline, else grace is shortened and the officer told.
+    public func begin(_ id: RequestID) async throws {
+        let stored = try await requests.load(id)
+        guard stored.request.status == .inProgress || stored.request.status == .extended else { return }
+        guard let account = stored.request.accountID else {
+            // Nothing is held about an unknown person: the answer is that there was nothing to erase.
+            try await requests.complete(
+                id,
+                by: .system("deletion"),
+                summary: "We hold no account for you; there was nothing to erase."
+            )
+            return
+        }
+        let zone = TimeZone(identifier: stored.schedule.timeZone) ?? .current
+        let today = LocalDate(instant: clock.now(), in: zone)
+        let wanted = (try? grace.end(from: today, calendar: HolidayCalendar.none)) ?? today.adding(days: 14)
+        let latest = stored.schedule.binding.due.adding(days: -executionMargin)
+        let graceEnd = min(wanted, max(latest, today))
+        let eraseAt = Date(timeIntervalSince1970: TimeInterval(graceEnd.daysSinceEpoch) * 86_400)
+        if let current = try await store.account(account), current.status != .pendingDeletion {
+            try await store.updateAccount(
+                account,
+                changes: [.status(.pendingDeletion)],
+                note: RecordNote(
+                    accountID: account,
+                    at: clock.now(),
+                    author: "system:deletion",
+                    changedFields: ["status"],
+                    reason: "Deletion request \(id) verified; erasure on \(graceEnd) unless cancelled",
+                    reference: id.rawValue,
+                    verification: nil
+                ),
+                notification: OutboxMessage(
+                    kind: "deletion-scheduled",
+                    accountID: account,
+                    recipient: current.email,
+                    parameters: ["request": id.rawValue, "erase-on": graceEnd.description]
+                )
+            )
+        }
+        if graceEnd < wanted {
+            _ = try await store.raiseAlert(
+                RequestAlert(requestID: id, threshold: "grace-shortened", level: "officer", at: clock.now()),
+                message: OutboxMessage(
+                    kind: "request-needs-supervisor",
+                    accountID: nil,
+                    recipient: nil,
+                    parameters: [
+                        "request": id.rawValue,
+                        "reason": "grace period shortened to end \(graceEnd), before the deadline",
+                    ]
+                ),
+                audit: AuditEvent(
+                    at: clock.now(),
+                    actor: "system:deletion",
+                    action: "request.grace-shortened",
+                    subjectType: "request",
+                    subjectID: id.rawValue,
+                    fields: [graceEnd.description]
+                )
+            )
+        }
+        try await store.enqueue(Self.eraseJob(id, runAt: eraseAt))
+        logger.info("deletion scheduled", metadata: ["request": "\(id)", "erase-on": "\(graceEnd)"])
+    }
+
+    /// The erasure plan from the retention policy: what a law keeps, minimised, and until when.
+    func plan(at instant: Date) -> ErasurePlan {
+        var decisions: [DataCategory: ErasureDecision] = [:]
+        let today = LocalDate(instant: instant, in: TimeZone(identifier: "UTC") ?? .current)
+        for rule in policies.retentionRules
+        where rule.action == .keepMinimised && rule.category != .requestRecords && rule.category != .suppression {
+            let until = (try? rule.period.end(from: today, calendar: HolidayCalendar.none)) ?? today
+            decisions[rule.category] = .keepMinimised(
+                legalBasis: rule.legalBasis,
+                citation: rule.citation,
+                until: Date(timeIntervalSince1970: TimeInterval(until.daysSinceEpoch) * 86_400)
+            )
+        }
+        return ErasurePlan(decisions: decisions)
+    }
+
+    /// Erases the customer when the grace period is over: nothing if the request was cancelled, nothing
+    /// while a legal hold is in force (the officer is told who holds it and why), otherwise the
+    /// confirmation first, then one erasure transaction, then the request is completed.
+    public func erase(_ id: RequestID) async throws {
+        let stored = try await requests.load(id)
+        guard stored.request.status == .inProgress || stored.request.status == .extended else {
+            logger.info(
+                "erasure skipped: request no longer open",
+                metadata: ["request": "\(id)", "status": "\(stored.request.status.rawValue)"]
+            )
+            return
+        }
+        guard let account = stored.request.accountID else { return }
+        if let receipt = try await store.deletionReceipt(id) {
+            // Erased already (a crash came between erasure and completion): finish the record only.
+            try await finish(id, receipt)
+            return
+        }
+        let now = clock.now()
+        let holds = try await store.activeHolds(account, at: now)
+        if !holds.isEmpty {
+            for hold in holds {
+                _ = try await store.raiseAlert(
+                    RequestAlert(requestID: id, threshold: "held:\(hold.id)", level: "officer", at: now),
+                    message: OutboxMessage(
+                        kind: "request-needs-supervisor",
+                        accountID: nil,
+                        recipient: nil,
+                        parameters: [
+                            "request": id.rawValue,
+                            "reason": "erasure blocked by legal hold \(hold.id), owned by \(hold.owner)",
+                        ]
+                    ),
+                    audit: AuditEvent(
+                        at: now,
+                        actor: "system:deletion",
+                        action: "request.erasure-held",
+                        subjectType: "request",
+                        subjectID: id.rawValue,
+                        fields: [hold.id, hold.owner]
+                    )
+                )
+            }
+            logger.notice(
+                "erasure blocked by a legal hold",
+                metadata: ["request": "\(id)", "holds": "\(holds.map(\.id))"]
+            )
+            return
+        }
+        // The confirmation goes out while the address still exists; no erasure until it is delivered.
+        if let current = try await store.account(account) {
+            let confirmation = try await store.enqueueMessage(
+                OutboxMessage(
+                    kind: "deletion-confirmation",
+                    accountID: account,
+                    recipient: current.email,
+                    parameters: ["request": id.rawValue]
+                ),
+                keyOwner: account.description,
+                at: now
+            )
+            _ = try await dispatcher.dispatch()
+            guard try await store.messageDelivered(confirmation) else {
+                throw JobFailure(message: "the deletion confirmation could not be delivered yet; erasure waits for it")
+            }
+        }
+        let receipt = try await store.eraseCustomer(account, request: id, plan: plan(at: now), at: now)
+        logger.info("customer erased", metadata: ["request": "\(id)", "kept": "\(receipt.kept.map(\.category))"])
+        try await finish(id, receipt)
+    }
+
+    private func finish(_ id: RequestID, _ receipt: DeletionReceipt) async throws {
+        let kept =
+            receipt.kept.isEmpty
+            ? "nothing"
+            : receipt.kept.map { "\($0.category) (\($0.records), \($0.citation), until \($0.retainUntil))" }.joined(
+                separator: "; "
+            )
+        try await requests.complete(
+            id,
+            by: .system("deletion"),
+            summary: "Erased \(receipt.erased.values.reduce(0, +)) records and destroyed the key; kept: \(kept)",
+            notify: false
+        )
+    }
+}
+
+extension HolidayCalendar {
+    /// No holidays at all: for plain calendar-day arithmetic that never asks about working days.
+    static let none = HolidayCalendar(
+        id: "none",
+        name: "none",
+        weekend: [],
+        holidays: [:],
+        coveredYears: 1...9999,
+        source: ""
+    )
+}
+
+/// Job handlers that run the request processors.
+public struct ProcessingHandlers: Sendable {
+    public let handlers: [String: any JobHandler]
+
+    public init(deletion: DeletionProcessor, requests: RequestService, store: any LetheStore, clock: any WallClock) {
+        handlers = [
+            "process-deletion": Handler { try await deletion.begin($0) },
+            "erase-account": Handler { try await deletion.erase($0) },
+            "process-deactivation": Handler { id in
+                try await Deactivation(store: store, requests: requests, clock: clock).run(id)
+            },
+        ]
+    }
+
+    struct Handler: JobHandler {
+        let body: @Sendable (RequestID) async throws -> Void
+        init(_ body: @escaping @Sendable (RequestID) async throws -> Void) { self.body = body }
+        func run(_ job: LeasedJob) async throws {
+            guard let id = job.requestID else { throw JobFailure(message: "job \(job.id) names no request") }
+            try await body(id)
+        }
+    }
+}
+
+/// Suspends an account at the customer's request: kept, sign-in refused, sessions revoked.
+struct Deactivation: Sendable {
+    let store: any LetheStore
+    let requests: RequestService
+    let clock: any WallClock
+
+    func run(_ id: RequestID) async throws {
+        let stored = try await requests.load(id)
+        guard stored.request.status == .inProgress || stored.request.status == .extended,
+            let account = stored.request.accountID,
+            let current = try await store.account(account)
+        else { return }
+        if current.status != .deactivated {
+            try await store.updateAccount(
+                account,
+                changes: [.status(.deactivated)],
+                note: RecordNote(
+                    accountID: account,
+                    at: clock.now(),
+                    author: "system:deactivation",
+                    changedFields: ["status"],
+                    reason: "Deactivated at the customer's request; sessions revoked",
+                    reference: id.rawValue,
+                    verification: nil
+                ),
+                notification: nil
+            )
+            try await store.addSecurityEvent(
+                account,
+                at: clock.now(),
+                kind: "sessions-revoked",
+                ipAddress: nil,
+                userAgent: nil
+            )
+        }
+        try await requests.complete(
+            id,
+            by: .system("deactivation"),
+            summary: "Your account is deactivated. You can reactivate it at any time."
+        )
+    }
+}

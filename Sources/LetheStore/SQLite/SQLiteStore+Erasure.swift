@@ -1,0 +1,203 @@
+import Foundation
+import GRDB
+import LetheCore
+import LetheCrypto
+
+extension SQLiteStore {
+    /// A stable pseudonym for an erased customer's kept records: linkable to each other (a tax audit asks
+    /// for one customer's invoices), not to the account, and not guessable without the key.
+    func pseudonym(_ id: AccountID) async throws -> String {
+        let mac = try HMACSHA256(key: try await vault.tokenHashingKey()).authenticate(
+            Array("lethe/pseudonym/v1|\(id)".utf8)
+        )
+        return "X-" + mac.prefix(10).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    public func eraseCustomer(
+        _ id: AccountID,
+        request: RequestID,
+        plan: ErasurePlan,
+        at: Date
+    ) async throws -> DeletionReceipt {
+        if let done = try await deletionReceipt(request) { return done }
+        let account = id.description
+        let pseudonym = try await pseudonym(id)
+        let signer = try await auditSigner()
+        let faults = self.faults
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.dateEncodingStrategy = .secondsSince1970
+        let receipt = try await pool.write { db -> DeletionReceipt in
+            var kept: [KeptCategory] = []
+            // Orders: what tax law needs is the date, the amount and the status; items and addresses go.
+            if case .keepMinimised(let basis, let citation, let until) = plan.decision(.orders) {
+                let rows = try Row.fetchAll(
+                    db,
+                    sql:
+                        "SELECT placed_at, total_cents, currency, status FROM orders WHERE account_id = ? ORDER BY placed_at",
+                    arguments: [account]
+                )
+                for row in rows {
+                    let data =
+                        "{\"placed_at\":\(row["placed_at"] as Double),\"total_cents\":\(row["total_cents"] as Int64),"
+                        + "\"currency\":\"\(row["currency"] as String)\",\"status\":\"\(row["status"] as String)\"}"
+                    try db.execute(
+                        sql: """
+                            INSERT INTO retained_records (pseudonym, category, data, legal_basis, citation, retain_until, request_id)
+                            VALUES (?, 'orders', ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [pseudonym, data, basis, citation, until.storeValue, request.rawValue]
+                    )
+                }
+                kept.append(
+                    KeptCategory(
+                        category: "orders",
+                        records: rows.count,
+                        legalBasis: basis,
+                        citation: citation,
+                        retainUntil: until
+                    )
+                )
+            }
+            // Consent evidence: purpose, decision, source, notice and time; the free-text detail goes.
+            if case .keepMinimised(let basis, let citation, let until) = plan.decision(.consent) {
+                let rows = try Row.fetchAll(
+                    db,
+                    sql:
+                        "SELECT purpose, granted, source, notice_version, at FROM consents WHERE account_id = ? ORDER BY at",
+                    arguments: [account]
+                )
+                for row in rows {
+                    let data =
+                        "{\"purpose\":\"\(row["purpose"] as String)\",\"granted\":\((row["granted"] as Bool) ? "true" : "false"),"
+                        + "\"source\":\"\(row["source"] as String)\",\"notice_version\":\"\(row["notice_version"] as String)\",\"at\":\(row["at"] as Double)}"
+                    try db.execute(
+                        sql: """
+                            INSERT INTO retained_records (pseudonym, category, data, legal_basis, citation, retain_until, request_id)
+                            VALUES (?, 'consent', ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [pseudonym, data, basis, citation, until.storeValue, request.rawValue]
+                    )
+                }
+                kept.append(
+                    KeptCategory(
+                        category: "consent",
+                        records: rows.count,
+                        legalBasis: basis,
+                        citation: citation,
+                        retainUntil: until
+                    )
+                )
+            }
+            try faults.check("erase.after-retained")
+            // Suppression tokens: the blind indexes themselves, so a restored row is recognised.
+            if let row = try Row.fetchOne(
+                db,
+                sql: "SELECT email_index, phone_index FROM accounts WHERE id = ?",
+                arguments: [account]
+            ) {
+                try db.execute(
+                    sql:
+                        "INSERT OR IGNORE INTO suppressions (token, kind, request_id, created_at) VALUES (?, 'email', ?, ?)",
+                    arguments: [row["email_index"] as Data, request.rawValue, at.storeValue]
+                )
+                if let phone = row["phone_index"] as Data? {
+                    try db.execute(
+                        sql:
+                            "INSERT OR IGNORE INTO suppressions (token, kind, request_id, created_at) VALUES (?, 'phone', ?, ?)",
+                        arguments: [phone, request.rawValue, at.storeValue]
+                    )
+                }
+            }
+            var erased: [String: Int] = [:]
+            for table in [
+                "addresses", "payment_methods", "orders", "support_interactions", "security_events", "consents",
+                "record_notes",
+                "escalations", "outbox", "legal_holds", "export_bundles", "data_keys",
+            ] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE account_id = ?", arguments: [account])
+                erased[table] = db.changesCount
+                try faults.check("erase.after-\(table)")
+            }
+            try db.execute(sql: "DELETE FROM accounts WHERE id = ?", arguments: [account])
+            erased["accounts"] = db.changesCount
+            let receipt = DeletionReceipt(
+                requestID: request.rawValue,
+                accountID: account,
+                pseudonym: pseudonym,
+                at: at,
+                erased: erased,
+                kept: kept
+            )
+            try db.execute(
+                sql:
+                    "INSERT INTO deletion_receipts (request_id, account_id, pseudonym, at, erased, kept) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    request.rawValue, account, pseudonym, at.storeValue,
+                    String(decoding: try encoder.encode(erased), as: UTF8.self),
+                    String(decoding: try encoder.encode(kept), as: UTF8.self),
+                ]
+            )
+            try signer.append(
+                AuditEvent(
+                    at: at,
+                    actor: "system:erasure",
+                    action: "account.erased",
+                    subjectType: "account",
+                    subjectID: account,
+                    fields: erased.filter { $0.value > 0 }.keys.sorted(),
+                    reason: "request \(request.rawValue); kept: "
+                        + (kept.isEmpty
+                            ? "nothing" : kept.map { "\($0.category) (\($0.citation))" }.joined(separator: "; "))
+                ),
+                db
+            )
+            return receipt
+        }
+        await vault.forget(account)
+        return receipt
+    }
+
+    public func deletionReceipt(_ request: RequestID) async throws -> DeletionReceipt? {
+        let key = request.rawValue
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        guard
+            let row = try await pool.read({ db in
+                try Row.fetchOne(db, sql: "SELECT * FROM deletion_receipts WHERE request_id = ?", arguments: [key])
+            })
+        else { return nil }
+        return DeletionReceipt(
+            requestID: row["request_id"],
+            accountID: row["account_id"],
+            pseudonym: row["pseudonym"],
+            at: Date(storeValue: row["at"]),
+            erased: try decoder.decode([String: Int].self, from: Data((row["erased"] as String).utf8)),
+            kept: try decoder.decode([KeptCategory].self, from: Data((row["kept"] as String).utf8))
+        )
+    }
+
+    public func isSuppressed(email: String) async throws -> Bool {
+        let token = try await emailIndex(email)
+        return try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM suppressions WHERE token = ?", arguments: [token]) ?? false
+        }
+    }
+
+    public func enqueueMessage(_ message: OutboxMessage, keyOwner: String, at: Date) async throws -> Int64 {
+        guard let codec = try await codec(subject: keyOwner) else {
+            throw StoreError.invalidValue(field: "message", reason: "no key for \(keyOwner)")
+        }
+        let sealed = try SealedOutbox(message, codec, at: at)
+        return try await pool.write { db in
+            try sealed.insert(db)
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func messageDelivered(_ id: Int64) async throws -> Bool {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT status FROM outbox WHERE id = ?", arguments: [id]) == "delivered"
+        }
+    }
+}

@@ -1,0 +1,250 @@
+import Foundation
+import GRDB
+import LetheCore
+import LetheCrypto
+import LetheEngine
+import LetheStore
+import LetheTestSupport
+import Testing
+
+/// A request harness with the processors, a worker and a mail folder.
+struct ProcessingHarness {
+    let h: RequestHarness
+    let mail: String
+    let runner: JobRunner
+    let dispatcher: OutboxDispatcher
+
+    init() async throws {
+        h = try await RequestHarness()
+        mail = (h.folder as NSString).appendingPathComponent("mail")
+        dispatcher = OutboxDispatcher(
+            store: h.store,
+            transport: MailFolderTransport(folder: mail),
+            clock: h.clock,
+            officerAddress: "o@example.invalid"
+        )
+        let deletion = DeletionProcessor(
+            store: h.store,
+            requests: h.requests,
+            policies: try ShippedPolicies.load(),
+            clock: h.clock,
+            dispatcher: dispatcher
+        )
+        runner = JobRunner(
+            store: h.store,
+            handlers: ProcessingHandlers(deletion: deletion, requests: h.requests, store: h.store, clock: h.clock)
+                .handlers,
+            clock: h.clock,
+            worker: "test"
+        )
+    }
+
+    /// A verified, approved request of `kind` for the harness customer.
+    func approved(_ kind: RequestKind) async throws -> RequestID {
+        let id = try await h.submit(kind).outcome.requestID
+        let code = try #require(try await h.lastCode(id))
+        #expect(try await h.requests.verifyCode(id, code: code))
+        try await h.requests.approve(id, by: "officer-1")
+        return id
+    }
+
+    func mailKinds() throws -> [String] {
+        guard FileManager.default.fileExists(atPath: mail) else { return [] }
+        return try FileManager.default.contentsOfDirectory(atPath: mail).compactMap { name in
+            let text = try String(contentsOfFile: (mail as NSString).appendingPathComponent(name), encoding: .utf8)
+            return text.split(separator: "\r\n").first { $0.hasPrefix("X-Lethe-Kind: ") }.map {
+                String($0.dropFirst(14))
+            }
+        }
+    }
+}
+
+@Suite("Deletion and deactivation")
+struct DeletionTests {
+    @Test("Deletion end to end: grace, confirmation first, erasure with kept records, shredding that reaches backups")
+    func endToEnd() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        let card = NewPaymentMethod(
+            card: try PaymentCardNumber("4242424242424242"),
+            cardholderName: "Honora Wrenfield",
+            expiry: try CardExpiry(month: 5, year: 2030)
+        )
+        try await h.store.updateAccount(
+            h.customer,
+            changes: [.addPaymentMethod(card)],
+            note: RecordNote(
+                accountID: h.customer,
+                at: h.clock.now(),
+                author: "t",
+                changedFields: ["payment-method"],
+                reason: "setup",
+                reference: nil,
+                verification: nil
+            ),
+            notification: nil
+        )
+        try await h.store.addOrders(
+            h.customer,
+            (0..<3).map {
+                NewOrder(
+                    placedAt: h.clock.now().addingTimeInterval(Double(-$0) * 86_400),
+                    totalCents: 1999,
+                    currency: "GBP",
+                    status: "delivered",
+                    items: "Brass kettle",
+                    shippingAddress: "2 Juniper Mews"
+                )
+            }
+        )
+        try await h.store.appendConsent(
+            h.customer,
+            ConsentRecord(
+                purpose: "marketing-email",
+                granted: true,
+                source: "customer",
+                sourceDetail: "signup form",
+                noticeVersion: "2026-01",
+                at: h.clock.now()
+            )
+        )
+        // A backup of the key table and of a ciphertext, taken before the deletion.
+        let path = h.store.path
+        let backup = try await DatabaseQueue(path: path).read { db in
+            (
+                try Row.fetchOne(
+                    db,
+                    sql: "SELECT key_id, key_version, master_version, sealed FROM data_keys WHERE account_id = ?",
+                    arguments: [h.customer.description]
+                ),
+                try Data.fetchOne(
+                    db,
+                    sql: "SELECT full_name FROM accounts WHERE id = ?",
+                    arguments: [h.customer.description]
+                )
+            )
+        }
+        let keyRow = try #require(backup.0)
+        let wrappedBackup = WrappedDataKey(
+            customerID: h.customer.description,
+            id: DataKeyID(keyID: UInt32(keyRow["key_id"] as Int64), version: UInt16(keyRow["key_version"] as Int64)),
+            masterVersion: UInt32(keyRow["master_version"] as Int64),
+            sealed: Array(keyRow["sealed"] as Data)
+        )
+        let nameBackup = Array(try #require(backup.1))
+
+        let id = try await p.approved(.deletion)
+        #expect(try await p.runner.runOnce().completed == 1)  // the grace period starts
+        #expect(try await h.store.account(h.customer)?.status == .pendingDeletion)
+        #expect(try await p.runner.runOnce() == JobRunReport())  // erasure waits for the grace period
+        h.clock.advance(15 * 86_400)
+        #expect(try await p.runner.runOnce().completed == 1)
+
+        // Confirmation delivered before the erasure; nothing of the customer is left readable.
+        #expect(try p.mailKinds().contains("deletion-confirmation"))
+        #expect(try await h.store.account(h.customer) == nil)
+        #expect(try await h.store.accountID(forEmail: "honora.w@example.org") == nil)
+        #expect(try await h.store.isSuppressed(email: "Honora.W@example.org"))
+        let receipt = try #require(try await h.store.deletionReceipt(id))
+        #expect(
+            receipt.erased["accounts"] == 1 && receipt.erased["orders"] == 3 && receipt.erased["payment_methods"] == 1
+        )
+        #expect(receipt.kept.map(\.category).sorted() == ["consent", "orders"])
+        #expect(receipt.kept.first { $0.category == "orders" }?.citation.contains("Art 17(3)(b)") == true)
+        let request = try #require(try await h.store.request(id))
+        #expect(request.request.status == .completed)
+        let audit = try await h.store.auditEntries(subjectType: "account", subjectID: h.customer.description)
+        #expect(audit.last?.event.action == "account.erased")
+        #expect(try await h.store.firstBrokenAuditEntry() == nil)
+        // Kept records carry their legal basis and no personal values.
+        let retained = try await DatabaseQueue(path: path).read { db in
+            try Row.fetchAll(db, sql: "SELECT category, data, legal_basis FROM retained_records ORDER BY id")
+        }
+        #expect(retained.count == 4)
+        #expect(
+            retained.allSatisfy { !($0["data"] as String).contains("kettle") && !($0["legal_basis"] as String).isEmpty }
+        )
+        // No known plaintext remains in the database files.
+        for file in [path, path + "-wal"] where FileManager.default.fileExists(atPath: file) {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+            for secret in [
+                "Honora", "honora.w@example.org", "Juniper", "4242424242424242", "Brass kettle", "signup form",
+            ] {
+                #expect(bytes.range(of: Data(secret.utf8)) == nil, "'\(secret)' in \(file)")
+            }
+        }
+        // The backup copy of the key still opens while its master version exists; rotate and retire it,
+        // and the old ciphertext can never be read again.
+        let keyring = await h.vault.keyring
+        #expect(throws: Never.self) { try keyring.unwrap(wrappedBackup) }
+        await h.vault.replaceKeyring(try keyring.rotated())
+        while try await h.store.rewrapDataKeys(limit: 100) > 0 {}
+        let retired = try await h.vault.keyring.retiring(wrappedBackup.masterVersion)
+        #expect(throws: CryptoError.unknownMasterKeyVersion(wrappedBackup.masterVersion)) {
+            try retired.unwrap(wrappedBackup)
+        }
+        #expect(nameBackup.count > FieldCiphertext.overhead)
+
+        // Idempotent: erasing again changes nothing and returns the first receipt.
+        try await h.store.enqueue(
+            NewJob(kind: "erase-account", requestID: id, dedupeKey: "erase:again", runAt: h.clock.now())
+        )
+        #expect(try await p.runner.runOnce().completed == 1)
+        #expect(try await h.store.deletionReceipt(id) == receipt)
+    }
+
+    @Test("A legal hold stops erasure and says who holds it; releasing it lets erasure finish")
+    func legalHold() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        let holds = HoldService(store: h.store, clock: h.clock, random: SeededRandomSource(seed: 3))
+        let hold = try await holds.place(
+            h.customer,
+            categories: [],
+            reason: "Wrenfield v. Teapot Co",
+            owner: "staff:counsel"
+        )
+        let id = try await p.approved(.deletion)
+        _ = try await p.runner.runOnce()
+        h.clock.advance(15 * 86_400)
+        _ = try await p.runner.runOnce()
+        #expect(try await h.store.account(h.customer) != nil)
+        #expect(try await h.store.alerts(id).map(\.threshold).contains("held:\(hold.id)"))
+        #expect(try await h.store.request(id)?.request.status == .inProgress)
+        #expect(try await holds.release(hold.id, by: "staff:counsel"))
+        #expect(try await p.runner.runOnce().completed == 1)
+        #expect(try await h.store.account(h.customer) == nil)
+        #expect(try await h.store.request(id)?.request.status == .completed)
+    }
+
+    @Test("Cancelling within the grace period restores the account, and the scheduled erasure does nothing")
+    func cancelWithinGrace() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        let before = try #require(try await h.store.account(h.customer))
+        let id = try await p.approved(.deletion)
+        _ = try await p.runner.runOnce()
+        #expect(try await h.store.account(h.customer)?.status == .pendingDeletion)
+        try await h.requests.cancel(id, reason: "I changed my mind", by: .customer)
+        #expect(try await h.store.account(h.customer)?.status == .active)
+        h.clock.advance(15 * 86_400)
+        #expect(try await p.runner.runOnce().completed == 1)
+        let after = try #require(try await h.store.account(h.customer))
+        #expect(after.email == before.email && after.fullName == before.fullName && after.status == .active)
+        #expect(try await h.store.deletionReceipt(id) == nil)
+    }
+
+    @Test("Deactivation suspends the account, keeps it, and revokes sessions")
+    func deactivation() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        let id = try await p.approved(.deactivation)
+        #expect(try await p.runner.runOnce().completed == 1)
+        #expect(try await h.store.account(h.customer)?.status == .deactivated)
+        #expect(try await h.store.request(id)?.request.status == .completed)
+    }
+}
