@@ -34,8 +34,14 @@ struct JobsCommand: AsyncParsableCommand {
         @Option(help: "Worker name recorded on leases.") var worker: String =
             "cli-\(ProcessInfo.processInfo.processIdentifier)"
 
+        @Option(help: "Run as if it were this instant (ISO 8601), for drills and tests.") var asOf: String?
+
         func run() async throws {
-            let runtime = try self.runtime.open()
+            let utc = TimeZone(identifier: "UTC") ?? .current
+            let clock: any WallClock =
+                try asOf.map { FixedWallClock(try InstantParsing.instant($0, option: "--as-of", zone: utc)) }
+                ?? SystemWallClock()
+            let runtime = try self.runtime.open(clock: clock)
             var total = JobRunReport()
             while true {
                 let report = try await runtime.jobRunner(worker: worker).runOnce(limit: 50)
@@ -77,7 +83,7 @@ struct HoldsCommand: AsyncParsableCommand {
         @Argument(help: "The account id.") var account: String
         @Option(help: "Why (e.g. the case), shown to whoever meets the hold.") var reason: String
         @Option(help: "A data category to hold (repeatable); none means everything.") var category: [String] = []
-        @Option(help: "Staff id of the owner (default: $LETHE_AGENT).") var owner: String?
+        @Option(help: "Staff id of the owner (default: $LETHE_AGENT).") var agent: String?
 
         func run() async throws {
             let id = try AccountsCommand.parseID(account)
@@ -96,7 +102,7 @@ struct HoldsCommand: AsyncParsableCommand {
                     id,
                     categories: categories,
                     reason: reason,
-                    owner: "staff:\(AccountsCommand.agent(owner))"
+                    owner: "staff:\(AccountsCommand.agent(agent))"
                 )
             }
             print("placed \(hold.id) on \(id)")
@@ -126,13 +132,13 @@ struct HoldsCommand: AsyncParsableCommand {
         )
         @OptionGroup var runtime: RuntimeOptions
         @Argument(help: "The hold id.") var id: String
-        @Option(help: "Staff id (default: $LETHE_AGENT).") var owner: String?
+        @Option(help: "Staff id (default: $LETHE_AGENT).") var agent: String?
         func run() async throws {
             let runtime = try self.runtime.open()
             guard
                 try await HoldService(store: runtime.store, clock: runtime.clock).release(
                     id,
-                    by: "staff:\(AccountsCommand.agent(owner))"
+                    by: "staff:\(AccountsCommand.agent(agent))"
                 )
             else { throw CLIError.badInput("no hold \(id) in force") }
             print("released \(id)")

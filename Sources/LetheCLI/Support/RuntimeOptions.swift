@@ -16,11 +16,16 @@ struct RuntimeOptions: ParsableArguments {
     }
 
     /// Opens the store; with `createKeyIfMissing`, generates a development key and warns loudly.
-    func open(createKeyIfMissing: Bool = false) throws -> Runtime {
+    func open(createKeyIfMissing: Bool = false, clock: any WallClock = SystemWallClock()) throws -> Runtime {
         let configuration = self.configuration
         let policySet = try PolicyLoading.load(at: configuration.policyFolder)
         do {
-            let runtime = try Runtime.open(configuration, policies: policySet, createKeyIfMissing: createKeyIfMissing)
+            let runtime = try Runtime.open(
+                configuration,
+                policies: policySet,
+                clock: clock,
+                createKeyIfMissing: createKeyIfMissing
+            )
             if runtime.generatedDevelopmentKey {
                 Terminal.warn(
                     "generated a DEVELOPMENT master key at \(configuration.keyFile). Anyone with this file can read "
