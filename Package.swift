@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -35,7 +36,10 @@ let package = Package(
         ),
         .target(
             name: "LetheEngine",
-            dependencies: ["LetheCore", "LetheCrypto", "LetheStore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "LetheCore", "LetheCrypto", "LetheStore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         .target(
             name: "LetheCLI",

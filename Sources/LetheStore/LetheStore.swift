@@ -37,6 +37,12 @@ public protocol AccountRepository: Sendable {
     func escalations(status: String) async throws -> [Escalation]
     func addOrders(_ id: AccountID, _ orders: [NewOrder]) async throws
     func orders(_ id: AccountID, limit: Int?) async throws -> [OrderRecord]
+    /// Orders after `afterID`, oldest first, a page at a time: exports stream them in bounded memory.
+    func ordersPage(_ id: AccountID, after afterID: Int64?, limit: Int) async throws -> [OrderRecord]
+    func supportInteractions(_ id: AccountID) async throws -> [(at: Date, channel: String, transcript: String)]
+    func securityEvents(
+        _ id: AccountID
+    ) async throws -> [(at: Date, kind: String, ipAddress: String?, userAgent: String?)]
     func addSupportInteraction(_ id: AccountID, at: Date, channel: String, transcript: String) async throws
     func addSecurityEvent(_ id: AccountID, at: Date, kind: String, ipAddress: String?, userAgent: String?) async throws
     func appendConsent(_ id: AccountID, _ consent: ConsentRecord) async throws
@@ -198,6 +204,8 @@ public protocol ErasureRepository: Sendable {
     /// Queues one message and returns its id, so a caller can wait for its delivery.
     func enqueueMessage(_ message: OutboxMessage, keyOwner: String, at: Date) async throws -> Int64
     func messageDelivered(_ id: Int64) async throws -> Bool
+    /// A cipher under the subject's own key, for files that must die with the customer; nil once erased.
+    func fieldCipher(for subject: String) async throws -> FieldCipher?
 }
 
 /// Everything Lethe persists, behind one protocol: SQLite now, PostgreSQL later; one conformance

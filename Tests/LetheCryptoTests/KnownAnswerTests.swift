@@ -167,3 +167,16 @@ struct PasswordHashingTests {
         #expect(!PasswordHasher.verify("x", against: "$scrypt$garbage"))
     }
 }
+
+@Suite("SHA-256")
+struct SHA256Tests {
+    @Test("Streaming SHA-256 matches FIPS 180-2 examples, however the input is split")
+    func vectors() throws {
+        let abc = try SHA256Hasher()
+        try Array("ab".utf8).withUnsafeBytes { try abc.update($0) }
+        try Array("c".utf8).withUnsafeBytes { try abc.update($0) }
+        #expect(try abc.finalizeHex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let empty = try SHA256Hasher()
+        #expect(try empty.finalizeHex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+}

@@ -13,6 +13,7 @@ struct ProcessingHarness {
     let mail: String
     let runner: JobRunner
     let dispatcher: OutboxDispatcher
+    let exporter: ExportBuilder
 
     init() async throws {
         h = try await RequestHarness()
@@ -30,10 +31,23 @@ struct ProcessingHarness {
             clock: h.clock,
             dispatcher: dispatcher
         )
+        exporter = ExportBuilder(
+            store: h.store,
+            policies: try ShippedPolicies.load(),
+            clock: h.clock,
+            random: SeededRandomSource(seed: 9),
+            folder: (h.folder as NSString).appendingPathComponent("Exports")
+        )
         runner = JobRunner(
             store: h.store,
-            handlers: ProcessingHandlers(deletion: deletion, requests: h.requests, store: h.store, clock: h.clock)
-                .handlers,
+            handlers: ProcessingHandlers(
+                deletion: deletion,
+                export: exporter,
+                requests: h.requests,
+                store: h.store,
+                clock: h.clock
+            )
+            .handlers,
             clock: h.clock,
             worker: "test"
         )

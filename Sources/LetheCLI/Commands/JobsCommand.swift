@@ -15,8 +15,27 @@ extension Runtime {
             clock: clock,
             dispatcher: dispatcher()
         )
-        let handlers = ProcessingHandlers(deletion: deletion, requests: requests, store: store, clock: clock)
+        let handlers = ProcessingHandlers(
+            deletion: deletion,
+            export: exporter(),
+            requests: requests,
+            store: store,
+            clock: clock
+        )
         return JobRunner(store: store, handlers: handlers.handlers, clock: clock, worker: worker)
+    }
+}
+
+extension Runtime {
+    /// Export bundles go under `LETHE_EXPORTS` (default ./Exports).
+    func exporter() -> ExportBuilder {
+        ExportBuilder(
+            store: store,
+            policies: policies,
+            clock: clock,
+            random: SecureRandomSource(),
+            folder: configuration.environment["LETHE_EXPORTS"] ?? "Exports"
+        )
     }
 }
 

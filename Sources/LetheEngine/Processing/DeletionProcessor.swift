@@ -234,8 +234,17 @@ extension HolidayCalendar {
 public struct ProcessingHandlers: Sendable {
     public let handlers: [String: any JobHandler]
 
-    public init(deletion: DeletionProcessor, requests: RequestService, store: any LetheStore, clock: any WallClock) {
+    public init(
+        deletion: DeletionProcessor,
+        export: ExportBuilder,
+        requests: RequestService,
+        store: any LetheStore,
+        clock: any WallClock
+    ) {
         handlers = [
+            "process-export": Handler { id in
+                try await ExportJob(export: export, requests: requests, store: store).run(id)
+            },
             "process-deletion": Handler { try await deletion.begin($0) },
             "erase-account": Handler { try await deletion.erase($0) },
             "process-deactivation": Handler { id in
@@ -251,6 +260,40 @@ public struct ProcessingHandlers: Sendable {
             guard let id = job.requestID else { throw JobFailure(message: "job \(job.id) names no request") }
             try await body(id)
         }
+    }
+}
+
+/// Builds a customer's export bundle, sends them the link, and completes the request.
+struct ExportJob: Sendable {
+    let export: ExportBuilder
+    let requests: RequestService
+    let store: any LetheStore
+
+    func run(_ id: RequestID) async throws {
+        let stored = try await requests.load(id)
+        guard stored.request.status == .inProgress || stored.request.status == .extended else { return }
+        guard let account = stored.request.accountID else {
+            try await requests.complete(
+                id,
+                by: .system("export"),
+                summary: "We hold no account for you, so there is no data to export."
+            )
+            return
+        }
+        // A retried job after a crash reuses the bundle it already built.
+        let existing = try await store.expiredBundles(at: .distantFuture).first { $0.requestID == id }
+        let bundle: ExportBundleRecord
+        if let existing {
+            bundle = existing
+        } else {
+            bundle = try await export.build(for: id, account: account)
+        }
+        try await requests.complete(
+            id,
+            by: .system("export"),
+            summary:
+                "Your data is ready: bundle \(bundle.id), downloadable \(bundle.downloadsLeft) times until \(ISO.format(bundle.expiresAt))."
+        )
     }
 }
 

@@ -518,6 +518,78 @@ extension SQLiteStore {
         }
     }
 
+    public func ordersPage(_ id: AccountID, after afterID: Int64?, limit: Int) async throws -> [OrderRecord] {
+        let account = id.description
+        let after = afterID ?? -1
+        let rows = try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM orders WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?",
+                arguments: [account, after, max(1, limit)]
+            ).map { row in
+                (
+                    id: row["id"] as Int64, at: row["placed_at"] as Double, total: row["total_cents"] as Int64,
+                    currency: row["currency"] as String, status: row["status"] as String, items: row["items"] as Data,
+                    shipping: row["shipping_address"] as Data?
+                )
+            }
+        }
+        let codec = try await codec(id)
+        return try rows.map {
+            OrderRecord(
+                id: $0.id,
+                placedAt: Date(storeValue: $0.at),
+                totalCents: $0.total,
+                currency: $0.currency,
+                status: $0.status,
+                items: try codec.open($0.items, EncryptedField.orderItems),
+                shippingAddress: try codec.openOptional($0.shipping, EncryptedField.orderShippingAddress)
+            )
+        }
+    }
+
+    public func supportInteractions(_ id: AccountID) async throws -> [(at: Date, channel: String, transcript: String)] {
+        let account = id.description
+        let rows = try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT at, channel, transcript FROM support_interactions WHERE account_id = ? ORDER BY at",
+                arguments: [account]
+            )
+            .map { (at: $0["at"] as Double, channel: $0["channel"] as String, transcript: $0["transcript"] as Data) }
+        }
+        let codec = try await codec(id)
+        return try rows.map {
+            (Date(storeValue: $0.at), $0.channel, try codec.open($0.transcript, EncryptedField.transcript))
+        }
+    }
+
+    public func securityEvents(
+        _ id: AccountID
+    ) async throws -> [(at: Date, kind: String, ipAddress: String?, userAgent: String?)] {
+        let account = id.description
+        let rows = try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT at, kind, ip_address, user_agent FROM security_events WHERE account_id = ? ORDER BY at",
+                arguments: [account]
+            )
+            .map {
+                (
+                    at: $0["at"] as Double, kind: $0["kind"] as String, ip: $0["ip_address"] as Data?,
+                    agent: $0["user_agent"] as Data?
+                )
+            }
+        }
+        let codec = try await codec(id)
+        return try rows.map {
+            (
+                Date(storeValue: $0.at), $0.kind, try codec.openOptional($0.ip, EncryptedField.ipAddress),
+                try codec.openOptional($0.agent, EncryptedField.userAgent)
+            )
+        }
+    }
+
     public func addSupportInteraction(_ id: AccountID, at: Date, channel: String, transcript: String) async throws {
         let sealed = try await codec(id).seal(transcript, EncryptedField.transcript)
         let account = id.description

@@ -195,6 +195,11 @@ extension SQLiteStore {
         }
     }
 
+    /// A cipher under the subject's own key, for files that must die with the customer (export bundles).
+    public func fieldCipher(for subject: String) async throws -> FieldCipher? {
+        try await codec(subject: subject)?.cipher
+    }
+
     public func messageDelivered(_ id: Int64) async throws -> Bool {
         try await pool.read { db in
             try String.fetchOne(db, sql: "SELECT status FROM outbox WHERE id = ?", arguments: [id]) == "delivered"

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import LetheCore
+import LetheEngine
+import LetheStore
+
+/// `lethe export`: a customer's data as an export bundle.
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract:
+            "Write a customer's export bundle (ZIP) for an officer, or download a customer's bundle by its link id.",
+        subcommands: [Account.self, Download.self],
+        defaultSubcommand: Account.self
+    )
+
+    struct Account: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "account",
+            abstract:
+                "Write the plain bundle of an account to a file (audited: it holds the customer's data in the clear)."
+        )
+        @OptionGroup var runtime: RuntimeOptions
+        @Argument(help: "The account id.") var id: String
+        @Option(help: "Where to write the ZIP.") var out: String
+        @Option(help: "Why it is exported (audited).") var reason: String = "officer export"
+        @Option(help: "Staff id (default: $LETHE_AGENT).") var agent: String?
+
+        func run() async throws {
+            let account = try AccountsCommand.parseID(id)
+            let runtime = try self.runtime.open()
+            let bundleID = "OFFICER-\(Int(runtime.clock.now().timeIntervalSince1970))"
+            // Audited first: an export that is not recorded must not happen.
+            try await runtime.store.appendAudit(
+                AuditEvent(
+                    at: runtime.clock.now(),
+                    actor: "staff:\(AccountsCommand.agent(agent))",
+                    action: "account.exported",
+                    subjectType: "account",
+                    subjectID: account.description,
+                    fields: ["all"],
+                    reason: reason
+                )
+            )
+            let digests = try await AccountsCommand.run {
+                try await runtime.exporter().writeZip(
+                    account,
+                    request: nil,
+                    bundleID: bundleID,
+                    to: URL(fileURLWithPath: out)
+                )
+            }
+            print("wrote \(out): \(digests.count) files plus manifest.json")
+        }
+    }
+
+    struct Download: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decrypt a bundle by its id while its link is valid (counts a download)."
+        )
+        @OptionGroup var runtime: RuntimeOptions
+        @Argument(help: "The bundle id, e.g. B-1A2B3C.") var bundle: String
+        @Option(help: "Where to write the ZIP.") var out: String
+
+        func run() async throws {
+            let runtime = try self.runtime.open()
+            do {
+                try await runtime.exporter().download(bundle, to: URL(fileURLWithPath: out))
+            } catch let error as JobFailure {
+                throw CLIError.badInput(error.message)
+            }
+            print("wrote \(out)")
+        }
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import LetheCore
+import LetheCrypto
+import LetheEngine
+import LetheStore
+import LetheTestSupport
+import Testing
+import ZIPFoundation
+
+@Suite("Export bundles")
+struct ExportTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// A customer with something in every category, and many orders to exercise paging.
+    func populate(_ h: RequestHarness) async throws {
+        try await h.store.updateAccount(
+            h.customer,
+            changes: [
+                .addPaymentMethod(
+                    NewPaymentMethod(
+                        card: try PaymentCardNumber("5555555555554444"),
+                        cardholderName: "H Wrenfield",
+                        expiry: try CardExpiry(month: 1, year: 2031)
+                    )
+                ),
+                .subscription("annual-tea"),
+            ],
+            note: RecordNote(
+                accountID: h.customer,
+                at: h.clock.now(),
+                author: "t",
+                changedFields: ["payment-method"],
+                reason: "card added",
+                reference: nil,
+                verification: nil
+            ),
+            notification: nil
+        )
+        try await h.store.addOrders(
+            h.customer,
+            (0..<2_500).map {
+                NewOrder(
+                    placedAt: h.clock.now().addingTimeInterval(Double(-$0) * 3600),
+                    totalCents: Int64(100 + $0),
+                    currency: "GBP",
+                    status: "delivered",
+                    items: "Teapot \"deluxe\", ×\($0 % 4 + 1)",
+                    shippingAddress: "2 Juniper Mews"
+                )
+            }
+        )
+        try await h.store.appendConsent(
+            h.customer,
+            ConsentRecord(
+                purpose: "analytics",
+                granted: false,
+                source: "gpc-signal",
+                sourceDetail: "Sec-GPC: 1",
+                noticeVersion: "2026-01",
+                at: h.clock.now()
+            )
+        )
+        try await h.store.addSupportInteraction(
+            h.customer,
+            at: h.clock.now(),
+            channel: "chat",
+            transcript: "Where is my kettle?"
+        )
+        try await h.store.addSecurityEvent(
+            h.customer,
+            at: h.clock.now(),
+            kind: "sign-in",
+            ipAddress: "198.51.100.4",
+            userAgent: "Firefox"
+        )
+    }
+
+    func unzip(_ zip: URL) throws -> [String: Data] {
+        let archive = try Archive(url: zip, accessMode: .read)
+        var files: [String: Data] = [:]
+        for entry in archive {
+            var data = Data()
+            _ = try archive.extract(entry) { data.append($0) }
+            files[entry.path] = data
+        }
+        return files
+    }
+
+    func sha256(_ data: Data) throws -> String {
+        let hasher = try SHA256Hasher()
+        try data.withUnsafeBytes { try hasher.update($0) }
+        return try hasher.finalizeHex()
+    }
+
+    @Test("An export request yields a bundle with every category, valid against its schema, with matching digests")
+    func exportEndToEnd() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        try await populate(h)
+        let id = try await p.approved(.export)
+        #expect(try await p.runner.runOnce().completed == 1)
+        let stored = try #require(try await h.store.request(id))
+        #expect(stored.request.status == .completed)
+        let bundle = try #require(try await h.store.expiredBundles(at: .distantFuture).first { $0.requestID == id })
+        #expect(bundle.downloadsLeft == 3)
+        // At rest the bundle is ciphertext: no plaintext of the customer in the file.
+        let sealed = try Data(contentsOf: URL(fileURLWithPath: p.exporter.folder).appendingPathComponent(bundle.path))
+        for secret in ["honora.w@example.org", "Juniper", "kettle"] {
+            #expect(sealed.range(of: Data(secret.utf8)) == nil)
+        }
+
+        let zip = URL(fileURLWithPath: h.folder).appendingPathComponent("download.zip")
+        try await p.exporter.download(bundle.id, to: zip)
+        let files = try unzip(zip)
+        #expect(
+            Set(files.keys) == [
+                "data.json", "orders.csv", "account.csv", "addresses.csv", "payment_methods.csv", "consents.csv",
+                "support_interactions.csv", "security_events.csv", "index.html", "manifest.json",
+            ]
+        )
+        struct Manifest: Decodable {
+            let bundle_id: String
+            let request_id: String?
+            let format_version: String
+            let files: [String: String]
+        }
+        let manifest = try JSONDecoder().decode(Manifest.self, from: try #require(files["manifest.json"]))
+        #expect(manifest.bundle_id == bundle.id && manifest.request_id == id.rawValue && manifest.format_version == "1")
+        for (name, digest) in manifest.files { #expect(try sha256(try #require(files[name])) == digest, "\(name)") }
+        // The full card number appears nowhere; its presence is stated as "collected".
+        for (name, data) in files { #expect(data.range(of: Data("5555555555554444".utf8)) == nil, "\(name)") }
+        let json = try #require(files["data.json"])
+        struct Shape: Decodable {
+            struct Card: Decodable { let card_number: String, last4: String }
+            let orders: [AnyCodable]
+            let payment_methods: [Card]
+            let consents: [AnyCodable]
+        }
+        let shape = try JSONDecoder().decode(Shape.self, from: json)
+        #expect(shape.orders.count == 2_500)
+        #expect(
+            shape.payment_methods.map(\.card_number) == ["collected"] && shape.payment_methods.first?.last4 == "4444"
+        )
+        #expect(
+            String(decoding: try #require(files["orders.csv"]), as: UTF8.self).split(separator: "\r\n").count == 2_501
+        )
+        let html = String(decoding: try #require(files["index.html"]), as: UTF8.self)
+        #expect(
+            html.contains("Information Commissioner's Office") && html.contains("Your rights")
+                && html.contains("Retention")
+        )
+        // Validated against the published schema by an independent validator.
+        let dataFile = URL(fileURLWithPath: h.folder).appendingPathComponent("data.json")
+        try json.write(to: dataFile)
+        let validator = Process()
+        validator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        validator.arguments = [
+            "python3", Self.root.appendingPathComponent("Tests/interop/validate_export.py").path,
+            Self.root.appendingPathComponent("Exports/schema/export-bundle-v1.schema.json").path, dataFile.path,
+        ]
+        let errors = Pipe()
+        validator.standardError = errors
+        try validator.run()
+        validator.waitUntilExit()
+        #expect(
+            validator.terminationStatus == 0,
+            "\(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))"
+        )
+    }
+
+    @Test("A tampered, truncated or reordered bundle is refused; links run out of downloads and expire")
+    func tamperAndLinks() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        try await populate(h)
+        let id = try await p.approved(.export)
+        var exporter = p.exporter
+        exporter.chunkSize = 4096  // several chunks, so truncation and reordering can be tried
+        let bundle = try await exporter.build(for: id, account: h.customer)
+        let path = URL(fileURLWithPath: p.exporter.folder).appendingPathComponent(bundle.path)
+        let original = try Data(contentsOf: path)
+        let cipher = try #require(try await h.store.fieldCipher(for: h.customer.description))
+        let out = URL(fileURLWithPath: h.folder).appendingPathComponent("x.zip")
+        #expect(throws: Never.self) { try ExportBuilder.decrypt(path, to: out, cipher: cipher, bundleID: bundle.id) }
+        var flipped = original
+        flipped[flipped.count / 2] ^= 1
+        try flipped.write(to: path)
+        #expect(throws: (any Error).self) {
+            try ExportBuilder.decrypt(path, to: out, cipher: cipher, bundleID: bundle.id)
+        }
+        // Drop the last chunk: the new last chunk was sealed as "not final", so truncation is caught.
+        let chunks = Self.chunks(original)
+        #expect(chunks.count > 2)
+        try (Data("LETHE-BUNDLE-1\n".utf8) + chunks.dropLast().reduce(Data(), +)).write(to: path)
+        #expect(throws: (any Error).self) {
+            try ExportBuilder.decrypt(path, to: out, cipher: cipher, bundleID: bundle.id)
+        }
+        var swapped = chunks
+        swapped.swapAt(0, 1)
+        try (Data("LETHE-BUNDLE-1\n".utf8) + swapped.reduce(Data(), +)).write(to: path)
+        #expect(throws: (any Error).self) {
+            try ExportBuilder.decrypt(path, to: out, cipher: cipher, bundleID: bundle.id)
+        }
+        try original.write(to: path)
+
+        for _ in 0..<3 { try await p.exporter.download(bundle.id, to: out) }
+        await #expect(throws: JobFailure.self) { try await p.exporter.download(bundle.id, to: out) }
+        let second = try await exporter.build(for: id, account: h.customer)
+        h.clock.advance(7 * 86_400 + 1)
+        await #expect(throws: JobFailure.self) { try await p.exporter.download(second.id, to: out) }
+    }
+
+    /// The length-prefixed chunks after the magic line.
+    static func chunks(_ data: Data) -> [Data] {
+        var chunks: [Data] = []
+        var offset = data.startIndex + "LETHE-BUNDLE-1\n".utf8.count
+        while offset + 4 <= data.endIndex {
+            let length = data[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+            chunks.append(data[offset..<offset + 4 + length])
+            offset += 4 + length
+        }
+        return chunks
+    }
+}
+
+/// Decodes and discards any JSON value, for counting array elements.
+struct AnyCodable: Decodable {
+    init(from decoder: any Decoder) throws {}
+}
