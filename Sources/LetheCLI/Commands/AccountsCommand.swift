@@ -162,6 +162,7 @@ struct AccountsCommand: AsyncParsableCommand {
         @Option(help: "Remove the address with this id.") var removeAddress: Int64?
         @Option(help: "Add a card: 'number;holder;MM/YYYY'.") var addCard: String?
         @Option(help: "Subscription plan ('none' to end it).") var subscription: String?
+        @Flag(help: "Reactivate a deactivated account.") var reactivate = false
         @Option(help: "Why the change is made (recorded in the note).") var reason: String
         @Option(help: "Linked request or ticket.") var reference: String?
         @Option(help: "Staff id of the agent (default: $LETHE_AGENT).") var agent: String?
@@ -183,6 +184,7 @@ struct AccountsCommand: AsyncParsableCommand {
             if let removeAddress { changes.append(.removeAddress(id: removeAddress)) }
             if let addCard { changes.append(.addPaymentMethod(try Self.parseCard(addCard))) }
             if let subscription { changes.append(.subscription(subscription == "none" ? nil : subscription)) }
+            if reactivate { changes.append(.status(.active)) }
             guard !changes.isEmpty else {
                 throw CLIError.badInput("nothing to change: give at least one of --name, --email, …")
             }

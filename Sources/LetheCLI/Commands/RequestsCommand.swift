@@ -54,6 +54,9 @@ struct RequestsCommand: AsyncParsableCommand {
         @Option(help: "When it was received, ISO 8601 (default: now).") var received: String?
         @Option(help: "Idempotency key: the same key twice gives the same request.") var idempotencyKey: String?
         @Option(help: "The authorized agent's id, for --channel authorized-agent.") var authorizedAgent: String?
+        @Option(help: "A consent purpose to withdraw (repeatable), for --kind consent-change.") var withdraw: [String] =
+            []
+        @Option(help: "A consent purpose to give (repeatable), for --kind consent-change.") var give: [String] = []
         @Option(help: "Staff id of the agent entering it (default: $LETHE_AGENT).") var agent: String?
         @Flag(help: "Print JSON.") var json = false
 
@@ -84,6 +87,9 @@ struct RequestsCommand: AsyncParsableCommand {
                 jurisdiction: jurisdiction,
                 idempotencyKey: idempotencyKey,
                 agentID: authorizedAgent,
+                consentChanges: Dictionary(
+                    uniqueKeysWithValues: withdraw.map { ($0, false) } + give.map { ($0, true) }
+                ),
                 submittedBy: .staff(AccountsCommand.agent(agent))
             )
             let runtime = try self.runtime.open()

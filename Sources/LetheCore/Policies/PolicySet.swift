@@ -7,18 +7,24 @@ public struct PolicySet: Sendable {
     public let calendars: [String: HolidayCalendar]
     public let retentionRules: [RetentionRule]
     public let fields: [FieldClassification]
+    /// Consent purposes, in file order.
+    public let purposes: [ConsentPurpose]
 
     public init(
         jurisdictions: [String: Jurisdiction],
         calendars: [String: HolidayCalendar],
         retentionRules: [RetentionRule],
-        fields: [FieldClassification]
+        fields: [FieldClassification],
+        purposes: [ConsentPurpose] = []
     ) {
         self.jurisdictions = jurisdictions
         self.calendars = calendars
         self.retentionRules = retentionRules
         self.fields = fields
+        self.purposes = purposes
     }
+
+    public func purpose(_ id: String) -> ConsentPurpose? { purposes.first { $0.id == id } }
 
     /// Parses and validates the given files as one policy set.
     ///
@@ -53,6 +59,8 @@ struct PolicyParser {
     private var retentionFile: String?
     private var fields: [(FieldClassification, PolicyNode)] = []
     private var classificationFile: String?
+    private var purposes: [ConsentPurpose] = []
+    private var purposesFile: String?
 
     mutating func read(_ source: PolicySource) {
         do {
@@ -70,6 +78,9 @@ struct PolicyParser {
             } else if path == "classification.yaml" {
                 fields = try Self.classification(root)
                 classificationFile = source.displayPath
+            } else if path == "purposes.yaml" {
+                purposes = try Self.purposes(root)
+                purposesFile = source.displayPath
             } else {
                 issues.append(
                     PolicyIssue(
@@ -77,7 +88,7 @@ struct PolicyParser {
                         line: 1,
                         column: 1,
                         message:
-                            "not a known policy file (expected jurisdictions/*.yaml, calendars/*.yaml, retention.yaml or classification.yaml)"
+                            "not a known policy file (expected jurisdictions/*.yaml, calendars/*.yaml, retention.yaml, classification.yaml or purposes.yaml)"
                     )
                 )
             }
@@ -111,6 +122,9 @@ struct PolicyParser {
         } else {
             issues.append(PolicyIssue(file: "retention.yaml", line: 1, column: 1, message: "the file is missing"))
         }
+        if purposesFile == nil {
+            issues.append(PolicyIssue(file: "purposes.yaml", line: 1, column: 1, message: "the file is missing"))
+        }
         if classificationFile == nil {
             issues.append(
                 PolicyIssue(file: "classification.yaml", line: 1, column: 1, message: "the file is missing")
@@ -123,7 +137,8 @@ struct PolicyParser {
             jurisdictions: jurisdictions.mapValues(\.0),
             calendars: calendars,
             retentionRules: retentionRules,
-            fields: fields.map(\.0)
+            fields: fields.map(\.0),
+            purposes: purposes
         )
     }
 
@@ -304,6 +319,34 @@ struct PolicyParser {
             coveredYears: from...to,
             source: try map.required("source").string("source")
         )
+    }
+
+    // MARK: Purposes
+
+    private static func purposes(_ root: PolicyNode) throws -> [ConsentPurpose] {
+        let map = try root.mapping("purposes policy", allowed: ["purposes", "notes"])
+        var purposes: [ConsentPurpose] = []
+        for node in try map.required("purposes").sequence("purposes") {
+            let entry = try node.mapping("purpose", allowed: ["id", "name", "basis", "opt-out-signal"])
+            let idNode = try entry.required("id")
+            let id = try idNode.string("purpose id")
+            guard !purposes.contains(where: { $0.id == id }) else {
+                throw idNode.issue("purpose '\(id)' appears twice")
+            }
+            guard id.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) else {
+                throw idNode.issue("purpose id '\(id)' must be lower-case words joined by hyphens")
+            }
+            purposes.append(
+                ConsentPurpose(
+                    id: id,
+                    name: try entry.required("name").string("purpose name"),
+                    basis: try entry.required("basis").string("purpose basis"),
+                    withdrawnByOptOutSignal: try entry.optional("opt-out-signal")?.bool("opt-out-signal") ?? false
+                )
+            )
+        }
+        guard !purposes.isEmpty else { throw map.owner.issue("at least one purpose is needed") }
+        return purposes
     }
 
     // MARK: Retention and classification

@@ -115,3 +115,20 @@ public struct LegalHold: Hashable, Sendable, Codable {
         return categories.isEmpty || categories.contains(category)
     }
 }
+
+/// Something a customer can consent to or withdraw from, as `Policies/purposes.yaml` defines it.
+public struct ConsentPurpose: Hashable, Sendable, Codable {
+    public let id: String
+    public let name: String
+    /// The legal basis and citation.
+    public let basis: String
+    /// Whether a browser opt-out preference signal (GPC) withdraws it.
+    public let withdrawnByOptOutSignal: Bool
+
+    public init(id: String, name: String, basis: String, withdrawnByOptOutSignal: Bool) {
+        self.id = id
+        self.name = name
+        self.basis = basis
+        self.withdrawnByOptOutSignal = withdrawnByOptOutSignal
+    }
+}

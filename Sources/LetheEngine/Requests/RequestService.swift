@@ -64,6 +64,18 @@ public struct RequestService: Sendable {
         }
         guard account != nil || email != nil else { throw RequestError.needsContact }
         if submission.channel == .authorizedAgent, submission.agentID == nil { throw RequestError.agentRequired }
+        var consentChanges = submission.consentChanges
+        if submission.kind == .consentChange {
+            if consentChanges.isEmpty, submission.channel == .optOutSignal {
+                for purpose in policies.purposes where purpose.withdrawnByOptOutSignal {
+                    consentChanges[purpose.id] = false
+                }
+            }
+            guard !consentChanges.isEmpty else { throw RequestError.noConsentChange }
+            for purpose in consentChanges.keys where policies.purpose(purpose) == nil {
+                throw RequestError.unknownPurpose(purpose, known: policies.purposes.map(\.id))
+            }
+        }
         // A request whose email points elsewhere than its account goes to a supervisor, not down the normal path.
         var conflict: String?
         if let account, let email, email != account.email {
@@ -166,6 +178,7 @@ public struct RequestService: Sendable {
                 requesterEmail: contact,
                 idempotencyKey: submission.idempotencyKey,
                 schedule: schedule,
+                consentChanges: consentChanges,
                 code: code,
                 messages: messages,
                 audit: [received] + request.events.map { audit(for: $0) }
@@ -179,6 +192,10 @@ public struct RequestService: Sendable {
         )
         if case .created = outcome, let conflict {
             try await toSupervisors(outcome.requestID, threshold: "conflict", reason: conflict)
+        }
+        // A withdrawal takes effect at once and is as easy as giving (GDPR Art 7(3)): apply it now.
+        if case .created = outcome, submission.kind == .consentChange, request.status == .verified, conflict == nil {
+            try await applyConsentChanges(outcome.requestID)
         }
         if case .created = outcome, submission.channel == .authorizedAgent, account == nil,
             schedule.verification == .required
@@ -271,7 +288,48 @@ public struct RequestService: Sendable {
             actor: .customer,
             reason: "identity verified by a one-time code sent to the registered email"
         )
+        if stored.request.kind == .consentChange { try await applyConsentChanges(id) }
         return true
+    }
+
+    /// Writes a verified consent change to the ledger and completes the request.
+    public func applyConsentChanges(_ id: RequestID) async throws {
+        let stored = try await load(id)
+        guard stored.request.status == .verified || stored.request.status == .inProgress else { return }
+        let source: String
+        switch stored.channel {
+        case .optOutSignal: source = "gpc-signal"
+        case .authorizedAgent: source = "authorized-agent"
+        case .agent: source = "agent"
+        default: source = "customer"
+        }
+        let now = clock.now()
+        if let account = stored.request.accountID {
+            for (purpose, granted) in stored.consentChanges.sorted(by: { $0.key < $1.key }) {
+                try await store.appendConsent(
+                    account,
+                    ConsentRecord(
+                        purpose: purpose,
+                        granted: granted,
+                        source: source,
+                        sourceDetail: "request \(id.rawValue)",
+                        noticeVersion: "current",
+                        at: now
+                    )
+                )
+            }
+        }
+        let withdrawn = stored.consentChanges.filter { !$0.value }.keys.sorted()
+        let given = stored.consentChanges.filter { $0.value }.keys.sorted()
+        var summary = [
+            withdrawn.isEmpty ? nil : "Withdrawn: \(withdrawn.joined(separator: ", ")).",
+            given.isEmpty ? nil : "Given: \(given.joined(separator: ", ")).",
+        ]
+        .compactMap { $0 }.joined(separator: " ")
+        if stored.request.accountID == nil {
+            summary += " No account matched this request; the choice is recorded with it."
+        }
+        try await complete(id, by: .system("consent"), summary: summary)
     }
 
     /// Records the authorized agent's proof of permission (e.g. the reference of a signed authorisation).

@@ -19,6 +19,9 @@ public struct RequestSubmission: Sendable {
     public var idempotencyKey: String?
     /// The authorized agent acting for the customer, when there is one.
     public var agentID: String?
+    /// For consent changes: purpose id (from `Policies/purposes.yaml`) → granted. An opt-out signal with
+    /// none given withdraws every purpose the policy marks `opt-out-signal`.
+    public var consentChanges: [String: Bool]
     public var submittedBy: Actor
 
     public init(
@@ -31,6 +34,7 @@ public struct RequestSubmission: Sendable {
         jurisdiction: String? = nil,
         idempotencyKey: String? = nil,
         agentID: String? = nil,
+        consentChanges: [String: Bool] = [:],
         submittedBy: Actor = .customer
     ) {
         self.kind = kind
@@ -42,6 +46,7 @@ public struct RequestSubmission: Sendable {
         self.jurisdiction = jurisdiction
         self.idempotencyKey = idempotencyKey
         self.agentID = agentID
+        self.consentChanges = consentChanges
         self.submittedBy = submittedBy
     }
 }
@@ -86,6 +91,8 @@ public enum RequestError: Error, Equatable, CustomStringConvertible {
     case notPaused
     case alreadyPaused
     case agentRequired
+    case unknownPurpose(String, known: [String])
+    case noConsentChange
 
     public var description: String {
         switch self {
@@ -106,6 +113,9 @@ public enum RequestError: Error, Equatable, CustomStringConvertible {
         case .notPaused: return "the clock is not stopped"
         case .alreadyPaused: return "the clock is already stopped"
         case .agentRequired: return "a request from an authorized agent must name the agent"
+        case .unknownPurpose(let id, let known):
+            return "unknown purpose '\(id)' (known: \(known.joined(separator: ", ")))"
+        case .noConsentChange: return "a consent change must say which purposes are given or withdrawn"
         }
     }
 }

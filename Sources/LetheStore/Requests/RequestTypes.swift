@@ -39,6 +39,8 @@ public struct NewRequestRecord: Sendable {
     public let requesterEmail: String?
     public let idempotencyKey: String?
     public let schedule: DeadlineSchedule
+    /// What a consent change asks: purpose id → granted.
+    public let consentChanges: [String: Bool]
     public let code: VerificationCodeRecord?
     public let messages: [OutboxMessage]
     public let audit: [AuditEvent]
@@ -51,6 +53,7 @@ public struct NewRequestRecord: Sendable {
         requesterEmail: String?,
         idempotencyKey: String?,
         schedule: DeadlineSchedule,
+        consentChanges: [String: Bool] = [:],
         code: VerificationCodeRecord?,
         messages: [OutboxMessage],
         audit: [AuditEvent]
@@ -62,6 +65,7 @@ public struct NewRequestRecord: Sendable {
         self.requesterEmail = requesterEmail
         self.idempotencyKey = idempotencyKey
         self.schedule = schedule
+        self.consentChanges = consentChanges
         self.code = code
         self.messages = messages
         self.audit = audit
@@ -101,6 +105,8 @@ public struct StoredRequest: Sendable {
     public let agentPermissionAt: Date?
     /// When the customer confirmed directly that the agent acts for them.
     public let customerConfirmedAt: Date?
+    /// What a consent change asks: purpose id → granted.
+    public let consentChanges: [String: Bool]
 }
 
 /// A clock stop; `to` is nil while it lasts.

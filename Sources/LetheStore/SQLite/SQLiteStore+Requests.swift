@@ -108,6 +108,9 @@ extension SQLiteStore {
         let events = try request.events.map { try SealedEvent($0, codec) }
         let messages = try record.messages.map { try SealedOutbox($0, codec, at: request.receivedAt) }
         let schedule = try Self.encodeSchedule(record.schedule)
+        let details: String? =
+            record.consentChanges.isEmpty
+            ? nil : String(decoding: try JSONEncoder.sorted.encode(record.consentChanges), as: UTF8.self)
         let signer = try await auditSigner()
         let wrapped = newKey?.1
         let at = request.receivedAt.storeValue
@@ -172,15 +175,16 @@ extension SQLiteStore {
             try db.execute(
                 sql: """
                     INSERT INTO privacy_requests (id, kind, deadline_kind, account_id, subject_id, jurisdiction, channel, agent_id,
-                        status, received_at, requester_email, idempotency_key, binding_due, internal_target, schedule, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        status, received_at, requester_email, idempotency_key, binding_due, internal_target, schedule, updated_at,
+                        details)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     id, request.kind.rawValue, request.deadlineKind.rawValue, request.accountID?.description, subject,
                     request.jurisdictionID, record.channel.rawValue, record.agentID, request.status.rawValue, at, email,
                     record.idempotencyKey, record.schedule.binding.due.description,
                     record.schedule.internalTarget.description,
-                    schedule, at,
+                    schedule, at, details,
                 ]
             )
             for event in events { try event.insert(db) }
@@ -217,7 +221,7 @@ extension SQLiteStore {
             let kind: String, deadlineKind: String, account: String?, subject: String, jurisdiction: String
             let channel: String, agent: String?, received: Double, email: Data?, schedule: String, assignee: String?
             let extensionAt: Double?, extensionReason: Data?, completed: Double?
-            let agentPermission: Data?, agentPermissionAt: Double?, confirmedAt: Double?
+            let agentPermission: Data?, agentPermissionAt: Double?, confirmedAt: Double?, details: String?
         }
         struct EventColumns: Sendable {
             let at: Double, from: String, to: String, actor: String, reason: Data?, denial: String?
@@ -244,7 +248,8 @@ extension SQLiteStore {
                 completed: row["completed_at"],
                 agentPermission: row["agent_permission"],
                 agentPermissionAt: row["agent_permission_at"],
-                confirmedAt: row["customer_confirmed_at"]
+                confirmedAt: row["customer_confirmed_at"],
+                details: row["details"]
             )
             let events = try Row.fetchAll(
                 db,
@@ -335,7 +340,10 @@ extension SQLiteStore {
             linkedSubmissions: links,
             agentPermission: try open(columns.agentPermission, EncryptedField.agentPermission),
             agentPermissionAt: columns.agentPermissionAt.map(Date.init(storeValue:)),
-            customerConfirmedAt: columns.confirmedAt.map(Date.init(storeValue:))
+            customerConfirmedAt: columns.confirmedAt.map(Date.init(storeValue:)),
+            consentChanges: try columns.details.map {
+                try JSONDecoder().decode([String: Bool].self, from: Data($0.utf8))
+            } ?? [:]
         )
     }
 
@@ -658,5 +666,14 @@ extension SQLiteStore {
                     )
                 }
         }
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys, so the same value always encodes to the same bytes.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
     }
 }

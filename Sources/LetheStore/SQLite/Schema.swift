@@ -205,6 +205,8 @@ enum Schema {
                 t.column("received_at", .double).notNull()
                 t.column("requester_email", .blob)
                 t.column("idempotency_key", .text).unique()
+                // What the request asks, where it needs more than its kind (consent purposes and yes/no): no personal values.
+                t.column("details", .text)
                 // Deadlines as ISO dates (they sort as text); the full schedule, citations included, as JSON.
                 t.column("binding_due", .text).notNull()
                 t.column("internal_target", .text).notNull()
