@@ -238,8 +238,10 @@ struct RequestServiceTests {
                 jurisdiction: "us-ca"
             )
         )
-        #expect(receipt.status == .verified)
+        // Verified at intake without a check, and, being an opt-out, applied at once.
+        #expect(receipt.status == .completed)
         let stored = try #require(try await h.store.request(receipt.outcome.requestID))
+        #expect(stored.request.events.map(\.to) == [.verified, .completed])
         #expect(stored.request.events.first?.reason?.contains("§7026") == true)
         #expect(try await h.store.verificationCode(receipt.outcome.requestID.rawValue) == nil)
     }
