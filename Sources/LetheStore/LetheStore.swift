@@ -208,8 +208,27 @@ public protocol ErasureRepository: Sendable {
     func fieldCipher(for subject: String) async throws -> FieldCipher?
 }
 
+/// The recipient registry and each request's fan-out to recipients.
+public protocol RecipientRepository: Sendable {
+    /// Adds a recipient; its signing secret is stored sealed.
+    func addRecipient(_ recipient: Recipient, secret: String, at: Date) async throws
+    func recipients() async throws -> [Recipient]
+    func recipientSecret(_ id: String) async throws -> String?
+    /// Records that `request` must be passed to these recipients (pending), once each.
+    func addRequestRecipients(_ request: RequestID, recipients: [String], action: String, at: Date) async throws
+    func requestRecipients(_ request: RequestID) async throws -> [RequestRecipient]
+    /// Settles one recipient of a request; false when it was not pending or not part of the request.
+    func settleRecipient(
+        _ request: RequestID,
+        recipient: String,
+        status: RecipientStatus,
+        note: String?,
+        at: Date
+    ) async throws -> Bool
+}
+
 /// Everything Lethe persists, behind one protocol: SQLite now, PostgreSQL later; one conformance
 /// suite runs against every implementation.
 public protocol LetheStore: AccountRepository, KeyRepository, AuditRepository, OutboxRepository, RequestRepository,
-    JobRepository, HoldRepository, ExportBundleRepository, ErasureRepository
+    JobRepository, HoldRepository, ExportBundleRepository, ErasureRepository, RecipientRepository
 {}

@@ -164,3 +164,61 @@ struct HoldsCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `lethe recipients`: processors and third parties that receive customers' data.
+struct RecipientsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recipients",
+        abstract: "Register the processors and third parties that deletions and opt-outs are passed on to.",
+        subcommands: [Add.self, List.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a recipient; its signing secret is read from standard input."
+        )
+        @OptionGroup var runtime: RuntimeOptions
+        @Option(help: "A short id, e.g. acme-mail.") var id: String
+        @Option(help: "Its name, as the customer will read it.") var name: String
+        @Option(help: "A data category it receives (repeatable).") var category: [String] = []
+        @Option(help: "Its webhook URL (HTTPS in production).") var url: String
+
+        func run() async throws {
+            var categories = Set<DataCategory>()
+            for name in category {
+                guard let parsed = DataCategory(rawValue: name) else {
+                    throw CLIError.badInput("unknown category '\(name)'")
+                }
+                categories.insert(parsed)
+            }
+            guard !categories.isEmpty else { throw CLIError.badInput("name at least one --category it receives") }
+            guard let parsed = URL(string: url), ["https", "http"].contains(parsed.scheme ?? "") else {
+                throw CLIError.badInput("--url must be an http(s) URL")
+            }
+            guard let secret = readLine(strippingNewline: true), secret.count >= 16 else {
+                throw CLIError.badInput("give the signing secret (16 characters or more) on standard input")
+            }
+            let runtime = try self.runtime.open()
+            try await runtime.store.addRecipient(
+                Recipient(id: id, name: name, categories: categories, webhookURL: url, active: true),
+                secret: secret,
+                at: runtime.clock.now()
+            )
+            print("registered \(id)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Registered recipients.")
+        @OptionGroup var runtime: RuntimeOptions
+        func run() async throws {
+            let recipients = try await self.runtime.open().store.recipients()
+            for r in recipients {
+                print(
+                    "\(r.id)  \(r.name)  [\(r.categories.map(\.rawValue).sorted().joined(separator: ","))]  \(r.webhookURL)\(r.active ? "" : "  (inactive)")"
+                )
+            }
+            if recipients.isEmpty { print("no recipients") }
+        }
+    }
+}

@@ -416,6 +416,40 @@ struct RequestsCommand: AsyncParsableCommand {
         }
     }
 
+    struct Settle: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Record that a recipient was informed by hand, or that informing it is impossible (with the reasons)."
+        )
+        @OptionGroup var target: Target
+        @Option(help: "The recipient id.") var recipient: String
+        @Option(help: "manual or impossible.") var status: String
+        @Option(help: "What was done, or the detailed reason it cannot be.") var note: String
+
+        func run() async throws {
+            guard let status = RecipientStatus(rawValue: status), status == .manual || status == .impossible else {
+                throw CLIError.badInput("--status must be manual or impossible")
+            }
+            let runtime = try target.runtime.open()
+            try await RequestsCommand.act(runtime) { _ in
+                guard
+                    try await RecipientFanout(store: runtime.store, clock: runtime.clock)
+                        .settleByOfficer(target.requestID, recipient: recipient, status: status, note: note)
+                else { throw CLIError.badInput("\(recipient) is not pending for \(target.requestID)") }
+                let requests = runtime.requests()
+                try await DeletionProcessor(
+                    store: runtime.store,
+                    requests: requests,
+                    policies: runtime.policies,
+                    clock: runtime.clock,
+                    dispatcher: runtime.dispatcher()
+                )
+                .completeIfSettled(target.requestID)
+            }
+            print("\(recipient) settled as \(status.rawValue) for \(target.requestID)")
+        }
+    }
+
     struct Watch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:

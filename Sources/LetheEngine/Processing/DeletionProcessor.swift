@@ -197,12 +197,46 @@ public struct DeletionProcessor: Sendable {
                 throw JobFailure(message: "the deletion confirmation could not be delivered yet; erasure waits for it")
             }
         }
+        // Recipients are told before the erasure, while the customer reference still means something to us.
+        try await RecipientFanout(store: store, clock: clock).notify(
+            id,
+            action: "deletion",
+            categories: Set(DataCategory.allCases)
+        )
         let receipt = try await store.eraseCustomer(account, request: id, plan: plan(at: now), at: now)
         logger.info("customer erased", metadata: ["request": "\(id)", "kept": "\(receipt.kept.map(\.category))"])
         try await finish(id, receipt)
     }
 
+    /// Completes a request once every recipient has settled: a deletion with its receipt, an opt-out with
+    /// its list of recipients. Called after erasure, after each recipient's answer, and after an officer's note.
+    public func completeIfSettled(_ id: RequestID) async throws {
+        let stored = try await requests.load(id)
+        guard [.verified, .inProgress, .extended].contains(stored.request.status) else { return }
+        guard try await RecipientFanout(store: store, clock: clock).allSettled(id) else { return }
+        switch stored.request.kind {
+        case .deletion:
+            if let receipt = try await store.deletionReceipt(id) { try await finish(id, receipt) }
+        case .consentChange:
+            let recipients = try await store.requestRecipients(id)
+            try await requests.complete(
+                id,
+                by: .system("recipients"),
+                summary: "Your choice was passed on to \(recipients.count) recipient(s): "
+                    + recipients.map { "\($0.name) (\($0.status.rawValue))" }.joined(separator: ", ")
+            )
+        default:
+            return
+        }
+    }
+
     private func finish(_ id: RequestID, _ receipt: DeletionReceipt) async throws {
+        // Every recipient must have settled before the request can be called complete.
+        let recipients = try await store.requestRecipients(id)
+        guard recipients.allSatisfy(\.status.isSettled) else { return }
+        let told =
+            recipients.isEmpty
+            ? "" : "; recipients: " + recipients.map { "\($0.name) (\($0.status.rawValue))" }.joined(separator: ", ")
         let kept =
             receipt.kept.isEmpty
             ? "nothing"
@@ -212,7 +246,7 @@ public struct DeletionProcessor: Sendable {
         try await requests.complete(
             id,
             by: .system("deletion"),
-            summary: "Erased \(receipt.erased.values.reduce(0, +)) records and destroyed the key; kept: \(kept)",
+            summary: "Erased \(receipt.erased.values.reduce(0, +)) records and destroyed the key; kept: \(kept)\(told)",
             notify: false
         )
     }
@@ -246,11 +280,27 @@ public struct ProcessingHandlers: Sendable {
                 try await ExportJob(export: export, requests: requests, store: store).run(id)
             },
             "process-deletion": Handler { try await deletion.begin($0) },
+            "notify-recipient": JobWithPayload { job in
+                guard let id = job.requestID else { throw JobFailure(message: "job \(job.id) names no request") }
+                let account = try await requests.load(id).request.accountID
+                try await RecipientFanout(store: store, clock: clock).send(
+                    id,
+                    recipientID: job.payload,
+                    account: account
+                )
+                try await deletion.completeIfSettled(id)
+            },
             "erase-account": Handler { try await deletion.erase($0) },
             "process-deactivation": Handler { id in
                 try await Deactivation(store: store, requests: requests, clock: clock).run(id)
             },
         ]
+    }
+
+    struct JobWithPayload: JobHandler {
+        let body: @Sendable (LeasedJob) async throws -> Void
+        init(_ body: @escaping @Sendable (LeasedJob) async throws -> Void) { self.body = body }
+        func run(_ job: LeasedJob) async throws { try await body(job) }
     }
 
     struct Handler: JobHandler {

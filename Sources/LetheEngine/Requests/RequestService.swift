@@ -329,6 +329,19 @@ public struct RequestService: Sendable {
         if stored.request.accountID == nil {
             summary += " No account matched this request; the choice is recorded with it."
         }
+        // Opt-outs of sale or sharing go on to the recipients (CCPA §7026(f)); the request waits for them.
+        let passedOn = withdrawn.contains { policies.purpose($0)?.withdrawnByOptOutSignal == true }
+        if passedOn,
+            try await RecipientFanout(store: store, clock: clock).notify(id, action: "opt-out", categories: []) > 0
+        {
+            try await move(
+                stored,
+                to: .inProgress,
+                actor: .system("consent"),
+                reason: "\(summary) Passing the opt-out on to recipients."
+            )
+            return
+        }
         try await complete(id, by: .system("consent"), summary: summary)
     }
 

@@ -37,3 +37,42 @@ public struct DeletionReceipt: Sendable, Equatable, Codable {
     public let erased: [String: Int]
     public let kept: [KeptCategory]
 }
+
+/// A processor or third party that received customers' data.
+public struct Recipient: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    /// The data categories it received; only requests touching them concern it.
+    public let categories: Set<DataCategory>
+    public let webhookURL: String
+    public let active: Bool
+
+    public init(id: String, name: String, categories: Set<DataCategory>, webhookURL: String, active: Bool) {
+        self.id = id
+        self.name = name
+        self.categories = categories
+        self.webhookURL = webhookURL
+        self.active = active
+    }
+}
+
+/// Where a request stands with one recipient.
+public enum RecipientStatus: String, Sendable, CaseIterable {
+    case pending
+    /// The recipient confirmed (its webhook answered 2xx).
+    case acknowledged
+    /// An officer recorded that it was done by hand.
+    case manual
+    /// An officer recorded, with reasons, that informing it is impossible or disproportionate.
+    case impossible
+
+    public var isSettled: Bool { self != .pending }
+}
+
+public struct RequestRecipient: Sendable, Equatable {
+    public let recipientID: String
+    public let name: String
+    public let action: String
+    public let status: RecipientStatus
+    public let note: String?
+}

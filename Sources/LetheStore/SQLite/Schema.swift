@@ -342,6 +342,28 @@ enum Schema {
                 t.column("kept", .text).notNull()
             }
         }
+        migrator.registerMigration("9-recipients") { db in
+            // Processors and third parties that received data (GDPR Art 19, CCPA §1798.105(c)).
+            try db.create(table: "recipients") { t in
+                t.column("id", .text).primaryKey()
+                t.column("name", .text).notNull()
+                t.column("categories", .text).notNull()
+                t.column("webhook_url", .text).notNull()
+                // The signing secret, sealed under the recipients' own key.
+                t.column("secret", .blob).notNull()
+                t.column("active", .boolean).notNull()
+                t.column("created_at", .double).notNull()
+            }
+            try db.create(table: "request_recipients") { t in
+                t.column("request_id", .text).notNull().references("privacy_requests")
+                t.column("recipient_id", .text).notNull().references("recipients")
+                t.column("action", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("note", .text)
+                t.column("updated_at", .double).notNull()
+                t.primaryKey(["request_id", "recipient_id"])
+            }
+        }
         return migrator
     }
 }

@@ -1,0 +1,128 @@
+import Foundation
+import LetheCore
+import LetheCrypto
+import LetheStore
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Passes deletions and opt-outs on to the processors and third parties that received the data
+/// (GDPR Art 19; CCPA §1798.105(c), §7026(f)), one signed webhook each, tracked per request.
+public struct RecipientFanout: Sendable {
+    let store: any LetheStore
+    let clock: any WallClock
+
+    public init(store: any LetheStore, clock: any WallClock) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// Records the recipients concerned (those that received any of `categories`; all of them when
+    /// empty) and queues a notice to each. Returns how many were concerned.
+    @discardableResult
+    public func notify(_ request: RequestID, action: String, categories: Set<DataCategory>) async throws -> Int {
+        let concerned = try await store.recipients().filter { recipient in
+            recipient.active && (categories.isEmpty || !recipient.categories.isDisjoint(with: categories))
+        }
+        guard !concerned.isEmpty else { return 0 }
+        try await store.addRequestRecipients(request, recipients: concerned.map(\.id), action: action, at: clock.now())
+        for recipient in concerned {
+            // The payload holds ids only: the job table is not encrypted.
+            try await store.enqueue(
+                NewJob(
+                    kind: "notify-recipient",
+                    requestID: request,
+                    dedupeKey: "recipient:\(request.rawValue):\(recipient.id)",
+                    payload: recipient.id,
+                    runAt: clock.now(),
+                    maxAttempts: 8
+                )
+            )
+        }
+        return concerned.count
+    }
+
+    /// An officer's record that a recipient was informed by hand, or that informing it is impossible
+    /// (which needs the detailed reason CCPA §7022(b)(3) asks for).
+    public func settleByOfficer(
+        _ request: RequestID,
+        recipient: String,
+        status: RecipientStatus,
+        note: String
+    ) async throws -> Bool {
+        let text = note.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard status == .manual || status == .impossible else {
+            throw RequestError.illegal(
+                "an officer records 'manual' or 'impossible'; acknowledgements come from the recipient"
+            )
+        }
+        guard !text.isEmpty else { throw RequestError.reasonRequired("settling a recipient") }
+        return try await store.settleRecipient(
+            request,
+            recipient: recipient,
+            status: status,
+            note: text,
+            at: clock.now()
+        )
+    }
+
+    /// Whether every recipient of the request has settled (acknowledged, done by hand, or impossible).
+    public func allSettled(_ request: RequestID) async throws -> Bool {
+        try await store.requestRecipients(request).allSatisfy(\.status.isSettled)
+    }
+
+    /// Sends one recipient its notice; a 2xx answer is its acknowledgement.
+    func send(_ request: RequestID, recipientID: String, account: AccountID?) async throws {
+        guard let recipient = try await store.recipients().first(where: { $0.id == recipientID }),
+            let secret = try await store.recipientSecret(recipientID), let url = URL(string: recipient.webhookURL),
+            let entry = try await store.requestRecipients(request).first(where: { $0.recipientID == recipientID })
+        else { throw JobFailure(message: "recipient \(recipientID) of \(request) is not registered") }
+        guard entry.status == .pending else { return }
+        struct Notice: Encodable {
+            let request_id: String
+            let action: String
+            /// The customer reference shared with recipients (the account id), never contact details.
+            let customer_reference: String?
+            let categories: [String]
+            let sent_at: String
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let body = try encoder.encode(
+            Notice(
+                request_id: request.rawValue,
+                action: entry.action,
+                customer_reference: account?.description,
+                categories: recipient.categories.map(\.rawValue).sorted(),
+                sent_at: ISO.format(clock.now())
+            )
+        )
+        var http = URLRequest(url: url, timeoutInterval: 10)
+        http.httpMethod = "POST"
+        http.httpBody = body
+        http.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        http.setValue("\(request.rawValue):\(recipientID)", forHTTPHeaderField: "Lethe-Message-Id")
+        http.setValue(
+            try WebhookTransport.signature(
+                secret: SecretBytes(Array(secret.utf8)),
+                timestamp: Int(clock.now().timeIntervalSince1970),
+                body: body
+            ),
+            forHTTPHeaderField: "Lethe-Signature"
+        )
+        let (_, response) = try await URLSession.shared.data(for: http)
+        guard let status = (response as? HTTPURLResponse)?.statusCode, (200..<300).contains(status) else {
+            throw JobFailure(
+                message: "recipient \(recipientID) answered \((response as? HTTPURLResponse)?.statusCode ?? 0)"
+            )
+        }
+        _ = try await store.settleRecipient(
+            request,
+            recipient: recipientID,
+            status: .acknowledged,
+            note: "webhook answered \(status)",
+            at: clock.now()
+        )
+    }
+}

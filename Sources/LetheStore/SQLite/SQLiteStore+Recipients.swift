@@ -1,0 +1,145 @@
+import Foundation
+import GRDB
+import LetheCore
+import LetheCrypto
+
+extension SQLiteStore {
+    /// Recipients' secrets are sealed under a key of their own, created on first use.
+    static let recipientsKeyOwner = "system:recipients"
+    static let recipientSecret = FieldLocation(record: "recipient", field: "secret")
+
+    private func recipientsCodec() async throws -> FieldCodec {
+        if let codec = try await codec(subject: Self.recipientsKeyOwner) { return codec }
+        let (key, wrapped) = try await vault.newDataKey(for: Self.recipientsKeyOwner)
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO data_keys (account_id, key_id, key_version, master_version, sealed, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    Self.recipientsKeyOwner, Int64(wrapped.id.keyID), Int64(wrapped.id.version),
+                    Int64(wrapped.masterVersion),
+                    Data(wrapped.sealed), Date().storeValue,
+                ]
+            )
+        }
+        // Another process may have won the race: read back whichever key is stored.
+        guard let codec = try await codec(subject: Self.recipientsKeyOwner) else {
+            throw StoreError.invalidValue(field: "recipients", reason: "the recipients' key could not be stored")
+        }
+        await vault.forget(Self.recipientsKeyOwner)
+        _ = key  // the stored key is the one to use, whichever process wrote it
+        return codec
+    }
+
+    public func addRecipient(_ recipient: Recipient, secret: String, at: Date) async throws {
+        let sealed = try await recipientsCodec().seal(secret, Self.recipientSecret)
+        let categories = recipient.categories.map(\.rawValue).sorted().joined(separator: ",")
+        try await pool.write { db in
+            try db.execute(
+                sql:
+                    "INSERT INTO recipients (id, name, categories, webhook_url, secret, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    recipient.id, recipient.name, categories, recipient.webhookURL, sealed, recipient.active,
+                    at.storeValue,
+                ]
+            )
+        }
+    }
+
+    public func recipients() async throws -> [Recipient] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM recipients ORDER BY name").map { row in
+                Recipient(
+                    id: row["id"],
+                    name: row["name"],
+                    categories: Set(
+                        (row["categories"] as String).split(separator: ",").compactMap {
+                            DataCategory(rawValue: String($0))
+                        }
+                    ),
+                    webhookURL: row["webhook_url"],
+                    active: row["active"]
+                )
+            }
+        }
+    }
+
+    public func recipientSecret(_ id: String) async throws -> String? {
+        guard
+            let sealed = try await pool.read({ db in
+                try Data.fetchOne(db, sql: "SELECT secret FROM recipients WHERE id = ?", arguments: [id])
+            })
+        else { return nil }
+        return try await recipientsCodec().open(sealed, Self.recipientSecret)
+    }
+
+    public func addRequestRecipients(_ request: RequestID, recipients: [String], action: String, at: Date) async throws
+    {
+        try await pool.write { db in
+            for recipient in recipients {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO request_recipients (request_id, recipient_id, action, status, updated_at)
+                        VALUES (?, ?, ?, 'pending', ?)
+                        """,
+                    arguments: [request.rawValue, recipient, action, at.storeValue]
+                )
+            }
+        }
+    }
+
+    public func requestRecipients(_ request: RequestID) async throws -> [RequestRecipient] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT rr.recipient_id, r.name, rr.action, rr.status, rr.note FROM request_recipients rr
+                    JOIN recipients r ON r.id = rr.recipient_id WHERE rr.request_id = ? ORDER BY r.name
+                    """,
+                arguments: [request.rawValue]
+            ).map { row in
+                RequestRecipient(
+                    recipientID: row["recipient_id"],
+                    name: row["name"],
+                    action: row["action"],
+                    status: RecipientStatus(rawValue: row["status"]) ?? .pending,
+                    note: row["note"]
+                )
+            }
+        }
+    }
+
+    public func settleRecipient(
+        _ request: RequestID,
+        recipient: String,
+        status: RecipientStatus,
+        note: String?,
+        at: Date
+    ) async throws
+        -> Bool
+    {
+        let signer = try await auditSigner()
+        return try await pool.write { db in
+            try db.execute(
+                sql:
+                    "UPDATE request_recipients SET status = ?, note = ?, updated_at = ? WHERE request_id = ? AND recipient_id = ? AND status = 'pending'",
+                arguments: [status.rawValue, note, at.storeValue, request.rawValue, recipient]
+            )
+            guard db.changesCount == 1 else { return false }
+            try signer.append(
+                AuditEvent(
+                    at: at,
+                    actor: "system:recipients",
+                    action: "recipient.\(status.rawValue)",
+                    subjectType: "request",
+                    subjectID: request.rawValue,
+                    fields: [recipient]
+                ),
+                db
+            )
+            return true
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import LetheCore
+import LetheCrypto
+import LetheEngine
+import LetheStore
+import LetheTestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// A loopback webhook receiver (Tests/interop/webhook_listener.py) that stops itself.
+struct Listener {
+    let process = Process()
+    let port: Int
+    let log: String
+
+    init(folder: String, failFirst: Int) throws {
+        log = (folder as NSString).appendingPathComponent("recipient-\(UUID().uuidString).jsonl")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("interop/webhook_listener.py")
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, log, String(failFirst), "60"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw JobFailure(message: "listener did not start")
+        }
+        self.port = port
+    }
+
+    var url: String { "http://127.0.0.1:\(port)/lethe" }
+
+    func requests() throws -> [[String: Any]] {
+        guard FileManager.default.fileExists(atPath: log) else { return [] }
+        return try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").compactMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    func stop() async {
+        if let url = URL(string: "http://127.0.0.1:\(port)/shutdown") {
+            var request = URLRequest(url: url)
+            request.httpMethod = "POST"
+            _ = try? await URLSession.shared.data(for: request)
+        }
+        process.waitUntilExit()
+    }
+}
+
+@Suite("Recipients")
+struct RecipientTests {
+    @Test("A deletion is passed to each recipient, signed; the request completes only when every recipient is settled")
+    func deletionFanout() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        let acme = try Listener(folder: h.folder, failFirst: 0)
+        try await h.store.addRecipient(
+            Recipient(id: "acme-mail", name: "Acme Mailer", categories: [.contact], webhookURL: acme.url, active: true),
+            secret: "acme-signing-secret",
+            at: h.clock.now()
+        )
+        try await h.store.addRecipient(
+            Recipient(
+                id: "old-crm",
+                name: "Old CRM",
+                categories: [.orders],
+                webhookURL: "http://127.0.0.1:9/unreachable",
+                active: true
+            ),
+            secret: "crm-secret",
+            at: h.clock.now()
+        )
+        try await h.store.addRecipient(
+            Recipient(
+                id: "retired",
+                name: "Retired vendor",
+                categories: [.contact],
+                webhookURL: acme.url,
+                active: false
+            ),
+            secret: "x",
+            at: h.clock.now()
+        )
+        let id = try await p.approved(.deletion)
+        _ = try await p.runner.runOnce()
+        h.clock.advance(15 * 86_400)
+        _ = try await p.runner.runOnce()  // erasure, which queues the notices
+        #expect(try await h.store.account(h.customer) == nil)
+        _ = try await p.runner.runOnce()  // the notices
+        var settled = try await h.store.requestRecipients(id)
+        #expect(settled.map(\.recipientID) == ["acme-mail", "old-crm"])
+        #expect(settled.first { $0.recipientID == "acme-mail" }?.status == .acknowledged)
+        #expect(settled.first { $0.recipientID == "old-crm" }?.status == .pending)
+        #expect(try await h.store.request(id)?.request.status == .inProgress)
+        // The notice was signed with Acme's secret and carried the customer reference, no contact details.
+        let received = try #require(try acme.requests().first)
+        let headers = try #require(received["headers"] as? [String: String])
+        let body = try #require(received["body"] as? String)
+        let timestamp = try #require(
+            headers["lethe-signature"]?.split(separator: ",").first.flatMap { Int($0.dropFirst(2)) }
+        )
+        let expected = try WebhookTransport.signature(
+            secret: SecretBytes(Array("acme-signing-secret".utf8)),
+            timestamp: timestamp,
+            body: Data(body.utf8)
+        )
+        #expect(headers["lethe-signature"] == expected)
+        #expect(
+            body.contains("\"action\":\"deletion\"") && body.contains(h.customer.description)
+                && !body.contains("honora")
+        )
+        await acme.stop()
+        // The unreachable recipient: an officer records, with reasons, that informing it is impossible.
+        let fanout = RecipientFanout(store: h.store, clock: h.clock)
+        await #expect(throws: RequestError.self) {
+            _ = try await fanout.settleByOfficer(id, recipient: "old-crm", status: .impossible, note: "")
+        }
+        let settledByOfficer = try await fanout.settleByOfficer(
+            id,
+            recipient: "old-crm",
+            status: .impossible,
+            note: "Vendor ceased trading in 2025; its systems were destroyed (certificate on file)."
+        )
+        #expect(settledByOfficer)
+        let deletion = DeletionProcessor(
+            store: h.store,
+            requests: h.requests,
+            policies: try ShippedPolicies.load(),
+            clock: h.clock,
+            dispatcher: p.dispatcher
+        )
+        try await deletion.completeIfSettled(id)
+        let done = try #require(try await h.store.request(id))
+        #expect(done.request.status == .completed)
+        settled = try await h.store.requestRecipients(id)
+        let everySettled = settled.allSatisfy { $0.status.isSettled }
+        #expect(everySettled)
+    }
+
+    @Test("An opt-out of sale or sharing is passed on to recipients before the request completes")
+    func optOutFanout() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        let partner = try Listener(folder: h.folder, failFirst: 1)
+        try await h.store.addRecipient(
+            Recipient(
+                id: "ad-partner",
+                name: "Ad Partner",
+                categories: [.orders],
+                webhookURL: partner.url,
+                active: true
+            ),
+            secret: "partner-secret",
+            at: h.clock.now()
+        )
+        let receipt = try await h.requests.submit(
+            RequestSubmission(
+                kind: .consentChange,
+                accountID: h.customer,
+                channel: .web,
+                jurisdiction: "us-ca",
+                consentChanges: ["sale-or-sharing": false]
+            )
+        )
+        let id = receipt.outcome.requestID
+        #expect(try await h.store.request(id)?.request.status == .inProgress)
+        #expect(try await p.runner.runOnce().retried == 1)  // the partner fails once
+        h.clock.advance(31)
+        #expect(try await p.runner.runOnce().completed == 1)
+        #expect(try await h.store.request(id)?.request.status == .completed)
+        let partnerRequests = try partner.requests()
+        #expect(partnerRequests.count == 2)
+        await partner.stop()
+    }
+}
