@@ -373,7 +373,7 @@ struct RequestServiceTests {
         #expect(stored.request.events.last?.denialReason == .unverifiable)
     }
 
-    @Test("Two officers acting at once: one wins, the other is refused and changes nothing")
+    @Test("Two officers acting on the same view: the second is refused and changes nothing (compare-and-set)")
     func concurrentActions() async throws {
         let h = try await RequestHarness()
         defer { h.close() }
@@ -382,19 +382,29 @@ struct RequestServiceTests {
             try await h.accounts.verifySecurityAnswer(h.customer, answer: "Pemberton", by: "a")
         )
         try await h.requests.verify(id, with: verification, by: "officer-1")
-        let requests = h.requests
-        let successes = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { (try? await requests.approve(id, by: "officer-1")) != nil }
-            group.addTask {
-                (try? await requests.deny(id, basis: .other, reason: "duplicate", by: .staff("officer-2"))) != nil
-            }
-            var count = 0
-            for await succeeded in group where succeeded { count += 1 }
-            return count
+        // Both officers loaded the request while it was verified.
+        var seenByFirst = try #require(try await h.store.request(id)).request
+        var seenBySecond = seenByFirst
+        let approve = try seenByFirst.transition(
+            to: .inProgress,
+            actor: .staff("officer-1"),
+            at: h.clock.now(),
+            reason: "go"
+        )
+        let deny = try seenBySecond.transition(
+            to: .denied,
+            actor: .staff("officer-2"),
+            at: h.clock.now(),
+            reason: "duplicate",
+            denialReason: .other
+        )
+        try await h.store.updateRequest(id, expecting: .verified, RequestUpdate(event: approve))
+        await #expect(throws: StoreError.self) {
+            try await h.store.updateRequest(id, expecting: .verified, RequestUpdate(event: deny))
         }
-        #expect(successes == 1)
         let stored = try #require(try await h.store.request(id))
-        #expect(stored.request.events.count == 3)
+        #expect(stored.request.status == .inProgress)
+        #expect(stored.request.events.map(\.to) == [.awaitingVerification, .verified, .inProgress])
     }
 }
 
