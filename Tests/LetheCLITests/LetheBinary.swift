@@ -24,13 +24,18 @@ struct LetheBinary {
         return try #require(found, "lethe was not built; run swift build first")
     }
 
-    static func run(_ arguments: [String], in directory: URL = packageRoot) throws -> Result {
+    static func run(
+        _ arguments: [String],
+        in directory: URL = packageRoot,
+        environment extra: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         process.executableURL = try locate()
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "LETHE_POLICIES")
+        environment.merge(extra) { $1 }
         process.environment = environment
         let out = Pipe()
         let err = Pipe()
