@@ -69,6 +69,7 @@ final class StoreFixture: @unchecked Sendable {
 
 nonisolated(unsafe) let benchmarks: @Sendable () -> Void = {
     requestBenchmarks()
+    processingBenchmarks()
 
     Benchmark(
         "Store: create 100,000 accounts (1,000 per iteration)",

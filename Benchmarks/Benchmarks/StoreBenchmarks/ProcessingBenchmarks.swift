@@ -1,0 +1,103 @@
+import Benchmark
+import Foundation
+import LetheCore
+import LetheCrypto
+import LetheEngine
+import LetheStore
+
+/// One customer with 100,000 orders, for the export and deletion benchmarks.
+final class HeavyCustomer: @unchecked Sendable {
+    let store: SQLiteStore
+    let folder: String
+    let policies: PolicySet
+    let account: AccountID
+
+    init(orders: Int) async throws {
+        (store, folder) = try freshStore()
+        policies = try shippedPolicies()
+        guard let id = AccountID(number: 4217) else { throw JobFailure(message: "bad id") }
+        account = id
+        try await create(store, 4217)
+        var batch: [NewOrder] = []
+        for n in 0..<orders {
+            batch.append(
+                NewOrder(
+                    placedAt: Date(timeIntervalSince1970: 1_600_000_000 + Double(n) * 600),
+                    totalCents: Int64(500 + n % 10_000),
+                    currency: "GBP",
+                    status: "delivered",
+                    items: "\(n % 3 + 1) × Teapot, 1 × Tea cosy",
+                    shippingAddress: "4217 Bench Lane, Exampleton EX1 2QZ"
+                )
+            )
+            if batch.count == 5_000 {
+                try await store.addOrders(id, batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty { try await store.addOrders(id, batch) }
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
+}
+
+func processingBenchmarks() {
+    Benchmark(
+        "Export bundle of a customer with 100,000 orders",
+        configuration: .init(
+            metrics: [.wallClock, .peakMemoryResident, .throughput],
+            scalingFactor: .one,
+            maxDuration: .seconds(120),
+            maxIterations: 5
+        )
+    ) { (benchmark: Benchmark, customer: HeavyCustomer) in
+        let builder = ExportBuilder(
+            store: customer.store,
+            policies: customer.policies,
+            clock: SystemWallClock(),
+            random: SecureRandomSource(),
+            folder: (customer.folder as NSString).appendingPathComponent("Exports")
+        )
+        for _ in benchmark.scaledIterations {
+            let zip = URL(fileURLWithPath: customer.folder).appendingPathComponent("bench-\(UUID().uuidString).zip")
+            blackHole(try await builder.writeZip(customer.account, request: nil, bundleID: "BENCH", to: zip))
+            try? FileManager.default.removeItem(at: zip)
+        }
+    } setup: {
+        try await HeavyCustomer(orders: 100_000)
+    }
+
+    Benchmark(
+        "Deletion of a customer with 100,000 orders (one erasure transaction)",
+        configuration: .init(
+            metrics: [.wallClock, .peakMemoryResident],
+            scalingFactor: .one,
+            maxDuration: .seconds(300),
+            maxIterations: 3
+        )
+    ) { (benchmark: Benchmark, customers: [HeavyCustomer]) in
+        // Each iteration erases a fresh customer: an erased one cannot be erased twice.
+        for index in benchmark.scaledIterations {
+            let customer = customers[index % customers.count]
+            let plan = ErasurePlan(decisions: [
+                .orders: .keepMinimised(
+                    legalBasis: "tax law",
+                    citation: "GDPR Art 17(3)(b)",
+                    until: Date().addingTimeInterval(10 * 365 * 86_400)
+                )
+            ])
+            blackHole(
+                try await customer.store.eraseCustomer(
+                    customer.account,
+                    request: RequestID("R-BENCH"),
+                    plan: plan,
+                    at: Date()
+                )
+            )
+        }
+    } setup: {
+        var customers: [HeavyCustomer] = []
+        for _ in 0..<3 { customers.append(try await HeavyCustomer(orders: 100_000)) }
+        return customers
+    }
+}
