@@ -37,6 +37,7 @@ struct ConsentTests {
         let ledger = try await h.store.consents(h.customer)
         #expect(ledger.map(\.granted) == [true, false])
         #expect(ledger.last?.source == "customer")
+        #expect(ledger.last?.noticeVersion == "2026-01")  // from Policies/purposes.yaml
         #expect(
             try await h.store.pendingMessages(limit: 100, now: .distantFuture).last?.message.kind == "request-completed"
         )

@@ -181,3 +181,85 @@ struct RecipientTests {
         await partner.stop()
     }
 }
+
+@Suite("Rectification and reactivation")
+struct RectificationTests {
+    @Test("A verified change is passed to recipients holding that category, with field names only")
+    func rectificationNotice() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        let mailer = try Listener(folder: h.folder, failFirst: 0)
+        try await h.store.addRecipient(
+            Recipient(id: "mailer", name: "Mailer", categories: [.contact], webhookURL: mailer.url, active: true),
+            secret: "mailer-signing-secret",
+            at: h.clock.now()
+        )
+        try await h.store.addRecipient(
+            Recipient(id: "warehouse", name: "Warehouse", categories: [.address], webhookURL: mailer.url, active: true),
+            secret: "warehouse-secret",
+            at: h.clock.now()
+        )
+        let verified = try #require(
+            try await h.accounts.verifySecurityAnswer(h.customer, answer: "Pemberton", by: "agent-1")
+        )
+        let outcome = try await h.accounts.modify(
+            h.customer,
+            changes: [.email("honora.new@example.org")],
+            verification: verified,
+            reason: "new address",
+            reference: nil,
+            by: "agent-1"
+        )
+        #expect(outcome == .applied)
+        #expect(try await p.runner.runOnce().completed == 1)  // only the mailer holds contact data
+        let received = try mailer.requests()
+        #expect(received.count == 1)
+        let body = try #require(received.first?["body"] as? String)
+        #expect(
+            body.contains("\"action\":\"rectification\"") && body.contains("\"email\"") && !body.contains("honora.new")
+        )
+        let audit = try await h.store.auditEntries(subjectType: "account", subjectID: h.customer.description).map(
+            \.event.action
+        )
+        #expect(audit.contains("recipient.rectification-acknowledged"))
+        await mailer.stop()
+    }
+
+    @Test("A deactivated account is reactivated only after verification")
+    func reactivation() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        _ = try await p.approved(.deactivation)
+        _ = try await p.runner.runOnce()
+        #expect(try await h.store.account(h.customer)?.status == .deactivated)
+        let unverified = try await h.accounts.modify(
+            h.customer,
+            changes: [.status(.active)],
+            verification: nil,
+            reason: "back",
+            reference: nil,
+            by: "agent-1"
+        )
+        guard case .escalated = unverified else {
+            Issue.record("reactivation without verification must be held")
+            return
+        }
+        #expect(try await h.store.account(h.customer)?.status == .deactivated)
+        let verified = try #require(
+            try await h.accounts.verifySecurityAnswer(h.customer, answer: "Pemberton", by: "agent-1")
+        )
+        #expect(
+            try await h.accounts.modify(
+                h.customer,
+                changes: [.status(.active)],
+                verification: verified,
+                reason: "back",
+                reference: nil,
+                by: "agent-1"
+            ) == .applied
+        )
+        #expect(try await h.store.account(h.customer)?.status == .active)
+    }
+}

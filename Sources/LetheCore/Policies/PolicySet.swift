@@ -9,19 +9,23 @@ public struct PolicySet: Sendable {
     public let fields: [FieldClassification]
     /// Consent purposes, in file order.
     public let purposes: [ConsentPurpose]
+    /// The privacy-notice version recorded with every consent change.
+    public let noticeVersion: String
 
     public init(
         jurisdictions: [String: Jurisdiction],
         calendars: [String: HolidayCalendar],
         retentionRules: [RetentionRule],
         fields: [FieldClassification],
-        purposes: [ConsentPurpose] = []
+        purposes: [ConsentPurpose] = [],
+        noticeVersion: String = "unversioned"
     ) {
         self.jurisdictions = jurisdictions
         self.calendars = calendars
         self.retentionRules = retentionRules
         self.fields = fields
         self.purposes = purposes
+        self.noticeVersion = noticeVersion
     }
 
     public func purpose(_ id: String) -> ConsentPurpose? { purposes.first { $0.id == id } }
@@ -60,6 +64,7 @@ struct PolicyParser {
     private var fields: [(FieldClassification, PolicyNode)] = []
     private var classificationFile: String?
     private var purposes: [ConsentPurpose] = []
+    private var noticeVersion = "unversioned"
     private var purposesFile: String?
 
     mutating func read(_ source: PolicySource) {
@@ -79,7 +84,7 @@ struct PolicyParser {
                 fields = try Self.classification(root)
                 classificationFile = source.displayPath
             } else if path == "purposes.yaml" {
-                purposes = try Self.purposes(root)
+                (purposes, noticeVersion) = try Self.purposes(root)
                 purposesFile = source.displayPath
             } else {
                 issues.append(
@@ -138,7 +143,8 @@ struct PolicyParser {
             calendars: calendars,
             retentionRules: retentionRules,
             fields: fields.map(\.0),
-            purposes: purposes
+            purposes: purposes,
+            noticeVersion: noticeVersion
         )
     }
 
@@ -323,8 +329,8 @@ struct PolicyParser {
 
     // MARK: Purposes
 
-    private static func purposes(_ root: PolicyNode) throws -> [ConsentPurpose] {
-        let map = try root.mapping("purposes policy", allowed: ["purposes", "notes"])
+    private static func purposes(_ root: PolicyNode) throws -> ([ConsentPurpose], String) {
+        let map = try root.mapping("purposes policy", allowed: ["notice-version", "purposes", "notes"])
         var purposes: [ConsentPurpose] = []
         for node in try map.required("purposes").sequence("purposes") {
             let entry = try node.mapping("purpose", allowed: ["id", "name", "basis", "opt-out-signal"])
@@ -346,7 +352,7 @@ struct PolicyParser {
             )
         }
         guard !purposes.isEmpty else { throw map.owner.issue("at least one purpose is needed") }
-        return purposes
+        return (purposes, try map.required("notice-version").string("notice-version"))
     }
 
     // MARK: Retention and classification

@@ -303,6 +303,7 @@ public struct AccountService: Sendable {
             parameters: ["fields": fields.joined(separator: ", ")]
         )
         try await store.updateAccount(id, changes: changes, note: note, notification: notification)
+        try await passRectificationOn(id, changes: changes, at: now)
         logger.info(
             "account changed",
             metadata: [
@@ -311,6 +312,37 @@ public struct AccountService: Sendable {
             ]
         )
         return .applied
+    }
+
+    /// The data category each kind of change touches, to find the recipients who hold it.
+    static func category(of change: AccountChange) -> DataCategory {
+        switch change {
+        case .fullName, .status: return .identity
+        case .email, .phone: return .contact
+        case .addAddress, .replaceAddress, .removeAddress: return .address
+        case .addPaymentMethod, .removePaymentMethod: return .payment
+        case .preferences, .subscription: return .preferences
+        }
+    }
+
+    /// Tells every recipient that received a changed category (GDPR Art 19), one retried, signed notice
+    /// each. The job holds the account id and field names only.
+    private func passRectificationOn(_ id: AccountID, changes: [AccountChange], at now: Date) async throws {
+        let categories = Set(changes.map(Self.category(of:)))
+        let fields = changes.map(\.fieldName).joined(separator: ",")
+        for recipient in try await store.recipients()
+        where recipient.active && !recipient.categories.isDisjoint(with: categories) {
+            try await store.enqueue(
+                NewJob(
+                    kind: "notify-recipient-rectification",
+                    requestID: nil,
+                    dedupeKey: "rectify:\(id):\(Int(now.timeIntervalSince1970 * 1000)):\(recipient.id)",
+                    payload: "\(recipient.id)|\(id)|\(fields)",
+                    runAt: now,
+                    maxAttempts: 8
+                )
+            )
+        }
     }
 
     /// The reason a change must go to a supervisor, if any.

@@ -280,6 +280,9 @@ public struct ProcessingHandlers: Sendable {
                 try await ExportJob(export: export, requests: requests, store: store).run(id)
             },
             "process-deletion": Handler { try await deletion.begin($0) },
+            "notify-recipient-rectification": JobWithPayload { job in
+                try await RecipientFanout(store: store, clock: clock).sendRectification(payload: job.payload)
+            },
             "notify-recipient": JobWithPayload { job in
                 guard let id = job.requestID else { throw JobFailure(message: "job \(job.id) names no request") }
                 let account = try await requests.load(id).request.accountID

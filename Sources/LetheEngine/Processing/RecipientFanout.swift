@@ -67,6 +67,62 @@ public struct RecipientFanout: Sendable {
         )
     }
 
+    /// Sends one recipient a rectification notice (an account's fields changed); its 2xx answer is
+    /// recorded in the audit trail, since account changes are not requests.
+    func sendRectification(payload: String) async throws {
+        let parts = payload.split(separator: "|", maxSplits: 2).map(String.init)
+        guard parts.count == 3, let recipient = try await store.recipients().first(where: { $0.id == parts[0] }),
+            let secret = try await store.recipientSecret(parts[0]), let url = URL(string: recipient.webhookURL)
+        else { throw JobFailure(message: "rectification job has an unknown recipient") }
+        struct Notice: Encodable {
+            let action: String
+            let customer_reference: String
+            let fields: [String]
+            let sent_at: String
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let body = try encoder.encode(
+            Notice(
+                action: "rectification",
+                customer_reference: parts[1],
+                fields: parts[2].split(separator: ",").map(String.init),
+                sent_at: ISO.format(clock.now())
+            )
+        )
+        try await post(body, to: url, secret: secret, messageID: "rectify:\(parts[1]):\(parts[0])")
+        try await store.appendAudit(
+            AuditEvent(
+                at: clock.now(),
+                actor: "system:recipients",
+                action: "recipient.rectification-acknowledged",
+                subjectType: "account",
+                subjectID: parts[1],
+                fields: [parts[0]] + parts[2].split(separator: ",").map(String.init)
+            )
+        )
+    }
+
+    private func post(_ body: Data, to url: URL, secret: String, messageID: String) async throws {
+        var http = URLRequest(url: url, timeoutInterval: 10)
+        http.httpMethod = "POST"
+        http.httpBody = body
+        http.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        http.setValue(messageID, forHTTPHeaderField: "Lethe-Message-Id")
+        http.setValue(
+            try WebhookTransport.signature(
+                secret: SecretBytes(Array(secret.utf8)),
+                timestamp: Int(clock.now().timeIntervalSince1970),
+                body: body
+            ),
+            forHTTPHeaderField: "Lethe-Signature"
+        )
+        let (_, response) = try await URLSession.shared.data(for: http)
+        guard let status = (response as? HTTPURLResponse)?.statusCode, (200..<300).contains(status) else {
+            throw JobFailure(message: "recipient answered \((response as? HTTPURLResponse)?.statusCode ?? 0)")
+        }
+    }
+
     /// Whether every recipient of the request has settled (acknowledged, done by hand, or impossible).
     public func allSettled(_ request: RequestID) async throws -> Bool {
         try await store.requestRecipients(request).allSatisfy(\.status.isSettled)

@@ -313,7 +313,7 @@ public struct RequestService: Sendable {
                         granted: granted,
                         source: source,
                         sourceDetail: "request \(id.rawValue)",
-                        noticeVersion: "current",
+                        noticeVersion: policies.noticeVersion,
                         at: now
                     )
                 )
