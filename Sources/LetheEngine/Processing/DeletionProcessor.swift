@@ -51,8 +51,7 @@ public struct DeletionProcessor: Sendable {
     /// Starts the grace period: the account is marked pending deletion and the erasure is scheduled.
     /// Grace plus execution must end before the statutory deadline, else grace is shortened and the officer told.
     public func begin(_ id: RequestID) async throws {
-        let stored = try await requests.load(id)
-        guard stored.request.status == .inProgress || stored.request.status == .extended else { return }
+        guard let stored = try await requests.inWork(id) else { return }
         guard let account = stored.request.accountID else {
             // Nothing is held about an unknown person: the answer is that there was nothing to erase.
             try await requests.complete(
@@ -135,12 +134,8 @@ public struct DeletionProcessor: Sendable {
     /// while a legal hold is in force (the officer is told who holds it and why), otherwise the
     /// confirmation first, then one erasure transaction, then the request is completed.
     public func erase(_ id: RequestID) async throws {
-        let stored = try await requests.load(id)
-        guard stored.request.status == .inProgress || stored.request.status == .extended else {
-            logger.info(
-                "erasure skipped: request no longer open",
-                metadata: ["request": "\(id)", "status": "\(stored.request.status.rawValue)"]
-            )
+        guard let stored = try await requests.inWork(id) else {
+            logger.info("erasure skipped: the request is no longer in progress", metadata: ["request": "\(id)"])
             return
         }
         guard let account = stored.request.accountID else { return }
@@ -323,8 +318,7 @@ struct ExportJob: Sendable {
     let store: any LetheStore
 
     func run(_ id: RequestID) async throws {
-        let stored = try await requests.load(id)
-        guard stored.request.status == .inProgress || stored.request.status == .extended else { return }
+        guard let stored = try await requests.inWork(id) else { return }
         guard let account = stored.request.accountID else {
             try await requests.complete(
                 id,
@@ -357,9 +351,7 @@ struct Deactivation: Sendable {
     let clock: any WallClock
 
     func run(_ id: RequestID) async throws {
-        let stored = try await requests.load(id)
-        guard stored.request.status == .inProgress || stored.request.status == .extended,
-            let account = stored.request.accountID,
+        guard let stored = try await requests.inWork(id), let account = stored.request.accountID,
             let current = try await store.account(account)
         else { return }
         if current.status != .deactivated {

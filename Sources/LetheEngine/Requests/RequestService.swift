@@ -661,6 +661,13 @@ public struct RequestService: Sendable {
 
     // MARK: Helpers
 
+    /// The request if it is being worked on (in progress or extended); nil once it has moved on, so a
+    /// retried or late job does nothing.
+    func inWork(_ id: RequestID) async throws -> StoredRequest? {
+        let stored = try await load(id)
+        return stored.request.status == .inProgress || stored.request.status == .extended ? stored : nil
+    }
+
     func load(_ id: RequestID) async throws -> StoredRequest {
         guard let stored = try await store.request(id) else { throw RequestError.notFound(id) }
         return stored

@@ -69,6 +69,38 @@ struct AddressColumns: Sendable {
     }
 }
 
+struct OrderColumns: Sendable {
+    let id: Int64
+    let placedAt: Double
+    let total: Int64
+    let currency: String
+    let status: String
+    let items: Data
+    let shipping: Data?
+
+    init(_ row: Row) {
+        id = row["id"]
+        placedAt = row["placed_at"]
+        total = row["total_cents"]
+        currency = row["currency"]
+        status = row["status"]
+        items = row["items"]
+        shipping = row["shipping_address"]
+    }
+
+    func open(_ codec: FieldCodec) throws -> OrderRecord {
+        OrderRecord(
+            id: id,
+            placedAt: Date(storeValue: placedAt),
+            totalCents: total,
+            currency: currency,
+            status: status,
+            items: try codec.open(items, EncryptedField.orderItems),
+            shippingAddress: try codec.openOptional(shipping, EncryptedField.orderShippingAddress)
+        )
+    }
+}
+
 struct PaymentColumns: Sendable {
     let id: Int64
     let brand: String

@@ -496,26 +496,10 @@ extension SQLiteStore {
                 db,
                 sql: "SELECT * FROM orders WHERE account_id = ? ORDER BY placed_at, id\(limitClause)",
                 arguments: [account]
-            ).map { row in
-                (
-                    id: row["id"] as Int64, at: row["placed_at"] as Double, total: row["total_cents"] as Int64,
-                    currency: row["currency"] as String, status: row["status"] as String, items: row["items"] as Data,
-                    shipping: row["shipping_address"] as Data?
-                )
-            }
+            ).map(OrderColumns.init)
         }
         let codec = try await codec(id)
-        return try rows.map {
-            OrderRecord(
-                id: $0.id,
-                placedAt: Date(storeValue: $0.at),
-                totalCents: $0.total,
-                currency: $0.currency,
-                status: $0.status,
-                items: try codec.open($0.items, EncryptedField.orderItems),
-                shippingAddress: try codec.openOptional($0.shipping, EncryptedField.orderShippingAddress)
-            )
-        }
+        return try rows.map { try $0.open(codec) }
     }
 
     public func ordersPage(_ id: AccountID, after afterID: Int64?, limit: Int) async throws -> [OrderRecord] {
@@ -526,26 +510,10 @@ extension SQLiteStore {
                 db,
                 sql: "SELECT * FROM orders WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?",
                 arguments: [account, after, max(1, limit)]
-            ).map { row in
-                (
-                    id: row["id"] as Int64, at: row["placed_at"] as Double, total: row["total_cents"] as Int64,
-                    currency: row["currency"] as String, status: row["status"] as String, items: row["items"] as Data,
-                    shipping: row["shipping_address"] as Data?
-                )
-            }
+            ).map(OrderColumns.init)
         }
         let codec = try await codec(id)
-        return try rows.map {
-            OrderRecord(
-                id: $0.id,
-                placedAt: Date(storeValue: $0.at),
-                totalCents: $0.total,
-                currency: $0.currency,
-                status: $0.status,
-                items: try codec.open($0.items, EncryptedField.orderItems),
-                shippingAddress: try codec.openOptional($0.shipping, EncryptedField.orderShippingAddress)
-            )
-        }
+        return try rows.map { try $0.open(codec) }
     }
 
     public func supportInteractions(_ id: AccountID) async throws -> [(at: Date, channel: String, transcript: String)] {
