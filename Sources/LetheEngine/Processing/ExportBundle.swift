@@ -254,8 +254,15 @@ public struct ExportBuilder: Sendable {
             withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700]
         )
-        let plain = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-\(UUID().uuidString).zip")
-        defer { try? FileManager.default.removeItem(at: plain) }
+        // The plain ZIP exists only inside a private (0700) folder, removed as soon as it is encrypted.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-bundle-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: scratch,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let plain = scratch.appendingPathComponent("bundle.zip")
         _ = try await writeZip(account, request: request, bundleID: bundleID, to: plain)
         guard let cipher = try await store.fieldCipher(for: account.description) else {
             throw AccountError.notFound(account)
