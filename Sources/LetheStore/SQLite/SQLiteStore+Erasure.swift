@@ -30,59 +30,35 @@ extension SQLiteStore {
         let receipt = try await pool.write { db -> DeletionReceipt in
             var kept: [KeptCategory] = []
             // Orders: what tax law needs is the date, the amount and the status; items and addresses go.
-            if case .keepMinimised(let basis, let citation, let until) = plan.decision(.orders) {
-                let rows = try Row.fetchAll(
-                    db,
-                    sql:
-                        "SELECT placed_at, total_cents, currency, status FROM orders WHERE account_id = ? ORDER BY placed_at",
-                    arguments: [account]
-                )
-                for row in rows {
-                    let data =
-                        "{\"placed_at\":\(row["placed_at"] as Double),\"total_cents\":\(row["total_cents"] as Int64),"
-                        + "\"currency\":\"\(row["currency"] as String)\",\"status\":\"\(row["status"] as String)\"}"
-                    try db.execute(
-                        sql: """
-                            INSERT INTO retained_records (pseudonym, category, data, legal_basis, citation, retain_until, request_id)
-                            VALUES (?, 'orders', ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [pseudonym, data, basis, citation, until.storeValue, request.rawValue]
-                    )
-                }
-                kept.append(
-                    KeptCategory(
-                        category: "orders",
-                        records: rows.count,
-                        legalBasis: basis,
-                        citation: citation,
-                        retainUntil: until
-                    )
-                )
-            }
             // Consent evidence: purpose, decision, source, notice and time; the free-text detail goes.
-            if case .keepMinimised(let basis, let citation, let until) = plan.decision(.consent) {
-                let rows = try Row.fetchAll(
-                    db,
-                    sql:
-                        "SELECT purpose, granted, source, notice_version, at FROM consents WHERE account_id = ? ORDER BY at",
-                    arguments: [account]
-                )
-                for row in rows {
-                    let data =
-                        "{\"purpose\":\"\(row["purpose"] as String)\",\"granted\":\((row["granted"] as Bool) ? "true" : "false"),"
-                        + "\"source\":\"\(row["source"] as String)\",\"notice_version\":\"\(row["notice_version"] as String)\",\"at\":\(row["at"] as Double)}"
-                    try db.execute(
-                        sql: """
-                            INSERT INTO retained_records (pseudonym, category, data, legal_basis, citation, retain_until, request_id)
-                            VALUES (?, 'consent', ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [pseudonym, data, basis, citation, until.storeValue, request.rawValue]
-                    )
+            // Both are copied inside SQLite, so memory does not grow with the customer's history.
+            let copies: [(DataCategory, String, String)] = [
+                (
+                    .orders, "orders",
+                    "json_object('placed_at', placed_at, 'total_cents', total_cents, 'currency', currency, 'status', status)"
+                ),
+                (
+                    .consent, "consents",
+                    "json_object('purpose', purpose, 'granted', json(CASE granted WHEN 1 THEN 'true' ELSE 'false' END), 'source', source, 'notice_version', notice_version, 'at', at)"
+                ),
+            ]
+            for (category, table, minimised) in copies {
+                guard case .keepMinimised(let basis, let citation, let until) = plan.decision(category) else {
+                    continue
                 }
+                try db.execute(
+                    sql: """
+                        INSERT INTO retained_records (pseudonym, category, data, legal_basis, citation, retain_until, request_id)
+                        SELECT ?, ?, \(minimised), ?, ?, ?, ? FROM \(table) WHERE account_id = ? ORDER BY id
+                        """,
+                    arguments: [
+                        pseudonym, category.rawValue, basis, citation, until.storeValue, request.rawValue, account,
+                    ]
+                )
                 kept.append(
                     KeptCategory(
-                        category: "consent",
-                        records: rows.count,
+                        category: category.rawValue,
+                        records: db.changesCount,
                         legalBasis: basis,
                         citation: citation,
                         retainUntil: until
