@@ -230,3 +230,34 @@ struct ExportTests {
 struct AnyCodable: Decodable {
     init(from decoder: any Decoder) throws {}
 }
+
+@Suite("Export encodings")
+struct ExportEncodingTests {
+    @Test("A hand-built order object decodes to the same values as the encoder's, awkward text included")
+    func orderJSONMatchesEncoder() throws {
+        let awkward = "Teapot \"deluxe\" \\ café ☕︎\n\ttab\u{1}"
+        let order = OrderRecord(
+            id: 7,
+            placedAt: Date(timeIntervalSince1970: 1_790_000_123),
+            totalCents: 1999,
+            currency: "GBP",
+            status: "delivered",
+            items: awkward,
+            shippingAddress: nil
+        )
+        struct Decoded: Decodable, Equatable {
+            let id: Int64, placed_at: String, total_cents: Int64, currency: String, status: String, items: String,
+                shipping_address: String?
+        }
+        let handBuilt = try JSONDecoder().decode(Decoded.self, from: Data(ExportTestHooks.orderJSON(order).utf8))
+        #expect(handBuilt.items == awkward)
+        #expect(handBuilt.shipping_address == nil)
+        let foundation = ISO8601DateFormatter()
+        foundation.formatOptions = [.withInternetDateTime]
+        #expect(handBuilt.placed_at == foundation.string(from: order.placedAt))
+        for seconds in [-86_401.5, -1, 0, 59.9, 951_782_400, 1_790_000_123, 4_102_444_799] {
+            let instant = Date(timeIntervalSince1970: seconds)
+            #expect(ExportTestHooks.iso(instant) == foundation.string(from: instant), "\(seconds)")
+        }
+    }
+}
