@@ -111,9 +111,14 @@ public protocol KeyRepository: Sendable {
 
 /// The tamper-evident audit trail.
 public protocol AuditRepository: Sendable {
+    /// Appends `event`. A reason about an account is free text that can name the customer, and the
+    /// trail outlives the account, so it is sealed under the account's key and shredded with it.
     @discardableResult
     func appendAudit(_ event: AuditEvent) async throws -> Int64
+    /// Entries as stored (a sealed reason stays sealed, so the MAC can be checked); see `auditReason(_:)`.
     func auditEntries(subjectType: String?, subjectID: String?) async throws -> [AuditEntry]
+    /// The entry's reason for display: opened when sealed, or a placeholder once the customer's key is erased.
+    func auditReason(_ entry: AuditEntry) async throws -> String?
     /// The sequence number of the first entry whose MAC or link does not verify, or nil when the chain is whole.
     func firstBrokenAuditEntry() async throws -> Int64?
 }
@@ -185,6 +190,8 @@ public protocol HoldRepository: Sendable {
 public protocol ExportBundleRepository: Sendable {
     func recordBundle(_ bundle: ExportBundleRecord) async throws
     func bundle(_ id: String) async throws -> ExportBundleRecord?
+    /// The bundle built for `request`, so a retried export job reuses it instead of building another.
+    func bundle(forRequest request: RequestID) async throws -> ExportBundleRecord?
     /// Counts one download if the link is still valid; returns the record as it was, or nil when expired or used up.
     func takeDownload(_ id: String, at: Date) async throws -> ExportBundleRecord?
     /// Bundles whose links expired by `instant`, for the retention scheduler.

@@ -98,6 +98,21 @@ struct PoliciesCommandTests {
         #expect(result.stdout.contains("policies OK"))
     }
 
+    @Test("check follows a policy folder linked in from elsewhere")
+    func checkFollowsSymlink() throws {
+        let link = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lethe-policies-link-\(UUID().uuidString)"
+        )
+        defer { try? FileManager.default.removeItem(at: link) }
+        try FileManager.default.createSymbolicLink(
+            at: link,
+            withDestinationURL: LetheBinary.packageRoot.appendingPathComponent("Policies")
+        )
+        let result = try LetheBinary.run(["policies", "check", "--dir", link.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("policies OK"))
+    }
+
     @Test("check fails on a broken copy with file, line and problem, exit 1")
     func checkFailsOnBrokenCopy() throws {
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-policies-\(UUID().uuidString)")

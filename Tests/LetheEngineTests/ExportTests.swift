@@ -1,11 +1,12 @@
 import Foundation
 import LetheCore
 import LetheCrypto
-import LetheEngine
 import LetheStore
 import LetheTestSupport
 import Testing
 import ZIPFoundation
+
+@testable import LetheEngine
 
 @Suite("Export bundles")
 struct ExportTests {
@@ -249,7 +250,7 @@ struct ExportEncodingTests {
             let id: Int64, placed_at: String, total_cents: Int64, currency: String, status: String, items: String,
                 shipping_address: String?
         }
-        let handBuilt = try JSONDecoder().decode(Decoded.self, from: Data(ExportTestHooks.orderJSON(order).utf8))
+        let handBuilt = try JSONDecoder().decode(Decoded.self, from: Data(OrderJSON(order).json.utf8))
         #expect(handBuilt.items == awkward)
         #expect(handBuilt.shipping_address == nil)
         let foundation = ISO8601DateFormatter()
@@ -257,7 +258,7 @@ struct ExportEncodingTests {
         #expect(handBuilt.placed_at == foundation.string(from: order.placedAt))
         for seconds in [-86_401.5, -1, 0, 59.9, 951_782_400, 1_790_000_123, 4_102_444_799] {
             let instant = Date(timeIntervalSince1970: seconds)
-            #expect(ExportTestHooks.iso(instant) == foundation.string(from: instant), "\(seconds)")
+            #expect(ISO.format(instant) == foundation.string(from: instant), "\(seconds)")
         }
     }
 }

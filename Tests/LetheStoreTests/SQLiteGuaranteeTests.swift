@@ -31,7 +31,7 @@ struct SQLiteGuaranteeTests {
             "zelda.quimby1@example.org", "+442079460001", "2079460001", "Zelda Quimby-1", "Quillfeather Lane",
             "Exampleton", "EX1 2QZ", "Marmalade the cat", "4242424242424242", "4242 4242 4242 4242", "1988-04-17",
             "Opened at the customer's request", "Where is my teapot", "203.0.113.7", "Quimby v. Teapot Co",
-            "unknown.requester@example.net",
+            "unknown.requester@example.net", "Caller spelled out her maiden name",
         ]
         try await store.createAccount(
             id,
@@ -74,6 +74,17 @@ struct SQLiteGuaranteeTests {
                 reason: "Quimby v. Teapot Co",
                 owner: "staff:c",
                 placedAt: Fixtures.created
+            )
+        )
+        try await store.appendAudit(
+            AuditEvent(
+                at: Fixtures.created,
+                actor: "staff:c",
+                action: "reveal",
+                subjectType: "account",
+                subjectID: id.description,
+                fields: ["email"],
+                reason: "Caller spelled out her maiden name"
             )
         )
         _ = try await store.createRequest(

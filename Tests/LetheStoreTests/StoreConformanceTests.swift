@@ -285,6 +285,42 @@ struct StoreConformanceTests {
         #expect(try await store.firstBrokenAuditEntry() == nil)
         #expect(try await store.auditEntries(subjectType: "account", subjectID: "TR-00042").count == 5)
     }
+
+    @Test(
+        "A staff reason about an account is sealed under its key, readable until erasure, and the chain still verifies",
+        arguments: Backend.allCases
+    )
+    func auditReasonSealed(backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        let id = Fixtures.id(77)
+        try await store.createAccount(
+            id,
+            Fixtures.account(),
+            note: Fixtures.note(id),
+            welcome: Fixtures.welcome(id, email: "reason.test@example.org")
+        )
+        try await store.appendAudit(
+            AuditEvent(
+                at: Fixtures.created,
+                actor: "staff:agent-7",
+                action: "reveal",
+                subjectType: "account",
+                subjectID: id.description,
+                fields: ["email"],
+                reason: "Ms Quimby read her card number aloud"
+            )
+        )
+        let entry = try #require(
+            try await store.auditEntries(subjectType: "account", subjectID: id.description).last
+        )
+        #expect(entry.event.reason?.contains("Quimby") == false)
+        #expect(try await store.auditReason(entry) == "Ms Quimby read her card number aloud")
+        _ = try await store.eraseAccount(id)
+        #expect(try await store.auditReason(entry) == "(reason erased with the customer's key)")
+        #expect(try await store.firstBrokenAuditEntry() == nil)
+    }
 }
 
 @Suite("Store conformance: holds and export bundles")
@@ -362,6 +398,8 @@ struct HoldAndBundleConformanceTests {
             )
         )
         #expect(try await store.takeDownload("B-2", at: created.addingTimeInterval(11)) == nil)
+        #expect(try await store.bundle(forRequest: RequestID("R-2"))?.id == "B-2")
+        #expect(try await store.bundle(forRequest: RequestID("R-9")) == nil)
         try await store.deleteBundleRecord("B-1")
         #expect(try await store.bundle("B-1") == nil)
     }

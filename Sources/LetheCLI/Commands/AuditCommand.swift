@@ -42,10 +42,11 @@ struct AuditCommand: AsyncParsableCommand {
                 request.map { ("request", $0) } ?? account.map { ("account", $0) } ?? (nil, nil)
             for entry in try await runtime.store.auditEntries(subjectType: type, subjectID: id) {
                 let event = entry.event
+                let reason = try await runtime.store.auditReason(entry)
                 print(
                     "#\(entry.seq)  \(InstantParsing.iso(event.at))  \(event.actor)  \(event.action)  \(event.subjectType) \(event.subjectID)"
                         + (event.fields.isEmpty ? "" : "  [\(event.fields.joined(separator: ","))]")
-                        + (event.reason.map { "  \($0)" } ?? "")
+                        + (reason.map { "  \($0)" } ?? "")
                 )
             }
         }

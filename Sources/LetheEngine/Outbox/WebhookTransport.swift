@@ -1,10 +1,6 @@
 import Foundation
 import LetheCrypto
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// Delivers each message as an HTTP POST of JSON, signed so the receiver can trust it:
 /// `Lethe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
 /// A non-2xx answer is a failure the dispatcher retries with backoff; `Lethe-Message-Id` stays the
@@ -51,19 +47,13 @@ public struct WebhookTransport: NotificationTransport {
                 createdAt: envelope.createdAt
             )
         )
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.httpBody = body
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(envelope.messageID, forHTTPHeaderField: "Lethe-Message-Id")
-        request.setValue(
-            try Self.signature(secret: secret, timestamp: Int(Date().timeIntervalSince1970), body: body),
-            forHTTPHeaderField: "Lethe-Signature"
+        try await SignedPost.send(
+            body,
+            to: url,
+            secret: secret,
+            messageID: envelope.messageID,
+            at: Date(),
+            timeout: timeout
         )
-        let (_, response) = try await URLSession.shared.data(for: request)
-        guard let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode) else {
-            // The status only: a receiver's error page could echo personal data back.
-            throw JobFailure(message: "webhook answered \((response as? HTTPURLResponse)?.statusCode ?? 0)")
-        }
     }
 }

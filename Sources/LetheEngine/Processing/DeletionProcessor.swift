@@ -328,9 +328,8 @@ struct ExportJob: Sendable {
             return
         }
         // A retried job after a crash reuses the bundle it already built.
-        let existing = try await store.expiredBundles(at: .distantFuture).first { $0.requestID == id }
         let bundle: ExportBundleRecord
-        if let existing {
+        if let existing = try await store.bundle(forRequest: id) {
             bundle = existing
         } else {
             bundle = try await export.build(for: id, account: account)

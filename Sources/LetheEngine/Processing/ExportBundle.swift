@@ -598,9 +598,3 @@ struct NoteJSON: Encodable {
     }
     enum Key: String, CodingKey { case at, changed_fields, reason, reference }
 }
-
-/// Lets tests compare the hand-built encodings with Foundation's.
-public enum ExportTestHooks {
-    public static func orderJSON(_ order: OrderRecord) -> String { OrderJSON(order).json }
-    public static func iso(_ date: Date) -> String { ISO.format(date) }
-}

@@ -3,10 +3,6 @@ import LetheCore
 import LetheCrypto
 import LetheStore
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// Passes deletions and opt-outs on to the processors and third parties that received the data
 /// (GDPR Art 19; CCPA §1798.105(c), §7026(f)), one signed webhook each, tracked per request.
 public struct RecipientFanout: Sendable {
@@ -90,7 +86,13 @@ public struct RecipientFanout: Sendable {
                 sent_at: ISO.format(clock.now())
             )
         )
-        try await post(body, to: url, secret: secret, messageID: "rectify:\(parts[1]):\(parts[0])")
+        try await SignedPost.send(
+            body,
+            to: url,
+            secret: SecretBytes(Array(secret.utf8)),
+            messageID: "rectify:\(parts[1]):\(parts[0])",
+            at: clock.now()
+        )
         try await store.appendAudit(
             AuditEvent(
                 at: clock.now(),
@@ -101,26 +103,6 @@ public struct RecipientFanout: Sendable {
                 fields: [parts[0]] + parts[2].split(separator: ",").map(String.init)
             )
         )
-    }
-
-    private func post(_ body: Data, to url: URL, secret: String, messageID: String) async throws {
-        var http = URLRequest(url: url, timeoutInterval: 10)
-        http.httpMethod = "POST"
-        http.httpBody = body
-        http.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        http.setValue(messageID, forHTTPHeaderField: "Lethe-Message-Id")
-        http.setValue(
-            try WebhookTransport.signature(
-                secret: SecretBytes(Array(secret.utf8)),
-                timestamp: Int(clock.now().timeIntervalSince1970),
-                body: body
-            ),
-            forHTTPHeaderField: "Lethe-Signature"
-        )
-        let (_, response) = try await URLSession.shared.data(for: http)
-        guard let status = (response as? HTTPURLResponse)?.statusCode, (200..<300).contains(status) else {
-            throw JobFailure(message: "recipient answered \((response as? HTTPURLResponse)?.statusCode ?? 0)")
-        }
     }
 
     /// Whether every recipient of the request has settled (acknowledged, done by hand, or impossible).
@@ -154,25 +136,13 @@ public struct RecipientFanout: Sendable {
                 sent_at: ISO.format(clock.now())
             )
         )
-        var http = URLRequest(url: url, timeoutInterval: 10)
-        http.httpMethod = "POST"
-        http.httpBody = body
-        http.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        http.setValue("\(request.rawValue):\(recipientID)", forHTTPHeaderField: "Lethe-Message-Id")
-        http.setValue(
-            try WebhookTransport.signature(
-                secret: SecretBytes(Array(secret.utf8)),
-                timestamp: Int(clock.now().timeIntervalSince1970),
-                body: body
-            ),
-            forHTTPHeaderField: "Lethe-Signature"
+        let status = try await SignedPost.send(
+            body,
+            to: url,
+            secret: SecretBytes(Array(secret.utf8)),
+            messageID: "\(request.rawValue):\(recipientID)",
+            at: clock.now()
         )
-        let (_, response) = try await URLSession.shared.data(for: http)
-        guard let status = (response as? HTTPURLResponse)?.statusCode, (200..<300).contains(status) else {
-            throw JobFailure(
-                message: "recipient \(recipientID) answered \((response as? HTTPURLResponse)?.statusCode ?? 0)"
-            )
-        }
         _ = try await store.settleRecipient(
             request,
             recipient: recipientID,

@@ -35,12 +35,14 @@ public enum EncryptedField {
     public static let extensionReason = FieldLocation(record: "privacy-request", field: "extension-reason")
     public static let holdReason = FieldLocation(record: "legal-hold", field: "reason")
     public static let agentPermission = FieldLocation(record: "privacy-request", field: "agent-permission")
+    public static let auditReason = FieldLocation(record: "audit", field: "reason")
 
     public static let all: [FieldLocation] = [
         fullName, dateOfBirth, passwordHash, securityAnswer, email, phone, line1, line2, city, postalCode, cardNumber,
         cardholderName, expiry, last4, notificationSettings, consentSourceDetail, orderItems, orderShippingAddress,
         transcript, ipAddress, userAgent, noteReason, escalationChanges, escalationReason, outboxRecipient,
         outboxParameters, requesterEmail, requestEventReason, extensionReason, holdReason, agentPermission,
+        auditReason,
     ]
 }
 

@@ -638,19 +638,8 @@ extension SQLiteStore {
     public func eraseAccount(_ id: AccountID) async throws -> Int {
         let account = id.description
         let faults = self.faults
-        let removed = try await pool.write { db -> Int in
-            var total = 0
-            for table in [
-                "addresses", "payment_methods", "orders", "support_interactions", "security_events", "consents",
-                "record_notes", "escalations", "outbox", "data_keys",
-            ] {
-                try db.execute(sql: "DELETE FROM \(table) WHERE account_id = ?", arguments: [account])
-                total += db.changesCount
-                try faults.check("erase.after-\(table)")
-            }
-            try db.execute(sql: "DELETE FROM accounts WHERE id = ?", arguments: [account])
-            total += db.changesCount
-            return total
+        let removed = try await pool.write { db in
+            try Self.deleteAccountRows(db, account: account, faults: faults).values.reduce(0, +)
         }
         await vault.forget(account)
         return removed

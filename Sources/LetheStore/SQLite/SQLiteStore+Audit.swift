@@ -75,7 +75,37 @@ extension SQLiteStore {
     @discardableResult
     public func appendAudit(_ event: AuditEvent) async throws -> Int64 {
         let signer = try await auditSigner()
-        return try await pool.write { db in try signer.append(event, db) }
+        let stored = try await sealingReason(event)
+        return try await pool.write { db in try signer.append(stored, db) }
+    }
+
+    /// Marks a reason stored sealed; the MAC covers this stored form, so the chain verifies after erasure.
+    static let sealedReasonPrefix = "sealed:"
+
+    private func sealingReason(_ event: AuditEvent) async throws -> AuditEvent {
+        guard event.subjectType == "account", let reason = event.reason,
+            let codec = try await codec(subject: event.subjectID)
+        else { return event }
+        let sealed = try codec.seal(reason, EncryptedField.auditReason)
+        return AuditEvent(
+            at: event.at,
+            actor: event.actor,
+            action: event.action,
+            subjectType: event.subjectType,
+            subjectID: event.subjectID,
+            fields: event.fields,
+            reason: Self.sealedReasonPrefix + sealed.base64EncodedString()
+        )
+    }
+
+    public func auditReason(_ entry: AuditEntry) async throws -> String? {
+        guard let reason = entry.event.reason, reason.hasPrefix(Self.sealedReasonPrefix) else {
+            return entry.event.reason
+        }
+        guard let sealed = Data(base64Encoded: String(reason.dropFirst(Self.sealedReasonPrefix.count))),
+            let codec = try await codec(subject: entry.event.subjectID)
+        else { return "(reason erased with the customer's key)" }
+        return try codec.open(sealed, EncryptedField.auditReason)
     }
 
     /// The current audit key, fetched before a write transaction so that the append itself is synchronous.

@@ -85,18 +85,7 @@ extension SQLiteStore {
                     )
                 }
             }
-            var erased: [String: Int] = [:]
-            for table in [
-                "addresses", "payment_methods", "orders", "support_interactions", "security_events", "consents",
-                "record_notes",
-                "escalations", "outbox", "legal_holds", "export_bundles", "data_keys",
-            ] {
-                try db.execute(sql: "DELETE FROM \(table) WHERE account_id = ?", arguments: [account])
-                erased[table] = db.changesCount
-                try faults.check("erase.after-\(table)")
-            }
-            try db.execute(sql: "DELETE FROM accounts WHERE id = ?", arguments: [account])
-            erased["accounts"] = db.changesCount
+            let erased = try Self.deleteAccountRows(db, account: account, faults: faults)
             let receipt = DeletionReceipt(
                 requestID: request.rawValue,
                 accountID: account,
@@ -180,5 +169,25 @@ extension SQLiteStore {
         try await pool.read { db in
             try String.fetchOne(db, sql: "SELECT status FROM outbox WHERE id = ?", arguments: [id]) == "delivered"
         }
+    }
+
+    /// Every table that holds a customer's rows, children before the account itself. Both erasure
+    /// paths delete through this one list, so a table added later cannot be missed by one of them.
+    static let accountTables = [
+        "addresses", "payment_methods", "orders", "support_interactions", "security_events", "consents",
+        "record_notes", "escalations", "outbox", "legal_holds", "export_bundles", "data_keys",
+    ]
+
+    /// Deletes the customer's rows inside the caller's transaction; returns the count per table.
+    static func deleteAccountRows(_ db: Database, account: String, faults: StoreFaults) throws -> [String: Int] {
+        var erased: [String: Int] = [:]
+        for table in accountTables {
+            try db.execute(sql: "DELETE FROM \(table) WHERE account_id = ?", arguments: [account])
+            erased[table] = db.changesCount
+            try faults.check("erase.after-\(table)")
+        }
+        try db.execute(sql: "DELETE FROM accounts WHERE id = ?", arguments: [account])
+        erased["accounts"] = db.changesCount
+        return erased
     }
 }

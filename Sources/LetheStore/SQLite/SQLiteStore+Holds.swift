@@ -140,6 +140,16 @@ extension SQLiteStore {
         }
     }
 
+    public func bundle(forRequest request: RequestID) async throws -> ExportBundleRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM export_bundles WHERE request_id = ? ORDER BY created_at LIMIT 1",
+                arguments: [request.rawValue]
+            ).flatMap(Self.bundle)
+        }
+    }
+
     public func takeDownload(_ id: String, at: Date) async throws -> ExportBundleRecord? {
         try await pool.write { db in
             // One statement decides and counts, so two downloads racing for the last use cannot both win.

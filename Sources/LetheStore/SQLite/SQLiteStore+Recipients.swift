@@ -10,7 +10,7 @@ extension SQLiteStore {
 
     private func recipientsCodec() async throws -> FieldCodec {
         if let codec = try await codec(subject: Self.recipientsKeyOwner) { return codec }
-        let (key, wrapped) = try await vault.newDataKey(for: Self.recipientsKeyOwner)
+        let (_, wrapped) = try await vault.newDataKey(for: Self.recipientsKeyOwner)
         try await pool.write { db in
             try db.execute(
                 sql: """
@@ -28,8 +28,6 @@ extension SQLiteStore {
         guard let codec = try await codec(subject: Self.recipientsKeyOwner) else {
             throw StoreError.invalidValue(field: "recipients", reason: "the recipients' key could not be stored")
         }
-        await vault.forget(Self.recipientsKeyOwner)
-        _ = key  // the stored key is the one to use, whichever process wrote it
         return codec
     }
 
