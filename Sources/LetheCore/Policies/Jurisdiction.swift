@@ -82,6 +82,9 @@ public struct Jurisdiction: Hashable, Sendable {
     public let acknowledgement: CitedPeriod?
     public let internalTarget: Period?
     public let rules: [DeadlineKind: DeadlineRule]
+    /// How long information that was the subject of a request must be kept after the answer, so the
+    /// customer can exhaust their recourse (PIPEDA s.8(8)); the purge holds it back until then.
+    public let recourse: CitedPeriod?
     /// The policy file the jurisdiction came from, for messages.
     public let sourceFile: String
 }

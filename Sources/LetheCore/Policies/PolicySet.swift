@@ -163,7 +163,7 @@ struct PolicyParser {
             "jurisdiction",
             allowed: [
                 "id", "name", "time-zone", "calendar", "supervisory-authority", "acknowledgement",
-                "internal-target", "deadlines", "notes",
+                "internal-target", "recourse-period", "deadlines", "notes",
             ]
         )
         let idNode = try map.required("id")
@@ -201,6 +201,7 @@ struct PolicyParser {
             acknowledgement: try map.optional("acknowledgement").map { try citedPeriod($0, what: "acknowledgement") },
             internalTarget: try map.optional("internal-target").map { try period($0, what: "internal-target") },
             rules: rules,
+            recourse: try map.optional("recourse-period").map { try citedPeriod($0, what: "recourse-period") },
             sourceFile: root.file
         )
         return (jurisdiction, calendarNode)
@@ -372,12 +373,19 @@ struct PolicyParser {
             guard !rules.contains(where: { $0.id == id }) else {
                 throw idNode.issue("retention rule id '\(id)' appears twice")
             }
+            let periodNode = try rule.required("period")
+            let retention = try period(periodNode, what: "period of retention rule '\(id)'")
+            if case .businessDays = retention {
+                throw periodNode.issue(
+                    "retention rule '\(id)' must use days, months or years: retention runs in exact time"
+                )
+            }
             rules.append(
                 RetentionRule(
                     id: id,
                     category: try rule.required("category").oneOf("category", DataCategory.self),
                     trigger: try rule.required("trigger").oneOf("trigger", RetentionTrigger.self),
-                    period: try period(try rule.required("period"), what: "period of retention rule '\(id)'"),
+                    period: retention,
                     action: try rule.required("action").oneOf("action", RetentionAction.self),
                     legalBasis: try rule.required("legal-basis").string("legal-basis of '\(id)'"),
                     citation: try rule.required("citation").string("citation of '\(id)'"),

@@ -15,6 +15,8 @@ public enum DataCategory: String, CaseIterable, Sendable, Codable {
     case requestRecords = "request-records"
     case notifications
     case suppression
+    /// The tamper-evident audit trail itself.
+    case auditTrail = "audit-trail"
 }
 
 /// What happens to data when its retention period ends.
@@ -54,6 +56,58 @@ public struct RetentionRule: Hashable, Sendable {
     public let citation: String
     /// Set when the law is silent and the period is the controller's choice.
     public let convention: String?
+
+    public init(
+        id: String,
+        category: DataCategory,
+        trigger: RetentionTrigger,
+        period: Period,
+        action: RetentionAction,
+        legalBasis: String,
+        citation: String,
+        convention: String?
+    ) {
+        self.id = id
+        self.category = category
+        self.trigger = trigger
+        self.period = period
+        self.action = action
+        self.legalBasis = legalBasis
+        self.citation = citation
+        self.convention = convention
+    }
+
+    /// The latest trigger instant that is due at `asOf`: a record whose trigger (creation, expiry,
+    /// closure, erasure) is at or before the cutoff has served its full period.
+    ///
+    /// Retention runs in exact time, not in a local calendar: days are 86,400 seconds; months and years
+    /// step back to the same UTC clock time on the corresponding date, and where that date does not exist
+    /// (31 March back to February) the shorter month's last day is used, so a record is never erased
+    /// before its full period has passed. Business days are refused when the policy loads.
+    public func cutoff(asOf: Date) -> Date {
+        period.before(asOf)
+    }
+}
+
+extension Period {
+    /// `instant` moved back by this period (see ``RetentionRule/cutoff(asOf:)``).
+    public func before(_ instant: Date) -> Date {
+        switch self {
+        case .immediate: return instant
+        case .days(let n), .businessDays(let n): return instant.addingTimeInterval(-Double(n) * 86_400)
+        case .months(let n): return Self.stepMonths(-n, from: instant)
+        case .years(let n): return Self.stepMonths(-12 * n, from: instant)
+        }
+    }
+
+    private static func stepMonths(_ months: Int, from instant: Date) -> Date {
+        let utc = TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0) ?? .current
+        let day = LocalDate(instant: instant, in: utc)
+        let startOfDay = Double(day.daysSinceEpoch) * 86_400
+        let timeOfDay = instant.timeIntervalSince1970 - startOfDay
+        let moved = day.adding(months: months)
+        return Date(timeIntervalSince1970: Double(moved.daysSinceEpoch) * 86_400 + timeOfDay)
+    }
 }
 
 /// Whether a field holds personal or payment data, which decides if it is encrypted at rest.
