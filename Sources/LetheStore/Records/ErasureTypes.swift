@@ -11,8 +11,14 @@ public enum ErasureDecision: Sendable, Equatable {
 /// The decisions for every category, from `Policies/retention.yaml`.
 public struct ErasurePlan: Sendable, Equatable {
     public let decisions: [DataCategory: ErasureDecision]
+    /// Set when the retention scheduler erases: the customer is counted on its run's checkpoint in
+    /// the erasure's own transaction.
+    public let checkpoint: PurgeCheckpoint?
 
-    public init(decisions: [DataCategory: ErasureDecision]) { self.decisions = decisions }
+    public init(decisions: [DataCategory: ErasureDecision], checkpoint: PurgeCheckpoint? = nil) {
+        self.decisions = decisions
+        self.checkpoint = checkpoint
+    }
 
     public func decision(_ category: DataCategory) -> ErasureDecision { decisions[category] ?? .erase }
 }

@@ -27,6 +27,14 @@ enum AuditChain {
     static func mac(key: SecretBytes, previous: [UInt8], content: [UInt8]) throws -> [UInt8] {
         try HMACSHA256(key: key).authenticate(previous + content)
     }
+
+    /// Authenticates the purged prefix's last entry, so verification can start after it and a forged
+    /// or moved checkpoint is caught.
+    static func checkpointMAC(key: SecretBytes, seq: Int64, digest: [UInt8], keyVersion: UInt32) throws -> [UInt8] {
+        try HMACSHA256(key: key).authenticate(
+            Array("lethe/audit-checkpoint/v1|\(seq)|\(keyVersion)|".utf8) + digest
+        )
+    }
 }
 
 /// Appends to the chain inside whatever write transaction the caller holds, so an action and its
@@ -48,7 +56,10 @@ struct AuditSigner: Sendable {
             fields: event.fields,
             reason: event.reason
         )
-        let last = try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
+        // After a purge of every entry, the chain continues from the checkpoint, never from the start.
+        let last =
+            try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
+            ?? Row.fetchOne(db, sql: "SELECT seq, digest AS mac FROM audit_checkpoint WHERE id = 1")
         let seq = (last?["seq"] as Int64? ?? 0) + 1
         let previous = last.map { Array($0["mac"] as Data) } ?? AuditChain.genesis
         let mac = try AuditChain.mac(
@@ -149,9 +160,27 @@ extension SQLiteStore {
     }
 
     public func firstBrokenAuditEntry() async throws -> Int64? {
-        let entries = try await auditEntries(subjectType: nil, subjectID: nil)
+        let (entries, checkpoint) = try await pool.read { db in
+            (
+                try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY seq").map(Self.entry),
+                try Self.auditCheckpointRow(db)
+            )
+        }
         var previous = AuditChain.genesis
         var expectedSeq: Int64 = 1
+        if let (point, version, mac) = checkpoint {
+            // The purged prefix is vouched for by the checkpoint's own MAC; the chain resumes after it.
+            let (_, key) = try await vault.auditKey(version: version)
+            let expected = try AuditChain.checkpointMAC(
+                key: key,
+                seq: point.seq,
+                digest: point.digest,
+                keyVersion: version
+            )
+            guard ConstantTime.equals(expected, mac) else { return entries.first?.seq ?? point.seq + 1 }
+            previous = point.digest
+            expectedSeq = point.seq + 1
+        }
         for entry in entries {
             let (_, key) = try await vault.auditKey(version: entry.keyVersion)
             let expected = try AuditChain.mac(

@@ -32,33 +32,45 @@ extension SQLiteStore {
             // Orders: what tax law needs is the date, the amount and the status; items and addresses go.
             // Consent evidence: purpose, decision, source, notice and time; the free-text detail goes.
             // Both are copied inside SQLite, so memory does not grow with the customer's history.
-            let copies: [(DataCategory, String, String)] = [
+            // Orders keep their period from the invoice date (the tax rule's trigger is creation); consent
+            // evidence from the erasure (its trigger is the erasure).
+            let copies: [(DataCategory, String, String, String?)] = [
                 (
                     .orders, "orders",
-                    "json_object('placed_at', placed_at, 'total_cents', total_cents, 'currency', currency, 'status', status)"
+                    "json_object('placed_at', placed_at, 'total_cents', total_cents, 'currency', currency, 'status', status)",
+                    "placed_at"
                 ),
                 (
                     .consent, "consents",
-                    "json_object('purpose', purpose, 'granted', json(CASE granted WHEN 1 THEN 'true' ELSE 'false' END), 'source', source, 'notice_version', notice_version, 'at', at)"
+                    "json_object('purpose', purpose, 'granted', json(CASE granted WHEN 1 THEN 'true' ELSE 'false' END), 'source', source, 'notice_version', notice_version, 'at', at)",
+                    nil
                 ),
             ]
-            for (category, table, minimised) in copies {
+            for (category, table, minimised, runsFrom) in copies {
                 guard case .keepMinimised(let basis, let citation, let until) = plan.decision(category) else {
                     continue
                 }
+                let period = until.storeValue - at.storeValue
+                let retainUntil = runsFrom.map { "\($0) + \(period)" } ?? "\(until.storeValue)"
                 try db.execute(
                     sql: """
                         INSERT INTO retained_records (pseudonym, category, data, legal_basis, citation, retain_until, request_id)
-                        SELECT ?, ?, \(minimised), ?, ?, ?, ? FROM \(table) WHERE account_id = ? ORDER BY id
+                        SELECT ?, ?, \(minimised), ?, ?, \(retainUntil), ? FROM \(table) WHERE account_id = ? ORDER BY id
                         """,
                     arguments: [
-                        pseudonym, category.rawValue, basis, citation, until.storeValue, request.rawValue, account,
+                        pseudonym, category.rawValue, basis, citation, request.rawValue, account,
                     ]
+                )
+                let copied = db.changesCount
+                // Records already past their period are not copied to live on; they go with the account.
+                try db.execute(
+                    sql: "DELETE FROM retained_records WHERE request_id = ? AND category = ? AND retain_until <= ?",
+                    arguments: [request.rawValue, category.rawValue, at.storeValue]
                 )
                 kept.append(
                     KeptCategory(
                         category: category.rawValue,
-                        records: db.changesCount,
+                        records: copied - db.changesCount,
                         legalBasis: basis,
                         citation: citation,
                         retainUntil: until
@@ -86,6 +98,7 @@ extension SQLiteStore {
                 }
             }
             let erased = try Self.deleteAccountRows(db, account: account, faults: faults)
+            if let checkpoint = plan.checkpoint { try Self.addToCheckpoint(db, checkpoint, 1) }
             let receipt = DeletionReceipt(
                 requestID: request.rawValue,
                 accountID: account,

@@ -10,12 +10,19 @@ extension SQLiteStore {
         return try await pool.write { db in try Self.insertJob(db, job, now: now) }
     }
 
-    public func leaseJobs(worker: String, limit: Int, now: Date, lease: TimeInterval) async throws -> [LeasedJob] {
+    public func leaseJobs(
+        worker: String,
+        limit: Int,
+        now: Date,
+        lease: TimeInterval,
+        kinds: Set<String>?
+    ) async throws -> [LeasedJob] {
         let at = now.storeValue
         let until = now.addingTimeInterval(lease).storeValue
         var tokens: [String] = []
         for _ in 0..<max(0, limit) { tokens.append(Data(try SecureRandom.bytes(16)).base64EncodedString()) }
         let leaseTokens = tokens
+        let kindFilter = kinds.map { "AND kind IN (\($0.sorted().map(SQLText.quote).joined(separator: ", ")))" } ?? ""
         // SQLite serialises writers, so select-then-update in one write transaction cannot hand a job to two
         // workers; PostgreSQL does the same with SELECT ... FOR UPDATE SKIP LOCKED.
         return try await pool.write { db in
@@ -31,7 +38,8 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT id FROM jobs
-                    WHERE (status = 'ready' AND run_at <= ?) OR (status = 'leased' AND lease_expires_at <= ?)
+                    WHERE ((status = 'ready' AND run_at <= ?) OR (status = 'leased' AND lease_expires_at <= ?))
+                    \(kindFilter)
                     ORDER BY run_at, id LIMIT ?
                     """,
                 arguments: [at, at, limit]
@@ -90,6 +98,30 @@ extension SQLiteStore {
             )
             let status = try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = ?", arguments: [job.id])
             return status.flatMap(JobStatus.init(rawValue:)) ?? .dead
+        }
+    }
+
+    public func jobBacklog(kinds: Set<String>, now: Date) async throws -> (ready: Int, leased: Int) {
+        let list = kinds.sorted().map(SQLText.quote).joined(separator: ", ")
+        let at = now.storeValue
+        return try await pool.read { db in
+            let ready =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FROM jobs WHERE kind IN (\(list))
+                        AND ((status = 'ready' AND run_at <= ?) OR (status = 'leased' AND lease_expires_at <= ?))
+                        """,
+                    arguments: [at, at]
+                ) ?? 0
+            let leased =
+                try Int.fetchOne(
+                    db,
+                    sql:
+                        "SELECT COUNT(*) FROM jobs WHERE status = 'leased' AND lease_expires_at > ? AND kind IN (\(list))",
+                    arguments: [at]
+                ) ?? 0
+            return (ready, leased)
         }
     }
 

@@ -364,6 +364,56 @@ enum Schema {
                 t.primaryKey(["request_id", "recipient_id"])
             }
         }
+        migrator.registerMigration("10-retention") { db in
+            // One purge at a time per database: a lease with an expiry, taken over when its holder is gone.
+            try db.create(table: "purge_lease") { t in
+                t.column("name", .text).primaryKey()
+                t.column("holder", .text).notNull()
+                t.column("host", .text).notNull()
+                t.column("pid", .integer).notNull()
+                t.column("acquired_at", .double).notNull()
+                t.column("expires_at", .double).notNull()
+            }
+            try db.create(table: "purge_runs") { t in
+                t.column("id", .text).primaryKey()
+                t.column("holder", .text).notNull()
+                t.column("as_of", .double).notNull()
+                t.column("started_at", .double).notNull()
+                t.column("finished_at", .double)
+                t.column("status", .text).notNull()
+                // The final report: rule ids, counts and hold references, never personal values.
+                t.column("report", .text)
+            }
+            // The checkpoint: each batch adds its count here in the batch's own transaction.
+            try db.create(table: "purge_counts") { t in
+                t.column("run_id", .text).notNull().references("purge_runs")
+                t.column("rule_id", .text).notNull()
+                t.column("target", .text).notNull()
+                t.column("records", .integer).notNull()
+                t.primaryKey(["run_id", "rule_id", "target"])
+            }
+            // The purged prefix of the audit chain: the last purged entry's MAC, authenticated.
+            try db.create(table: "audit_checkpoint") { t in
+                t.column("id", .integer).primaryKey()
+                t.column("seq", .integer).notNull()
+                t.column("digest", .blob).notNull()
+                t.column("purged", .integer).notNull()
+                t.column("run_id", .text).notNull()
+                t.column("at", .double).notNull()
+                t.column("key_version", .integer).notNull()
+                t.column("mac", .blob).notNull()
+            }
+            // The purge scans by the instant each period runs from.
+            try db.create(index: "security_events_at", on: "security_events", columns: ["at"])
+            try db.create(index: "support_interactions_at", on: "support_interactions", columns: ["at"])
+            try db.create(index: "orders_placed_at", on: "orders", columns: ["placed_at"])
+            try db.create(index: "outbox_created_at", on: "outbox", columns: ["status", "created_at"])
+            try db.create(index: "code_sends_at", on: "code_sends", columns: ["at"])
+            try db.create(index: "suppressions_created_at", on: "suppressions", columns: ["created_at"])
+            try db.create(index: "requests_closed", on: "privacy_requests", columns: ["status", "completed_at"])
+            try db.create(index: "audit_at", on: "audit_log", columns: ["at"])
+            try db.create(index: "export_bundles_request", on: "export_bundles", columns: ["request_id"])
+        }
         return migrator
     }
 }
