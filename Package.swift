@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -39,6 +41,8 @@ let package = Package(
             dependencies: [
                 "LetheCore", "LetheCrypto", "LetheStore", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -50,6 +54,7 @@ let package = Package(
                 "LetheEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "lethe", dependencies: ["LetheCLI"]),
@@ -68,9 +73,15 @@ let package = Package(
             dependencies: [
                 "LetheEngine", "LetheStore", "LetheCore", "LetheCrypto", "LetheTestSupport",
                 .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
-        .testTarget(name: "LetheCLITests", dependencies: ["LetheCLI", "LetheCore"]),
+        .testTarget(
+            name: "LetheCLITests",
+            dependencies: [
+                "LetheCLI", "LetheCore", "LetheCrypto", "LetheStore", "LetheEngine", "LetheTestSupport",
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -24,7 +24,14 @@ struct AuditCommand: AsyncParsableCommand {
                     "audit chain broken at entry \(broken) of \(entries.count): it, or an entry before it, was edited, deleted or reordered"
                 )
             }
-            print("audit chain intact: \(entries.count) entries")
+            if let checkpoint = try await runtime.store.auditCheckpoint() {
+                print(
+                    "audit chain intact: \(entries.count) entries, verified from the checkpoint after entry \(checkpoint.seq) "
+                        + "(\(checkpoint.purged) older entries purged under the audit-trail retention rule)"
+                )
+            } else {
+                print("audit chain intact: \(entries.count) entries")
+            }
         }
     }
 

@@ -37,7 +37,8 @@ struct DemoCommand: AsyncParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         print(
             "loaded \(summary.accounts.count) accounts, \(summary.orders) orders, \(summary.paymentMethods) cards, "
-                + "\(summary.consents) consent records, \(summary.supportInteractions) support interactions "
+                + "\(summary.consents) consent records, \(summary.supportInteractions) support interactions, "
+                + "\(summary.dormant) long-deactivated accounts "
                 + "into \(runtime.configuration.dataFolder) in \(String(format: "%.1f", seconds)) s"
         )
         print("try: lethe accounts show \(summary.accounts.first.map(\.description) ?? "TR-00000")")

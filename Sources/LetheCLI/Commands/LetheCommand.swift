@@ -10,7 +10,7 @@ public struct LetheCommand: AsyncParsableCommand {
         subcommands: [
             PoliciesCommand.self, DeadlineCommand.self, KeysCommand.self, AccountsCommand.self, DemoCommand.self,
             RequestsCommand.self, AuditCommand.self, OutboxCommand.self, JobsCommand.self, HoldsCommand.self,
-            ExportCommand.self,
+            ExportCommand.self, RecipientsCommand.self, PurgeCommand.self, WorkerCommand.self,
         ]
     )
 

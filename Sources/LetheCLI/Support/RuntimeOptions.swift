@@ -48,12 +48,9 @@ extension Runtime {
 
     /// The configured delivery channel: the mail folder `<data>/mail` unless `LETHE_MAIL_FOLDER` says otherwise.
     func dispatcher() -> OutboxDispatcher {
-        let folder =
-            configuration.environment["LETHE_MAIL_FOLDER"]
-            ?? (configuration.dataFolder as NSString).appendingPathComponent("mail")
-        return OutboxDispatcher(
+        OutboxDispatcher(
             store: store,
-            transport: MailFolderTransport(folder: folder),
+            transport: MailFolderTransport(folder: mailFolder),
             clock: clock,
             officerAddress: configuration.environment["LETHE_OFFICER_EMAIL"] ?? "privacy-officers@lethe.invalid"
         )
@@ -63,6 +60,12 @@ extension Runtime {
 /// Terminal output conventions: progress only on a TTY, warnings on standard error.
 enum Terminal {
     static var isInteractive: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// A status line for people on a terminal (standard error, so pipes get the data only).
+    static func note(_ message: String) {
+        guard isInteractive else { return }
+        FileHandle.standardError.write(Data("lethe: \(message)\n".utf8))
+    }
 
     static func warn(_ message: String) {
         FileHandle.standardError.write(Data("lethe: warning: \(message)\n".utf8))

@@ -13,6 +13,8 @@ public struct DemoData: Sendable {
         public let paymentMethods: Int
         public let consents: Int
         public let supportInteractions: Int
+        /// Accounts deactivated long enough ago that the retention scheduler erases them.
+        public let dormant: Int
     }
 
     static let givenNames = [
@@ -64,6 +66,7 @@ public struct DemoData: Sendable {
         var cards = 0
         var consents = 0
         var support = 0
+        var dormant = 0
         let now = clock.now()
         for n in 0..<count {
             let given = try pick(Self.givenNames)
@@ -148,7 +151,8 @@ public struct DemoData: Sendable {
             if try number(2) == 1 {
                 try await store.addSupportInteraction(
                     id,
-                    at: now.addingTimeInterval(-Double(try number(200)) * 86_400),
+                    // Spread over three years, so part of it is past the two-year support-history rule.
+                    at: now.addingTimeInterval(-Double(try number(1_100)) * 86_400),
                     channel: try pick(["email", "chat", "phone"]),
                     transcript: "Customer asked about the delivery of a \(try pick(Self.products).lowercased())."
                 )
@@ -156,11 +160,31 @@ public struct DemoData: Sendable {
             }
             try await store.addSecurityEvent(
                 id,
-                at: now.addingTimeInterval(-Double(try number(30)) * 86_400),
+                // Over a year, so part of it is past the 180-day security-events rule.
+                at: now.addingTimeInterval(-Double(try number(400)) * 86_400),
                 kind: "sign-in",
                 ipAddress: "198.51.100.\(try number(250))",
                 userAgent: "Mozilla/5.0 (X11; Linux x86_64)"
             )
+            // One in twelve customers deactivated their account years ago and never came back: past the
+            // three-year inactivity rule, so `lethe purge` erases them with a deletion receipt.
+            if n % 12 == 11 {
+                try await store.updateAccount(
+                    id,
+                    changes: [.status(.deactivated)],
+                    note: RecordNote(
+                        accountID: id,
+                        at: now.addingTimeInterval(-Double(1_100 + (try number(700))) * 86_400),
+                        author: "demo",
+                        changedFields: ["status"],
+                        reason: "Deactivated at the customer's request (demo data)",
+                        reference: nil,
+                        verification: nil
+                    ),
+                    notification: nil
+                )
+                dormant += 1
+            }
             progress(n + 1)
         }
         return Summary(
@@ -168,7 +192,8 @@ public struct DemoData: Sendable {
             orders: orders,
             paymentMethods: cards,
             consents: consents,
-            supportInteractions: support
+            supportInteractions: support,
+            dormant: dormant
         )
     }
 }

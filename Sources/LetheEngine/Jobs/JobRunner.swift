@@ -35,6 +35,8 @@ public struct JobRunner: Sendable {
     public var lease: TimeInterval = 300
     public var baseBackoff: TimeInterval = 30
     public var maxBackoff: TimeInterval = 3600
+    /// Only these job kinds when set (the purge runs erasures only).
+    public var kinds: Set<String>?
     let logger: Logger
 
     public init(
@@ -54,7 +56,13 @@ public struct JobRunner: Sendable {
     /// Runs up to `limit` due jobs once.
     public func runOnce(limit: Int = 20) async throws -> JobRunReport {
         var report = JobRunReport()
-        for job in try await store.leaseJobs(worker: worker, limit: limit, now: clock.now(), lease: lease) {
+        for job in try await store.leaseJobs(
+            worker: worker,
+            limit: limit,
+            now: clock.now(),
+            lease: lease,
+            kinds: kinds
+        ) {
             do {
                 guard let handler = handlers[job.kind] else {
                     throw JobFailure(message: "no handler for job kind '\(job.kind)'")

@@ -116,6 +116,11 @@ public struct DeletionProcessor: Sendable {
 
     /// The erasure plan from the retention policy: what a law keeps, minimised, and until when.
     func plan(at instant: Date) -> ErasurePlan {
+        Self.erasurePlan(policies: policies, at: instant)
+    }
+
+    /// The plan for any erasure, by request or by the retention scheduler (which counts it on its checkpoint).
+    static func erasurePlan(policies: PolicySet, at instant: Date, checkpoint: PurgeCheckpoint? = nil) -> ErasurePlan {
         var decisions: [DataCategory: ErasureDecision] = [:]
         let today = LocalDate(instant: instant, in: TimeZone(identifier: "UTC") ?? .current)
         for rule in policies.retentionRules
@@ -127,7 +132,7 @@ public struct DeletionProcessor: Sendable {
                 until: Date(timeIntervalSince1970: TimeInterval(until.daysSinceEpoch) * 86_400)
             )
         }
-        return ErasurePlan(decisions: decisions)
+        return ErasurePlan(decisions: decisions, checkpoint: checkpoint)
     }
 
     /// Erases the customer when the grace period is over: nothing if the request was cancelled, nothing
