@@ -80,6 +80,7 @@ let package = Package(
             name: "LetheCLITests",
             dependencies: [
                 "LetheCLI", "LetheCore", "LetheCrypto", "LetheStore", "LetheEngine", "LetheTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ],

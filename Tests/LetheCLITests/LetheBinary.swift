@@ -51,4 +51,20 @@ struct LetheBinary {
             stderr: String(decoding: stderr, as: UTF8.self)
         )
     }
+
+    /// Starts `lethe` without waiting, output discarded: for tests that signal or kill it mid-run.
+    static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = try locate()
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "LETHE_POLICIES")
+        environment.merge(extra) { $1 }
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
 }
