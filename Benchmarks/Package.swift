@@ -34,6 +34,16 @@ let package = Package(
             path: "Benchmarks/StoreBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Not a package-benchmark suite: seeds the one-shot 1,000,000-record purge load run (purge-load.sh).
+        .executableTarget(
+            name: "PurgeBacklog",
+            dependencies: [
+                .product(name: "LetheStore", package: "Lethe"),
+                .product(name: "LetheCrypto", package: "Lethe"),
+                .product(name: "LetheCore", package: "Lethe"),
+            ],
+            path: "Benchmarks/PurgeBacklog"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
