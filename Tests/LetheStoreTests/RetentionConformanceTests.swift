@@ -216,4 +216,60 @@ struct RetentionConformanceTests {
             #expect(try await store.firstBrokenAuditEntry() != nil)
         }
     }
+
+    @Test(
+        "The audit prefix stops at the first entry about a held customer, and everything behind it waits",
+        arguments: Backend.allCases
+    )
+    func auditPrefixStopsAtHold(backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        let held = try await account(store, 5)
+        let start = Fixtures.created.addingTimeInterval(86_400)
+        let first = try await store.auditEntries(subjectType: nil, subjectID: nil).count
+        for n in 0..<6 {
+            try await store.appendAudit(
+                AuditEvent(
+                    at: start.addingTimeInterval(Double(n) * 86_400),
+                    actor: "staff:a",
+                    action: "test.event",
+                    subjectType: n == 3 ? "account" : "purge-run",
+                    subjectID: n == 3 ? held.description : "X-\(n)",
+                    fields: []
+                )
+            )
+        }
+        try await store.placeHold(
+            LegalHold(
+                id: "H-9",
+                accountID: held,
+                categories: [.auditTrail],
+                reason: "Regulator inquiry",
+                owner: "staff:o",
+                placedAt: start
+            )
+        )
+        try await store.beginPurgeRun(id: "run", holder: "h", asOf: Self.asOf, at: Self.asOf)
+        let holds = RetentionHolds(asOf: Self.asOf)
+        let count = try await store.countDue(.auditEntries, cutoff: Self.asOf.addingTimeInterval(-86_400), holds: holds)
+        // The account's own creation entries come first (written by createAccount): they are about the held
+        // customer, so nothing can go; behind them wait the six entries and the hold's own entry.
+        #expect(count.due == 0)
+        #expect(count.held == first + 7)
+        #expect(count.holds.first?.reason == .behindHeldEntry)
+        let check = PurgeCheckpoint(runID: "run", ruleID: "audit-trail", target: .auditEntries)
+        #expect(try await store.purgeAuditEntries(cutoff: Self.asOf, holds: holds, limit: 100, checkpoint: check) == 0)
+        #expect(try await store.releaseHold("H-9", at: Self.asOf.addingTimeInterval(-60), by: "staff:o"))
+        // Released: the prefix runs up to the cutoff (the release itself is audited after it).
+        #expect(
+            try await store.purgeAuditEntries(
+                cutoff: start.addingTimeInterval(10 * 86_400),
+                holds: holds,
+                limit: 100,
+                checkpoint: check
+            ) == first + 7
+        )
+        #expect(try await store.firstBrokenAuditEntry() == nil)
+    }
 }

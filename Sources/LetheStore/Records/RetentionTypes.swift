@@ -74,6 +74,9 @@ public enum HoldReason: String, Sendable, Codable, CaseIterable {
     case openRequest = "open-request"
     /// A recourse period after an answer (PIPEDA s.8(8)).
     case recoursePeriod = "recourse-period"
+    /// Audit entries wait behind the first entry about a held customer or an open request: the chain is
+    /// purged as a prefix, never from its middle.
+    case behindHeldEntry = "behind-held-entry"
 }
 
 /// A group of due records kept back for one reason: ids only, never personal values.

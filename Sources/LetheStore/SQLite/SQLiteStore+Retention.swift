@@ -506,7 +506,7 @@ extension SQLiteStore {
                 held: waiting,
                 holds: [
                     HeldBack(
-                        reason: .legalHold,
+                        reason: .behindHeldEntry,
                         reference: "audit entry \(heldAt) (\(subject))",
                         accountID: "",
                         records: waiting
