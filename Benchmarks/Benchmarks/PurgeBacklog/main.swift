@@ -36,7 +36,13 @@ for n in 0..<(dormant + active) {
             phone: "+44 20 7946 \(String(format: "%04d", n % 10_000))",
             residence: "uk-gdpr",
             addresses: [
-                PostalAddress(label: "home", line1: "\(n % 180) Lantern Yard", city: "Exampleton", postalCode: "EX1 2QZ", country: "GB")
+                PostalAddress(
+                    label: "home",
+                    line1: "\(n % 180) Lantern Yard",
+                    city: "Exampleton",
+                    postalCode: "EX1 2QZ",
+                    country: "GB"
+                )
             ],
             preferences: Preferences(language: "en", notifications: ["email": true]),
             createdAt: long
@@ -88,4 +94,6 @@ for n in 0..<(dormant + active) {
         FileHandle.standardError.write(Data("seeded \(n + 1) customers, \(rows) due records\n".utf8))
     }
 }
-print("seeded \(dormant) dormant and \(active) active customers: \(rows) due records in \(Int(Date().timeIntervalSince(started))) s")
+print(
+    "seeded \(dormant) dormant and \(active) active customers: \(rows) due records in \(Int(Date().timeIntervalSince(started))) s"
+)
