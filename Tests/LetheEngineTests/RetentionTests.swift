@@ -6,6 +6,7 @@ import LetheEngine
 import LetheStore
 import LetheTestSupport
 import MetricsTestKit
+import Synchronization
 import Testing
 
 extension ProcessingHarness {
@@ -449,5 +450,69 @@ struct RetentionTests {
         #expect(rule.count(.deliveredMessages) > 0)
         #expect(rule.count(.mailSpool) == spooled.count)
         #expect(try FileManager.default.contentsOfDirectory(atPath: p.mail).filter { $0.hasSuffix(".eml") }.isEmpty)
+    }
+
+    @Test("A shutdown stops the purge after its batch in hand: the run ends incomplete on record and the lease is free")
+    func stopsBetweenBatches() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        let old = h.clock.now().addingTimeInterval(-200 * 86_400)
+        for n in 0..<5 {
+            try await h.store.addSecurityEvent(
+                h.customer,
+                at: old.addingTimeInterval(Double(n)),
+                kind: "sign-in",
+                ipAddress: nil,
+                userAgent: nil
+            )
+        }
+        var scheduler = try p.purge(batchSize: 2)
+        // Asked after every batch: the grace step's empty pass asks first, the first security-events batch second.
+        let asked = Mutex(0)
+        scheduler.shouldStop = {
+            asked.withLock { n in
+                n += 1
+                return n >= 2
+            }
+        }
+        let report = try await scheduler.run(dryRun: false)
+        #expect(report.status == .incomplete)
+        #expect(report.failures.contains { $0.contains("stopped for shutdown") })
+        // The first batch committed before the stop; the rest waits for the next run.
+        #expect(try await h.store.securityEvents(h.customer).count == 3)
+        let run = try #require(try await h.store.purgeRuns(status: .incomplete, limit: 1).first)
+        #expect(run.counts.map(\.records).reduce(0, +) == 2)
+        #expect(try await h.store.purgeRuns(status: .running, limit: 5).isEmpty)
+        scheduler.shouldStop = { false }
+        #expect(try await scheduler.run(dryRun: false).status == .completed)
+        #expect(try await h.store.securityEvents(h.customer).isEmpty)
+    }
+
+    @Test("A plain-text export work folder left by a crash is removed once it is an hour old, not before")
+    func strayWorkFolders() async throws {
+        let p = try await ProcessingHarness()
+        defer { p.h.close() }
+        let temp = FileManager.default.temporaryDirectory
+        let stale = temp.appendingPathComponent("lethe-export-\(UUID().uuidString)")
+        let fresh = temp.appendingPathComponent("lethe-bundle-\(UUID().uuidString)")
+        for folder in [stale, fresh] {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            #expect(
+                FileManager.default.createFile(
+                    atPath: folder.appendingPathComponent("data.json").path,
+                    contents: Data("{}".utf8)
+                )
+            )
+        }
+        defer { try? FileManager.default.removeItem(at: fresh) }
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-7200)],
+            ofItemAtPath: stale.path
+        )
+        // Other tests' purges share this temporary folder and may sweep it first: the folders tell, not the count.
+        _ = try await p.purge(at: p.h.clock.now())
+        #expect(!FileManager.default.fileExists(atPath: stale.path))
+        #expect(FileManager.default.fileExists(atPath: fresh.path))
     }
 }

@@ -249,21 +249,16 @@ public struct RetentionScheduler: Sendable {
         case .batches(let target, let cutoff):
             if let lease {
                 let checkpoint = PurgeCheckpoint(runID: lease.runID, ruleID: rule.id, target: target)
-                var total = 0
-                while true {
-                    let n = try await store.purgeBatch(
+                outcome.purged[target.rawValue, default: 0] += try await drain(lease) { total in
+                    progress("purge: \(rule.id): \(target.rawValue) \(total)")
+                    return try await store.purgeBatch(
                         target,
                         cutoff: cutoff,
                         holds: holds,
                         limit: batchSize,
                         checkpoint: checkpoint
                     )
-                    if n == 0 { break }
-                    total += n
-                    progress("purge: \(rule.id): \(target.rawValue) \(total)")
-                    try await renew(lease)
                 }
-                outcome.purged[target.rawValue, default: 0] += total
             }
             try await countHeld(target, cutoff: cutoff, holds: holds, into: &outcome, dryRun: lease == nil)
         case .bundles(let cutoff):
@@ -274,21 +269,28 @@ public struct RetentionScheduler: Sendable {
         case .audit(let cutoff):
             if let lease {
                 let checkpoint = PurgeCheckpoint(runID: lease.runID, ruleID: rule.id, target: .auditEntries)
-                var total = 0
-                while true {
-                    let n = try await store.purgeAuditEntries(
+                outcome.purged[PurgeTarget.auditEntries.rawValue, default: 0] += try await drain(lease) { _ in
+                    try await store.purgeAuditEntries(
                         cutoff: cutoff,
                         holds: holds,
                         limit: batchSize,
                         checkpoint: checkpoint
                     )
-                    if n == 0 { break }
-                    total += n
-                    try await renew(lease)
                 }
-                outcome.purged[PurgeTarget.auditEntries.rawValue, default: 0] += total
             }
             try await countHeld(.auditEntries, cutoff: cutoff, holds: holds, into: &outcome, dryRun: lease == nil)
+        }
+    }
+
+    /// Runs `batch` (given the total so far) until it purges nothing, renewing the lease between
+    /// batches (and so stopping there on shutdown); returns the total.
+    private func drain(_ lease: Lease, _ batch: (Int) async throws -> Int) async throws -> Int {
+        var total = 0
+        while true {
+            let n = try await batch(total)
+            if n == 0 { return total }
+            total += n
+            try await renew(lease)
         }
     }
 
@@ -334,7 +336,7 @@ public struct RetentionScheduler: Sendable {
                 }
                 progress("purge: \(rule.id): \(done) erasure job(s)")
                 try await renew(lease)
-                if pass == JobRunReport() || pass.completed == 0 { break }
+                if pass.completed == 0 { break }
             }
             outcome.purged[target, default: 0] += done
             let backlog = try await store.jobBacklog(kinds: Self.eraseJobKinds, now: holds.asOf)
