@@ -160,6 +160,51 @@ public protocol RequestRepository: Sendable {
     /// Raises an alert once per request and threshold; returns false when it was already raised.
     func raiseAlert(_ alert: RequestAlert, message: OutboxMessage?, audit: AuditEvent) async throws -> Bool
     func alerts(_ id: RequestID) async throws -> [RequestAlert]
+    /// Open requests by status, and how many are due by `dueSoonBy` or overdue (due before `today`),
+    /// counted in the database so a scrape or a dashboard does not load the queue.
+    func queueDepth(today: LocalDate, dueSoonBy: LocalDate) async throws -> QueueDepth
+    /// How each request received in `[from, before)` under `jurisdiction` ended, for statutory metrics.
+    func requestOutcomes(jurisdiction: String, receivedFrom from: Date, before: Date) async throws -> [RequestOutcome]
+}
+
+/// The facts about one request that the CCPA §7102 metrics count: no personal values.
+public struct RequestOutcome: Sendable, Equatable {
+    public let kind: RequestKind
+    public let deadlineKind: DeadlineKind
+    public let status: RequestStatus
+    public let receivedAt: Date
+    /// When it was completed, denied or cancelled.
+    public let closedAt: Date?
+    public let denialReason: DenialReason?
+
+    public init(
+        kind: RequestKind,
+        deadlineKind: DeadlineKind,
+        status: RequestStatus,
+        receivedAt: Date,
+        closedAt: Date?,
+        denialReason: DenialReason?
+    ) {
+        self.kind = kind
+        self.deadlineKind = deadlineKind
+        self.status = status
+        self.receivedAt = receivedAt
+        self.closedAt = closedAt
+        self.denialReason = denialReason
+    }
+}
+
+/// The size and urgency of the open queue.
+public struct QueueDepth: Sendable, Equatable {
+    public let byStatus: [RequestStatus: Int]
+    public let dueSoon: Int
+    public let overdue: Int
+
+    public init(byStatus: [RequestStatus: Int], dueSoon: Int, overdue: Int) {
+        self.byStatus = byStatus
+        self.dueSoon = dueSoon
+        self.overdue = overdue
+    }
 }
 
 /// Durable jobs: leased with a timeout, retried with backoff, dead-lettered after the last try.
@@ -309,9 +354,39 @@ public protocol RetentionRepository: Sendable {
     func auditCheckpoint() async throws -> AuditCheckpoint?
 }
 
+/// Staff users, sessions, API tokens and sign-in throttling: who may call the service.
+public protocol AccessRepository: Sendable {
+    /// Adds a staff user, audited; throws ``StoreError/staffExists(_:)`` when the name is taken.
+    func addStaffUser(_ user: StaffUserRecord, by actor: String) async throws
+    func staffUser(_ username: String) async throws -> StaffUserRecord?
+    func staffUsers() async throws -> [StaffUserRecord]
+    /// Replaces a staff user's password hash (and re-enables them), audited; ends their sessions.
+    func setStaffPassword(_ username: String, hash: String) async throws
+    /// Disables a staff user and ends their sessions, audited; false when there is no such user.
+    func disableStaffUser(_ username: String, at: Date, by actor: String) async throws -> Bool
+    /// Counts one failed sign-in against `key` (a username or a client address).
+    func recordSignInFailure(key: String, at: Date) async throws
+    func signInFailures(key: String, since: Date) async throws -> Int
+    func clearSignInFailures(key: String) async throws
+    /// Stores a session under the SHA-256 of its token.
+    func createSession(hash: Data, _ session: SessionRecord) async throws
+    /// The session whose token hashes to `hash`, unless it has expired by `at`.
+    func session(hash: Data, at: Date) async throws -> SessionRecord?
+    func deleteSession(hash: Data) async throws
+    /// Removes sessions that expired before `instant`; returns how many.
+    func deleteExpiredSessions(before instant: Date) async throws -> Int
+    /// Stores a token under the SHA-256 of its secret, audited.
+    func addAPIToken(_ token: APITokenRecord, hash: Data) async throws
+    /// The token whose secret hashes to `hash`, revoked or not (the caller decides).
+    func apiToken(hash: Data) async throws -> APITokenRecord?
+    func apiTokens() async throws -> [APITokenRecord]
+    /// Revokes a token, audited; false when there is no such token or it was already revoked.
+    func revokeAPIToken(_ id: String, at: Date, by actor: String) async throws -> Bool
+}
+
 /// Everything Lethe persists, behind one protocol: SQLite now, PostgreSQL later; one conformance
 /// suite runs against every implementation.
 public protocol LetheStore: AccountRepository, KeyRepository, AuditRepository, OutboxRepository, RequestRepository,
     JobRepository, HoldRepository, ExportBundleRepository, ErasureRepository, RecipientRepository,
-    RetentionRepository
+    RetentionRepository, AccessRepository
 {}

@@ -4,41 +4,6 @@ import LetheCore
 import LetheEngine
 import LetheStore
 
-extension Runtime {
-    /// The job runner with every processor wired in.
-    func jobRunner(worker: String) -> JobRunner {
-        let requests = requests()
-        let deletion = DeletionProcessor(
-            store: store,
-            requests: requests,
-            policies: policies,
-            clock: clock,
-            dispatcher: dispatcher()
-        )
-        let handlers = ProcessingHandlers(
-            deletion: deletion,
-            export: exporter(),
-            requests: requests,
-            store: store,
-            clock: clock
-        )
-        return JobRunner(store: store, handlers: handlers.handlers, clock: clock, worker: worker)
-    }
-}
-
-extension Runtime {
-    /// Export bundles go under `LETHE_EXPORTS` (default ./Exports).
-    func exporter() -> ExportBuilder {
-        ExportBuilder(
-            store: store,
-            policies: policies,
-            clock: clock,
-            random: SecureRandomSource(),
-            folder: configuration.environment["LETHE_EXPORTS"] ?? "Exports"
-        )
-    }
-}
-
 /// `lethe jobs run`: one pass over due jobs (the long-running worker arrives with the retention scheduler).
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

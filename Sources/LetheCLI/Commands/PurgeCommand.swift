@@ -4,31 +4,6 @@ import LetheCore
 import LetheEngine
 import LetheStore
 
-extension Runtime {
-    /// The mail folder notices are delivered to (and aged out of).
-    var mailFolder: String {
-        configuration.environment["LETHE_MAIL_FOLDER"]
-            ?? (configuration.dataFolder as NSString).appendingPathComponent("mail")
-    }
-
-    /// The retention scheduler with this runtime's store, policies and folders; erasure jobs run as `worker`.
-    func retentionScheduler(worker: String, batchSize: Int) -> RetentionScheduler {
-        var erasures = jobRunner(worker: worker)
-        erasures.kinds = ["erase-account"]
-        var scheduler = RetentionScheduler(
-            store: store,
-            policies: policies,
-            clock: clock,
-            random: SecureRandomSource(),
-            eraseJobs: erasures,
-            exportsFolder: configuration.environment["LETHE_EXPORTS"] ?? "Exports",
-            mailFolder: mailFolder
-        )
-        scheduler.batchSize = batchSize
-        return scheduler
-    }
-}
-
 /// `lethe purge`: one pass of the retention scheduler, for cron or a systemd timer.
 struct PurgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

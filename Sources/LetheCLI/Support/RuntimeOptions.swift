@@ -40,23 +40,6 @@ struct RuntimeOptions: ParsableArguments {
     }
 }
 
-extension Runtime {
-    /// Requests with this runtime's store, keys, policies and clock.
-    func requests() -> RequestService {
-        RequestService(store: store, vault: vault, policies: policies, clock: clock)
-    }
-
-    /// The configured delivery channel: the mail folder `<data>/mail` unless `LETHE_MAIL_FOLDER` says otherwise.
-    func dispatcher() -> OutboxDispatcher {
-        OutboxDispatcher(
-            store: store,
-            transport: MailFolderTransport(folder: mailFolder),
-            clock: clock,
-            officerAddress: configuration.environment["LETHE_OFFICER_EMAIL"] ?? "privacy-officers@lethe.invalid"
-        )
-    }
-}
-
 /// Terminal output conventions: progress only on a TTY, warnings on standard error.
 enum Terminal {
     static var isInteractive: Bool { isatty(STDERR_FILENO) == 1 }

@@ -21,10 +21,26 @@ public final class SHA256Hasher {
 
     /// The digest as lower-case hex; the hasher cannot be used afterwards.
     public func finalizeHex() throws(CryptoError) -> String {
+        try finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    /// The 32-byte digest; the hasher cannot be used afterwards.
+    public func finalize() throws(CryptoError) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         let ok = out.withUnsafeMutableBufferPointer { EVP_DigestFinal_ex(context, $0.baseAddress, &length) }
         guard ok == 1, length == 32 else { throw .openssl(.drain("EVP_DigestFinal_ex")) }
-        return out.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return out
+    }
+
+    /// The SHA-256 of `bytes` in one call.
+    public static func digest(_ bytes: [UInt8]) throws(CryptoError) -> [UInt8] {
+        let hasher = try SHA256Hasher()
+        let failure: CryptoError? = bytes.withUnsafeBytes { buffer in
+            do throws(CryptoError) { try hasher.update(buffer) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+        return try hasher.finalize()
     }
 }

@@ -56,8 +56,8 @@ public struct DemoData: Sendable {
         self.clock = clock
     }
 
-    private func pick<T>(_ items: [T]) throws -> T { items[Int(try random.uniform(below: UInt32(items.count)))] }
-    private func number(_ below: Int) throws -> Int { Int(try random.uniform(below: UInt32(below))) }
+    func pick<T>(_ items: [T]) throws -> T { items[Int(try random.uniform(below: UInt32(items.count)))] }
+    func number(_ below: Int) throws -> Int { Int(try random.uniform(below: UInt32(below))) }
 
     /// Loads `count` customers with their history; `progress` is called after each one.
     public func load(count: Int, progress: (Int) -> Void = { _ in }) async throws -> Summary {

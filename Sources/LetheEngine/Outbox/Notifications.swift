@@ -38,6 +38,12 @@ enum NotificationTemplates {
                 "Your verification code",
                 "Your code to confirm a change to your account is \(p["code"] ?? ""). It expires in \(p["expires-minutes"] ?? "15") minutes. Never share it."
             )
+        case "sign-in-code":
+            return (
+                "Your sign-in code",
+                "Your code to sign in to the privacy center is \(p["code"] ?? ""). It expires in \(p["expires-minutes"] ?? "15") minutes. "
+                    + "Never share it. If you did not ask for it, ignore this message."
+            )
         case "agent-confirmation":
             return (
                 "Did you ask \(p["agent"] ?? "an agent") to act for you?",

@@ -194,6 +194,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case invalidValue(field: String, reason: String)
     /// A deliberately injected failure (tests of crash safety).
     case injectedFault(String)
+    case staffExists(String)
 
     public var description: String {
         switch self {
@@ -205,6 +206,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .keyMissing(let id): return "account \(id) has no data key (erased?)"
         case .invalidValue(let field, let reason): return "\(field): \(reason)"
         case .injectedFault(let point): return "injected fault at \(point)"
+        case .staffExists(let name): return "a staff user named '\(name)' exists"
         }
     }
 }

@@ -447,6 +447,72 @@ extension SQLiteStore {
         }
     }
 
+    public func requestOutcomes(
+        jurisdiction: String,
+        receivedFrom from: Date,
+        before: Date
+    ) async throws
+        -> [RequestOutcome]
+    {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.kind, r.deadline_kind, r.status, r.received_at, r.completed_at,
+                           (SELECT e.denial_reason FROM request_events e
+                            WHERE e.request_id = r.id AND e.to_status = 'denied' ORDER BY e.id DESC LIMIT 1) AS denial
+                    FROM privacy_requests r
+                    WHERE r.jurisdiction = ? AND r.received_at >= ? AND r.received_at < ?
+                    """,
+                arguments: [jurisdiction, from.storeValue, before.storeValue]
+            ).compactMap { row in
+                guard let kind = RequestKind(rawValue: row["kind"]),
+                    let deadlineKind = DeadlineKind(rawValue: row["deadline_kind"]),
+                    let status = RequestStatus(rawValue: row["status"])
+                else { return nil }
+                return RequestOutcome(
+                    kind: kind,
+                    deadlineKind: deadlineKind,
+                    status: status,
+                    receivedAt: Date(storeValue: row["received_at"]),
+                    closedAt: (row["completed_at"] as Double?).map(Date.init(storeValue:)),
+                    denialReason: (row["denial"] as String?).flatMap(DenialReason.init(rawValue:))
+                )
+            }
+        }
+    }
+
+    public func queueDepth(today: LocalDate, dueSoonBy: LocalDate) async throws -> QueueDepth {
+        let open = RequestQuery.open.map(\.rawValue).sorted()
+        let marks = open.map { _ in "?" }.joined(separator: ",")
+        return try await pool.read { db in
+            var byStatus: [RequestStatus: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT status, COUNT(*) AS n FROM privacy_requests WHERE status IN (\(marks)) GROUP BY status",
+                arguments: StatementArguments(open)
+            ) {
+                if let status = RequestStatus(rawValue: row["status"]) { byStatus[status] = row["n"] }
+            }
+            let urgency = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(binding_due < ?), 0) AS overdue,
+                           COALESCE(SUM(binding_due >= ? AND binding_due <= ?), 0) AS soon
+                    FROM privacy_requests WHERE status IN (\(marks))
+                    """,
+                arguments: StatementArguments(
+                    [today.description, today.description, dueSoonBy.description] + open
+                )
+            )
+            return QueueDepth(
+                byStatus: byStatus,
+                dueSoon: urgency?["soon"] ?? 0,
+                overdue: urgency?["overdue"] ?? 0
+            )
+        }
+    }
+
     public func listRequests(_ query: RequestQuery) async throws -> [RequestSummary] {
         var conditions: [String] = []
         var arguments: [DatabaseValueConvertible?] = []

@@ -414,6 +414,42 @@ enum Schema {
             try db.create(index: "audit_at", on: "audit_log", columns: ["at"])
             try db.create(index: "export_bundles_request", on: "export_bundles", columns: ["request_id"])
         }
+        migrator.registerMigration("11-access") { db in
+            try db.create(table: "staff_users") { t in
+                t.column("username", .text).primaryKey()
+                t.column("role", .text).notNull()
+                // A self-describing scrypt hash (`$scrypt$ln=…`), never the password.
+                t.column("password_hash", .text).notNull()
+                t.column("created_at", .double).notNull()
+                t.column("disabled_at", .double)
+            }
+            // Sessions are found by the SHA-256 of their token: a copy of the database opens none.
+            // A customer's sessions go with the account (cascade), so erasure leaves none behind.
+            try db.create(table: "sessions") { t in
+                t.column("token_hash", .blob).primaryKey()
+                t.column("staff_username", .text).references("staff_users", onDelete: .cascade)
+                t.column("account_id", .text).references("accounts", onDelete: .cascade)
+                t.column("created_at", .double).notNull()
+                t.column("expires_at", .double).notNull()
+                t.check(sql: "(staff_username IS NULL) <> (account_id IS NULL)")
+            }
+            try db.create(index: "sessions_expiry", on: "sessions", columns: ["expires_at"])
+            try db.create(table: "api_tokens") { t in
+                t.column("id", .text).primaryKey()
+                t.column("secret_hash", .blob).notNull().unique()
+                t.column("name", .text).notNull()
+                t.column("role", .text).notNull()
+                t.column("created_at", .double).notNull()
+                t.column("created_by", .text).notNull()
+                t.column("revoked_at", .double)
+            }
+            try db.create(table: "sign_in_failures") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("key", .text).notNull()
+                t.column("at", .double).notNull()
+            }
+            try db.create(index: "sign_in_failures_key", on: "sign_in_failures", columns: ["key", "at"])
+        }
         return migrator
     }
 }

@@ -1,0 +1,314 @@
+import Foundation
+import LetheCore
+import LetheCrypto
+import LetheStore
+import Logging
+
+/// Who is calling, once a session cookie or an API token has been checked.
+public enum Principal: Sendable, Equatable, CustomStringConvertible {
+    case staff(username: String, role: StaffRole)
+    case token(id: String, name: String, role: StaffRole)
+    case customer(AccountID)
+
+    /// The staff role the caller acts with; nil for a customer.
+    public var role: StaffRole? {
+        switch self {
+        case .staff(_, let role), .token(_, _, let role): return role
+        case .customer: return nil
+        }
+    }
+
+    /// How the caller is named in record notes and the audit trail.
+    public var actorName: String {
+        switch self {
+        case .staff(let username, _): return username
+        case .token(let id, _, _): return "token:\(id)"
+        case .customer: return "customer"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .staff(let username, let role): return "staff \(username) (\(role.rawValue))"
+        case .token(let id, _, let role): return "token \(id) (\(role.rawValue))"
+        case .customer: return "customer"
+        }
+    }
+}
+
+/// A session just opened: the token goes into an HttpOnly cookie and is never stored.
+public struct IssuedSession: Sendable {
+    public let token: String
+    public let principal: Principal
+    public let expiresAt: Date
+}
+
+/// Why a sign-in or an access action was refused. None says whether a username or email exists.
+public enum AccessError: Error, Equatable, CustomStringConvertible {
+    case badCredentials
+    case throttled
+    case weakPassword
+    case invalidUsername
+    case codeRefused
+    case notFound(String)
+
+    public var description: String {
+        switch self {
+        case .badCredentials: return "the username or password is wrong"
+        case .throttled: return "too many failed sign-ins; wait 15 minutes and try again"
+        case .weakPassword: return "a password needs at least 12 characters"
+        case .invalidUsername:
+            return "a username is 2-40 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"
+        case .codeRefused: return "the code is wrong, expired or used up; ask for a new one"
+        case .notFound(let what): return "no \(what)"
+        }
+    }
+}
+
+/// Tunable parts of sign-in; the defaults follow OWASP's session and authentication guidance.
+public struct AccessPolicy: Sendable {
+    /// A staff session ends this long after sign-in, however busy.
+    public var staffSessionLifetime: TimeInterval = 8 * 3600
+    /// A customer's privacy-center session is short: it acts on their data.
+    public var customerSessionLifetime: TimeInterval = 30 * 60
+    /// Failed sign-ins allowed per username, and per client address, within ``throttleWindow``.
+    public var maxFailuresPerUser = 5
+    public var maxFailuresPerClient = 20
+    public var throttleWindow: TimeInterval = 15 * 60
+
+    public init() {}
+}
+
+/// Staff sign-in, sessions, API tokens and customer sign-in by code.
+///
+/// Session tokens and API token secrets are 256 bits from OpenSSL's CSPRNG; the store keeps only their
+/// SHA-256, so a copy of the database cannot be used to sign in. Passwords are scrypt hashes.
+public struct AccessService: Sendable {
+    let store: any LetheStore
+    let vault: KeyVault
+    let clock: any WallClock
+    let random: any RandomSource
+    let hasher: PasswordHasher
+    public var policy: AccessPolicy
+    let logger: Logger
+    /// A hash of a password nobody knows, with this service's cost, checked when a username is unknown
+    /// so that timing does not tell which names exist.
+    let decoyHash: String
+
+    public init(
+        store: any LetheStore,
+        vault: KeyVault,
+        clock: any WallClock,
+        random: any RandomSource = SecureRandomSource(),
+        hasher: PasswordHasher = PasswordHasher(),
+        policy: AccessPolicy = AccessPolicy(),
+        logger: Logger = Logger(label: "lethe.access")
+    ) {
+        self.store = store
+        self.vault = vault
+        self.clock = clock
+        self.random = random
+        self.hasher = hasher
+        self.policy = policy
+        self.logger = logger
+        self.decoyHash =
+            (try? hasher.hash(Data((try? SecureRandom.bytes(24)) ?? [0]).base64EncodedString())) ?? ""
+    }
+
+    // MARK: Staff
+
+    /// Adds a staff user with a hashed password.
+    public func addStaff(
+        username: String,
+        role: StaffRole,
+        password: String,
+        by actor: String
+    ) async throws
+        -> StaffUserRecord
+    {
+        guard Self.isValidUsername(username) else { throw AccessError.invalidUsername }
+        guard password.count >= 12 else { throw AccessError.weakPassword }
+        let user = StaffUserRecord(
+            username: username,
+            role: role,
+            passwordHash: try hasher.hash(password),
+            createdAt: clock.now()
+        )
+        try await store.addStaffUser(user, by: actor)
+        return user
+    }
+
+    static func isValidUsername(_ name: String) -> Bool {
+        guard (2...40).contains(name.count), let first = name.first, first.isASCII, first.isLowercase else {
+            return false
+        }
+        return name.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || "._-".contains($0) }
+    }
+
+    /// Signs a member of staff in. Failures are counted per username and per client address; past
+    /// the limit every attempt is refused without checking the password, until the window passes.
+    public func signIn(username: String, password: String, client: String) async throws -> IssuedSession {
+        let now = clock.now()
+        let since = now.addingTimeInterval(-policy.throttleWindow)
+        let userKey = "user:\(username.lowercased())"
+        let clientKey = "client:\(client)"
+        let userFailures = try await store.signInFailures(key: userKey, since: since)
+        let clientFailures = try await store.signInFailures(key: clientKey, since: since)
+        if userFailures >= policy.maxFailuresPerUser || clientFailures >= policy.maxFailuresPerClient {
+            logger.notice("sign-in throttled", metadata: ["client": "\(client)"])
+            throw AccessError.throttled
+        }
+        let user = try await store.staffUser(username)
+        // An unknown name costs the same scrypt as a known one, so timing does not tell which names exist.
+        let valid = PasswordHasher.verify(password, against: user?.passwordHash ?? decoyHash)
+        guard let user, valid, user.disabledAt == nil else {
+            try await store.recordSignInFailure(key: userKey, at: now)
+            try await store.recordSignInFailure(key: clientKey, at: now)
+            logger.notice("sign-in failed", metadata: ["client": "\(client)"])
+            throw AccessError.badCredentials
+        }
+        try await store.clearSignInFailures(key: userKey)
+        let session = try await openSession(.staff(user.username), lifetime: policy.staffSessionLifetime)
+        logger.info("staff signed in", metadata: ["staff": "\(user.username)"])
+        return IssuedSession(
+            token: session.token,
+            principal: .staff(username: user.username, role: user.role),
+            expiresAt: session.expiresAt
+        )
+    }
+
+    // MARK: Sessions
+
+    private func openSession(
+        _ subject: SessionSubject,
+        lifetime: TimeInterval
+    ) async throws -> (
+        token: String, expiresAt: Date
+    ) {
+        let now = clock.now()
+        let token = "s_" + Self.base64URL(try SecureRandom.bytes(32))
+        let expires = now.addingTimeInterval(lifetime)
+        try await store.createSession(
+            hash: try Self.hash(token),
+            SessionRecord(subject: subject, createdAt: now, expiresAt: expires)
+        )
+        return (token, expires)
+    }
+
+    /// Who holds this session token, if it is live (and, for staff, the user is not disabled).
+    public func principal(sessionToken token: String) async throws -> Principal? {
+        guard token.hasPrefix("s_"), token.count < 100,
+            let session = try await store.session(hash: try Self.hash(token), at: clock.now())
+        else { return nil }
+        switch session.subject {
+        case .customer(let id): return .customer(id)
+        case .staff(let name):
+            guard let user = try await store.staffUser(name), user.disabledAt == nil else { return nil }
+            return .staff(username: name, role: user.role)
+        }
+    }
+
+    /// Drops sessions that have ended; run at start and from time to time.
+    public func purgeExpiredSessions() async throws -> Int {
+        try await store.deleteExpiredSessions(before: clock.now())
+    }
+
+    public func signOut(sessionToken token: String) async throws {
+        try await store.deleteSession(hash: try Self.hash(token))
+    }
+
+    /// The CSRF token of a session: derived from the session token, which scripts and other sites
+    /// cannot read (HttpOnly, SameSite=Strict), so it cannot be forged and needs no storage.
+    public static func csrfToken(forSession token: String) -> String {
+        (try? hash("lethe/csrf/v1|" + token)).map { base64URL(Array($0)) } ?? ""
+    }
+
+    // MARK: API tokens
+
+    /// Issues a token; the secret (`lethe_…`) is returned once and stored only as its hash.
+    public func issueToken(
+        name: String,
+        role: StaffRole,
+        by actor: String
+    ) async throws -> (
+        APITokenRecord, secret: String
+    ) {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw AccessError.notFound("token name") }
+        let id = "T-" + String(try random.uniform(below: UInt32.max), radix: 36).uppercased()
+        let secret = "lethe_" + Self.base64URL(try SecureRandom.bytes(32))
+        let record = APITokenRecord(id: id, name: trimmed, role: role, createdAt: clock.now(), createdBy: actor)
+        try await store.addAPIToken(record, hash: try Self.hash(secret))
+        logger.info("api token issued", metadata: ["token": "\(id)", "role": "\(role.rawValue)"])
+        return (record, secret)
+    }
+
+    /// Who a bearer secret belongs to; nil when unknown or revoked.
+    public func principal(bearer secret: String) async throws -> Principal? {
+        guard secret.hasPrefix("lethe_"), secret.count < 100,
+            let token = try await store.apiToken(hash: try Self.hash(secret)), token.revokedAt == nil
+        else { return nil }
+        return .token(id: token.id, name: token.name, role: token.role)
+    }
+
+    public func revokeToken(_ id: String, by actor: String) async throws {
+        guard try await store.revokeAPIToken(id, at: clock.now(), by: actor) else {
+            throw AccessError.notFound("live token \(id)")
+        }
+    }
+
+    // MARK: Customers
+
+    private static func signInPurpose(_ id: AccountID) -> String { "sign-in:\(id)" }
+
+    private var codes: OneTimeCodes { OneTimeCodes(store: store, vault: vault, random: random, clock: clock) }
+
+    /// Sends a sign-in code to the email if it belongs to an account. Says nothing either way, so the
+    /// form cannot be used to learn who is a customer; rate limits apply per account and per address.
+    public func sendCustomerCode(email: String) async throws {
+        guard let id = try? await store.accountID(forEmail: email) else { return }
+        do {
+            try await codes.send(Self.signInPurpose(id), keyOwner: id.description, to: email) { digits in
+                OutboxMessage(
+                    kind: "sign-in-code",
+                    accountID: id,
+                    recipient: email,
+                    parameters: ["code": digits, "expires-minutes": "15"]
+                )
+            }
+        } catch OneTimeCodes.Failure.rateLimited {
+            logger.notice("sign-in code rate-limited", metadata: ["account": "\(id)"])
+        }
+    }
+
+    /// Opens a privacy-center session when the code sent to `email` is right.
+    public func signInCustomer(email: String, code: String) async throws -> IssuedSession {
+        guard let id = try? await store.accountID(forEmail: email) else { throw AccessError.codeRefused }
+        do {
+            guard try await codes.check(Self.signInPurpose(id), digits: code) else { throw AccessError.codeRefused }
+        } catch is OneTimeCodes.Failure {
+            throw AccessError.codeRefused
+        }
+        let session = try await openSession(.customer(id), lifetime: policy.customerSessionLifetime)
+        logger.info("customer signed in", metadata: ["account": "\(id)"])
+        return IssuedSession(token: session.token, principal: .customer(id), expiresAt: session.expiresAt)
+    }
+
+    /// Opens a privacy-center session for a customer whose identity was just proven another way (the
+    /// right code for their own request, sent to their registered email).
+    public func openCustomerSession(_ id: AccountID) async throws -> IssuedSession {
+        let session = try await openSession(.customer(id), lifetime: policy.customerSessionLifetime)
+        return IssuedSession(token: session.token, principal: .customer(id), expiresAt: session.expiresAt)
+    }
+
+    // MARK: Hashing
+
+    static func hash(_ secret: String) throws -> Data {
+        Data(try SHA256Hasher.digest(Array(secret.utf8)))
+    }
+
+    static func base64URL(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import LetheCore
+import LetheStore
+
+/// The metrics 11 CCR §7102(a) asks of a large business, for one calendar year: per kind of request,
+/// how many were received, complied with in whole or in part, and denied, and the median days to respond.
+public struct CCPAMetrics: Sendable, Equatable {
+    /// The kinds the regulation names, as Lethe records them.
+    public enum Kind: String, Sendable, CaseIterable {
+        case know, delete
+        case optOut = "opt-out"
+        case other
+    }
+
+    public struct Row: Sendable, Equatable {
+        public let kind: Kind
+        public var received = 0
+        public var compliedInWholeOrInPart = 0
+        public var denied = 0
+        public var deniedByBasis: [String: Int] = [:]
+        public var open = 0
+        /// Calendar days from receipt to the substantive response (completion or denial); nil when none yet.
+        public var medianDaysToRespond: Double?
+    }
+
+    public let year: Int
+    public let jurisdiction: String
+    public let rows: [Row]
+    public static let citation = "11 CCR §7102(a)"
+
+    /// Counts requests received in `year` (in the jurisdiction's calendar, UTC boundaries) under `jurisdiction`.
+    public static func compile(
+        year: Int,
+        jurisdiction: String = "us-ca",
+        store: any LetheStore
+    ) async throws
+        -> CCPAMetrics
+    {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        guard let start = calendar.date(from: DateComponents(year: year, month: 1, day: 1)),
+            let end = calendar.date(from: DateComponents(year: year + 1, month: 1, day: 1))
+        else { return CCPAMetrics(year: year, jurisdiction: jurisdiction, rows: []) }
+        let outcomes = try await store.requestOutcomes(jurisdiction: jurisdiction, receivedFrom: start, before: end)
+        var rows: [Kind: Row] = [:]
+        var days: [Kind: [Double]] = [:]
+        for outcome in outcomes {
+            let kind = Self.kind(outcome)
+            var row = rows[kind] ?? Row(kind: kind)
+            row.received += 1
+            switch outcome.status {
+            case .completed:
+                row.compliedInWholeOrInPart += 1
+            case .denied:
+                row.denied += 1
+                row.deniedByBasis[outcome.denialReason?.rawValue ?? "other", default: 0] += 1
+            case .cancelled:
+                break
+            default:
+                row.open += 1
+            }
+            if outcome.status == .completed || outcome.status == .denied, let closed = outcome.closedAt {
+                let start = calendar.startOfDay(for: outcome.receivedAt)
+                let finish = calendar.startOfDay(for: closed)
+                days[kind, default: []].append(
+                    Double(calendar.dateComponents([.day], from: start, to: finish).day ?? 0)
+                )
+            }
+            rows[kind] = row
+        }
+        let ordered = Kind.allCases.compactMap { kind -> Row? in
+            guard var row = rows[kind] else { return nil }
+            row.medianDaysToRespond = median(days[kind] ?? [])
+            return row
+        }
+        return CCPAMetrics(year: year, jurisdiction: jurisdiction, rows: ordered)
+    }
+
+    static func kind(_ outcome: RequestOutcome) -> Kind {
+        switch outcome.kind {
+        case .export: return .know
+        case .deletion: return .delete
+        case .consentChange where outcome.deadlineKind == .optOutOfSale: return .optOut
+        default: return .other
+        }
+    }
+
+    static func median(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    /// The metrics as CSV, one row per kind, for the privacy-policy disclosure.
+    public var csv: String {
+        var lines = ["year,jurisdiction,kind,received,complied_in_whole_or_in_part,denied,open,median_days_to_respond"]
+        for row in rows {
+            let median = row.medianDaysToRespond.map { String(format: "%.1f", $0) } ?? ""
+            lines.append(
+                "\(year),\(jurisdiction),\(row.kind.rawValue),\(row.received),\(row.compliedInWholeOrInPart),"
+                    + "\(row.denied),\(row.open),\(median)"
+            )
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import LetheCore
+import LetheStore
+
+// The services every front end (CLI, server, worker) wires the same way from one runtime.
+
+extension Runtime {
+    /// Requests with this runtime's store, keys, policies and clock.
+    public func requests() -> RequestService {
+        RequestService(store: store, vault: vault, policies: policies, clock: clock)
+    }
+
+    /// The configured delivery channel: the mail folder `<data>/mail` unless `LETHE_MAIL_FOLDER` says otherwise.
+    public func dispatcher() -> OutboxDispatcher {
+        OutboxDispatcher(
+            store: store,
+            transport: MailFolderTransport(folder: mailFolder),
+            clock: clock,
+            officerAddress: configuration.environment["LETHE_OFFICER_EMAIL"] ?? "privacy-officers@lethe.invalid"
+        )
+    }
+}
+
+extension Runtime {
+    /// The job runner with every processor wired in.
+    public func jobRunner(worker: String) -> JobRunner {
+        let requests = requests()
+        let deletion = DeletionProcessor(
+            store: store,
+            requests: requests,
+            policies: policies,
+            clock: clock,
+            dispatcher: dispatcher()
+        )
+        let handlers = ProcessingHandlers(
+            deletion: deletion,
+            export: exporter(),
+            requests: requests,
+            store: store,
+            clock: clock
+        )
+        return JobRunner(store: store, handlers: handlers.handlers, clock: clock, worker: worker)
+    }
+}
+
+extension Runtime {
+    /// Export bundles go under `LETHE_EXPORTS` (default ./Exports).
+    public func exporter() -> ExportBuilder {
+        ExportBuilder(
+            store: store,
+            policies: policies,
+            clock: clock,
+            random: SecureRandomSource(),
+            folder: configuration.environment["LETHE_EXPORTS"] ?? "Exports"
+        )
+    }
+}
+
+extension Runtime {
+    /// The mail folder notices are delivered to (and aged out of).
+    public var mailFolder: String {
+        configuration.environment["LETHE_MAIL_FOLDER"]
+            ?? (configuration.dataFolder as NSString).appendingPathComponent("mail")
+    }
+
+    /// The retention scheduler with this runtime's store, policies and folders; erasure jobs run as `worker`.
+    public func retentionScheduler(worker: String, batchSize: Int) -> RetentionScheduler {
+        var erasures = jobRunner(worker: worker)
+        erasures.kinds = ["erase-account"]
+        var scheduler = RetentionScheduler(
+            store: store,
+            policies: policies,
+            clock: clock,
+            random: SecureRandomSource(),
+            eraseJobs: erasures,
+            exportsFolder: configuration.environment["LETHE_EXPORTS"] ?? "Exports",
+            mailFolder: mailFolder
+        )
+        scheduler.batchSize = batchSize
+        return scheduler
+    }
+}
