@@ -10,7 +10,8 @@ public struct LetheCommand: AsyncParsableCommand {
         subcommands: [
             PoliciesCommand.self, DeadlineCommand.self, KeysCommand.self, AccountsCommand.self, DemoCommand.self,
             RequestsCommand.self, AuditCommand.self, OutboxCommand.self, JobsCommand.self, HoldsCommand.self,
-            ExportCommand.self, RecipientsCommand.self, PurgeCommand.self, WorkerCommand.self,
+            ExportCommand.self, RecipientsCommand.self, PurgeCommand.self, WorkerCommand.self, ServeCommand.self,
+            StaffCommand.self, TokensCommand.self,
         ]
     )
 
@@ -20,8 +21,10 @@ public struct LetheCommand: AsyncParsableCommand {
     /// 0 on success, 1 when a check fails, 2 for bad input (including unknown options).
     public static func runMain(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Never {
         // Logs go to standard error, quiet by default on the command line; LETHE_LOG_LEVEL=info shows more.
+        // A server's request log is its record of work: `serve` logs at info unless told otherwise.
         let level =
-            ProcessInfo.processInfo.environment["LETHE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+            ProcessInfo.processInfo.environment["LETHE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+            ?? (arguments.first == "serve" ? .info : .warning)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

@@ -1,0 +1,149 @@
+import Foundation
+import LetheCore
+import LetheEngine
+import LetheStore
+
+extension APIHandler {
+    static func masked(_ account: MaskedAccount) -> Components.Schemas.MaskedAccount {
+        .init(
+            id: account.id,
+            status: account.status,
+            name: account.name,
+            email: account.email,
+            phone: account.phone,
+            residence: account.residence,
+            addresses: account.addresses,
+            paymentMethods: account.paymentMethods,
+            subscription: account.subscription,
+            createdAt: account.createdAt
+        )
+    }
+
+    func createAccount(_ input: Operations.CreateAccount.Input) async throws -> Operations.CreateAccount.Output {
+        let caller = try Caller.require(.workAccounts)
+        guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
+        var dateOfBirth: LocalDate?
+        if let text = body.dateOfBirth {
+            guard let parsed = LocalDate(text) else { throw Problem.badRequest("dateOfBirth is YYYY-MM-DD") }
+            dateOfBirth = parsed
+        }
+        let application = AccountApplication(
+            fullName: body.fullName,
+            email: body.email,
+            phone: body.phone,
+            dateOfBirth: dateOfBirth,
+            residence: body.residence,
+            securityAnswer: body.securityAnswer
+        )
+        let id = try await act { try await accounts.create(application, by: caller.actorName) }
+        return .created(.init(body: .json(Self.masked(try await accounts.view(id)))))
+    }
+
+    func showAccount(_ input: Operations.ShowAccount.Input) async throws -> Operations.ShowAccount.Output {
+        _ = try Caller.require(.readAccounts)
+        let id = try accountID(input.path.account)
+        return .ok(.init(body: .json(Self.masked(try await accounts.view(id)))))
+    }
+
+    func updateAccount(_ input: Operations.UpdateAccount.Input) async throws -> Operations.UpdateAccount.Output {
+        let caller = try Caller.require(.workAccounts)
+        let id = try accountID(input.path.account)
+        guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
+        var changes: [AccountChange] = []
+        if let email = body.email { changes.append(.email(email)) }
+        if let phone = body.phone { changes.append(.phone(phone.isEmpty ? nil : phone)) }
+        if let name = body.fullName { changes.append(.fullName(name)) }
+        guard !changes.isEmpty else { throw Problem.badRequest("give at least one of email, phone, fullName") }
+        var verification: IdentityVerification?
+        if let given = body.verification {
+            guard try Caller.require(.verifyIdentity) == caller else { throw Problem.forbidden(.verifyIdentity) }
+            if let answer = given.answer {
+                verification = try await accounts.verifySecurityAnswer(id, answer: answer, by: caller.actorName)
+            } else if let code = given.code {
+                verification = try await accounts.verifyOneTimeCode(id, code: code, by: caller.actorName)
+            } else if let text = given.dateOfBirth, let postcode = given.postcode {
+                guard let dob = LocalDate(text) else { throw Problem.badRequest("dateOfBirth is YYYY-MM-DD") }
+                verification = try await accounts.verifyDateOfBirthAndAddress(
+                    id,
+                    dateOfBirth: dob,
+                    postalCode: postcode,
+                    by: caller.actorName
+                )
+            }
+        }
+        let outcome = try await act {
+            try await accounts.modify(
+                id,
+                changes: changes,
+                verification: verification,
+                reason: body.reason,
+                reference: body.reference,
+                by: caller.actorName
+            )
+        }
+        switch outcome {
+        case .applied: return .ok(.init(body: .json(.init(outcome: .applied))))
+        case .escalated(let escalation, let reason):
+            return .ok(.init(body: .json(.init(outcome: .escalated, escalation: escalation, escalationReason: reason))))
+        }
+    }
+
+    func revealAccountField(
+        _ input: Operations.RevealAccountField.Input
+    ) async throws
+        -> Operations.RevealAccountField.Output
+    {
+        let caller = try Caller.require(.revealPersonalData)
+        let id = try accountID(input.path.account)
+        guard case .json(let body) = input.body else { throw Problem.badRequest("send field and reason") }
+        let value = try await accounts.reveal(id, field: body.field.rawValue, reason: body.reason, by: caller.actorName)
+        return .ok(.init(body: .json(.init(field: body.field.rawValue, value: value))))
+    }
+
+    func listRecordNotes(_ input: Operations.ListRecordNotes.Input) async throws -> Operations.ListRecordNotes.Output {
+        _ = try Caller.require(.readAccounts)
+        let id = try accountID(input.path.account)
+        let notes = try await accounts.notes(RecordNoteQuery(accountID: id))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        notes: notes.map { note in
+                            .init(
+                                at: note.at,
+                                author: note.author,
+                                summary: note.changedFields.joined(separator: ", "),
+                                reason: note.reason,
+                                reference: note.reference,
+                                verification: note.verification.map {
+                                    "\($0.method.rawValue) by \($0.verifiedBy)"
+                                }
+                            )
+                        }
+                    )
+                )
+            )
+        )
+    }
+
+    func listConsents(_ input: Operations.ListConsents.Input) async throws -> Operations.ListConsents.Output {
+        _ = try Caller.require(.readAccounts)
+        let id = try accountID(input.path.account)
+        guard try await runtime.store.account(id) != nil else { throw Problem.notFound("no account \(id)") }
+        let history = try await runtime.store.consents(id)
+        var current: [String: Bool] = [:]
+        for entry in history.sorted(by: { $0.at < $1.at }) { current[entry.purpose] = entry.granted }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        current: .init(additionalProperties: current),
+                        history: history.map {
+                            .init(purpose: $0.purpose, granted: $0.granted, at: $0.at, source: $0.source)
+                        }
+                    )
+                )
+            )
+        )
+    }
+}

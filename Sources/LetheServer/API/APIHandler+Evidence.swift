@@ -1,0 +1,110 @@
+import Foundation
+import LetheCore
+import LetheEngine
+import LetheStore
+
+extension APIHandler {
+    var holdService: HoldService { HoldService(store: runtime.store, clock: runtime.clock) }
+
+    static func hold(_ hold: LegalHold) -> Components.Schemas.LegalHold {
+        .init(
+            id: hold.id,
+            account: hold.accountID.description,
+            categories: hold.categories.map(\.rawValue).sorted(),
+            reason: hold.reason,
+            owner: hold.owner,
+            placedAt: hold.placedAt,
+            releasedAt: hold.releasedAt
+        )
+    }
+
+    func listHolds(_ input: Operations.ListHolds.Input) async throws -> Operations.ListHolds.Output {
+        _ = try Caller.require(.readEvidence)
+        let holds = try await runtime.store.holds(includeReleased: input.query.includeReleased ?? false)
+        return .ok(.init(body: .json(.init(holds: holds.map(Self.hold)))))
+    }
+
+    func placeHold(_ input: Operations.PlaceHold.Input) async throws -> Operations.PlaceHold.Output {
+        let caller = try Caller.require(.manageHolds)
+        guard case .json(let body) = input.body else { throw Problem.badRequest("send account and reason") }
+        var categories: Set<DataCategory> = []
+        for name in body.categories ?? [] {
+            guard let category = DataCategory(rawValue: name) else {
+                throw Problem.badRequest(
+                    "unknown category '\(name)' (\(DataCategory.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
+            }
+            categories.insert(category)
+        }
+        let hold = try await holdService.place(
+            try accountID(body.account),
+            categories: categories,
+            reason: body.reason,
+            owner: caller.actorName
+        )
+        return .created(.init(body: .json(Self.hold(hold))))
+    }
+
+    func releaseHold(_ input: Operations.ReleaseHold.Input) async throws -> Operations.ReleaseHold.Output {
+        let caller = try Caller.require(.manageHolds)
+        guard try await holdService.release(input.path.hold, by: caller.actorName) else {
+            throw Problem.notFound("no hold \(input.path.hold) in force")
+        }
+        return .noContent(.init())
+    }
+
+    func listRecipients(_ input: Operations.ListRecipients.Input) async throws -> Operations.ListRecipients.Output {
+        _ = try Caller.require(.readEvidence)
+        let recipients = try await runtime.store.recipients()
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        recipients: recipients.map {
+                            .init(
+                                id: $0.id,
+                                name: $0.name,
+                                kind: $0.categories.map(\.rawValue).sorted().joined(separator: ","),
+                                endpoint: $0.webhookURL
+                            )
+                        }
+                    )
+                )
+            )
+        )
+    }
+
+    func verifyAuditTrail(_ input: Operations.VerifyAuditTrail.Input) async throws -> Operations.VerifyAuditTrail.Output
+    {
+        _ = try Caller.require(.readEvidence)
+        let broken = try await runtime.store.firstBrokenAuditEntry()
+        return .ok(.init(body: .json(.init(intact: broken == nil, firstBrokenEntry: broken))))
+    }
+
+    func ccpaMetrics(_ input: Operations.CcpaMetrics.Input) async throws -> Operations.CcpaMetrics.Output {
+        _ = try Caller.require(.readEvidence)
+        let metrics = try await CCPAMetrics.compile(year: input.query.year, store: runtime.store)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        year: metrics.year,
+                        jurisdiction: metrics.jurisdiction,
+                        citation: CCPAMetrics.citation,
+                        kinds: metrics.rows.map {
+                            .init(
+                                kind: .init(rawValue: $0.kind.rawValue) ?? .other,
+                                received: $0.received,
+                                compliedInWholeOrInPart: $0.compliedInWholeOrInPart,
+                                denied: $0.denied,
+                                deniedByBasis: .init(additionalProperties: $0.deniedByBasis),
+                                open: $0.open,
+                                medianDaysToRespond: $0.medianDaysToRespond
+                            )
+                        }
+                    )
+                )
+            )
+        )
+    }
+}

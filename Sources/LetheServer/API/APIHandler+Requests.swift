@@ -1,0 +1,217 @@
+import Foundation
+import LetheCore
+import LetheEngine
+import LetheStore
+
+extension APIHandler {
+    func listRequests(_ input: Operations.ListRequests.Input) async throws -> Operations.ListRequests.Output {
+        _ = try Caller.require(.readRequests)
+        let q = input.query
+        var query = RequestQuery(limit: q.limit ?? 100)
+        guard (1...1000).contains(query.limit) else { throw Problem.badRequest("limit must be 1 to 1000") }
+        if let status = q.status {
+            query.statuses = RequestStatus(rawValue: status.rawValue).map { [$0] }
+        } else if q.includeFinished != true {
+            query.statuses = RequestQuery.open
+        }
+        query.kind = q.kind.flatMap { RequestKind(rawValue: $0.rawValue) }
+        query.jurisdiction = q.jurisdiction
+        query.assignee = q.assignee
+        query.accountID = try q.account.map(accountID)
+        let rows = try await requests.list(query)
+        let today = self.today
+        return .ok(
+            .init(
+                body: .json(.init(asOf: today.description, requests: rows.map { Self.summary($0, today: today) }))
+            )
+        )
+    }
+
+    func submitRequest(_ input: Operations.SubmitRequest.Input) async throws -> Operations.SubmitRequest.Output {
+        let caller = try Caller.require(.submitRequests)
+        guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
+        guard let kind = RequestKind(rawValue: body.kind.rawValue) else { throw Problem.badRequest("unknown kind") }
+        let channel = body.channel.flatMap { RequestChannel(rawValue: $0.rawValue) } ?? .agent
+        let submission = RequestSubmission(
+            kind: kind,
+            deadlineKind: body.deadlineKind.flatMap { DeadlineKind(rawValue: $0.rawValue) },
+            accountID: try body.account.map(accountID),
+            email: body.email,
+            channel: channel,
+            receivedAt: body.receivedAt,
+            jurisdiction: body.jurisdiction,
+            idempotencyKey: input.headers.idempotencyKey,
+            agentID: body.authorizedAgent,
+            consentChanges: body.consentChanges?.additionalProperties ?? [:],
+            submittedBy: .staff(caller.actorName)
+        )
+        // submit() commits before it returns: the answer below is only sent for a durable request.
+        let receipt = try await act { try await requests.submit(submission) }
+        let outcome: Components.Schemas.IntakeReceipt.OutcomePayload
+        switch receipt.outcome {
+        case .created: outcome = .created
+        case .repeated: outcome = .repeated
+        case .linked: outcome = .linked
+        }
+        return .created(
+            .init(
+                body: .json(
+                    .init(
+                        id: receipt.outcome.requestID.rawValue,
+                        outcome: outcome,
+                        status: .init(rawValue: receipt.status.rawValue) ?? .received,
+                        schedule: Self.schedule(receipt.schedule)
+                    )
+                )
+            )
+        )
+    }
+
+    func showRequest(_ input: Operations.ShowRequest.Input) async throws -> Operations.ShowRequest.Output {
+        _ = try Caller.require(.readRequests)
+        let id = try requestID(input.path.id)
+        let dossier = try await requests.dossier(id)
+        let stored = dossier.stored
+        let request = stored.request
+        let timeline = request.events.map { event in
+            Components.Schemas.TimelineEvent(
+                at: event.at,
+                from: .init(rawValue: event.from.rawValue) ?? .received,
+                to: .init(rawValue: event.to.rawValue) ?? .received,
+                actor: event.actor.description,
+                reason: event.reason,
+                denialBasis: event.denialReason.flatMap { .init(rawValue: $0.rawValue) }
+            )
+        }
+        let detail = Components.Schemas.RequestDetail(
+            request: Self.summary(stored, today: today),
+            deadlineKind: .init(rawValue: request.deadlineKind.rawValue) ?? .access,
+            authorizedAgent: stored.agentID,
+            schedule: Self.schedule(stored.schedule),
+            timeline: timeline,
+            deadlineHistory: dossier.history.map {
+                .init(at: $0.at, respondBy: ($0.extendedDue ?? $0.responseDue).description, cause: $0.cause)
+            },
+            pauses: stored.pauses.map {
+                .init(from: $0.from.description, to: $0.to?.description, reason: $0.reason.rawValue)
+            },
+            alerts: dossier.alerts.map {
+                .init(at: $0.at, threshold: Int($0.threshold.filter(\.isNumber)) ?? 0, level: $0.level)
+            }
+        )
+        return .ok(.init(body: .json(detail)))
+    }
+
+    func verifyRequest(_ input: Operations.VerifyRequest.Input) async throws -> Operations.VerifyRequest.Output {
+        let caller = try Caller.require(.verifyIdentity)
+        let id = try requestID(input.path.id)
+        guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
+        let officer = caller.actorName
+        try await act {
+            if body.resend == true {
+                try await requests.resendCode(id)
+                return
+            }
+            if let code = body.code {
+                guard try await requests.verifyCode(id, code: code) else {
+                    throw Problem("code-refused", "The code was not accepted", status: 422, detail: "the code is wrong")
+                }
+                return
+            }
+            guard let stored = try await runtime.store.request(id) else { throw Problem.notFound("no request \(id)") }
+            guard let account = stored.request.accountID else {
+                throw Problem.conflict("agent verification needs a request matched to an account")
+            }
+            var verification: IdentityVerification?
+            if let answer = body.answer {
+                verification = try await accounts.verifySecurityAnswer(account, answer: answer, by: officer)
+            } else if let text = body.dateOfBirth, let postcode = body.postcode {
+                guard let dob = LocalDate(text) else { throw Problem.badRequest("dateOfBirth is YYYY-MM-DD") }
+                verification = try await accounts.verifyDateOfBirthAndAddress(
+                    account,
+                    dateOfBirth: dob,
+                    postalCode: postcode,
+                    by: officer
+                )
+            } else {
+                throw Problem.badRequest("give code, answer, or dateOfBirth with postcode (or resend: true)")
+            }
+            guard let verification else {
+                throw Problem(
+                    "verification-failed",
+                    "Identity not verified",
+                    status: 422,
+                    detail: "identity could not be verified with what was given"
+                )
+            }
+            try await requests.verify(id, with: verification, by: officer)
+        }
+        return .ok(.init(body: .json(try await state(id))))
+    }
+
+    func approveRequest(_ input: Operations.ApproveRequest.Input) async throws -> Operations.ApproveRequest.Output {
+        let caller = try Caller.require(.decideRequests)
+        let id = try requestID(input.path.id)
+        try await act { try await requests.approve(id, by: caller.actorName) }
+        return .ok(.init(body: .json(try await state(id))))
+    }
+
+    func denyRequest(_ input: Operations.DenyRequest.Input) async throws -> Operations.DenyRequest.Output {
+        let caller = try Caller.require(.decideRequests)
+        let id = try requestID(input.path.id)
+        guard case .json(let body) = input.body, let basis = DenialReason(rawValue: body.basis.rawValue) else {
+            throw Problem.badRequest("send basis and reason")
+        }
+        try await act { try await requests.deny(id, basis: basis, reason: body.reason, by: .staff(caller.actorName)) }
+        return .ok(.init(body: .json(try await state(id))))
+    }
+
+    func extendRequest(_ input: Operations.ExtendRequest.Input) async throws -> Operations.ExtendRequest.Output {
+        let caller = try Caller.require(.decideRequests)
+        let id = try requestID(input.path.id)
+        guard case .json(let body) = input.body else { throw Problem.badRequest("send a reason") }
+        try await act { try await requests.extend(id, reason: body.reason, by: caller.actorName) }
+        return .ok(.init(body: .json(try await state(id))))
+    }
+
+    func pauseRequest(_ input: Operations.PauseRequest.Input) async throws -> Operations.PauseRequest.Output {
+        let caller = try Caller.require(.decideRequests)
+        let id = try requestID(input.path.id)
+        guard case .json(let body) = input.body, let reason = PauseReason(rawValue: body.reason.rawValue) else {
+            throw Problem.badRequest("send a reason: identity, clarification or fee")
+        }
+        try await act { try await requests.pause(id, reason: reason, by: caller.actorName) }
+        return .ok(.init(body: .json(try await state(id))))
+    }
+
+    func resumeRequest(_ input: Operations.ResumeRequest.Input) async throws -> Operations.ResumeRequest.Output {
+        let caller = try Caller.require(.decideRequests)
+        let id = try requestID(input.path.id)
+        try await act { try await requests.resume(id, by: caller.actorName) }
+        return .ok(.init(body: .json(try await state(id))))
+    }
+
+    func cancelRequest(_ input: Operations.CancelRequest.Input) async throws -> Operations.CancelRequest.Output {
+        let caller = try Caller.require(.decideRequests)
+        let id = try requestID(input.path.id)
+        guard case .json(let body) = input.body else { throw Problem.badRequest("send a reason") }
+        try await act { try await requests.cancel(id, reason: body.reason, by: .staff(caller.actorName)) }
+        return .ok(.init(body: .json(try await state(id))))
+    }
+
+    func completeRequest(_ input: Operations.CompleteRequest.Input) async throws -> Operations.CompleteRequest.Output {
+        let caller = try Caller.require(.decideRequests)
+        let id = try requestID(input.path.id)
+        guard case .json(let body) = input.body else { throw Problem.badRequest("send a summary") }
+        try await act { try await requests.complete(id, by: .staff(caller.actorName), summary: body.summary) }
+        return .ok(.init(body: .json(try await state(id))))
+    }
+
+    func assignRequest(_ input: Operations.AssignRequest.Input) async throws -> Operations.AssignRequest.Output {
+        let caller = try Caller.require(.decideRequests)
+        let id = try requestID(input.path.id)
+        guard case .json(let body) = input.body else { throw Problem.badRequest("send an assignee") }
+        try await act { try await requests.assign(id, to: body.assignee, by: caller.actorName) }
+        return .ok(.init(body: .json(try await state(id))))
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import LetheCore
+import LetheEngine
+import LetheStore
+import OpenAPIRuntime
+
+/// The JSON API: implements the protocol swift-openapi-generator makes from `openapi.yaml`.
+///
+/// The caller comes from ``Caller`` (set by ``AuthenticationMiddleware``); every operation first asks
+/// for the ``Permission`` it needs. Failures are thrown as ``Problem``s and rendered by ``ProblemMiddleware``.
+struct APIHandler: APIProtocol {
+    let runtime: Runtime
+    let access: AccessService
+
+    var requests: RequestService { runtime.requests() }
+    var accounts: AccountService { runtime.accounts() }
+    var today: LocalDate { LocalDate(instant: runtime.clock.now(), in: Self.utc) }
+
+    static let utc = TimeZone(identifier: "UTC") ?? .current
+
+    /// Runs an engine action, then delivers the notices it queued (the transaction committed first).
+    func act<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        let result = try await body()
+        _ = try? await runtime.dispatcher().dispatch()
+        return result
+    }
+
+    func requestID(_ text: String) throws -> RequestID {
+        guard text.hasPrefix("R-"), text.count <= 40 else { throw Problem.notFound("no request \(text)") }
+        return RequestID(text)
+    }
+
+    func accountID(_ text: String) throws -> AccountID {
+        do { return try AccountID(text) } catch {
+            throw Problem.badRequest("an account id is TR- and 5 digits, e.g. TR-04217")
+        }
+    }
+
+    /// The request as it now stands, for the answer to an action.
+    func state(_ id: RequestID) async throws -> Components.Schemas.RequestSummary {
+        guard let stored = try await runtime.store.request(id) else { throw Problem.notFound("no request \(id)") }
+        return Self.summary(stored, today: today)
+    }
+}
+
+extension APIHandler {
+    static func urgency(
+        status: RequestStatus,
+        due: LocalDate,
+        today: LocalDate
+    )
+        -> Components.Schemas.RequestSummary.UrgencyPayload
+    {
+        if status.isTerminal { return .finished }
+        let left = today.days(until: due)
+        return left < 0 ? .overdue : left <= 7 ? .dueSoon : .none
+    }
+
+    static func summary(_ row: RequestSummary, today: LocalDate) -> Components.Schemas.RequestSummary {
+        .init(
+            id: row.id.rawValue,
+            kind: .init(rawValue: row.kind.rawValue) ?? .export,
+            status: .init(rawValue: row.status.rawValue) ?? .received,
+            channel: .init(rawValue: row.channel.rawValue) ?? .web,
+            jurisdiction: row.jurisdiction,
+            account: row.accountID?.description,
+            receivedAt: row.receivedAt,
+            due: row.due.description,
+            internalTarget: row.internalTarget.description,
+            assignee: row.assignee,
+            urgency: urgency(status: row.status, due: row.due, today: today)
+        )
+    }
+
+    static func summary(_ stored: StoredRequest, today: LocalDate) -> Components.Schemas.RequestSummary {
+        let request = stored.request
+        let due = stored.schedule.binding.due
+        return .init(
+            id: request.id.rawValue,
+            kind: .init(rawValue: request.kind.rawValue) ?? .export,
+            status: .init(rawValue: request.status.rawValue) ?? .received,
+            channel: .init(rawValue: stored.channel.rawValue) ?? .web,
+            jurisdiction: request.jurisdictionID,
+            account: request.accountID?.description,
+            receivedAt: request.receivedAt,
+            due: due.description,
+            internalTarget: stored.schedule.internalTarget.description,
+            assignee: stored.assignee,
+            urgency: urgency(status: request.status, due: due, today: today)
+        )
+    }
+
+    static func deadline(_ deadline: Deadline) -> Components.Schemas.Deadline {
+        .init(
+            due: deadline.due.description,
+            period: deadline.period,
+            citation: deadline.citation,
+            convention: deadline.convention
+        )
+    }
+
+    static func schedule(_ schedule: DeadlineSchedule) -> Components.Schemas.Schedule {
+        .init(
+            jurisdiction: schedule.jurisdiction,
+            jurisdictionName: schedule.jurisdictionName,
+            kind: .init(rawValue: schedule.kind.rawValue) ?? .access,
+            receivedAt: schedule.receivedAt,
+            receiptDate: schedule.receiptDate.description,
+            acknowledgement: schedule.acknowledgement.map(deadline),
+            response: deadline(schedule.response),
+            extended: schedule.extended.map(deadline),
+            binding: deadline(schedule.binding),
+            internalTarget: schedule.internalTarget.description,
+            pausedDays: schedule.pausedDays
+        )
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import LetheCore
+import LetheEngine
+import LetheStore
+import Logging
+import NIOCore
+import OpenAPIHummingbird
+import Prometheus
+import ServiceLifecycle
+
+/// Everything the HTTP front needs, built once at start.
+public struct ServerDependencies: Sendable {
+    public let runtime: Runtime
+    public let access: AccessService
+    public let settings: ServerSettings
+    /// Where `/metrics` reads from; the process bootstraps swift-metrics onto the same registry.
+    public let registry: PrometheusCollectorRegistry
+    public let pages: Pages
+
+    public init(
+        runtime: Runtime,
+        access: AccessService,
+        settings: ServerSettings,
+        registry: PrometheusCollectorRegistry,
+        pages: Pages
+    ) {
+        self.runtime = runtime
+        self.access = access
+        self.settings = settings
+        self.registry = registry
+        self.pages = pages
+    }
+}
+
+/// The routes: health and metrics, the JSON API (from the OpenAPI document), the officer dashboard
+/// and the customer privacy center, behind one middleware stack.
+public func buildRouter(_ dependencies: ServerDependencies) throws -> Router<LetheRequestContext> {
+    let router = Router(context: LetheRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: BodyLimitMiddleware(limit: dependencies.settings.maxBodyBytes))
+    router.add(middleware: AuthenticationMiddleware(access: dependencies.access))
+
+    HealthRoutes(runtime: dependencies.runtime, registry: dependencies.registry).register(on: router)
+
+    let api = router.group("api/v1").add(middleware: APIGuardMiddleware())
+    let handler = APIHandler(runtime: dependencies.runtime, access: dependencies.access)
+    try handler.registerHandlers(on: api)
+
+    DashboardRoutes(dependencies).register(on: router)
+    PrivacyCenterRoutes(dependencies).register(on: router)
+    return router
+}
+
+/// The HTTP server as a service, with any others (the in-process worker) run beside it; SIGTERM and
+/// SIGINT stop it gracefully: no new connections, requests in flight finish.
+public func buildApplication(
+    _ dependencies: ServerDependencies,
+    services: [any Service] = [],
+    logger: Logger = Logger(label: "lethe.server"),
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    var application = Application(
+        router: try buildRouter(dependencies),
+        configuration: .init(
+            address: .hostname(dependencies.settings.host, port: dependencies.settings.port),
+            serverName: "Lethe"
+        ),
+        services: services,
+        onServerRunning: onServerRunning,
+        logger: logger
+    )
+    application.beforeServerStarts { _ = try await dependencies.access.purgeExpiredSessions() }
+    return application
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+import LetheCore
+import LetheEngine
+import LetheStore
+import Prometheus
+
+/// Liveness, readiness and Prometheus metrics: unauthenticated, and free of personal data.
+struct HealthRoutes: Sendable {
+    let runtime: Runtime
+    let registry: PrometheusCollectorRegistry
+
+    func register(on router: Router<LetheRequestContext>) {
+        // Alive: the process answers. Nothing else is checked, so a slow database does not get it killed.
+        router.get("health") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#))
+            )
+        }
+        // Ready: the store answers a read and the master key opens a data key path; a load balancer
+        // sends traffic only then.
+        router.get("ready") { _, _ in
+            do {
+                _ = try await runtime.store.accountCount()
+                _ = try await runtime.vault.tokenHashingKey()
+            } catch {
+                throw Problem(
+                    "not-ready",
+                    "Not ready",
+                    status: 503,
+                    detail: "the store or the master key is not available"
+                )
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ready"}"#))
+            )
+        }
+        router.get("metrics") { _, _ in
+            try await refreshQueueGauges()
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer()))
+            )
+        }
+    }
+
+    /// Queue depth by status, due-soon (within 7 days) and overdue, counted at scrape time.
+    func refreshQueueGauges() async throws {
+        let today = LocalDate(instant: runtime.clock.now(), in: TimeZone(identifier: "UTC") ?? .current)
+        let depth = try await runtime.store.queueDepth(today: today, dueSoonBy: today.adding(days: 7))
+        for status in RequestQuery.open.sorted(by: { $0.rawValue < $1.rawValue }) {
+            registry.makeGauge(
+                name: "lethe_requests_open",
+                labels: [("status", status.rawValue)],
+                help: "Open privacy requests by status."
+            ).set(Double(depth.byStatus[status] ?? 0))
+        }
+        registry.makeGauge(name: "lethe_requests_due_soon", help: "Open requests due within 7 days.")
+            .set(Double(depth.dueSoon))
+        registry.makeGauge(name: "lethe_requests_overdue", help: "Open requests past their binding deadline.")
+            .set(Double(depth.overdue))
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Hummingbird
+import Mustache
+
+/// Server-rendered HTML from the mustache templates in `Templates/`: no JavaScript, no build step.
+/// Values are HTML-escaped by mustache's `{{ }}`; only markup the server made itself uses `{{{ }}}`.
+public struct Pages: Sendable {
+    let library: MustacheLibrary
+
+    /// Loads the templates bundled with the module.
+    public static func load() async throws -> Pages {
+        guard let folder = Bundle.module.resourceURL?.appendingPathComponent("Templates").path else {
+            throw Problem.internalError
+        }
+        return Pages(library: try await MustacheLibrary(directory: folder))
+    }
+
+    /// A page, or a 500 problem when a template is missing (a packaging error, caught by the page tests).
+    func render(_ name: String, _ object: Any, status: HTTPResponse.Status = .ok) -> Response {
+        guard let html = library.render(object, withTemplate: name) else {
+            return ProblemMiddleware.response(Problem.internalError, requestID: "template:\(name)")
+        }
+        return Self.html(html, status: status)
+    }
+
+    /// The stylesheet, served from the same origin so the Content-Security-Policy can forbid inline styles.
+    func stylesheet() -> Response {
+        let css = library.render([String: String](), withTemplate: "style") ?? ""
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+            body: .init(byteBuffer: ByteBuffer(string: css))
+        )
+    }
+
+    static func html(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: html))
+        )
+    }
+
+    static func redirect(_ location: String, cookies: [String] = []) -> Response {
+        var headers: HTTPFields = [.location: location]
+        for cookie in cookies { headers.append(.init(name: .setCookie, value: cookie)) }
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    /// A plain error page for browsers, without templates (it must work when they do not).
+    static func errorPage(_ problem: Problem, requestID: String) -> Response {
+        let detail = escape(problem.detail ?? "")
+        let html = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(escape(problem.title))</title>
+            <link rel="stylesheet" href="/assets/style.css"></head><body><main class="narrow">
+            <h1>\(escape(problem.title))</h1><p>\(detail)</p>
+            <p class="muted">Reference: \(escape(requestID))</p><p><a href="/">Start again</a></p>
+            </main></body></html>
+            """
+        return Self.html(html, status: .init(code: problem.status))
+    }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}
+
+/// A submitted `application/x-www-form-urlencoded` body.
+struct Form: Sendable {
+    let values: [String: [String]]
+
+    init(_ request: Request, context: LetheRequestContext) async throws {
+        var request = request
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        self.init(String(buffer: buffer))
+    }
+
+    init(_ text: String) {
+        var values: [String: [String]] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            guard let key = parts.first.map(decode) else { continue }
+            values[key, default: []].append(parts.count > 1 ? decode(parts[1]) : "")
+        }
+        self.values = values
+    }
+
+    subscript(_ key: String) -> String? {
+        values[key]?.first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// How `lethe serve` listens and what it allows, after flags, `LETHE_*` variables and the optional
+/// configuration file have been merged (in that order of precedence).
+public struct ServerSettings: Sendable {
+    public var host: String
+    public var port: Int
+    /// Bodies larger than this are refused (413) before they are read, let alone parsed.
+    public var maxBodyBytes: Int
+    /// Sets `Secure` on cookies; on by default, off only for plain-HTTP development on loopback.
+    public var secureCookies: Bool
+    /// Seconds a shutdown waits for requests in flight.
+    public var shutdownGrace: Int
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        maxBodyBytes: Int = 64 * 1024,
+        secureCookies: Bool = true,
+        shutdownGrace: Int = 20
+    ) {
+        self.host = host
+        self.port = port
+        self.maxBodyBytes = maxBodyBytes
+        self.secureCookies = secureCookies
+        self.shutdownGrace = shutdownGrace
+    }
+}

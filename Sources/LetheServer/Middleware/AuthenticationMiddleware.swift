@@ -1,0 +1,99 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LetheCore
+import LetheEngine
+
+/// Finds who is calling: an API token (`Authorization: Bearer lethe_…`) or a session cookie. It does
+/// not decide what they may do (each route asks for a ``Permission``); it only refuses a change made
+/// with a session cookie that lacks the session's CSRF token.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = LetheRequestContext
+    let access: AccessService
+
+    static let sessionCookie = "lethe_session"
+    static let customerCookie = "lethe_customer"
+
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
+        var context = context
+        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
+            let secret = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+            guard let principal = try await access.principal(bearer: secret) else {
+                throw Problem(
+                    "unauthenticated",
+                    "Unknown or revoked token",
+                    status: 401,
+                    detail: "the bearer token is unknown or revoked; ask an admin for a new one"
+                )
+            }
+            context.principal = principal
+        } else {
+            // Staff and customers have separate cookies, so a customer's session never reaches the dashboard.
+            let isCustomerArea = request.uri.path.hasPrefix("/privacy")
+            let name = isCustomerArea ? Self.customerCookie : Self.sessionCookie
+            if let token = request.cookies[name]?.value, let principal = try await access.principal(sessionToken: token)
+            {
+                let matchesArea: Bool
+                if case .customer = principal { matchesArea = isCustomerArea } else { matchesArea = !isCustomerArea }
+                if matchesArea {
+                    context.principal = principal
+                    context.sessionToken = token
+                }
+            }
+        }
+        let principal = context.principal
+        let requestID = context.requestID
+        return try await Caller.$principal.withValue(principal) {
+            try await Caller.$requestID.withValue(requestID) { try await next(request, context) }
+        }
+    }
+}
+
+extension LetheRequestContext {
+    /// The caller, or 401.
+    func requirePrincipal() throws -> Principal {
+        guard let principal else { throw Problem.unauthenticated }
+        return principal
+    }
+
+    /// A member of staff (or a token) with `permission`, or 401/403.
+    func require(_ permission: Permission) throws -> Principal {
+        try Caller.check(principal, permission)
+    }
+
+    /// Refuses a change made with a session cookie unless the CSRF token matches (header or form field).
+    func checkCSRF(_ request: Request, formToken: String? = nil) throws {
+        guard let sessionToken else { return }  // bearer tokens are not sent by browsers on their own
+        let expected = AccessService.csrfToken(forSession: sessionToken)
+        let given = formToken ?? request.headers[HTTPField.Name("X-CSRF-Token") ?? .authorization] ?? ""
+        guard !expected.isEmpty, Caller.constantTimeEquals(given, expected) else { throw Problem.csrf }
+    }
+}
+
+extension Caller {
+    static func check(_ principal: Principal?, _ permission: Permission) throws -> Principal {
+        guard let principal else { throw Problem.unauthenticated }
+        guard let role = principal.role, role.may(permission) else { throw Problem.forbidden(permission) }
+        return principal
+    }
+
+    /// The API handler's check: the task-local caller must hold `permission`.
+    static func require(_ permission: Permission) throws -> Principal {
+        try check(principal, permission)
+    }
+
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for index in x.indices { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
+}

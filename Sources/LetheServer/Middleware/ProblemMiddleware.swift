@@ -1,0 +1,97 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OpenAPIRuntime
+
+/// Turns every failure into an answer that says what to fix: RFC 9457 `application/problem+json` for
+/// the API, a plain page for browsers. Unexpected errors are logged under the request id and answered
+/// with a generic 500, so internals never reach the caller.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = LetheRequestContext
+
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Self.problem(for: error)
+            if problem.status >= 500 {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            }
+            let wantsHTML =
+                !request.uri.path.hasPrefix("/api/") && !request.uri.path.hasPrefix("/drp/")
+                && (request.headers[.accept] ?? "").contains("text/html")
+            if wantsHTML {
+                return Pages.errorPage(problem, requestID: context.requestID)
+            }
+            return Self.response(problem, requestID: context.requestID)
+        }
+    }
+
+    static func response(_ problem: Problem, requestID: String) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body = (try? encoder.encode(problem.document(instance: "urn:lethe:request:\(requestID)"))) ?? Data()
+        var headers = HTTPFields()
+        headers[.contentType] = "application/problem+json"
+        headers[.cacheControl] = "no-store"
+        return Response(
+            status: .init(code: problem.status),
+            headers: headers,
+            body: .init(byteBuffer: ByteBuffer(bytes: body))
+        )
+    }
+
+    /// The problem for any error the stack can throw: ours, the engine's, the OpenAPI runtime's
+    /// (a body that does not match the document), or Hummingbird's (no route, body too large).
+    static func problem(for error: any Error) -> Problem {
+        switch error {
+        case let error as ServerError:
+            if let underlying = error.underlyingError as? Problem { return underlying }
+            if error.underlyingError is DecodingError || String(describing: error.causeDescription).contains("decod")
+                || String(describing: error.causeDescription).contains("content type")
+                || String(describing: error.causeDescription).contains("Content-Type")
+            {
+                return .badRequest(
+                    "the body or parameters do not match the API document (\(Self.decodingHint(error.underlyingError)))"
+                )
+            }
+            if error.underlyingError is HTTPError { return problem(for: error.underlyingError) }
+            return Problem.from(error.underlyingError)
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound: return .notFound("no such route; see /api/v1/openapi.yaml")
+            case .contentTooLarge: return .tooLarge(limit: 64 * 1024)
+            case .methodNotAllowed:
+                return Problem("method-not-allowed", "Method not allowed", status: 405, detail: "see the API document")
+            default:
+                return Problem("http", error.status.reasonPhrase, status: error.status.code, detail: error.body)
+            }
+        default:
+            return Problem.from(error)
+        }
+    }
+
+    /// Where decoding failed, by coding path only: the failing value itself is never echoed.
+    static func decodingHint(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "malformed" }
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return keys.isEmpty ? "the body" : "'\(keys)'"
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = path(context)
+            return "missing \(key.stringValue)" + (context.codingPath.isEmpty ? "" : " in \(parent)")
+        case .typeMismatch(_, let context): return "wrong type at \(path(context))"
+        case .valueNotFound(_, let context): return "missing value at \(path(context))"
+        case .dataCorrupted(let context): return "unreadable value at \(path(context))"
+        @unknown default: return "malformed"
+        }
+    }
+}

@@ -1,0 +1,364 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LetheCore
+import LetheEngine
+import LetheStore
+
+/// The customer privacy center: make a request (each kind), verify it with the emailed code, follow it,
+/// cancel it, manage consents (a Global Privacy Control signal is honoured as an opt-out), and download
+/// an export while its link is valid. A customer sees their own account and requests only.
+struct PrivacyCenterRoutes: Sendable {
+    let runtime: Runtime
+    let access: AccessService
+    let pages: Pages
+    let settings: ServerSettings
+
+    init(_ dependencies: ServerDependencies) {
+        runtime = dependencies.runtime
+        access = dependencies.access
+        pages = dependencies.pages
+        settings = dependencies.settings
+    }
+
+    var requests: RequestService { runtime.requests() }
+    var today: LocalDate { LocalDate(instant: runtime.clock.now(), in: APIHandler.utc) }
+
+    static let cookiePath = "/privacy"
+
+    func register(on router: Router<LetheRequestContext>) {
+        let center = router.group("privacy")
+        center.get { request, context in
+            if case .customer = context.principal { return Pages.redirect("/privacy/account") }
+            return pages.render("privacy-home", frame(context, request, title: "Your privacy"))
+        }
+        center.post("requests") { request, context in try await submit(request, context) }
+        center.get("requests/:id/verify") { request, context in
+            var model = frame(context, request, title: "Confirm it is you")
+            model["id"] = try context.parameters.require("id")
+            return pages.render("privacy-verify", model)
+        }
+        center.post("requests/:id/verify") { request, context in try await verify(request, context) }
+        center.post("code") { request, context in try await sendCode(request, context) }
+        center.post("sign-in") { request, context in try await signIn(request, context) }
+        center.post("sign-out") { request, context in
+            let form = try await Form(request, context: context)
+            try context.checkCSRF(request, formToken: form["csrf"] ?? "")
+            if let token = context.sessionToken { try await access.signOut(sessionToken: token) }
+            return Pages.redirect(
+                "/privacy",
+                cookies: [cookie("", maxAge: 0)]
+            )
+        }
+        center.get("account") { request, context in try await account(request, context) }
+        center.get("requests/:id") { request, context in try await status(request, context) }
+        center.post("requests/:id/cancel") { request, context in try await cancel(request, context) }
+        center.post("consents") { request, context in try await consents(request, context) }
+        center.get("bundles/:bundle") { request, context in try await download(request, context) }
+    }
+
+    // MARK: Helpers
+
+    func cookie(_ value: String, maxAge: Int) -> String {
+        "\(AuthenticationMiddleware.customerCookie)=\(value); Path=\(Self.cookiePath); Max-Age=\(maxAge); HttpOnly; SameSite=Strict"
+            + (settings.secureCookies ? "; Secure" : "")
+    }
+
+    func frame(_ context: LetheRequestContext, _ request: Request, title: String) -> [String: Any] {
+        var model: [String: Any] = [
+            "title": title,
+            "kinds": [
+                ["value": "export", "label": "Get a copy of my data (access and portability)"],
+                ["value": "deletion", "label": "Delete my account and data"],
+                ["value": "deactivation", "label": "Deactivate my account"],
+                ["value": "consent-change", "label": "Stop selling or sharing my data (opt out)"],
+            ],
+            "gpc": request.headers[HTTPField.Name("Sec-GPC") ?? .accept] == "1",
+        ]
+        if case .customer(let id) = context.principal {
+            model["signedIn"] = true
+            model["accountID"] = id.description
+            model["csrf"] = context.sessionToken.map(AccessService.csrfToken(forSession:)) ?? ""
+        }
+        return model
+    }
+
+    func customer(_ context: LetheRequestContext) -> AccountID? {
+        if case .customer(let id) = context.principal { return id }
+        return nil
+    }
+
+    /// A request the signed-in customer owns; anyone else's is "not found", so ids cannot be probed.
+    func ownRequest(_ context: LetheRequestContext, _ text: String) async throws -> StoredRequest {
+        guard let id = customer(context) else { throw Problem.unauthenticated }
+        guard text.hasPrefix("R-"), text.count < 40, let stored = try await runtime.store.request(RequestID(text)),
+            stored.request.accountID == id
+        else { throw Problem.notFound("no request \(text) on your account") }
+        return stored
+    }
+
+    // MARK: Requests
+
+    func submit(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
+        let form = try await Form(request, context: context)
+        let signedIn = customer(context)
+        if signedIn != nil { try context.checkCSRF(request, formToken: form["csrf"] ?? "") }
+        guard let kind = form["kind"].flatMap(RequestKind.init(rawValue:)) else {
+            return pages.render(
+                "privacy-home",
+                frame(context, request, title: "Your privacy").merging(["error": "choose what you want us to do"]) {
+                    $1
+                },
+                status: .badRequest
+            )
+        }
+        let email = form["email"]
+        guard signedIn != nil || email != nil else {
+            var model = frame(context, request, title: "Your privacy")
+            model["error"] = "enter the email address of your account"
+            return pages.render("privacy-home", model, status: .badRequest)
+        }
+        let submission = RequestSubmission(
+            kind: kind,
+            deadlineKind: kind == .consentChange ? .optOutOfSale : nil,
+            accountID: signedIn,
+            email: signedIn == nil ? email : nil,
+            channel: .web,
+            jurisdiction: signedIn == nil && email != nil ? nil : nil,
+            consentChanges: kind == .consentChange ? optOutChanges() : [:],
+            submittedBy: .customer
+        )
+        let receipt: IntakeReceipt
+        do {
+            receipt = try await requests.submit(submission)
+        } catch let error as RequestError {
+            var model = frame(context, request, title: "Your privacy")
+            // An unknown email is answered the same as a known one, except that we cannot take the
+            // request without knowing which law applies; say what to do, not whether the person exists.
+            model["error"] =
+                error == .needsJurisdiction
+                ? "we could not find an account for that email address; check it, or write to our privacy team"
+                : error.description
+            return pages.render("privacy-home", model, status: .badRequest)
+        }
+        _ = try? await runtime.dispatcher().dispatch()
+        let id = receipt.outcome.requestID.rawValue
+        if receipt.status == .awaitingVerification { return Pages.redirect("/privacy/requests/\(id)/verify") }
+        if signedIn != nil { return Pages.redirect("/privacy/requests/\(id)") }
+        var model = frame(context, request, title: "Request received")
+        model["id"] = id
+        model["due"] = receipt.schedule.binding.due.description
+        return pages.render("privacy-received", model)
+    }
+
+    /// The opt-out purposes (those a Global Privacy Control signal withdraws), all withdrawn.
+    func optOutChanges() -> [String: Bool] {
+        Dictionary(
+            uniqueKeysWithValues: runtime.policies.purposes.filter(\.withdrawnByOptOutSignal).map { ($0.id, false) }
+        )
+    }
+
+    func verify(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
+        let text = try context.parameters.require("id")
+        let form = try await Form(request, context: context)
+        if customer(context) != nil { try context.checkCSRF(request, formToken: form["csrf"] ?? "") }
+        var model = frame(context, request, title: "Confirm it is you")
+        model["id"] = text
+        guard text.hasPrefix("R-"), text.count < 40 else { throw Problem.notFound("no request \(text)") }
+        let id = RequestID(text)
+        do {
+            guard try await requests.verifyCode(id, code: form["code"] ?? "") else {
+                model["error"] = "that code is not right; check the latest email from us"
+                return pages.render("privacy-verify", model, status: .unprocessableContent)
+            }
+        } catch let error as RequestError {
+            model["error"] = error.description
+            return pages.render("privacy-verify", model, status: .unprocessableContent)
+        }
+        _ = try? await runtime.dispatcher().dispatch()
+        // The right code proves control of the account's email, which is what signing in proves too.
+        guard let stored = try await runtime.store.request(id), let account = stored.request.accountID else {
+            model["verified"] = true
+            return pages.render("privacy-received", model)
+        }
+        let session = try await access.openCustomerSession(account)
+        let lifetime = Int(session.expiresAt.timeIntervalSince(runtime.clock.now()))
+        return Pages.redirect("/privacy/requests/\(text)", cookies: [cookie(session.token, maxAge: lifetime)])
+    }
+
+    func status(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
+        guard customer(context) != nil else { return Pages.redirect("/privacy") }
+        let stored = try await ownRequest(context, try context.parameters.require("id"))
+        var model = frame(context, request, title: "Request \(stored.request.id)")
+        model["request"] = requestModel(stored)
+        if let bundle = try await runtime.store.bundle(forRequest: stored.request.id),
+            bundle.expiresAt > runtime.clock.now(), bundle.downloadsLeft > 0
+        {
+            model["bundle"] = [
+                "id": bundle.id, "expires": RequestViews.iso(bundle.expiresAt), "left": bundle.downloadsLeft,
+            ]
+        }
+        return pages.render("privacy-request", model)
+    }
+
+    func requestModel(_ stored: StoredRequest) -> [String: Any] {
+        let request = stored.request
+        let labels: [RequestStatus: String] = [
+            .received: "Received", .awaitingVerification: "Waiting for you to confirm it is you",
+            .verified: "Confirmed; we are on it", .inProgress: "In progress", .extended: "Extended (we told you why)",
+            .completed: "Done", .denied: "Refused (we told you why)", .cancelled: "Cancelled",
+        ]
+        return [
+            "id": request.id.rawValue,
+            "kind": request.kind.rawValue,
+            "status": request.status.rawValue,
+            "statusLabel": labels[request.status] ?? request.status.rawValue,
+            "received": RequestViews.iso(request.receivedAt),
+            "due": stored.schedule.binding.due.description,
+            "law": stored.schedule.jurisdictionName,
+            "citation": stored.schedule.binding.citation,
+            "open": !request.status.isTerminal,
+            "awaitingVerification": request.status == .awaitingVerification,
+        ]
+    }
+
+    func cancel(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
+        let form = try await Form(request, context: context)
+        try context.checkCSRF(request, formToken: form["csrf"] ?? "")
+        let stored = try await ownRequest(context, try context.parameters.require("id"))
+        try await requests.cancel(
+            stored.request.id,
+            reason: "cancelled by the customer in the privacy center",
+            by: .customer
+        )
+        _ = try? await runtime.dispatcher().dispatch()
+        return Pages.redirect("/privacy/requests/\(stored.request.id)")
+    }
+
+    // MARK: Signing in
+
+    func sendCode(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
+        let form = try await Form(request, context: context)
+        let email = form["email"] ?? ""
+        try await access.sendCustomerCode(email: email)
+        _ = try? await runtime.dispatcher().dispatch()
+        var model = frame(context, request, title: "Check your email")
+        model["email"] = email
+        return pages.render("privacy-code", model)
+    }
+
+    func signIn(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
+        let form = try await Form(request, context: context)
+        let email = form["email"] ?? ""
+        do {
+            let session = try await access.signInCustomer(email: email, code: form["code"] ?? "")
+            let lifetime = Int(session.expiresAt.timeIntervalSince(runtime.clock.now()))
+            return Pages.redirect("/privacy/account", cookies: [cookie(session.token, maxAge: lifetime)])
+        } catch let error as AccessError {
+            var model = frame(context, request, title: "Check your email")
+            model["email"] = email
+            model["error"] = error.description
+            return pages.render("privacy-code", model, status: .unauthorized)
+        }
+    }
+
+    // MARK: Account, consents, downloads
+
+    func account(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
+        guard let id = customer(context) else { return Pages.redirect("/privacy") }
+        var model = frame(context, request, title: "Your account")
+        // A Global Privacy Control signal is a valid opt-out of sale and sharing (11 CCR §7025): honour it
+        // once a day per account, without asking for anything.
+        if model["gpc"] as? Bool == true {
+            let key = "gpc:\(id):\(today)"
+            _ = try? await requests.submit(
+                RequestSubmission(
+                    kind: .consentChange,
+                    deadlineKind: .optOutOfSale,
+                    accountID: id,
+                    channel: .optOutSignal,
+                    idempotencyKey: key,
+                    submittedBy: .customer
+                )
+            )
+            model["gpcHonoured"] = true
+        }
+        let mine = try await requests.list(RequestQuery(accountID: id, limit: 100))
+        var rows: [[String: Any]] = []
+        for summary in mine {
+            if let stored = try await runtime.store.request(summary.id) { rows.append(requestModel(stored)) }
+        }
+        model["requests"] = rows
+        model["noRequests"] = rows.isEmpty
+        var current: [String: Bool] = [:]
+        for entry in try await runtime.store.consents(id).sorted(by: { $0.at < $1.at }) {
+            current[entry.purpose] = entry.granted
+        }
+        model["purposes"] = runtime.policies.purposes.map {
+            ["id": $0.id, "name": $0.name, "granted": current[$0.id] ?? false, "basis": $0.basis]
+        }
+        return pages.render("privacy-account", model)
+    }
+
+    func consents(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
+        let form = try await Form(request, context: context)
+        try context.checkCSRF(request, formToken: form["csrf"] ?? "")
+        guard let id = customer(context) else { throw Problem.unauthenticated }
+        let given = Set(form.values["granted"] ?? [])
+        var current: [String: Bool] = [:]
+        for entry in try await runtime.store.consents(id).sorted(by: { $0.at < $1.at }) {
+            current[entry.purpose] = entry.granted
+        }
+        var changes: [String: Bool] = [:]
+        for purpose in runtime.policies.purposes where (current[purpose.id] ?? false) != given.contains(purpose.id) {
+            changes[purpose.id] = given.contains(purpose.id)
+        }
+        if !changes.isEmpty {
+            let receipt = try await requests.submit(
+                RequestSubmission(
+                    kind: .consentChange,
+                    accountID: id,
+                    channel: .web,
+                    consentChanges: changes,
+                    submittedBy: .customer
+                )
+            )
+            _ = try? await runtime.dispatcher().dispatch()
+            if receipt.status == .awaitingVerification {
+                return Pages.redirect("/privacy/requests/\(receipt.outcome.requestID)/verify")
+            }
+        }
+        return Pages.redirect("/privacy/account")
+    }
+
+    func download(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
+        guard let id = customer(context) else { return Pages.redirect("/privacy") }
+        let bundleID = try context.parameters.require("bundle")
+        // Someone else's bundle, an expired one and a missing one all look the same from here.
+        guard let record = try await runtime.store.bundle(bundleID), record.accountID == id else {
+            throw Problem.notFound("no download \(bundleID) on your account")
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-bundle-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: folder,
+            withIntermediateDirectories: false,
+            attributes: [.posixPermissions: 0o700]
+        )
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("export.zip")
+        do {
+            try await runtime.exporter().download(bundleID, to: file)
+        } catch let failure as JobFailure {
+            throw Problem("gone", "This download is no longer available", status: 410, detail: failure.message)
+        }
+        let data = try Data(contentsOf: file)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/zip",
+                .contentDisposition: "attachment; filename=\"lethe-export-\(bundleID).zip\"",
+            ],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+}

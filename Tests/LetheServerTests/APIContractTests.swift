@@ -1,0 +1,294 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LetheCore
+import LetheEngine
+import NIOCore
+import OpenAPIRuntime
+import Testing
+
+@testable import LetheServer
+
+/// The API as the OpenAPI document describes it: every call goes through the client generated from
+/// the same document, so a response that drifts from the document fails to decode.
+@Suite("JSON API contract")
+struct APIContractTests {
+    @Test("a request goes from submission through verification and approval, every answer matching the document")
+    func requestLifecycleMatchesTheDocument() async throws {
+        let server = try await TestServer.make()
+        let agent = try await server.token(.agent)
+        let officer = try await server.token(.officer)
+        try await server.test { client in
+            let asAgent = Client(
+                serverURL: URL(string: "/api/v1")!,
+                transport: TestTransport(client: client, token: agent)
+            )
+            let asOfficer = Client(
+                serverURL: URL(string: "/api/v1")!,
+                transport: TestTransport(client: client, token: officer)
+            )
+            let created = try await asAgent.createAccount(
+                body: .json(
+                    .init(
+                        fullName: "Ada Contract",
+                        email: "ada.contract@example.com",
+                        dateOfBirth: "1980-01-02",
+                        residence: "uk-gdpr",
+                        securityAnswer: "Otter"
+                    )
+                )
+            ).created.body.json
+            #expect(created.email != "ada.contract@example.com")
+            #expect(created.email.contains("•") || created.email.contains("*"))
+
+            let receipt = try await asAgent.submitRequest(
+                headers: .init(idempotencyKey: "contract-1"),
+                body: .json(.init(kind: .export, account: created.id, channel: .phone))
+            ).created.body.json
+            #expect(receipt.outcome == .created)
+            #expect(receipt.status == .awaitingVerification)
+            #expect(receipt.schedule.response.citation.contains("Art"))
+            let again = try await asAgent.submitRequest(
+                headers: .init(idempotencyKey: "contract-1"),
+                body: .json(.init(kind: .export, account: created.id, channel: .phone))
+            ).created.body.json
+            #expect(again.id == receipt.id)
+            #expect(again.outcome == .repeated)
+
+            let verified = try await asAgent.verifyRequest(
+                path: .init(id: receipt.id),
+                body: .json(.init(answer: "otter"))
+            ).ok.body.json
+            #expect(verified.status == .verified)
+            let approved = try await asOfficer.approveRequest(path: .init(id: receipt.id)).ok.body.json
+            #expect(approved.status == .inProgress)
+
+            let detail = try await asOfficer.showRequest(path: .init(id: receipt.id)).ok.body.json
+            #expect(detail.timeline.map(\.to) == [.awaitingVerification, .verified, .inProgress])
+            #expect(detail.schedule.binding.due == detail.request.due)
+
+            let queue = try await asOfficer.listRequests().ok.body.json
+            #expect(queue.requests.contains { $0.id == receipt.id })
+            let dues = queue.requests.map(\.due)
+            #expect(dues == dues.sorted())
+
+            let notes = try await asOfficer.listRecordNotes(path: .init(account: created.id)).ok.body.json
+            #expect(!notes.notes.isEmpty)
+            let audit = try await asOfficer.verifyAuditTrail().ok.body.json
+            #expect(audit.intact)
+        }
+    }
+
+    @Test("an officer denies, extends and assigns with reasons; a denial without a basis is refused")
+    func decisionsNeedReasons() async throws {
+        let server = try await TestServer.make()
+        let officer = try await server.token(.officer)
+        let account = try await server.customer("deny.me@example.com")
+        try await server.test { client in
+            let api = Client(
+                serverURL: URL(string: "/api/v1")!,
+                transport: TestTransport(client: client, token: officer)
+            )
+            let first = try await api.submitRequest(body: .json(.init(kind: .deletion, account: account.description)))
+                .created.body.json
+            let assigned = try await api.assignRequest(path: .init(id: first.id), body: .json(.init(assignee: "sam")))
+                .ok.body.json
+            #expect(assigned.assignee == "sam")
+            let denied = try await api.denyRequest(
+                path: .init(id: first.id),
+                body: .json(.init(basis: .unverifiable, reason: "We could not confirm who asked."))
+            ).ok.body.json
+            #expect(denied.status == .denied)
+            #expect(denied.urgency == .finished)
+
+            // The body is valid JSON but lacks the basis: refused before anything changes.
+            let response = try await client.execute(
+                uri: "/api/v1/requests/\(first.id)/deny",
+                method: .post,
+                headers: .json(officer),
+                body: .json(#"{"reason":"no basis"}"#)
+            )
+            #expect(response.status == .badRequest)
+            #expect(response.headers[.contentType] == "application/problem+json")
+        }
+    }
+
+    @Test("metrics and the CCPA report follow the document")
+    func reportsMatchTheDocument() async throws {
+        let server = try await TestServer.make()
+        let auditor = try await server.token(.auditor)
+        let officer = try await server.token(.officer)
+        let account = try await server.customer("ca.consumer@example.com", residence: "us-ca")
+        try await server.test { client in
+            let api = Client(
+                serverURL: URL(string: "/api/v1")!,
+                transport: TestTransport(client: client, token: officer)
+            )
+            let request = try await api.submitRequest(body: .json(.init(kind: .deletion, account: account.description)))
+                .created.body.json
+            _ = try await api.denyRequest(
+                path: .init(id: request.id),
+                body: .json(.init(basis: .unverifiable, reason: "Not verified."))
+            ).ok
+            let reader = Client(
+                serverURL: URL(string: "/api/v1")!,
+                transport: TestTransport(client: client, token: auditor)
+            )
+            let year = Calendar(identifier: .gregorian).component(.year, from: Date())
+            let metrics = try await reader.ccpaMetrics(query: .init(year: year)).ok.body.json
+            let delete = try #require(metrics.kinds.first(where: { $0.kind == .delete }))
+            #expect(delete.received == 1)
+            #expect(delete.denied == 1)
+            #expect(delete.deniedByBasis.additionalProperties["unverifiable"] == 1)
+            #expect(delete.medianDaysToRespond == 0)
+            #expect(metrics.citation == "11 CCR §7102(a)")
+        }
+    }
+}
+
+/// Bad input gets an RFC 9457 problem that says what to fix, and changes nothing.
+@Suite("Problem details")
+struct ProblemTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let name: String
+        let method: HTTPRequest.Method
+        let path: String
+        let body: String?
+        let authorised: Bool
+        let status: Int
+        let slug: String
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(
+            name: "no credentials",
+            method: .get,
+            path: "/api/v1/requests",
+            body: nil,
+            authorised: false,
+            status: 401,
+            slug: "unauthenticated"
+        ),
+        Case(
+            name: "malformed JSON",
+            method: .post,
+            path: "/api/v1/requests",
+            body: "{kind: export",
+            authorised: true,
+            status: 400,
+            slug: "invalid-input"
+        ),
+        Case(
+            name: "a wrong enum value",
+            method: .post,
+            path: "/api/v1/requests",
+            body: #"{"kind":"erase-everything"}"#,
+            authorised: true,
+            status: 400,
+            slug: "invalid-input"
+        ),
+        Case(
+            name: "a missing required field",
+            method: .post,
+            path: "/api/v1/requests",
+            body: #"{"channel":"web"}"#,
+            authorised: true,
+            status: 400,
+            slug: "invalid-input"
+        ),
+        Case(
+            name: "an unknown request",
+            method: .get,
+            path: "/api/v1/requests/R-20260101-NOPE1234",
+            body: nil,
+            authorised: true,
+            status: 404,
+            slug: "not-found"
+        ),
+        Case(
+            name: "an unknown route",
+            method: .get,
+            path: "/api/v1/nothing-here",
+            body: nil,
+            authorised: true,
+            status: 404,
+            slug: "not-found"
+        ),
+        Case(
+            name: "a malformed account id",
+            method: .get,
+            path: "/api/v1/accounts/TR-1",
+            body: nil,
+            authorised: true,
+            status: 400,
+            slug: "invalid-input"
+        ),
+        Case(
+            name: "approving an unknown request",
+            method: .post,
+            path: "/api/v1/requests/R-20260101-NOPE1234/approve",
+            body: nil,
+            authorised: true,
+            status: 404,
+            slug: "not-found"
+        ),
+    ]
+
+    @Test("each bad call gets a problem document with a stable type", arguments: cases)
+    func badCallsGetProblems(_ item: Case) async throws {
+        let server = try await TestServer.make()
+        let token = try await server.token(.admin)
+        try await server.test { client in
+            var headers: HTTPFields = item.authorised ? .bearer(token) : [:]
+            if item.body != nil { headers[.contentType] = "application/json" }
+            let response = try await client.execute(
+                uri: item.path,
+                method: item.method,
+                headers: headers,
+                body: item.body.map { ByteBuffer(string: $0) }
+            )
+            #expect(response.status.code == item.status)
+            #expect(response.headers[.contentType] == "application/problem+json")
+            let document = response.json
+            #expect(document["type"] as? String == Problem.typeBase + item.slug)
+            #expect(document["status"] as? Int == item.status)
+            #expect((document["detail"] as? String)?.isEmpty == false)
+        }
+        #expect(try await server.runtime.store.listRequests(.init(limit: 10)).isEmpty)
+    }
+
+    @Test("a body over the limit is refused with 413 before it is parsed")
+    func oversizedBodyIsRefused() async throws {
+        let server = try await TestServer.make()
+        let token = try await server.token(.admin)
+        try await server.test { client in
+            let huge = #"{"kind":"export","email":""# + String(repeating: "a", count: 70_000) + #""}"#
+            let response = try await client.execute(
+                uri: "/api/v1/requests",
+                method: .post,
+                headers: .json(token),
+                body: .json(huge)
+            )
+            #expect(response.status == .contentTooLarge)
+            #expect(response.json["type"] as? String == Problem.typeBase + "body-too-large")
+        }
+        #expect(try await server.runtime.store.listRequests(.init(limit: 10)).isEmpty)
+    }
+
+    @Test("a problem never echoes the personal value that was wrong")
+    func problemsDoNotEchoValues() async throws {
+        let server = try await TestServer.make()
+        let token = try await server.token(.agent)
+        try await server.test { client in
+            let response = try await client.execute(
+                uri: "/api/v1/requests",
+                method: .post,
+                headers: .json(token),
+                body: .json(#"{"kind":"export","email":"not-an-email-secret.person","jurisdiction":"uk-gdpr"}"#)
+            )
+            #expect(response.status == .badRequest)
+            #expect(!response.text.contains("secret.person"))
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LetheCore
+import LetheEngine
+import LetheStore
+import NIOCore
+import Testing
+
+@testable import LetheServer
+
+@Suite("Officer dashboard")
+struct DashboardTests {
+    static func staffBrowser(
+        _ server: TestServer,
+        _ client: any TestClientProtocol,
+        role: StaffRole
+    ) async throws
+        -> Browser
+    {
+        let name = "dash.\(role.rawValue)"
+        if try await server.runtime.store.staffUser(name) == nil {
+            _ = try await server.access.addStaff(username: name, role: role, password: "dashboard passphrase", by: "t")
+        }
+        var browser = Browser(client: client)
+        let response = try await browser.post("/login", [("username", name), ("password", "dashboard passphrase")])
+        #expect(response.status == .seeOther)
+        return browser
+    }
+
+    @Test("an officer works a request from the queue to completion with forms, and the dossier tells the story")
+    func officerWorksARequest() async throws {
+        let server = try await TestServer.make()
+        let account = try await server.customer("dash.customer@example.com")
+        let receipt = try await server.runtime.requests().submit(
+            RequestSubmission(kind: .deactivation, accountID: account, channel: .phone)
+        )
+        let id = receipt.outcome.requestID.rawValue
+        try await server.test { client in
+            var browser = try await Self.staffBrowser(server, client, role: .officer)
+            let queue = try await browser.get("/dashboard")
+            #expect(queue.status == .ok)
+            #expect(queue.text.contains(id))
+            let page = try await browser.get("/dashboard/requests/\(id)")
+            #expect(page.text.contains("Art 12(3)"))
+            let csrf = try #require(Browser.csrf(in: page.text))
+            let code = try #require(try await server.latestCode(to: "dash.customer@example.com"))
+            #expect(
+                try await browser.post("/dashboard/requests/\(id)/verify", [("csrf", csrf), ("code", code)]).status
+                    == .seeOther
+            )
+            #expect(
+                try await browser.post("/dashboard/requests/\(id)/approve", [("csrf", "nope")]).status == .forbidden
+            )
+            #expect(try await browser.post("/dashboard/requests/\(id)/approve", [("csrf", csrf)]).status == .seeOther)
+            _ = try await server.runtime.jobRunner(worker: "test").runOnce(limit: 10)
+            let done = try await browser.get("/dashboard/requests/\(id)")
+            #expect(done.text.contains("<dd id=\"status\">completed</dd>"))
+            let dossier = try await browser.get("/dashboard/requests/\(id)/dossier")
+            #expect(dossier.text.contains("verified intact"))
+            #expect(dossier.text.contains("one-time code"))
+        }
+    }
+
+    @Test("a refused action re-shows the request with the reason and changes nothing")
+    func refusedActionExplains() async throws {
+        let server = try await TestServer.make()
+        let account = try await server.customer("dash.refused@example.com")
+        let receipt = try await server.runtime.requests().submit(
+            RequestSubmission(kind: .export, accountID: account, channel: .web)
+        )
+        let id = receipt.outcome.requestID.rawValue
+        try await server.test { client in
+            var browser = try await Self.staffBrowser(server, client, role: .officer)
+            let page = try await browser.get("/dashboard/requests/\(id)")
+            let csrf = try #require(Browser.csrf(in: page.text))
+            // Approving before identity is verified is not allowed by the lifecycle.
+            let refused = try await browser.post("/dashboard/requests/\(id)/approve", [("csrf", csrf)])
+            #expect(refused.status == .conflict)
+            #expect(refused.text.contains("class=\"error\""))
+        }
+        #expect(
+            try await server.runtime.store.request(receipt.outcome.requestID)?.request.status == .awaitingVerification
+        )
+    }
+
+    @Test("an auditor reads the queue and reports but is shown no actions and cannot post them")
+    func auditorReadsOnly() async throws {
+        let server = try await TestServer.make()
+        let account = try await server.customer("dash.audit@example.com")
+        let receipt = try await server.runtime.requests().submit(
+            RequestSubmission(kind: .export, accountID: account, channel: .web)
+        )
+        let id = receipt.outcome.requestID.rawValue
+        try await server.test { client in
+            var browser = try await Self.staffBrowser(server, client, role: .auditor)
+            let page = try await browser.get("/dashboard/requests/\(id)")
+            #expect(page.status == .ok)
+            #expect(!page.text.contains("/approve\""))
+            let csrf = try #require(Browser.csrf(in: page.text))
+            #expect(
+                try await browser.post("/dashboard/requests/\(id)/cancel", [("csrf", csrf), ("reason", "x")]).status
+                    == .forbidden
+            )
+            let csv = try await browser.get("/dashboard/reports/ccpa.csv?year=2026")
+            #expect(csv.status == .ok)
+            #expect(csv.text.hasPrefix("year,jurisdiction,kind,received"))
+        }
+    }
+
+    @Test("the account page masks values; a reveal needs a reason and lands in the audit trail")
+    func revealIsAudited() async throws {
+        let server = try await TestServer.make()
+        let account = try await server.customer("dash.reveal@example.com")
+        try await server.test { client in
+            var browser = try await Self.staffBrowser(server, client, role: .officer)
+            let page = try await browser.get("/dashboard/accounts/\(account)")
+            #expect(!page.text.contains("dash.reveal@example.com"))
+            let csrf = try #require(Browser.csrf(in: page.text))
+            let noReason = try await browser.post(
+                "/dashboard/accounts/\(account)/reveal",
+                [("csrf", csrf), ("field", "email"), ("reason", "")]
+            )
+            #expect(noReason.status == .badRequest)
+            let revealed = try await browser.post(
+                "/dashboard/accounts/\(account)/reveal",
+                [("csrf", csrf), ("field", "email"), ("reason", "customer on the phone")]
+            )
+            #expect(revealed.text.contains("dash.reveal@example.com"))
+        }
+        let audit = try await server.runtime.store.auditEntries(subjectType: "account", subjectID: account.description)
+        #expect(audit.contains { $0.event.action.contains("reveal") })
+    }
+
+    @Test("the load chart is an SVG with a bar per due day and the overdue in red")
+    func loadChart() async throws {
+        let server = try await TestServer.make()
+        let account = try await server.customer("dash.load@example.com")
+        let requests = server.runtime.requests()
+        let old = try await requests.submit(
+            RequestSubmission(
+                kind: .export,
+                accountID: account,
+                channel: .web,
+                receivedAt: Date().addingTimeInterval(-70 * 86_400)
+            )
+        )
+        let fresh = try await requests.submit(RequestSubmission(kind: .deletion, accountID: account, channel: .web))
+        try await server.test { client in
+            var browser = try await Self.staffBrowser(server, client, role: .agent)
+            let page = try await browser.get("/dashboard/load")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("<svg"))
+            #expect(page.text.contains("fill=\"\(LoadChart.overdueColour)\"><title>1 overdue</title>"))
+            #expect(page.text.contains(": 1 deletion</title>"))
+            #expect(!page.text.contains("<script"))
+        }
+        _ = (old, fresh)
+    }
+}

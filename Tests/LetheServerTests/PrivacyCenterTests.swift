@@ -1,0 +1,201 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LetheCore
+import LetheEngine
+import LetheStore
+import Logging
+import NIOCore
+import Testing
+
+@testable import LetheServer
+
+/// A browser's view of the privacy center: forms, redirects and cookies, as a customer meets them.
+struct Browser: Sendable {
+    let client: any TestClientProtocol
+    var cookies: [String: String] = [:]
+
+    var cookieHeader: String { cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
+
+    mutating func absorb(_ response: TestResponse) {
+        for line in response.headers[values: .setCookie] {
+            let pair = line.prefix { $0 != ";" }.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { continue }
+            cookies[String(pair[0])] = pair[1].isEmpty ? nil : String(pair[1])
+        }
+    }
+
+    mutating func get(_ path: String, headers extra: HTTPFields = [:]) async throws -> TestResponse {
+        var headers: HTTPFields = [.accept: "text/html"]
+        if !cookies.isEmpty { headers[.cookie] = cookieHeader }
+        headers.append(contentsOf: extra)
+        let response = try await client.execute(uri: path, method: .get, headers: headers)
+        absorb(response)
+        return response
+    }
+
+    mutating func post(_ path: String, _ form: [(String, String)]) async throws -> TestResponse {
+        var headers: HTTPFields = [.accept: "text/html", .contentType: "application/x-www-form-urlencoded"]
+        if !cookies.isEmpty { headers[.cookie] = cookieHeader }
+        let body = form.map {
+            "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        }.joined(separator: "&")
+        let response = try await client.execute(
+            uri: path,
+            method: .post,
+            headers: headers,
+            body: ByteBuffer(string: body)
+        )
+        absorb(response)
+        return response
+    }
+
+    /// The CSRF token the page's forms carry.
+    static func csrf(in html: String) -> String? {
+        guard let range = html.range(of: #"name="csrf" value="[^"]+""#, options: .regularExpression) else { return nil }
+        return String(html[range].dropFirst(#"name="csrf" value=""#.count).dropLast())
+    }
+}
+
+@Suite("Privacy center")
+struct PrivacyCenterTests {
+    @Test("a customer asks for deletion, confirms with the emailed code, follows it and cancels it")
+    func deletionSubmitVerifyCancel() async throws {
+        let server = try await TestServer.make()
+        let account = try await server.customer("pc.flow@example.com")
+        try await server.test { client in
+            var browser = Browser(client: client)
+            let home = try await browser.get("/privacy")
+            #expect(home.status == .ok)
+            #expect(home.text.contains("<label for=\"email\">"))
+            let submitted = try await browser.post(
+                "/privacy/requests",
+                [("kind", "deletion"), ("email", "pc.flow@example.com")]
+            )
+            #expect(submitted.status == .seeOther)
+            let verifyPath = try #require(submitted.headers[.location])
+            #expect(verifyPath.hasSuffix("/verify"))
+            let id = verifyPath.split(separator: "/")[2]
+            let code = try #require(try await server.latestCode(to: "pc.flow@example.com"))
+            let wrong = try await browser.post(verifyPath, [("code", code == "000000" ? "111111" : "000000")])
+            #expect(wrong.status == .unprocessableContent)
+            let verified = try await browser.post(verifyPath, [("code", code)])
+            #expect(verified.status == .seeOther)
+            #expect(browser.cookies["lethe_customer"] != nil)
+            let page = try await browser.get("/privacy/requests/\(id)")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("data-status=\"verified\""))
+            let csrf = try #require(Browser.csrf(in: page.text))
+            #expect(try await browser.post("/privacy/requests/\(id)/cancel", [("csrf", "forged")]).status == .forbidden)
+            let cancelled = try await browser.post("/privacy/requests/\(id)/cancel", [("csrf", csrf)])
+            #expect(cancelled.status == .seeOther)
+            #expect(try await browser.get("/privacy/requests/\(id)").text.contains("data-status=\"cancelled\""))
+        }
+        let stored = try await server.runtime.store.listRequests(RequestQuery(accountID: account, limit: 5))
+        #expect(stored.map(\.status) == [.cancelled])
+        // The email the customer typed is nowhere in the database files as plain text.
+        for suffix in ["", "-wal"] {
+            let data = (try? Data(contentsOf: URL(fileURLWithPath: server.runtime.store.path + suffix))) ?? Data()
+            #expect(data.range(of: Data("pc.flow@example.com".utf8)) == nil)
+        }
+    }
+
+    @Test("a customer cannot see another customer's request or download their bundle")
+    func customersSeeOnlyTheirOwn() async throws {
+        let server = try await TestServer.make()
+        let alice = try await server.customer("alice.pc@example.com")
+        let bob = try await server.customer("bob.pc@example.com")
+        let alicesRequest = try await server.runtime.requests().submit(
+            RequestSubmission(kind: .export, accountID: alice, channel: .web)
+        )
+        let bobsSession = try await server.access.openCustomerSession(bob)
+        try await server.test { client in
+            var browser = Browser(client: client, cookies: ["lethe_customer": bobsSession.token])
+            let request = try await browser.get("/privacy/requests/\(alicesRequest.outcome.requestID)")
+            #expect(request.status == .notFound)
+            #expect(!request.text.contains("alice"))
+            let bundle = try await browser.get("/privacy/bundles/B-ALICE1")
+            #expect(bundle.status == .notFound)
+            // A customer session is not a staff session: the dashboard and the API stay shut.
+            #expect(try await browser.get("/dashboard").status == .seeOther)
+            #expect(try await browser.get("/api/v1/requests").status == .unauthorized)
+        }
+    }
+
+    @Test("a customer downloads their export while the link is valid, and only they can")
+    func exportDownload() async throws {
+        let server = try await TestServer.make()
+        let carol = try await server.customer("carol.pc@example.com")
+        let dave = try await server.customer("dave.pc@example.com")
+        let requests = server.runtime.requests()
+        let receipt = try await requests.submit(RequestSubmission(kind: .export, accountID: carol, channel: .web))
+        let id = receipt.outcome.requestID
+        let verification = try #require(
+            try await server.runtime.accounts().verifySecurityAnswer(carol, answer: "Otter", by: "agent")
+        )
+        try await requests.verify(id, with: verification, by: "agent")
+        try await requests.approve(id, by: "officer")
+        _ = try await server.runtime.jobRunner(worker: "test").runOnce(limit: 10)
+        let bundle = try #require(try await server.runtime.store.bundle(forRequest: id))
+        let carols = try await server.access.openCustomerSession(carol)
+        let daves = try await server.access.openCustomerSession(dave)
+        try await server.test { client in
+            var other = Browser(client: client, cookies: ["lethe_customer": daves.token])
+            #expect(try await other.get("/privacy/bundles/\(bundle.id)").status == .notFound)
+            var browser = Browser(client: client, cookies: ["lethe_customer": carols.token])
+            let page = try await browser.get("/privacy/requests/\(id)")
+            #expect(page.text.contains("/privacy/bundles/\(bundle.id)"))
+            let download = try await browser.get("/privacy/bundles/\(bundle.id)")
+            #expect(download.status == .ok)
+            #expect(download.headers[.contentType] == "application/zip")
+            #expect(Array(download.body.readableBytesView.prefix(2)) == Array("PK".utf8))
+        }
+        // Dave's attempt did not count against Carol's downloads.
+        #expect(try await server.runtime.store.bundle(bundle.id)?.downloadsLeft == bundle.downloadsLeft - 1)
+    }
+
+    @Test("a Global Privacy Control signal is honoured as an opt-out, once a day")
+    func globalPrivacyControl() async throws {
+        let server = try await TestServer.make()
+        let erin = try await server.customer("erin.pc@example.com", residence: "us-ca")
+        let session = try await server.access.openCustomerSession(erin)
+        try await server.test { client in
+            var browser = Browser(client: client, cookies: ["lethe_customer": session.token])
+            let page = try await browser.get("/privacy/account", headers: [HTTPField.Name("Sec-GPC")!: "1"])
+            #expect(page.status == .ok)
+            #expect(page.text.contains("Global Privacy Control signal is honoured"))
+            _ = try await browser.get("/privacy/account", headers: [HTTPField.Name("Sec-GPC")!: "1"])
+        }
+        let consents = try await server.runtime.store.consents(erin)
+        let withdrawn = Set(consents.filter { !$0.granted }.map(\.purpose))
+        let expected = Set(server.runtime.policies.purposes.filter(\.withdrawnByOptOutSignal).map(\.id))
+        #expect(withdrawn == expected)
+        let optOuts = try await server.runtime.store.listRequests(RequestQuery(accountID: erin, limit: 10))
+        #expect(optOuts.count == 1)
+        #expect(optOuts.first?.channel == .optOutSignal)
+    }
+
+    @Test("asking for a sign-in code says the same whether or not the email has an account")
+    func signInCodeDoesNotRevealCustomers() async throws {
+        let server = try await TestServer.make()
+        _ = try await server.customer("frank.pc@example.com")
+        try await server.test { client in
+            var browser = Browser(client: client)
+            let known = try await browser.post("/privacy/code", [("email", "frank.pc@example.com")])
+            let unknown = try await browser.post("/privacy/code", [("email", "ghost.pc@example.com")])
+            #expect(known.status == unknown.status)
+            #expect(
+                known.text.replacingOccurrences(of: "frank.pc@example.com", with: "X")
+                    == unknown.text.replacingOccurrences(of: "ghost.pc@example.com", with: "X")
+            )
+            let code = try #require(try await server.latestCode(to: "frank.pc@example.com"))
+            let signedIn = try await browser.post(
+                "/privacy/sign-in",
+                [("email", "frank.pc@example.com"), ("code", code)]
+            )
+            #expect(signedIn.status == .seeOther)
+            #expect(signedIn.headers[.location] == "/privacy/account")
+            #expect(try await browser.get("/privacy/account").text.contains("Your account TR-"))
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LetheCore
+import LetheCrypto
+import LetheEngine
+import LetheStore
+import LetheTestSupport
+import NIOCore
+import OpenAPIRuntime
+import Prometheus
+
+@testable import LetheServer
+
+/// A real server stack over a fresh data folder: store, keys, shipped policies, access, pages.
+struct TestServer: Sendable {
+    let folder: URL
+    let runtime: Runtime
+    let access: AccessService
+    let dependencies: ServerDependencies
+
+    static func make(clock: any WallClock = SystemWallClock()) async throws -> TestServer {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-server-\(UUID().uuidString)")
+        let configuration = RuntimeConfiguration(
+            dataFolder: folder.path,
+            policyFolder: ShippedPolicies.directory.path,
+            environment: [
+                "LETHE_EXPORTS": folder.appendingPathComponent("exports").path,
+                "LETHE_MAIL_FOLDER": folder.appendingPathComponent("mail").path,
+            ]
+        )
+        let runtime = try Runtime.open(
+            configuration,
+            policies: try ShippedPolicies.load(),
+            clock: clock,
+            createKeyIfMissing: true
+        )
+        // Cheap scrypt in tests: the cost parameters travel with each hash, so the checks are the same.
+        let access = AccessService(
+            store: runtime.store,
+            vault: runtime.vault,
+            clock: clock,
+            hasher: PasswordHasher(logN: 10)
+        )
+        let dependencies = ServerDependencies(
+            runtime: runtime,
+            access: access,
+            settings: ServerSettings(secureCookies: false),
+            registry: PrometheusCollectorRegistry(),
+            pages: try await Pages.load()
+        )
+        return TestServer(folder: folder, runtime: runtime, access: access, dependencies: dependencies)
+    }
+
+    func application() throws -> some ApplicationProtocol {
+        try buildApplication(dependencies)
+    }
+
+    /// Runs `body` against the router in-process.
+    func test<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        try await application().test(.router) { client in try await body(client) }
+    }
+
+    /// An API token for `role`.
+    func token(_ role: StaffRole) async throws -> String {
+        try await access.issueToken(name: "test \(role.rawValue)", role: role, by: "test").secret
+    }
+
+    /// A customer account with a known email; returns its id.
+    func customer(_ email: String, residence: String = "uk-gdpr") async throws -> AccountID {
+        try await runtime.accounts().create(
+            AccountApplication(
+                fullName: "Test Customer",
+                email: email,
+                dateOfBirth: LocalDate(year: 1980, month: 2, day: 3),
+                residence: residence,
+                addresses: [
+                    PostalAddress(
+                        label: "home",
+                        line1: "1 Test Street",
+                        city: "Leeds",
+                        postalCode: "LS1 1AA",
+                        country: "GB"
+                    )
+                ],
+                securityAnswer: "Otter"
+            ),
+            by: "test"
+        )
+    }
+
+    /// The newest six-digit code in the mail folder sent to `email` (the outbox is delivered first).
+    func latestCode(to email: String) async throws -> String? {
+        _ = try await runtime.dispatcher().dispatch()
+        let mail = folder.appendingPathComponent("mail")
+        let files =
+            (try? FileManager.default.contentsOfDirectory(
+                at: mail,
+                includingPropertiesForKeys: [.contentModificationDateKey]
+            )) ?? []
+        var best: (Date, String)?
+        for file in files where file.pathExtension == "eml" {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            guard text.contains(email),
+                let range = text.range(of: #"(is|code:) [0-9]{6}\b"#, options: .regularExpression)
+            else { continue }
+            let digits = String(text[range].suffix(6))
+            let modified =
+                (try? file.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate)
+                ?? .distantPast
+            if modified >= (best?.0 ?? .distantPast) { best = (modified, digits) }
+        }
+        return best?.1
+    }
+}
+
+extension HTTPFields {
+    static func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+    static func json(_ token: String) -> HTTPFields {
+        [.authorization: "Bearer \(token)", .contentType: "application/json"]
+    }
+}
+
+extension ByteBuffer {
+    static func json(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+    }
+}
+
+/// The generated OpenAPI client over the in-process test client: every response it accepts has been
+/// decoded against the document (status, content type, required fields, enum values, formats).
+struct TestTransport: ClientTransport {
+    let client: any TestClientProtocol
+    let token: String
+
+    func send(
+        _ request: HTTPRequest,
+        body: HTTPBody?,
+        baseURL: URL,
+        operationID: String
+    ) async throws -> (
+        HTTPResponse, HTTPBody?
+    ) {
+        var bytes: ByteBuffer?
+        if let body { bytes = ByteBuffer(bytes: try await [UInt8](collecting: body, upTo: 1 << 20)) }
+        var headers = request.headerFields
+        headers[.authorization] = "Bearer \(token)"
+        let response = try await client.executeRequest(
+            uri: baseURL.path + (request.path ?? ""),
+            method: request.method,
+            headers: headers,
+            body: bytes
+        )
+        return (
+            HTTPResponse(status: response.status, headerFields: response.headers),
+            HTTPBody([UInt8](buffer: response.body))
+        )
+    }
+}
