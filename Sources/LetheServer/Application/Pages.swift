@@ -17,7 +17,7 @@ public struct Pages: Sendable {
 
     /// A page, or a 500 problem when a template is missing (a packaging error, caught by the page tests).
     func render(_ name: String, _ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-        guard let html = library.render(object, withTemplate: name) else {
+        guard let html = library.render(Self.withoutEmptyText(object), withTemplate: name) else {
             return ProblemMiddleware.response(Problem.internalError, requestID: "template:\(name)")
         }
         return Self.html(html, status: status)
@@ -31,6 +31,23 @@ public struct Pages: Sendable {
             headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
             body: .init(byteBuffer: ByteBuffer(string: css))
         )
+    }
+
+    /// Mustache treats an empty string as present; the templates mean "absent" by it, so drop them.
+    static func withoutEmptyText(_ value: Any) -> Any {
+        switch value {
+        case let dictionary as [String: Any]:
+            var out: [String: Any] = [:]
+            for (key, item) in dictionary {
+                if let text = item as? String, text.isEmpty { continue }
+                out[key] = withoutEmptyText(item)
+            }
+            return out
+        case let array as [[String: Any]]:
+            return array.map { withoutEmptyText($0) }
+        default:
+            return value
+        }
     }
 
     static func html(_ html: String, status: HTTPResponse.Status = .ok) -> Response {

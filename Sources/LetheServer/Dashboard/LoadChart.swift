@@ -57,7 +57,7 @@ enum LoadChart {
             }
         }
         svg += "<text x=\"\(f(left))\" y=\"\(f(height - 1))\" class=\"tick\">overdue</text>"
-        return svg + legend(x: width - 360, y: 14) + "</svg>"
+        return svg + legend(x: width - 440, y: 14) + "</svg>"
     }
 
     /// Requests received and completed per month for the last `months` months, side by side.
@@ -113,7 +113,7 @@ enum LoadChart {
         for kind in RequestKind.allCases {
             out +=
                 "<rect x=\"\(f(x + offset))\" y=\"\(f(y - 9))\" width=\"10\" height=\"10\" fill=\"\(kindColours[kind] ?? "#777")\"/><text x=\"\(f(x + offset + 13))\" y=\"\(f(y))\" class=\"tick\">\(kind.rawValue)</text>"
-            offset += 80
+            offset += 105
         }
         return out
     }
