@@ -146,6 +146,60 @@ struct APIContractTests {
     }
 }
 
+extension APIContractTests {
+    @Test("recipients, escalations and a purge dry run through the API match the document")
+    func oversightMatchesTheDocument() async throws {
+        let server = try await TestServer.make()
+        let admin = try await server.token(.admin)
+        let account = try await server.customer("escalate.me@example.com")
+        _ = try await server.runtime.accounts().modify(
+            account,
+            changes: [.phone("+44 20 7946 0999")],
+            verification: nil,
+            reason: "caller could not answer the security question",
+            reference: nil,
+            by: "agent"
+        )
+        try await server.test { client in
+            let api = Client(serverURL: URL(string: "/api/v1")!, transport: TestTransport(client: client, token: admin))
+            let added = try await api.addRecipient(
+                body: .json(
+                    .init(
+                        id: "crm",
+                        name: "CRM",
+                        categories: ["contact"],
+                        webhookURL: "https://crm.example/hook",
+                        secret: "0123456789abcdefXYZ"
+                    )
+                )
+            ).created.body.json
+            #expect(added.id == "crm")
+            let again = try await api.addRecipient(
+                body: .json(
+                    .init(
+                        id: "crm",
+                        name: "CRM",
+                        categories: ["contact"],
+                        webhookURL: "https://crm.example/hook",
+                        secret: "0123456789abcdefXYZ"
+                    )
+                )
+            )
+            guard case .default(let status, _) = again else {
+                Issue.record("a second registration under the same id was accepted")
+                return
+            }
+            #expect(status == 409)
+            let escalations = try await api.listEscalations().ok.body.json.escalations
+            #expect(escalations.map(\.account) == [account.description])
+            #expect(escalations.first?.fields == ["phone"])
+            let purge = try await api.runPurge(query: .init(dryRun: true)).ok.body.json
+            #expect(purge.dryRun)
+            #expect(purge.rules.contains { $0.rule == "security-events" })
+        }
+    }
+}
+
 /// Bad input gets an RFC 9457 problem that says what to fix, and changes nothing.
 @Suite("Problem details")
 struct ProblemTests {

@@ -80,6 +80,15 @@ struct RoleMatrixTests {
         Route(method: .delete, path: "/api/v1/holds/{H}", body: nil, needs: .manageHolds),
         Route(method: .get, path: "/api/v1/recipients", body: nil, needs: .readEvidence),
         Route(method: .get, path: "/api/v1/audit/verify", body: nil, needs: .readEvidence),
+        Route(
+            method: .post,
+            path: "/api/v1/recipients",
+            body:
+                #"{"id":"matrix-crm","name":"CRM","categories":["contact"],"webhookURL":"https://crm.example/hook","secret":"0123456789abcdefXYZ"}"#,
+            needs: .manageAccess
+        ),
+        Route(method: .get, path: "/api/v1/escalations", body: nil, needs: .readAccounts),
+        Route(method: .post, path: "/api/v1/purge?dry-run=true", body: nil, needs: .runJobs),
         Route(method: .get, path: "/api/v1/reports/ccpa-metrics?year=2026", body: nil, needs: .readEvidence),
         Route(method: .get, path: "/api/v1/tokens", body: nil, needs: .manageAccess),
         Route(method: .post, path: "/api/v1/tokens", body: #"{"name":"x","role":"auditor"}"#, needs: .manageAccess),

@@ -74,6 +74,105 @@ extension APIHandler {
         )
     }
 
+    func addRecipient(_ input: Operations.AddRecipient.Input) async throws -> Operations.AddRecipient.Output {
+        let caller = try Caller.require(.manageAccess)
+        guard case .json(let body) = input.body else { throw Problem.badRequest("send the recipient") }
+        var categories = Set<DataCategory>()
+        for name in body.categories {
+            guard let category = DataCategory(rawValue: name) else {
+                throw Problem.badRequest("unknown category '\(name)'")
+            }
+            categories.insert(category)
+        }
+        guard let url = URL(string: body.webhookURL), ["https", "http"].contains(url.scheme ?? "") else {
+            throw Problem.badRequest("webhookURL must be an http(s) URL")
+        }
+        guard body.secret.count >= 16 else {
+            throw Problem.badRequest("the signing secret needs 16 characters or more")
+        }
+        let recipient = Recipient(
+            id: body.id,
+            name: body.name,
+            categories: categories,
+            webhookURL: body.webhookURL,
+            active: true
+        )
+        guard try await !runtime.store.recipients().contains(where: { $0.id == body.id }) else {
+            throw Problem.conflict("a recipient '\(body.id)' is registered")
+        }
+        try await runtime.store.addRecipient(recipient, secret: body.secret, at: runtime.clock.now())
+        _ = caller
+        return .created(
+            .init(
+                body: .json(
+                    .init(
+                        id: recipient.id,
+                        name: recipient.name,
+                        kind: categories.map(\.rawValue).sorted().joined(separator: ","),
+                        endpoint: recipient.webhookURL
+                    )
+                )
+            )
+        )
+    }
+
+    func listEscalations(_ input: Operations.ListEscalations.Input) async throws -> Operations.ListEscalations.Output {
+        _ = try Caller.require(.readAccounts)
+        let open = try await runtime.store.escalations(status: "open")
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        escalations: open.map {
+                            .init(
+                                id: $0.id,
+                                account: $0.accountID.description,
+                                at: $0.at,
+                                requestedBy: $0.requestedBy,
+                                kind: $0.kind,
+                                fields: $0.changedFields,
+                                reason: $0.reason
+                            )
+                        }
+                    )
+                )
+            )
+        )
+    }
+
+    func runPurge(_ input: Operations.RunPurge.Input) async throws -> Operations.RunPurge.Output {
+        let caller = try Caller.require(.runJobs)
+        let scheduler = runtime.retentionScheduler(worker: "api-\(caller.actorName)", batchSize: 500)
+        let report: PurgeReport
+        do {
+            report = try await scheduler.run(dryRun: input.query.dryRun ?? false)
+        } catch let error as PurgeError {
+            throw Problem.conflict(error.description)
+        }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        run: report.runID,
+                        status: report.status.rawValue,
+                        dryRun: report.dryRun,
+                        purged: report.purgedTotal,
+                        held: report.heldTotal,
+                        rules: report.rules.map {
+                            .init(
+                                rule: $0.ruleID,
+                                category: $0.category,
+                                purged: $0.purgedTotal,
+                                held: $0.heldTotal,
+                                citation: $0.citation
+                            )
+                        }
+                    )
+                )
+            )
+        )
+    }
+
     func verifyAuditTrail(_ input: Operations.VerifyAuditTrail.Input) async throws -> Operations.VerifyAuditTrail.Output
     {
         _ = try Caller.require(.readEvidence)
