@@ -62,6 +62,42 @@ struct DashboardTests {
         }
     }
 
+    @Test("an officer stops the clock for a reason the law allows, and restarts it")
+    func pauseAndResume() async throws {
+        let server = try await TestServer.make()
+        let account = try await server.customer("dash.pause@example.com")
+        let receipt = try await server.runtime.requests().submit(
+            RequestSubmission(kind: .export, accountID: account, channel: .web)
+        )
+        let id = receipt.outcome.requestID.rawValue
+        try await server.test { client in
+            var browser = try await Self.staffBrowser(server, client, role: .officer)
+            let page = try await browser.get("/dashboard/requests/\(id)")
+            let csrf = try #require(Browser.csrf(in: page.text))
+            #expect(page.text.contains("/pause\""))
+            // UK GDPR Art 12A stops the clock for clarification only; identity is not offered.
+            #expect(page.text.contains("<option>clarification</option>"))
+            #expect(!page.text.contains("<option>identity</option>"))
+            let refused = try await browser.post(
+                "/dashboard/requests/\(id)/pause",
+                [("csrf", csrf), ("reason", "identity")]
+            )
+            #expect(refused.status == .badRequest)
+            let paused = try await browser.post(
+                "/dashboard/requests/\(id)/pause",
+                [("csrf", csrf), ("reason", "clarification")]
+            )
+            #expect(paused.status == .seeOther)
+            let stopped = try await browser.get("/dashboard/requests/\(id)")
+            #expect(stopped.text.contains("/resume\""))
+            #expect(stopped.text.contains("Clock stopped"))
+            #expect(try await browser.post("/dashboard/requests/\(id)/resume", [("csrf", csrf)]).status == .seeOther)
+        }
+        let stored = try #require(try await server.runtime.store.request(receipt.outcome.requestID))
+        #expect(stored.pauses.count == 1)
+        #expect(stored.pauses.first?.to != nil)
+    }
+
     @Test("a refused action re-shows the request with the reason and changes nothing")
     func refusedActionExplains() async throws {
         let server = try await TestServer.make()

@@ -176,11 +176,18 @@ struct DashboardRoutes: Sendable {
         if let message { model["message"] = message }
         if let error { model["error"] = error }
         model["bases"] = DenialReason.allCases.map(\.rawValue)
-        model["pauseReasons"] = PauseReason.allCases.map(\.rawValue)
+        // Only the reasons this law allows for this clock, with the citation that allows them.
+        let pauseRule = runtime.policies.jurisdictions[dossier.stored.request.jurisdictionID]?
+            .rules[dossier.stored.request.deadlineKind]?.pause
+        let reasons = PauseReason.allCases.filter { pauseRule?.reasons.contains($0) == true }
+        model["pauseReasons"] = reasons.map(\.rawValue)
+        model["canPause"] = !reasons.isEmpty
+        if let pauseRule { model["pauseCitation"] = pauseRule.citation }
         let open = !dossier.stored.request.status.isTerminal
         model["open"] = open
         model["awaitingVerification"] = dossier.stored.request.status == .awaitingVerification
         model["verified"] = dossier.stored.request.status == .verified
+        model["paused"] = dossier.stored.pauses.last.map { $0.to == nil } ?? false
         return pages.render("request", model, status: status)
     }
 

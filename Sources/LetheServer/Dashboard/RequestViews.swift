@@ -72,6 +72,8 @@ enum RequestViews {
                     "reason": $0.reason.rawValue,
                 ]
             },
+            "hasPauses": !stored.pauses.isEmpty,
+            "hasAlerts": !dossier.alerts.isEmpty,
             "alerts": dossier.alerts.map { ["at": iso($0.at), "threshold": $0.threshold, "level": $0.level] },
             "consentChanges": stored.consentChanges.sorted { $0.key < $1.key }.map {
                 ["purpose": $0.key, "granted": $0.value]
