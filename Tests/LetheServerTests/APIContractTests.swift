@@ -167,7 +167,7 @@ extension APIContractTests {
                     .init(
                         id: "crm",
                         name: "CRM",
-                        categories: ["contact"],
+                        categories: [.contact],
                         webhookURL: "https://crm.example/hook",
                         secret: "0123456789abcdefXYZ"
                     )
@@ -179,7 +179,7 @@ extension APIContractTests {
                     .init(
                         id: "crm",
                         name: "CRM",
-                        categories: ["contact"],
+                        categories: [.contact],
                         webhookURL: "https://crm.example/hook",
                         secret: "0123456789abcdefXYZ"
                     )
@@ -310,6 +310,17 @@ struct ProblemTests {
             #expect((document["detail"] as? String)?.isEmpty == false)
         }
         #expect(try await server.runtime.store.listRequests(.init(limit: 10)).isEmpty)
+    }
+
+    @Test("a method a path does not have gets 405 with the methods it does have")
+    func methodNotAllowedNamesTheAllowedMethods() async throws {
+        let server = try await TestServer.make()
+        let token = try await server.token(.admin)
+        try await server.test { client in
+            let response = try await client.execute(uri: "/api/v1/holds", method: .put, headers: .bearer(token))
+            #expect(response.status == .methodNotAllowed)
+            #expect(response.headers[.allow] == "GET, POST")
+        }
     }
 
     @Test("a body over the limit is refused with 413 before it is parsed")

@@ -61,6 +61,7 @@ extension APIHandler {
         guard case .json(let body) = input.body, let role = StaffRole(rawValue: body.role.rawValue) else {
             throw Problem.badRequest("send username, role and password")
         }
+        guard body.password.count <= 200 else { throw Problem.badRequest("a password is at most 200 characters") }
         let user = try await access.addStaff(
             username: body.username,
             role: role,

@@ -28,7 +28,7 @@ extension APIHandler {
         let caller = try Caller.require(.manageHolds)
         guard case .json(let body) = input.body else { throw Problem.badRequest("send account and reason") }
         var categories: Set<DataCategory> = []
-        for name in body.categories ?? [] {
+        for name in (body.categories ?? []).map(\.rawValue) {
             guard let category = DataCategory(rawValue: name) else {
                 throw Problem.badRequest(
                     "unknown category '\(name)' (\(DataCategory.allCases.map(\.rawValue).joined(separator: ", ")))"
@@ -78,7 +78,7 @@ extension APIHandler {
         let caller = try Caller.require(.manageAccess)
         guard case .json(let body) = input.body else { throw Problem.badRequest("send the recipient") }
         var categories = Set<DataCategory>()
-        for name in body.categories {
+        for name in body.categories.map(\.rawValue) {
             guard let category = DataCategory(rawValue: name) else {
                 throw Problem.badRequest("unknown category '\(name)'")
             }
@@ -182,6 +182,7 @@ extension APIHandler {
 
     func ccpaMetrics(_ input: Operations.CcpaMetrics.Input) async throws -> Operations.CcpaMetrics.Output {
         _ = try Caller.require(.readEvidence)
+        guard (2000...2200).contains(input.query.year) else { throw Problem.badRequest("year is 2000 to 2200") }
         let metrics = try await CCPAMetrics.compile(year: input.query.year, store: runtime.store)
         return .ok(
             .init(

@@ -15,6 +15,9 @@ extension APIHandler {
             query.statuses = RequestQuery.open
         }
         query.kind = q.kind.flatMap { RequestKind(rawValue: $0.rawValue) }
+        if let jurisdiction = q.jurisdiction, runtime.policies.jurisdictions[jurisdiction] == nil {
+            throw Problem.badRequest("unknown jurisdiction '\(jurisdiction)' (see lethe policies list)")
+        }
         query.jurisdiction = q.jurisdiction
         query.assignee = q.assignee
         query.accountID = try q.account.map(accountID)

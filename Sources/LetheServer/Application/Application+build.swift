@@ -48,7 +48,9 @@ public func buildRouter(_ dependencies: ServerDependencies) throws -> Router<Let
 
     let api = router.group("api/v1").add(middleware: APIGuardMiddleware())
     let handler = APIHandler(runtime: dependencies.runtime, access: dependencies.access)
-    try handler.registerHandlers(on: api)
+    let recorder = RouteRecorder(api)
+    try handler.registerHandlers(on: recorder)
+    recorder.answerOtherMethodsWith405()
 
     DashboardRoutes(dependencies).register(on: router)
     PrivacyCenterRoutes(dependencies).register(on: router)

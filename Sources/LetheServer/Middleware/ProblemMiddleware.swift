@@ -1,6 +1,9 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LetheCore
+import LetheEngine
+import LetheStore
 import OpenAPIRuntime
 
 /// Turns every failure into an answer that says what to fix: RFC 9457 `application/problem+json` for
@@ -35,7 +38,7 @@ struct ProblemMiddleware: RouterMiddleware {
 
     static func response(_ problem: Problem, requestID: String) -> Response {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = (try? encoder.encode(problem.document(instance: "urn:lethe:request:\(requestID)"))) ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
@@ -52,20 +55,19 @@ struct ProblemMiddleware: RouterMiddleware {
     static func problem(for error: any Error) -> Problem {
         switch error {
         case let error as ServerError:
-            if let underlying = error.underlyingError as? Problem { return underlying }
-            if error.underlyingError is DecodingError || String(describing: error.causeDescription).contains("decod")
-                || String(describing: error.causeDescription).contains("content type")
-                || String(describing: error.causeDescription).contains("Content-Type")
-            {
-                return .badRequest(
-                    "the body or parameters do not match the API document (\(Self.decodingHint(error.underlyingError)))"
-                )
+            if let underlying = error.underlyingError as? HTTPError { return problem(for: underlying) }
+            // With no decoded input the runtime failed before any handler ran: a body, parameter or
+            // content type that does not match the document. Its messages name parameters and types.
+            if isOurs(error.underlyingError) || error.operationInput != nil {
+                return Problem.from(error.underlyingError)
             }
-            if error.underlyingError is HTTPError { return problem(for: error.underlyingError) }
-            return Problem.from(error.underlyingError)
+            let cause =
+                error.underlyingError is DecodingError
+                ? decodingHint(error.underlyingError) : String(error.causeDescription.prefix(160))
+            return .badRequest("the request does not match the API document (docs/openapi.yaml): \(cause)")
         case let error as HTTPError:
             switch error.status {
-            case .notFound: return .notFound("no such route; see /api/v1/openapi.yaml")
+            case .notFound: return .notFound("no such route; the API is described in docs/openapi.yaml")
             case .contentTooLarge: return .tooLarge(limit: 64 * 1024)
             case .methodNotAllowed:
                 return Problem("method-not-allowed", "Method not allowed", status: 405, detail: "see the API document")
@@ -75,6 +77,12 @@ struct ProblemMiddleware: RouterMiddleware {
         default:
             return Problem.from(error)
         }
+    }
+
+    /// Errors the handlers throw on purpose; everything else inside a `ServerError` is the runtime's.
+    static func isOurs(_ error: any Error) -> Bool {
+        error is Problem || error is RequestError || error is AccountError || error is AccessError
+            || error is StoreError || error is DeadlineError || error is PurgeError
     }
 
     /// Where decoding failed, by coding path only: the failing value itself is never echoed.
