@@ -100,6 +100,26 @@ struct PrivacyCenterTests {
         }
     }
 
+    @Test("the emailed code is delivered right after the request is answered, without the worker")
+    func codeArrivesWithoutTheWorker() async throws {
+        let server = try await TestServer.make()
+        _ = try await server.customer("prompt.code@example.com")
+        try await server.test { client in
+            var browser = Browser(client: client)
+            let submitted = try await browser.post(
+                "/privacy/requests",
+                [("kind", "export"), ("email", "prompt.code@example.com")]
+            )
+            #expect(submitted.status == .seeOther)
+        }
+        var code: String?
+        for _ in 0..<100 where code == nil {
+            code = try await server.latestCode(to: "prompt.code@example.com", deliverFirst: false)
+            if code == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(code != nil)
+    }
+
     @Test("a customer cannot see another customer's request or download their bundle")
     func customersSeeOnlyTheirOwn() async throws {
         let server = try await TestServer.make()

@@ -11,6 +11,7 @@ import OpenAPIRuntime
 struct APIHandler: APIProtocol {
     let runtime: Runtime
     let access: AccessService
+    let outbox: OutboxNudge
 
     var requests: RequestService { runtime.requests() }
     var accounts: AccountService { runtime.accounts() }
@@ -18,10 +19,11 @@ struct APIHandler: APIProtocol {
 
     static let utc = TimeZone(identifier: "UTC") ?? .current
 
-    /// Runs an engine action, then delivers the notices it queued (the transaction committed first).
+    /// Runs an engine action, then asks for the notices it queued to be delivered (the transaction has
+    /// committed; delivery does not hold up the answer).
     func act<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         let result = try await body()
-        _ = try? await runtime.dispatcher().dispatch()
+        outbox.nudge()
         return result
     }
 

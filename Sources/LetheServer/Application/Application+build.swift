@@ -17,6 +17,8 @@ public struct ServerDependencies: Sendable {
     /// Where `/metrics` reads from; the process bootstraps swift-metrics onto the same registry.
     public let registry: PrometheusCollectorRegistry
     public let pages: Pages
+    /// Delivers notices after the requests that queued them have answered.
+    public let outbox: OutboxNudge
 
     public init(
         runtime: Runtime,
@@ -30,6 +32,7 @@ public struct ServerDependencies: Sendable {
         self.settings = settings
         self.registry = registry
         self.pages = pages
+        self.outbox = OutboxNudge(dispatcher: runtime.dispatcher())
     }
 }
 
@@ -47,7 +50,7 @@ public func buildRouter(_ dependencies: ServerDependencies) throws -> Router<Let
     HealthRoutes(runtime: dependencies.runtime, registry: dependencies.registry).register(on: router)
 
     let api = router.group("api/v1").add(middleware: APIGuardMiddleware())
-    let handler = APIHandler(runtime: dependencies.runtime, access: dependencies.access)
+    let handler = APIHandler(runtime: dependencies.runtime, access: dependencies.access, outbox: dependencies.outbox)
     let recorder = RouteRecorder(api)
     try handler.registerHandlers(on: recorder)
     recorder.answerOtherMethodsWith405()

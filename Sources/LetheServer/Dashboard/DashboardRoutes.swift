@@ -11,12 +11,14 @@ struct DashboardRoutes: Sendable {
     let access: AccessService
     let pages: Pages
     let settings: ServerSettings
+    let outbox: OutboxNudge
 
     init(_ dependencies: ServerDependencies) {
         runtime = dependencies.runtime
         access = dependencies.access
         pages = dependencies.pages
         settings = dependencies.settings
+        outbox = dependencies.outbox
     }
 
     var requests: RequestService { runtime.requests() }
@@ -239,7 +241,7 @@ struct DashboardRoutes: Sendable {
                 status: .init(code: problem.status)
             )
         }
-        _ = try? await runtime.dispatcher().dispatch()
+        outbox.nudge()
         return Pages.redirect("/dashboard/requests/\(id)?done=\(action)")
     }
 

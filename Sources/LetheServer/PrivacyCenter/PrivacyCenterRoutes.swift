@@ -13,12 +13,14 @@ struct PrivacyCenterRoutes: Sendable {
     let access: AccessService
     let pages: Pages
     let settings: ServerSettings
+    let outbox: OutboxNudge
 
     init(_ dependencies: ServerDependencies) {
         runtime = dependencies.runtime
         access = dependencies.access
         pages = dependencies.pages
         settings = dependencies.settings
+        outbox = dependencies.outbox
     }
 
     var requests: RequestService { runtime.requests() }
@@ -141,7 +143,7 @@ struct PrivacyCenterRoutes: Sendable {
                 : error.description
             return pages.render("privacy-home", model, status: .badRequest)
         }
-        _ = try? await runtime.dispatcher().dispatch()
+        outbox.nudge()
         let id = receipt.outcome.requestID.rawValue
         if receipt.status == .awaitingVerification { return Pages.redirect("/privacy/requests/\(id)/verify") }
         if signedIn != nil { return Pages.redirect("/privacy/requests/\(id)") }
@@ -175,7 +177,7 @@ struct PrivacyCenterRoutes: Sendable {
             model["error"] = error.description
             return pages.render("privacy-verify", model, status: .unprocessableContent)
         }
-        _ = try? await runtime.dispatcher().dispatch()
+        outbox.nudge()
         // The right code proves control of the account's email, which is what signing in proves too.
         guard let stored = try await runtime.store.request(id), let account = stored.request.accountID else {
             model["verified"] = true
@@ -231,7 +233,7 @@ struct PrivacyCenterRoutes: Sendable {
             reason: "cancelled by the customer in the privacy center",
             by: .customer
         )
-        _ = try? await runtime.dispatcher().dispatch()
+        outbox.nudge()
         return Pages.redirect("/privacy/requests/\(stored.request.id)")
     }
 
@@ -241,7 +243,7 @@ struct PrivacyCenterRoutes: Sendable {
         let form = try await Form(request, context: context)
         let email = form["email"] ?? ""
         try await access.sendCustomerCode(email: email)
-        _ = try? await runtime.dispatcher().dispatch()
+        outbox.nudge()
         var model = frame(context, request, title: "Check your email")
         model["email"] = email
         return pages.render("privacy-code", model)
@@ -323,7 +325,7 @@ struct PrivacyCenterRoutes: Sendable {
                     submittedBy: .customer
                 )
             )
-            _ = try? await runtime.dispatcher().dispatch()
+            outbox.nudge()
             if receipt.status == .awaitingVerification {
                 return Pages.redirect("/privacy/requests/\(receipt.outcome.requestID)/verify")
             }
