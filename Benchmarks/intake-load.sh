@@ -12,7 +12,10 @@ threads=${3:-2}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
 work=$(mktemp -d /tmp/lethe-intake-load.XXXXXX)
 server=""
-cleanup() { [[ -n "$server" ]] && kill "$server" 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+    if [[ -n "$server" ]]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
 trap cleanup EXIT
 mkdir -p results
 (cd .. && swift build -c release --product lethe >/dev/null)
@@ -28,9 +31,10 @@ url=$(grep -o 'http://[0-9.]*:[0-9]*' "$work/serve.out")
 
 cat >"$work/intake.lua" <<LUA
 -- Each request is a new person (unique email and idempotency key), as a web form would send.
-local counter = 0
-local created = 0
-local other = 0
+-- Globals (not locals) so that done() can read each thread's counts with thread:get.
+counter = 0
+created = 0
+other = 0
 local threads = {}
 function setup(thread)
   thread:set("id", #threads)
