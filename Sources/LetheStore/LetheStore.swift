@@ -361,7 +361,7 @@ public protocol AccessRepository: Sendable {
     func staffUser(_ username: String) async throws -> StaffUserRecord?
     func staffUsers() async throws -> [StaffUserRecord]
     /// Replaces a staff user's password hash (and re-enables them), audited; ends their sessions.
-    func setStaffPassword(_ username: String, hash: String) async throws
+    func setStaffPassword(_ username: String, hash: String, at: Date, by actor: String) async throws
     /// Disables a staff user and ends their sessions, audited; false when there is no such user.
     func disableStaffUser(_ username: String, at: Date, by actor: String) async throws -> Bool
     /// Counts one failed sign-in against `key` (a username or a client address).

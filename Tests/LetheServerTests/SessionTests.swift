@@ -120,6 +120,22 @@ struct SessionTests {
         #expect(wal.range(of: Data(secret.utf8)) == nil)
     }
 
+    @Test("a new password ends the old sessions and only the new password signs in")
+    func newPasswordEndsSessions() async throws {
+        let server = try await TestServer.make()
+        _ = try await server.access.addStaff(username: "wen", role: .officer, password: "the first passphrase", by: "t")
+        let old = try await server.access.signIn(username: "wen", password: "the first passphrase", client: "t")
+        try await server.access.setPassword(username: "wen", password: "the second passphrase", by: "admin")
+        #expect(try await server.access.principal(sessionToken: old.token) == nil)
+        await #expect(throws: AccessError.badCredentials) {
+            _ = try await server.access.signIn(username: "wen", password: "the first passphrase", client: "t")
+        }
+        _ = try await server.access.signIn(username: "wen", password: "the second passphrase", client: "t")
+        let audit = try await server.runtime.store.auditEntries(subjectType: "staff", subjectID: "wen")
+        #expect(audit.map(\.event.action) == ["staff.added", "staff.password-set"])
+        #expect(audit.last?.event.actor == "admin")
+    }
+
     @Test("a disabled user's session ends at once")
     func disablingEndsSessions() async throws {
         let server = try await TestServer.make()

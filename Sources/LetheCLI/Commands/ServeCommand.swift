@@ -140,11 +140,10 @@ struct ServeCommand: AsyncParsableCommand {
             "demo-"
             + Data(try SecureRandom.bytes(9)).base64EncodedString()
             .replacingOccurrences(of: "/", with: "x").replacingOccurrences(of: "+", with: "y")
-        let hasher = PasswordHasher()
         if try await runtime.store.staffUser("officer") == nil {
             _ = try await access.addStaff(username: "officer", role: .officer, password: password, by: "demo")
         } else {
-            try await runtime.store.setStaffPassword("officer", hash: try hasher.hash(password))
+            try await access.setPassword(username: "officer", password: password, by: "demo")
         }
         FileHandle.standardOutput.write(Data("lethe: demo officer sign-in: officer / \(password)\n".utf8))
     }

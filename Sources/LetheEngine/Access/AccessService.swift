@@ -138,6 +138,12 @@ public struct AccessService: Sendable {
         return user
     }
 
+    /// Sets a new password (which re-enables the user) and ends their sessions.
+    public func setPassword(username: String, password: String, by actor: String) async throws {
+        guard password.count >= 12 else { throw AccessError.weakPassword }
+        try await store.setStaffPassword(username, hash: try hasher.hash(password), at: clock.now(), by: actor)
+    }
+
     static func isValidUsername(_ name: String) -> Bool {
         guard (2...40).contains(name.count), let first = name.first, first.isASCII, first.isLowercase else {
             return false

@@ -75,7 +75,7 @@ extension APIHandler {
     }
 
     func addRecipient(_ input: Operations.AddRecipient.Input) async throws -> Operations.AddRecipient.Output {
-        let caller = try Caller.require(.manageAccess)
+        _ = try Caller.require(.manageAccess)
         guard case .json(let body) = input.body else { throw Problem.badRequest("send the recipient") }
         var categories = Set<DataCategory>()
         for name in body.categories.map(\.rawValue) {
@@ -101,7 +101,6 @@ extension APIHandler {
             throw Problem.conflict("a recipient '\(body.id)' is registered")
         }
         try await runtime.store.addRecipient(recipient, secret: body.secret, at: runtime.clock.now())
-        _ = caller
         return .created(
             .init(
                 body: .json(

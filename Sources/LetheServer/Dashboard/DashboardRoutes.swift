@@ -233,7 +233,8 @@ struct DashboardRoutes: Sendable {
             }
         } catch {
             let problem = ProblemMiddleware.problem(for: error)
-            guard problem.status < 500, problem.status != 404 || action.isEmpty == false else { throw error }
+            // A refusal the officer can act on is shown on the request page; anything else is an error page.
+            guard problem.status < 500 else { throw error }
             return try await requestPage(
                 context,
                 id: id,
@@ -367,8 +368,7 @@ struct DashboardRoutes: Sendable {
                 reason: form["reason"] ?? "",
                 owner: principal.actorName
             )
-        } catch let error as AccountID.ParseError {
-            _ = error
+        } catch is AccountID.ParseError {
             return try await oversight(context, error: "an account id is TR- and 5 digits")
         } catch let error as AccountError {
             return try await oversight(context, error: error.description)

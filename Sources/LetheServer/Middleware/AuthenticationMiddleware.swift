@@ -71,7 +71,7 @@ extension LetheRequestContext {
     func checkCSRF(_ request: Request, formToken: String? = nil) throws {
         guard let sessionToken else { return }  // bearer tokens are not sent by browsers on their own
         let expected = AccessService.csrfToken(forSession: sessionToken)
-        let given = formToken ?? request.headers[HTTPField.Name("X-CSRF-Token") ?? .authorization] ?? ""
+        let given = formToken ?? request.headers[named: "X-CSRF-Token"] ?? ""
         guard !expected.isEmpty, Caller.constantTimeEquals(given, expected) else { throw Problem.csrf }
     }
 }
@@ -95,5 +95,14 @@ extension Caller {
         var difference: UInt8 = 0
         for index in x.indices { difference |= x[index] ^ y[index] }
         return difference == 0
+    }
+}
+
+extension HTTPFields {
+    /// A header that HTTPTypes has no constant for (`X-CSRF-Token`, `Sec-GPC`, …), by name; reading an
+    /// invalid name gives nil and writing one does nothing, so no name needs a force unwrap.
+    subscript(named name: String) -> String? {
+        get { HTTPField.Name(name).flatMap { self[$0] } }
+        set { if let field = HTTPField.Name(name) { self[field] = newValue } }
     }
 }

@@ -17,7 +17,7 @@ struct RequestLogMiddleware: RouterMiddleware {
     {
         let start = ContinuousClock.now
         var response = try await next(request, context)
-        if let name = HTTPField.Name("X-Request-ID") { response.headers[name] = context.requestID }
+        response.headers[named: "X-Request-ID"] = context.requestID
         let elapsed = ContinuousClock.now - start
         let millis = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         context.logger.info(

@@ -75,7 +75,7 @@ struct PrivacyCenterRoutes: Sendable {
                 ["value": "deactivation", "label": "Deactivate my account"],
                 ["value": "consent-change", "label": "Stop selling or sharing my data (opt out)"],
             ],
-            "gpc": request.headers[HTTPField.Name("Sec-GPC") ?? .accept] == "1",
+            "gpc": request.headers[named: "Sec-GPC"] == "1",
         ]
         if case .customer(let id) = context.principal {
             model["signedIn"] = true
@@ -126,7 +126,6 @@ struct PrivacyCenterRoutes: Sendable {
             accountID: signedIn,
             email: signedIn == nil ? email : nil,
             channel: .web,
-            jurisdiction: signedIn == nil && email != nil ? nil : nil,
             consentChanges: kind == .consentChange ? optOutChanges() : [:],
             submittedBy: .customer
         )

@@ -51,11 +51,11 @@ extension SQLiteStore {
         )
     }
 
-    public func setStaffPassword(_ username: String, hash: String) async throws {
+    public func setStaffPassword(_ username: String, hash: String, at: Date, by actor: String) async throws {
         let signer = try await auditSigner()
         let audit = AuditEvent(
-            at: Date(),
-            actor: "operator",
+            at: at,
+            actor: actor,
             action: "staff.password-set",
             subjectType: "staff",
             subjectID: username
