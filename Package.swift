@@ -85,7 +85,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "lethe", dependencies: ["LetheCLI"]),
-        .target(name: "LetheTestSupport", dependencies: ["LetheCore"], path: "Tests/LetheTestSupport"),
+        .target(
+            name: "LetheTestSupport",
+            dependencies: ["LetheCore", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/LetheTestSupport"
+        ),
         .testTarget(name: "LetheCoreTests", dependencies: ["LetheCore", "LetheTestSupport"]),
         .testTarget(name: "LetheCryptoTests", dependencies: ["LetheCrypto", "COpenSSL"]),
         .testTarget(

@@ -19,14 +19,8 @@ struct APIContractTests {
         let agent = try await server.token(.agent)
         let officer = try await server.token(.officer)
         try await server.test { client in
-            let asAgent = Client(
-                serverURL: URL(string: "/api/v1")!,
-                transport: TestTransport(client: client, token: agent)
-            )
-            let asOfficer = Client(
-                serverURL: URL(string: "/api/v1")!,
-                transport: TestTransport(client: client, token: officer)
-            )
+            let asAgent = try TestServer.api(client, agent)
+            let asOfficer = try TestServer.api(client, officer)
             let created = try await asAgent.createAccount(
                 body: .json(
                     .init(
@@ -85,10 +79,7 @@ struct APIContractTests {
         let officer = try await server.token(.officer)
         let account = try await server.customer("deny.me@example.com")
         try await server.test { client in
-            let api = Client(
-                serverURL: URL(string: "/api/v1")!,
-                transport: TestTransport(client: client, token: officer)
-            )
+            let api = try TestServer.api(client, officer)
             let first = try await api.submitRequest(body: .json(.init(kind: .deletion, account: account.description)))
                 .created.body.json
             let assigned = try await api.assignRequest(path: .init(id: first.id), body: .json(.init(assignee: "sam")))
@@ -120,20 +111,14 @@ struct APIContractTests {
         let officer = try await server.token(.officer)
         let account = try await server.customer("ca.consumer@example.com", residence: "us-ca")
         try await server.test { client in
-            let api = Client(
-                serverURL: URL(string: "/api/v1")!,
-                transport: TestTransport(client: client, token: officer)
-            )
+            let api = try TestServer.api(client, officer)
             let request = try await api.submitRequest(body: .json(.init(kind: .deletion, account: account.description)))
                 .created.body.json
             _ = try await api.denyRequest(
                 path: .init(id: request.id),
                 body: .json(.init(basis: .unverifiable, reason: "Not verified."))
             ).ok
-            let reader = Client(
-                serverURL: URL(string: "/api/v1")!,
-                transport: TestTransport(client: client, token: auditor)
-            )
+            let reader = try TestServer.api(client, auditor)
             let year = Calendar(identifier: .gregorian).component(.year, from: Date())
             let metrics = try await reader.ccpaMetrics(query: .init(year: year)).ok.body.json
             let delete = try #require(metrics.kinds.first(where: { $0.kind == .delete }))
@@ -161,7 +146,7 @@ extension APIContractTests {
             by: "agent"
         )
         try await server.test { client in
-            let api = Client(serverURL: URL(string: "/api/v1")!, transport: TestTransport(client: client, token: admin))
+            let api = try TestServer.api(client, admin)
             let added = try await api.addRecipient(
                 body: .json(
                     .init(

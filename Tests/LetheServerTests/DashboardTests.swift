@@ -32,10 +32,8 @@ struct DashboardTests {
     func officerWorksARequest() async throws {
         let server = try await TestServer.make()
         let account = try await server.customer("dash.customer@example.com")
-        let receipt = try await server.runtime.requests().submit(
-            RequestSubmission(kind: .deactivation, accountID: account, channel: .phone)
-        )
-        let id = receipt.outcome.requestID.rawValue
+        let requestID = try await server.submit(.deactivation, for: account)
+        let id = requestID.rawValue
         try await server.test { client in
             var browser = try await Self.staffBrowser(server, client, role: .officer)
             let queue = try await browser.get("/dashboard")
@@ -66,10 +64,8 @@ struct DashboardTests {
     func pauseAndResume() async throws {
         let server = try await TestServer.make()
         let account = try await server.customer("dash.pause@example.com")
-        let receipt = try await server.runtime.requests().submit(
-            RequestSubmission(kind: .export, accountID: account, channel: .web)
-        )
-        let id = receipt.outcome.requestID.rawValue
+        let requestID = try await server.submit(.export, for: account)
+        let id = requestID.rawValue
         try await server.test { client in
             var browser = try await Self.staffBrowser(server, client, role: .officer)
             let page = try await browser.get("/dashboard/requests/\(id)")
@@ -93,7 +89,7 @@ struct DashboardTests {
             #expect(stopped.text.contains("Clock stopped"))
             #expect(try await browser.post("/dashboard/requests/\(id)/resume", [("csrf", csrf)]).status == .seeOther)
         }
-        let stored = try #require(try await server.runtime.store.request(receipt.outcome.requestID))
+        let stored = try #require(try await server.runtime.store.request(requestID))
         #expect(stored.pauses.count == 1)
         #expect(stored.pauses.first?.to != nil)
     }
@@ -102,10 +98,8 @@ struct DashboardTests {
     func refusedActionExplains() async throws {
         let server = try await TestServer.make()
         let account = try await server.customer("dash.refused@example.com")
-        let receipt = try await server.runtime.requests().submit(
-            RequestSubmission(kind: .export, accountID: account, channel: .web)
-        )
-        let id = receipt.outcome.requestID.rawValue
+        let requestID = try await server.submit(.export, for: account)
+        let id = requestID.rawValue
         try await server.test { client in
             var browser = try await Self.staffBrowser(server, client, role: .officer)
             let page = try await browser.get("/dashboard/requests/\(id)")
@@ -116,7 +110,7 @@ struct DashboardTests {
             #expect(refused.text.contains("class=\"error\""))
         }
         #expect(
-            try await server.runtime.store.request(receipt.outcome.requestID)?.request.status == .awaitingVerification
+            try await server.runtime.store.request(requestID)?.request.status == .awaitingVerification
         )
     }
 
@@ -124,10 +118,8 @@ struct DashboardTests {
     func auditorReadsOnly() async throws {
         let server = try await TestServer.make()
         let account = try await server.customer("dash.audit@example.com")
-        let receipt = try await server.runtime.requests().submit(
-            RequestSubmission(kind: .export, accountID: account, channel: .web)
-        )
-        let id = receipt.outcome.requestID.rawValue
+        let requestID = try await server.submit(.export, for: account)
+        let id = requestID.rawValue
         try await server.test { client in
             var browser = try await Self.staffBrowser(server, client, role: .auditor)
             let page = try await browser.get("/dashboard/requests/\(id)")

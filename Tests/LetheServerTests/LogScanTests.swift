@@ -3,51 +3,20 @@ import HTTPTypes
 import HummingbirdTesting
 import LetheCore
 import LetheEngine
+import LetheTestSupport
 import Logging
 import NIOCore
 import Testing
 
 @testable import LetheServer
 
-/// Every log line any test in this process writes after the bootstrap, for scanning.
-final class ProcessLogs: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [String] = []
-
-    static let shared: ProcessLogs = {
-        let logs = ProcessLogs()
-        LoggingSystem.bootstrap { label in Handler(logs: logs, label: label) }
-        return logs
+/// Every log line any test in this process writes once the scan has started.
+enum ProcessLogs {
+    static let shared: LogCapture = {
+        let capture = LogCapture()
+        LoggingSystem.bootstrap { _ in LogCapture.Handler(capture: capture) }
+        return capture
     }()
-
-    var lines: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return storage
-    }
-
-    func append(_ line: String) {
-        lock.lock()
-        storage.append(line)
-        lock.unlock()
-    }
-
-    struct Handler: LogHandler {
-        let logs: ProcessLogs
-        let label: String
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let all = metadata.merging(event.metadata ?? [:]) { $1 }
-            logs.append("\(label) \(event.level) \(event.message) \(all)")
-        }
-    }
 }
 
 @Suite("No personal data in logs")

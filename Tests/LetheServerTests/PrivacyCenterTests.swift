@@ -90,6 +90,8 @@ struct PrivacyCenterTests {
             let cancelled = try await browser.post("/privacy/requests/\(id)/cancel", [("csrf", csrf)])
             #expect(cancelled.status == .seeOther)
             #expect(try await browser.get("/privacy/requests/\(id)").text.contains("data-status=\"cancelled\""))
+            let account = try await browser.get("/privacy/account")
+            #expect(account.text.contains(">\(id)</a></td><td>deletion</td><td>Cancelled</td>"))
         }
         let stored = try await server.runtime.store.listRequests(RequestQuery(accountID: account, limit: 5))
         #expect(stored.map(\.status) == [.cancelled])

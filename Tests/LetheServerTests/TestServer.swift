@@ -90,6 +90,22 @@ struct TestServer: Sendable {
         )
     }
 
+    /// A request submitted through the engine for `account`, as a channel would; returns its id.
+    func submit(
+        _ kind: RequestKind,
+        for account: AccountID,
+        receivedAt: Date? = nil
+    ) async throws -> LetheCore.RequestID {
+        try await runtime.requests().submit(
+            RequestSubmission(kind: kind, accountID: account, channel: .web, receivedAt: receivedAt)
+        ).outcome.requestID
+    }
+
+    /// The client generated from the OpenAPI document, calling this server in-process with `token`.
+    static func api(_ client: any TestClientProtocol, _ token: String) throws -> Client {
+        Client(serverURL: try Servers.Server1.url(), transport: TestTransport(client: client, token: token))
+    }
+
     /// The newest six-digit code in the mail folder sent to `email` (the outbox is delivered first).
     func latestCode(to email: String, deliverFirst: Bool = true) async throws -> String? {
         if deliverFirst { _ = try await runtime.dispatcher().dispatch() }

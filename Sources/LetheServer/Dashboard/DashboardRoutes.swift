@@ -6,23 +6,10 @@ import LetheStore
 
 /// The officer dashboard: sign-in, the queue, a request with its actions, accounts, oversight
 /// (holds, recipients, escalations), the load ahead, the evidence dossier and the CCPA report.
-struct DashboardRoutes: Sendable {
-    let runtime: Runtime
-    let access: AccessService
-    let pages: Pages
-    let settings: ServerSettings
-    let outbox: OutboxNudge
+struct DashboardRoutes: PageRoutes {
+    let dependencies: ServerDependencies
 
-    init(_ dependencies: ServerDependencies) {
-        runtime = dependencies.runtime
-        access = dependencies.access
-        pages = dependencies.pages
-        settings = dependencies.settings
-        outbox = dependencies.outbox
-    }
-
-    var requests: RequestService { runtime.requests() }
-    var today: LocalDate { LocalDate(instant: runtime.clock.now(), in: APIHandler.utc) }
+    init(_ dependencies: ServerDependencies) { self.dependencies = dependencies }
 
     func register(on router: Router<LetheRequestContext>) {
         router.get("/") { _, _ in Pages.redirect("/dashboard") }
@@ -60,12 +47,7 @@ struct DashboardRoutes: Sendable {
 
     // MARK: Session
 
-    func cookie(_ name: String, _ value: String, path: String, maxAge: Int) -> String {
-        "\(name)=\(value); Path=\(path); Max-Age=\(maxAge); HttpOnly; SameSite=Strict"
-            + (settings.secureCookies ? "; Secure" : "")
-    }
-
-    func clearCookie(_ name: String, path: String) -> String { cookie(name, "", path: path, maxAge: 0) }
+    func clearCookie(_ name: String, path: String) -> String { sessionCookie(name, "", path: path, maxAge: 0) }
 
     func signIn(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         let form = try await Form(request, context: context)
@@ -78,7 +60,9 @@ struct DashboardRoutes: Sendable {
             let lifetime = Int(session.expiresAt.timeIntervalSince(runtime.clock.now()))
             return Pages.redirect(
                 "/dashboard",
-                cookies: [cookie(AuthenticationMiddleware.sessionCookie, session.token, path: "/", maxAge: lifetime)]
+                cookies: [
+                    sessionCookie(AuthenticationMiddleware.sessionCookie, session.token, path: "/", maxAge: lifetime)
+                ]
             )
         } catch let error as AccessError {
             let status: HTTPResponse.Status = error == .throttled ? .tooManyRequests : .unauthorized

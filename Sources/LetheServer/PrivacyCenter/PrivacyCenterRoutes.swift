@@ -8,23 +8,10 @@ import LetheStore
 /// The customer privacy center: make a request (each kind), verify it with the emailed code, follow it,
 /// cancel it, manage consents (a Global Privacy Control signal is honoured as an opt-out), and download
 /// an export while its link is valid. A customer sees their own account and requests only.
-struct PrivacyCenterRoutes: Sendable {
-    let runtime: Runtime
-    let access: AccessService
-    let pages: Pages
-    let settings: ServerSettings
-    let outbox: OutboxNudge
+struct PrivacyCenterRoutes: PageRoutes {
+    let dependencies: ServerDependencies
 
-    init(_ dependencies: ServerDependencies) {
-        runtime = dependencies.runtime
-        access = dependencies.access
-        pages = dependencies.pages
-        settings = dependencies.settings
-        outbox = dependencies.outbox
-    }
-
-    var requests: RequestService { runtime.requests() }
-    var today: LocalDate { LocalDate(instant: runtime.clock.now(), in: APIHandler.utc) }
+    init(_ dependencies: ServerDependencies) { self.dependencies = dependencies }
 
     static let cookiePath = "/privacy"
 
@@ -62,8 +49,7 @@ struct PrivacyCenterRoutes: Sendable {
     // MARK: Helpers
 
     func cookie(_ value: String, maxAge: Int) -> String {
-        "\(AuthenticationMiddleware.customerCookie)=\(value); Path=\(Self.cookiePath); Max-Age=\(maxAge); HttpOnly; SameSite=Strict"
-            + (settings.secureCookies ? "; Secure" : "")
+        sessionCookie(AuthenticationMiddleware.customerCookie, value, path: Self.cookiePath, maxAge: maxAge)
     }
 
     func frame(_ context: LetheRequestContext, _ request: Request, title: String) -> [String: Any] {
@@ -204,16 +190,11 @@ struct PrivacyCenterRoutes: Sendable {
 
     func requestModel(_ stored: StoredRequest) -> [String: Any] {
         let request = stored.request
-        let labels: [RequestStatus: String] = [
-            .received: "Received", .awaitingVerification: "Waiting for you to confirm it is you",
-            .verified: "Confirmed; we are on it", .inProgress: "In progress", .extended: "Extended (we told you why)",
-            .completed: "Done", .denied: "Refused (we told you why)", .cancelled: "Cancelled",
-        ]
         return [
             "id": request.id.rawValue,
             "kind": request.kind.rawValue,
             "status": request.status.rawValue,
-            "statusLabel": labels[request.status] ?? request.status.rawValue,
+            "statusLabel": Self.statusLabel(request.status),
             "received": RequestViews.iso(request.receivedAt),
             "due": stored.schedule.binding.due.description,
             "law": stored.schedule.jurisdictionName,
@@ -221,6 +202,20 @@ struct PrivacyCenterRoutes: Sendable {
             "open": !request.status.isTerminal,
             "awaitingVerification": request.status == .awaitingVerification,
         ]
+    }
+
+    /// Where a request stands, in the customer's words.
+    static func statusLabel(_ status: RequestStatus) -> String {
+        switch status {
+        case .received: return "Received"
+        case .awaitingVerification: return "Waiting for you to confirm it is you"
+        case .verified: return "Confirmed; we are on it"
+        case .inProgress: return "In progress"
+        case .extended: return "Extended (we told you why)"
+        case .completed: return "Done"
+        case .denied: return "Refused (we told you why)"
+        case .cancelled: return "Cancelled"
+        }
     }
 
     func cancel(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
@@ -284,10 +279,12 @@ struct PrivacyCenterRoutes: Sendable {
             )
             model["gpcHonoured"] = true
         }
-        let mine = try await requests.list(RequestQuery(accountID: id, limit: 100))
-        var rows: [[String: Any]] = []
-        for summary in mine {
-            if let stored = try await runtime.store.request(summary.id) { rows.append(requestModel(stored)) }
+        // One query for the list; the law and citation are on each request's own page.
+        let rows = try await requests.list(RequestQuery(accountID: id, limit: 100)).map { summary -> [String: Any] in
+            [
+                "id": summary.id.rawValue, "kind": summary.kind.rawValue, "status": summary.status.rawValue,
+                "statusLabel": Self.statusLabel(summary.status), "due": summary.due.description,
+            ]
         }
         model["requests"] = rows
         model["noRequests"] = rows.isEmpty
