@@ -163,8 +163,40 @@ public protocol RequestRepository: Sendable {
     /// Open requests by status, and how many are due by `dueSoonBy` or overdue (due before `today`),
     /// counted in the database so a scrape or a dashboard does not load the queue.
     func queueDepth(today: LocalDate, dueSoonBy: LocalDate) async throws -> QueueDepth
+    /// Open requests due on or before `through`, counted per binding due date and kind (the load chart).
+    func openRequestsByDueDate(through: LocalDate) async throws -> [DueDateCount]
+    /// Requests received since `since`, and how many of those are completed, per UTC calendar month.
+    func requestsByMonth(since: Date) async throws -> [MonthCount]
     /// How each request received in `[from, before)` under `jurisdiction` ended, for statutory metrics.
     func requestOutcomes(jurisdiction: String, receivedFrom from: Date, before: Date) async throws -> [RequestOutcome]
+}
+
+/// Open requests of one kind due on one date.
+public struct DueDateCount: Sendable, Equatable {
+    public let due: LocalDate
+    public let kind: RequestKind
+    public let count: Int
+
+    public init(due: LocalDate, kind: RequestKind, count: Int) {
+        self.due = due
+        self.kind = kind
+        self.count = count
+    }
+}
+
+/// Requests received in one UTC month (`year`, `month` 1-12), and how many of them are completed.
+public struct MonthCount: Sendable, Equatable {
+    public let year: Int
+    public let month: Int
+    public let received: Int
+    public let completed: Int
+
+    public init(year: Int, month: Int, received: Int, completed: Int) {
+        self.year = year
+        self.month = month
+        self.received = received
+        self.completed = completed
+    }
 }
 
 /// The facts about one request that the CCPA §7102 metrics count: no personal values.

@@ -374,11 +374,16 @@ struct DashboardRoutes: PageRoutes {
 
     func load(_ context: LetheRequestContext) async throws -> Response {
         guard let principal = try staff(context, .readRequests) else { return Pages.redirect("/login") }
-        let open = try await requests.list(RequestQuery(statuses: RequestQuery.open, limit: 100_000))
-        let all = try await requests.list(RequestQuery(limit: 100_000))
+        // Counted in the database per day and per month, however long the queue.
+        let today = self.today
+        let due = try await runtime.store.openRequestsByDueDate(through: today.adding(days: 59))
+        let firstMonth = LocalDate(year: today.year, month: today.month, day: 1)?.adding(months: -11) ?? today
+        let monthly = try await runtime.store.requestsByMonth(
+            since: Date(timeIntervalSince1970: Double(firstMonth.daysSinceEpoch) * 86_400)
+        )
         var model = frame(context, principal, title: "The load ahead")
-        model["deadlineChart"] = LoadChart.deadlines(open, today: today, days: 60)
-        model["monthlyChart"] = LoadChart.monthly(all, today: today, months: 12)
+        model["deadlineChart"] = LoadChart.deadlines(due, today: today, days: 60)
+        model["monthlyChart"] = LoadChart.monthly(monthly, today: today, months: 12)
         return pages.render("load", model)
     }
 

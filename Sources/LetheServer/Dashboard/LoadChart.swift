@@ -12,15 +12,15 @@ enum LoadChart {
 
     /// Open requests by binding due date for the next `days` days, stacked by kind; everything already
     /// overdue is one red bar at the left.
-    static func deadlines(_ open: [RequestSummary], today: LocalDate, days: Int) -> String {
+    static func deadlines(_ counts: [DueDateCount], today: LocalDate, days: Int) -> String {
         var buckets = Array(repeating: [RequestKind: Int](), count: days)
         var overdue = 0
-        for row in open {
+        for row in counts {
             let offset = today.days(until: row.due)
             if offset < 0 {
-                overdue += 1
+                overdue += row.count
             } else if offset < days {
-                buckets[offset][row.kind, default: 0] += 1
+                buckets[offset][row.kind, default: 0] += row.count
             }
         }
         let peak = max(1, overdue, buckets.map { $0.values.reduce(0, +) }.max() ?? 0)
@@ -61,17 +61,15 @@ enum LoadChart {
     }
 
     /// Requests received and completed per month for the last `months` months, side by side.
-    static func monthly(_ all: [RequestSummary], today: LocalDate, months: Int) -> String {
-        func key(_ date: LocalDate) -> Int { date.year * 12 + date.month - 1 }
-        let current = key(today)
+    static func monthly(_ counts: [MonthCount], today: LocalDate, months: Int) -> String {
+        let current = today.year * 12 + today.month - 1
         var received = Array(repeating: 0, count: months)
         var finished = Array(repeating: 0, count: months)
-        let utc = TimeZone(identifier: "UTC") ?? .current
-        for row in all {
-            let index = months - 1 - (current - key(LocalDate(instant: row.receivedAt, in: utc)))
+        for row in counts {
+            let index = months - 1 - (current - (row.year * 12 + row.month - 1))
             if (0..<months).contains(index) {
-                received[index] += 1
-                if row.status == .completed { finished[index] += 1 }
+                received[index] += row.received
+                finished[index] += row.completed
             }
         }
         let peak = max(1, received.max() ?? 0)

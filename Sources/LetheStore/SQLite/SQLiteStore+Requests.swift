@@ -447,6 +447,42 @@ extension SQLiteStore {
         }
     }
 
+    public func openRequestsByDueDate(through: LocalDate) async throws -> [DueDateCount] {
+        let open = RequestQuery.open.map(\.rawValue).sorted()
+        let marks = open.map { _ in "?" }.joined(separator: ",")
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT binding_due, kind, COUNT(*) AS n FROM privacy_requests
+                    WHERE status IN (\(marks)) AND binding_due <= ? GROUP BY binding_due, kind
+                    """,
+                arguments: StatementArguments(open + [through.description])
+            ).compactMap { row in
+                guard let due = LocalDate(row["binding_due"] as String), let kind = RequestKind(rawValue: row["kind"])
+                else { return nil }
+                return DueDateCount(due: due, kind: kind, count: row["n"])
+            }
+        }
+    }
+
+    public func requestsByMonth(since: Date) async throws -> [MonthCount] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT strftime('%Y', received_at, 'unixepoch') AS y, strftime('%m', received_at, 'unixepoch') AS m,
+                           COUNT(*) AS received, COALESCE(SUM(status = 'completed'), 0) AS completed
+                    FROM privacy_requests WHERE received_at >= ? GROUP BY y, m ORDER BY y, m
+                    """,
+                arguments: [since.storeValue]
+            ).compactMap { row in
+                guard let year = Int(row["y"] as String), let month = Int(row["m"] as String) else { return nil }
+                return MonthCount(year: year, month: month, received: row["received"], completed: row["completed"])
+            }
+        }
+    }
+
     public func requestOutcomes(
         jurisdiction: String,
         receivedFrom from: Date,
