@@ -159,11 +159,16 @@ def customer_downloads_export(driver, email):
     wait_for(driver, lambda: bool(driver.find_elements(By.ID, "download")), "the export bundle", seconds=60)
     shot(driver, "privacy-request")
     driver.find_element(By.ID, "download").click()
+    # Chromium may show the final name before the last bytes are written: wait for a whole ZIP.
     deadline = time.time() + 30
-    while time.time() < deadline and not list(DOWNLOADS.glob("*.zip")):
+    bundles = []
+    while time.time() < deadline:
+        partial = list(DOWNLOADS.glob("*.crdownload"))
+        bundles = [p for p in DOWNLOADS.glob("*.zip") if not partial and zipfile.is_zipfile(p)]
+        if bundles:
+            break
         time.sleep(0.3)
-    bundles = list(DOWNLOADS.glob("*.zip"))
-    assert bundles, "the bundle was downloaded"
+    assert bundles, f"the bundle was downloaded whole: {sorted(p.name for p in DOWNLOADS.iterdir())}"
     with zipfile.ZipFile(bundles[0]) as archive:
         names = archive.namelist()
         assert any(name.endswith(".json") for name in names), names
