@@ -1,0 +1,176 @@
+import Foundation
+import LetheCore
+import LetheCrypto
+import LetheStore
+import LetheTestSupport
+import Testing
+
+/// Staff users, sessions, tokens and the queue's aggregates, against every store backend.
+@Suite("Store conformance: access and reporting")
+struct AccessConformanceTests {
+    static func hash(_ secret: String) throws -> Data { Data(try SHA256Hasher.digest(Array(secret.utf8))) }
+
+    @Test(
+        "staff users, sessions and tokens: unique names, expiry, disabling and revocation",
+        arguments: Backend.allCases
+    )
+    func staffSessionsAndTokens(_ backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        let now = Fixtures.created
+        let user = StaffUserRecord(username: "olive", role: .officer, passwordHash: "$scrypt$x", createdAt: now)
+        try await store.addStaffUser(user, by: "admin")
+        await #expect(throws: StoreError.staffExists("olive")) { try await store.addStaffUser(user, by: "admin") }
+        #expect(try await store.staffUser("olive") == user)
+
+        let live = try Self.hash("s_live")
+        let stale = try Self.hash("s_stale")
+        try await store.createSession(
+            hash: live,
+            SessionRecord(subject: .staff("olive"), createdAt: now, expiresAt: now.addingTimeInterval(3600))
+        )
+        try await store.createSession(
+            hash: stale,
+            SessionRecord(subject: .staff("olive"), createdAt: now, expiresAt: now.addingTimeInterval(60))
+        )
+        #expect(try await store.session(hash: live, at: now.addingTimeInterval(120))?.subject == .staff("olive"))
+        #expect(try await store.session(hash: stale, at: now.addingTimeInterval(120)) == nil)
+        #expect(try await store.deleteExpiredSessions(before: now.addingTimeInterval(120)) == 1)
+
+        #expect(try await store.disableStaffUser("olive", at: now, by: "admin"))
+        #expect(try await !store.disableStaffUser("olive", at: now, by: "admin"))
+        #expect(try await store.session(hash: live, at: now) == nil)
+        try await store.setStaffPassword("olive", hash: "$scrypt$y", at: now, by: "admin")
+        #expect(try await store.staffUser("olive")?.disabledAt == nil)
+        #expect(try await store.staffUser("olive")?.passwordHash == "$scrypt$y")
+
+        let token = APITokenRecord(id: "T-1", name: "worker", role: .officer, createdAt: now, createdBy: "admin")
+        try await store.addAPIToken(token, hash: try Self.hash("lethe_secret"))
+        #expect(try await store.apiToken(hash: try Self.hash("lethe_secret")) == token)
+        #expect(try await store.apiToken(hash: try Self.hash("lethe_other")) == nil)
+        #expect(try await store.revokeAPIToken("T-1", at: now, by: "admin"))
+        #expect(try await !store.revokeAPIToken("T-1", at: now, by: "admin"))
+        #expect(try await store.apiTokens().first?.revokedAt == now)
+
+        let actions = try await store.auditEntries(subjectType: nil, subjectID: nil).map(\.event.action)
+        #expect(actions == ["staff.added", "staff.disabled", "staff.password-set", "token.issued", "token.revoked"])
+        #expect(try await store.firstBrokenAuditEntry() == nil)
+    }
+
+    @Test("failed sign-ins count within the window and are cleared", arguments: Backend.allCases)
+    func signInFailures(_ backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        let now = Fixtures.created
+        for minutes in [30.0, 10, 5, 1] {
+            try await store.recordSignInFailure(key: "user:olive", at: now.addingTimeInterval(-minutes * 60))
+        }
+        try await store.recordSignInFailure(key: "user:other", at: now)
+        #expect(try await store.signInFailures(key: "user:olive", since: now.addingTimeInterval(-15 * 60)) == 3)
+        try await store.clearSignInFailures(key: "user:olive")
+        #expect(try await store.signInFailures(key: "user:olive", since: .distantPast) == 0)
+        #expect(try await store.signInFailures(key: "user:other", since: .distantPast) == 1)
+    }
+
+    @Test("a customer's sessions go when the customer is erased", arguments: Backend.allCases)
+    func customerSessionsGoWithTheAccount(_ backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        let id = Fixtures.id(3)
+        try await store.createAccount(
+            id,
+            Fixtures.account(3),
+            note: Fixtures.note(id),
+            welcome: Fixtures.welcome(id, email: "x3@example.org")
+        )
+        let now = Fixtures.created
+        let hash = try Self.hash("s_customer")
+        try await store.createSession(
+            hash: hash,
+            SessionRecord(subject: .customer(id), createdAt: now, expiresAt: now.addingTimeInterval(600))
+        )
+        #expect(try await store.session(hash: hash, at: now)?.subject == .customer(id))
+        _ = try await store.eraseAccount(id)
+        #expect(try await store.session(hash: hash, at: now) == nil)
+    }
+
+    /// A request recorded directly, received `daysAgo` before the fixed instant, optionally cancelled.
+    static func record(
+        _ store: any LetheStore,
+        _ id: String,
+        _ kind: RequestKind,
+        daysAgo: Double,
+        cancelled: Bool = false
+    ) async throws -> DeadlineSchedule {
+        let received = Fixtures.created.addingTimeInterval(-daysAgo * 86_400)
+        var request = PrivacyRequest(
+            id: RequestID(id),
+            kind: kind,
+            accountID: nil,
+            jurisdictionID: "uk-gdpr",
+            receivedAt: received
+        )
+        if cancelled {
+            try request.transition(to: .cancelled, actor: .customer, at: received, reason: "withdrawn")
+        }
+        let schedule = try ShippedPolicies.engine().schedule(
+            DeadlineQuery(jurisdictionID: "uk-gdpr", kind: kind.defaultDeadlineKind, receivedAt: received)
+        )
+        _ = try await store.createRequest(
+            NewRequestRecord(
+                request: request,
+                channel: .web,
+                subjectID: id,
+                agentID: nil,
+                requesterEmail: nil,
+                idempotencyKey: nil,
+                schedule: schedule,
+                code: nil,
+                messages: [],
+                audit: []
+            )
+        )
+        return schedule
+    }
+
+    @Test("queue depth, due dates per day and requests per month are counted by the store", arguments: Backend.allCases)
+    func queueAggregates(_ backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        let old = try await Self.record(store, "R-OLD", .export, daysAgo: 70)
+        let fresh = try await Self.record(store, "R-NEW", .deletion, daysAgo: 0)
+        _ = try await Self.record(store, "R-GONE", .deletion, daysAgo: 0, cancelled: true)
+        let today = LocalDate(instant: Fixtures.created, in: TimeZone(identifier: "UTC") ?? .current)
+
+        let depth = try await store.queueDepth(today: today, dueSoonBy: fresh.binding.due)
+        #expect(depth.byStatus == [.received: 2])
+        #expect(depth.overdue == 1)
+        #expect(depth.dueSoon == 1)
+
+        let due = try await store.openRequestsByDueDate(through: today.adding(days: 59))
+        #expect(
+            Set(due.map { "\($0.due) \($0.kind.rawValue) \($0.count)" })
+                == ["\(old.binding.due) export 1", "\(fresh.binding.due) deletion 1"]
+        )
+
+        let months = try await store.requestsByMonth(since: Fixtures.created.addingTimeInterval(-365 * 86_400))
+        #expect(months.map(\.received).reduce(0, +) == 3)
+        #expect(months.last?.received == 2)
+        #expect(months.allSatisfy { $0.completed == 0 })
+
+        let outcomes = try await store.requestOutcomes(
+            jurisdiction: "uk-gdpr",
+            receivedFrom: Fixtures.created.addingTimeInterval(-86_400),
+            before: Fixtures.created.addingTimeInterval(86_400)
+        )
+        #expect(outcomes.map(\.status).sorted { $0.rawValue < $1.rawValue } == [.cancelled, .received])
+        #expect(
+            try await store.requestOutcomes(jurisdiction: "us-ca", receivedFrom: .distantPast, before: .distantFuture)
+                .isEmpty
+        )
+    }
+}
