@@ -166,8 +166,8 @@ struct RequestsCommand: AsyncParsableCommand {
             let rows = try await runtime.requests().list(query)
             let today = LocalDate(instant: runtime.clock.now(), in: TimeZone(identifier: "UTC") ?? .current)
             for row in rows {
-                let left = today.days(until: row.due)
-                let flag = row.status.isTerminal ? "" : left < 0 ? "OVERDUE" : left <= 7 ? "due soon" : ""
+                let labels: [Urgency: String] = [.overdue: "OVERDUE", .dueSoon: "due soon"]
+                let flag = labels[Urgency(status: row.status, due: row.due, today: today)] ?? ""
                 print(
                     "\(row.due)  \(flag.padded(8))  \(row.id.rawValue.padded(20)) \(row.kind.rawValue.padded(14)) "
                         + "\(row.status.rawValue.padded(21)) \(row.jurisdiction.padded(11)) \(row.accountID?.description ?? "unknown".padded(8)) "

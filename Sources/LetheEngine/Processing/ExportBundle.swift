@@ -326,23 +326,32 @@ public struct ExportBuilder: Sendable {
 
     /// Decrypts a bundle file to a plain ZIP, checking every chunk and that the last one is really last.
     public static func decrypt(_ sealed: URL, to plain: URL, cipher: FieldCipher, bundleID: String) throws {
-        let input = try FileHandle(forReadingFrom: sealed)
-        defer { try? input.close() }
-        guard try input.read(upToCount: magic.count) == magic else { throw JobFailure(message: "not a Lethe bundle") }
         guard FileManager.default.createFile(atPath: plain.path, contents: nil, attributes: [.posixPermissions: 0o600])
         else {
             throw JobFailure(message: "cannot create \(plain.lastPathComponent)")
         }
         let output = try FileHandle(forWritingTo: plain)
         defer { try? output.close() }
+        try openChunks(sealed, cipher: cipher, bundleID: bundleID) { try output.write(contentsOf: $0) }
+    }
+
+    /// Opens a bundle file chunk by chunk, handing each plain chunk to `write`; every chunk is
+    /// authenticated and the last one must be marked last, so a truncated file is refused.
+    static func openChunks(
+        _ sealed: URL,
+        cipher: FieldCipher,
+        bundleID: String,
+        write: ([UInt8]) throws -> Void
+    ) throws {
+        let input = try FileHandle(forReadingFrom: sealed)
+        defer { try? input.close() }
+        guard try input.read(upToCount: magic.count) == magic else { throw JobFailure(message: "not a Lethe bundle") }
         var index = 0
         var pending = try readChunk(input)
         while let box = pending {
             let next = try readChunk(input)
             let field = (next == nil ? "final-" : "chunk-") + String(index)
-            try output.write(
-                contentsOf: try cipher.open(box, at: FieldLocation(record: "export-bundle:\(bundleID)", field: field))
-            )
+            try write(try cipher.open(box, at: FieldLocation(record: "export-bundle:\(bundleID)", field: field)))
             pending = next
             index += 1
         }
@@ -362,18 +371,27 @@ public struct ExportBuilder: Sendable {
 
     /// Counts a download and decrypts the bundle to `destination`, while the link is valid.
     public func download(_ bundleID: String, to destination: URL) async throws {
+        let (sealed, cipher) = try await takeDownload(bundleID)
+        try Self.decrypt(sealed, to: destination, cipher: cipher, bundleID: bundleID)
+    }
+
+    /// Counts a download and decrypts the bundle into memory, for sending over HTTP: the plain ZIP never
+    /// touches the disk.
+    public func downloadData(_ bundleID: String) async throws -> Data {
+        let (sealed, cipher) = try await takeDownload(bundleID)
+        var data = Data()
+        try Self.openChunks(sealed, cipher: cipher, bundleID: bundleID) { data.append(contentsOf: $0) }
+        return data
+    }
+
+    private func takeDownload(_ bundleID: String) async throws -> (URL, FieldCipher) {
         guard let record = try await store.takeDownload(bundleID, at: clock.now()) else {
             throw JobFailure(message: "bundle \(bundleID) has expired, was used up, or does not exist")
         }
         guard let cipher = try await store.fieldCipher(for: record.accountID.description) else {
             throw JobFailure(message: "the customer of bundle \(bundleID) has been erased")
         }
-        try Self.decrypt(
-            URL(fileURLWithPath: folder).appendingPathComponent(record.path),
-            to: destination,
-            cipher: cipher,
-            bundleID: bundleID
-        )
+        return (URL(fileURLWithPath: folder).appendingPathComponent(record.path), cipher)
     }
 }
 

@@ -53,9 +53,7 @@ extension APIHandler {
     )
         -> Components.Schemas.RequestSummary.UrgencyPayload
     {
-        if status.isTerminal { return .finished }
-        let left = today.days(until: due)
-        return left < 0 ? .overdue : left <= 7 ? .dueSoon : .none
+        .init(rawValue: Urgency(status: status, due: due, today: today).rawValue) ?? .none
     }
 
     static func summary(_ row: RequestSummary, today: LocalDate) -> Components.Schemas.RequestSummary {

@@ -52,7 +52,7 @@ struct HealthRoutes: Sendable {
     /// Queue depth by status, due-soon (within 7 days) and overdue, counted at scrape time.
     func refreshQueueGauges() async throws {
         let today = LocalDate(instant: runtime.clock.now(), in: TimeZone(identifier: "UTC") ?? .current)
-        let depth = try await runtime.store.queueDepth(today: today, dueSoonBy: today.adding(days: 7))
+        let depth = try await runtime.store.queueDepth(today: today, dueSoonBy: Urgency.dueSoonBy(today))
         for status in RequestQuery.open.sorted(by: { $0.rawValue < $1.rawValue }) {
             registry.makeGauge(
                 name: "lethe_requests_open",
@@ -60,8 +60,11 @@ struct HealthRoutes: Sendable {
                 help: "Open privacy requests by status."
             ).set(Double(depth.byStatus[status] ?? 0))
         }
-        registry.makeGauge(name: "lethe_requests_due_soon", help: "Open requests due within 7 days.")
-            .set(Double(depth.dueSoon))
+        registry.makeGauge(
+            name: "lethe_requests_due_soon",
+            help: "Open requests due within \(Urgency.dueSoonDays) days."
+        )
+        .set(Double(depth.dueSoon))
         registry.makeGauge(name: "lethe_requests_overdue", help: "Open requests past their binding deadline.")
             .set(Double(depth.overdue))
     }

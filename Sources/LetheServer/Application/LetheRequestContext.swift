@@ -37,5 +37,4 @@ enum RequestIDs {
 /// Who is calling, for the API handler, which the OpenAPI runtime calls without the request context.
 enum Caller {
     @TaskLocal static var principal: Principal?
-    @TaskLocal static var requestID: String?
 }

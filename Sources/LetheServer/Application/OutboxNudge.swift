@@ -43,9 +43,4 @@ public actor OutboxNudge {
         } while again
         running = false
     }
-
-    /// Runs passes until nothing is left, for tests and shutdown.
-    public func flush() async throws {
-        while try await dispatcher.dispatch(limit: 200).delivered > 0 {}
-    }
 }

@@ -9,20 +9,16 @@ public struct ServerSettings: Sendable {
     public var maxBodyBytes: Int
     /// Sets `Secure` on cookies; on by default, off only for plain-HTTP development on loopback.
     public var secureCookies: Bool
-    /// Seconds a shutdown waits for requests in flight.
-    public var shutdownGrace: Int
 
     public init(
         host: String = "127.0.0.1",
         port: Int = 8080,
         maxBodyBytes: Int = 64 * 1024,
-        secureCookies: Bool = true,
-        shutdownGrace: Int = 20
+        secureCookies: Bool = true
     ) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
         self.secureCookies = secureCookies
-        self.shutdownGrace = shutdownGrace
     }
 }

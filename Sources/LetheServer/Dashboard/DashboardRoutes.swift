@@ -121,7 +121,7 @@ struct DashboardRoutes: PageRoutes {
         query.assignee = assignee
         let rows = try await requests.list(query)
         let today = self.today
-        let depth = try await runtime.store.queueDepth(today: today, dueSoonBy: today.adding(days: 7))
+        let depth = try await runtime.store.queueDepth(today: today, dueSoonBy: Urgency.dueSoonBy(today))
         var model = frame(context, principal, title: "Queue")
         model["rows"] = rows.map { row -> [String: Any] in
             let urgency = APIHandler.urgency(status: row.status, due: row.due, today: today)
@@ -151,7 +151,6 @@ struct DashboardRoutes: PageRoutes {
     func requestPage(
         _ context: LetheRequestContext,
         id: String,
-        message: String? = nil,
         error: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
@@ -159,7 +158,6 @@ struct DashboardRoutes: PageRoutes {
         let dossier = try await requests.dossier(RequestID(id))
         var model = frame(context, principal, title: "Request \(id)")
         model.merge(RequestViews.detail(dossier, today: today)) { _, new in new }
-        if let message { model["message"] = message }
         if let error { model["error"] = error }
         model["bases"] = DenialReason.allCases.map(\.rawValue)
         // Only the reasons this law allows for this clock, with the citation that allows them.
@@ -227,7 +225,7 @@ struct DashboardRoutes: PageRoutes {
             )
         }
         outbox.nudge()
-        return Pages.redirect("/dashboard/requests/\(id)?done=\(action)")
+        return Pages.redirect("/dashboard/requests/\(id)")
     }
 
     func dossier(_ context: LetheRequestContext, id: String) async throws -> Response {

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import LetheCore
+import LetheCrypto
 import LetheEngine
 
 /// Finds who is calling: an API token (`Authorization: Bearer lethe_…`) or a session cookie. It does
@@ -48,31 +49,19 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
         }
         let principal = context.principal
-        let requestID = context.requestID
-        return try await Caller.$principal.withValue(principal) {
-            try await Caller.$requestID.withValue(requestID) { try await next(request, context) }
-        }
+        return try await Caller.$principal.withValue(principal) { try await next(request, context) }
     }
 }
 
 extension LetheRequestContext {
-    /// The caller, or 401.
-    func requirePrincipal() throws -> Principal {
-        guard let principal else { throw Problem.unauthenticated }
-        return principal
-    }
-
-    /// A member of staff (or a token) with `permission`, or 401/403.
-    func require(_ permission: Permission) throws -> Principal {
-        try Caller.check(principal, permission)
-    }
-
     /// Refuses a change made with a session cookie unless the CSRF token matches (header or form field).
     func checkCSRF(_ request: Request, formToken: String? = nil) throws {
         guard let sessionToken else { return }  // bearer tokens are not sent by browsers on their own
         let expected = AccessService.csrfToken(forSession: sessionToken)
         let given = formToken ?? request.headers[named: "X-CSRF-Token"] ?? ""
-        guard !expected.isEmpty, Caller.constantTimeEquals(given, expected) else { throw Problem.csrf }
+        guard !expected.isEmpty, ConstantTime.equals(Array(given.utf8), Array(expected.utf8)) else {
+            throw Problem.csrf
+        }
     }
 }
 
@@ -86,15 +75,6 @@ extension Caller {
     /// The API handler's check: the task-local caller must hold `permission`.
     static func require(_ permission: Permission) throws -> Principal {
         try check(principal, permission)
-    }
-
-    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var difference: UInt8 = 0
-        for index in x.indices { difference |= x[index] ^ y[index] }
-        return difference == 0
     }
 }
 

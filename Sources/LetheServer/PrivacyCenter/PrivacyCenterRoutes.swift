@@ -336,20 +336,12 @@ struct PrivacyCenterRoutes: PageRoutes {
         guard let record = try await runtime.store.bundle(bundleID), record.accountID == id else {
             throw Problem.notFound("no download \(bundleID) on your account")
         }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-bundle-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(
-            at: folder,
-            withIntermediateDirectories: false,
-            attributes: [.posixPermissions: 0o700]
-        )
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("export.zip")
+        let data: Data
         do {
-            try await runtime.exporter().download(bundleID, to: file)
+            data = try await runtime.exporter().downloadData(bundleID)
         } catch let failure as JobFailure {
             throw Problem("gone", "This download is no longer available", status: 410, detail: failure.message)
         }
-        let data = try Data(contentsOf: file)
         return Response(
             status: .ok,
             headers: [
