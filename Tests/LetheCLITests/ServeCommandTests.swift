@@ -49,7 +49,9 @@ struct ServeCommandTests {
     enum ServeFailure: Error { case didNotStart }
 
     /// Sends a raw HTTP request with `python3`, optionally pausing halfway through the body.
-    func raw(port: Int, bodyBytes: Int, pause: Double = 0) throws -> String {
+    /// With `marker`, the script creates that file once half the body is sent, so a caller can act
+    /// while the request is certainly in flight.
+    func raw(port: Int, bodyBytes: Int, pause: Double = 0, marker: String = "") throws -> String {
         let script = """
             import socket, sys, time
             body = b'{"kind":"export","email":"' + b'a' * (\(bodyBytes) - 27) + b'"}'
@@ -57,6 +59,7 @@ struct ServeCommandTests {
             s.sendall(b"POST /api/v1/requests HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\n"
                       + b"Content-Length: " + str(len(body)).encode() + b"\\r\\nConnection: close\\r\\n\\r\\n")
             s.sendall(body[: len(body) // 2])
+            if "\(marker)": open("\(marker)", "w").close()
             time.sleep(\(pause))
             s.sendall(body[len(body) // 2 :])
             print(s.recv(200).split(b"\\r\\n")[0].decode())
@@ -113,10 +116,21 @@ struct ServeCommandTests {
     func gracefulShutdown() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let (server, port) = try await serve([])
-        async let answer = Task.detached { try self.raw(port: port, bodyBytes: 2000, pause: 1.0) }.value
-        try await Task.sleep(for: .milliseconds(400))
+        let marker = folder.appendingPathComponent("half-sent").path
+        async let answer = Task.detached {
+            try self.raw(port: port, bodyBytes: 2000, pause: 1.0, marker: marker)
+        }.value
+        // SIGTERM only once the request is certainly in flight (headers and half the body sent).
+        for _ in 0..<500 where !FileManager.default.fileExists(atPath: marker) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(FileManager.default.fileExists(atPath: marker))
+        // Give the server a moment to read the request head: a connection still in the kernel's accept
+        // queue, or one whose bytes are unread, is not yet a request in flight and may be closed.
+        try await Task.sleep(for: .milliseconds(300))
         kill(server.processIdentifier, SIGTERM)
-        #expect(try await answer.hasPrefix("HTTP/1.1 401"))
+        let reply = try await answer
+        #expect(reply.hasPrefix("HTTP/1.1 401"), "reply: \(reply)")
         let deadline = Date().addingTimeInterval(20)
         while server.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(!server.isRunning)
