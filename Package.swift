@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -41,7 +42,10 @@ let package = Package(
         ),
         .target(
             name: "LetheStore",
-            dependencies: ["LetheCore", "LetheCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "LetheCore", "LetheCrypto", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "LetheEngine",
@@ -87,7 +91,9 @@ let package = Package(
         .executableTarget(name: "lethe", dependencies: ["LetheCLI"]),
         .target(
             name: "LetheTestSupport",
-            dependencies: ["LetheCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "LetheCore", "LetheStore", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/LetheTestSupport"
         ),
         .testTarget(name: "LetheCoreTests", dependencies: ["LetheCore", "LetheTestSupport"]),

@@ -125,7 +125,11 @@ public protocol AuditRepository: Sendable {
 
 /// The transactional outbox.
 public protocol OutboxRepository: Sendable {
+    /// Messages due at `now`, oldest first, without claiming them (for inspection).
     func pendingMessages(limit: Int, now: Date) async throws -> [PendingMessage]
+    /// Claims up to `limit` due messages for `claimFor` seconds and returns them: workers claiming at
+    /// once get different messages, and a claim that runs out (its worker died) frees the message again.
+    func claimMessages(limit: Int, now: Date, claimFor: TimeInterval) async throws -> [PendingMessage]
     func markDelivered(_ id: Int64, at: Date) async throws
     /// Records a failed delivery; the message is tried again at `retryAt`, or given up after `maxAttempts`.
     func markFailed(_ id: Int64, error: String, retryAt: Date, maxAttempts: Int) async throws

@@ -22,7 +22,7 @@ let keyFile = (folder as NSString).appendingPathComponent("master.key")
 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
 let keyring = try MasterKeyring.generate()
 try keyring.write(to: keyFile)
-let store = try SQLiteStore(folder: folder, vault: KeyVault(keyring: keyring))
+let store = try SQLStore(folder: folder, vault: KeyVault(keyring: keyring))
 let long = Date().addingTimeInterval(-11 * 366 * 86_400)
 let started = Date()
 var rows = 0

@@ -7,7 +7,7 @@ import LetheStore
 
 /// One customer with 100,000 orders, for the export and deletion benchmarks.
 final class HeavyCustomer: @unchecked Sendable {
-    let store: SQLiteStore
+    let store: SQLStore
     let folder: String
     let policies: PolicySet
     let account: AccountID

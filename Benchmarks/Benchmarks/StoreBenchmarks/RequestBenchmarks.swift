@@ -15,7 +15,7 @@ func shippedPolicies() throws -> PolicySet {
 
 /// A store with a request service, for intake.
 final class IntakeFixture: @unchecked Sendable {
-    let store: SQLiteStore
+    let store: SQLStore
     let folder: String
     let service: RequestService
     // Only touched by the benchmark's own iterations, which run one at a time.
@@ -36,12 +36,12 @@ final class IntakeFixture: @unchecked Sendable {
 
 /// A store whose request table holds `count` open requests, written directly for speed of setup.
 final class QueueFixture: @unchecked Sendable {
-    let store: SQLiteStore
+    let store: SQLStore
     let folder: String
 
     init(openRequests count: Int) async throws {
         (store, folder) = try freshStore()
-        let path = store.path
+        guard let path = store.sqlitePath else { throw CancellationError() }
         let statuses = ["received", "awaiting-verification", "verified", "in-progress", "extended"]
         let schedule = "{}"
         let queue = try DatabaseQueue(path: path)

@@ -7,9 +7,9 @@ import LetheStore
 // The embedded store at the sizes the storage issue names. Every account creation is its own
 // durable transaction (SQLite WAL, synchronous=FULL), with a fresh data key and sealed fields.
 
-func freshStore() throws -> (SQLiteStore, String) {
+func freshStore() throws -> (SQLStore, String) {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-bench-\(UUID().uuidString)").path
-    return (try SQLiteStore(folder: folder, vault: KeyVault(keyring: try MasterKeyring.generate())), folder)
+    return (try SQLStore(folder: folder, vault: KeyVault(keyring: try MasterKeyring.generate())), folder)
 }
 
 func newAccount(_ n: Int) -> NewAccount {
@@ -33,7 +33,7 @@ func newAccount(_ n: Int) -> NewAccount {
     )
 }
 
-func create(_ store: SQLiteStore, _ n: Int) async throws {
+func create(_ store: SQLStore, _ n: Int) async throws {
     guard let id = AccountID(number: n) else { return }
     try await store.createAccount(
         id,
@@ -53,7 +53,7 @@ func create(_ store: SQLiteStore, _ n: Int) async throws {
 
 /// A store that lives for one benchmark's iterations and removes its folder afterwards.
 final class StoreFixture: @unchecked Sendable {
-    let store: SQLiteStore
+    let store: SQLStore
     let folder: String
     // Only touched by the benchmark's own iterations, which run one at a time.
     var next = 0

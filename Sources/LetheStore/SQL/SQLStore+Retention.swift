@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LetheCore
 import LetheCrypto
 
@@ -28,27 +27,33 @@ struct PurgeTable {
     static func of(_ target: PurgeTarget) -> PurgeTable? {
         switch target {
         case .securityEvents:
-            return PurgeTable(table: "security_events", key: "id", time: "t.at", account: "t.account_id", filter: "1")
+            return PurgeTable(
+                table: "security_events",
+                key: "id",
+                time: "t.at",
+                account: "t.account_id",
+                filter: "TRUE"
+            )
         case .supportInteractions:
             return PurgeTable(
                 table: "support_interactions",
                 key: "id",
                 time: "t.at",
                 account: "t.account_id",
-                filter: "1"
+                filter: "TRUE"
             )
         case .orders:
-            return PurgeTable(table: "orders", key: "id", time: "t.placed_at", account: "t.account_id", filter: "1")
+            return PurgeTable(table: "orders", key: "id", time: "t.placed_at", account: "t.account_id", filter: "TRUE")
         case .verificationCodes:
             return PurgeTable(
                 table: "verification_codes",
                 key: "purpose",
                 time: "t.expires_at",
                 account: nil,
-                filter: "1"
+                filter: "TRUE"
             )
         case .codeSends:
-            return PurgeTable(table: "code_sends", key: "id", time: "t.at", account: nil, filter: "1")
+            return PurgeTable(table: "code_sends", key: "id", time: "t.at", account: nil, filter: "TRUE")
         case .deliveredMessages:
             return PurgeTable(
                 table: "outbox",
@@ -74,7 +79,7 @@ struct PurgeTable {
                 filter: "t.category = 'consent'"
             )
         case .suppressions:
-            return PurgeTable(table: "suppressions", key: "token", time: "t.created_at", account: nil, filter: "1")
+            return PurgeTable(table: "suppressions", key: "token", time: "t.created_at", account: nil, filter: "TRUE")
         case .requestRecords:
             // A request whose bundle record is still there waits for the bundle sweep, which removes the file first.
             return PurgeTable(
@@ -93,7 +98,7 @@ struct PurgeTable {
                 key: "id",
                 time: bundleExpiry,
                 account: "t.account_id",
-                filter: "1"
+                filter: "TRUE"
             )
         case .inactiveAccounts:
             return PurgeTable(
@@ -163,16 +168,16 @@ struct HoldSQL {
 
     /// True when any hold keeps the account's data in this category.
     func held(_ account: String) -> String {
-        "(" + reasons.map { "\(account) IN (SELECT account FROM (\($0.1)))" }.joined(separator: " OR ") + ")"
+        "(" + reasons.map { "\(account) IN (SELECT h.account FROM (\($0.1)) h)" }.joined(separator: " OR ") + ")"
     }
 }
 
-extension SQLiteStore {
+extension SQLStore {
     // MARK: Lease and runs
 
     public func acquirePurgeLease(_ claim: PurgeLeaseHolder, replacing: String?) async throws -> PurgeLeaseHolder? {
-        try await pool.write { db in
-            if let row = try Row.fetchOne(db, sql: "SELECT * FROM purge_lease WHERE name = 'purge'") {
+        try await database.write { db in
+            if let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM purge_lease WHERE name = 'purge'") {
                 let current = Self.leaseHolder(row)
                 let expired = current.expiresAt <= claim.acquiredAt
                 guard expired || current.holder == replacing || current.holder == claim.holder else { return current }
@@ -192,7 +197,7 @@ extension SQLiteStore {
         }
     }
 
-    static func leaseHolder(_ row: Row) -> PurgeLeaseHolder {
+    static func leaseHolder(_ row: SQLRow) -> PurgeLeaseHolder {
         PurgeLeaseHolder(
             holder: row["holder"],
             host: row["host"],
@@ -203,7 +208,7 @@ extension SQLiteStore {
     }
 
     public func renewPurgeLease(holder: String, until: Date) async throws -> Bool {
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: "UPDATE purge_lease SET expires_at = ? WHERE name = 'purge' AND holder = ?",
                 arguments: [until.storeValue, holder]
@@ -213,13 +218,13 @@ extension SQLiteStore {
     }
 
     public func releasePurgeLease(holder: String) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(sql: "DELETE FROM purge_lease WHERE name = 'purge' AND holder = ?", arguments: [holder])
         }
     }
 
     public func beginPurgeRun(id: String, holder: String, asOf: Date, at: Date) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO purge_runs (id, holder, as_of, started_at, status) VALUES (?, ?, ?, ?, 'running')
@@ -230,17 +235,18 @@ extension SQLiteStore {
     }
 
     public func purgeRuns(status: PurgeRunStatus?, limit: Int) async throws -> [PurgeRunRecord] {
-        try await pool.read { db in
-            let rows = try Row.fetchAll(
+        try await database.read { db in
+            let rows = try SQLRow.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM purge_runs WHERE (? IS NULL OR status = ?) ORDER BY started_at DESC, id DESC LIMIT ?
+                    SELECT * FROM purge_runs \(status == nil ? "" : "WHERE status = ?")
+                    ORDER BY started_at DESC, id DESC LIMIT ?
                     """,
-                arguments: [status?.rawValue, status?.rawValue, limit]
+                arguments: (status.map { [$0.rawValue] } ?? []) + [limit]
             )
             return try rows.map { row in
                 let id: String = row["id"]
-                let counts = try Row.fetchAll(
+                let counts = try SQLRow.fetchAll(
                     db,
                     sql: "SELECT rule_id, target, records FROM purge_counts WHERE run_id = ? ORDER BY rule_id, target",
                     arguments: [id]
@@ -270,7 +276,7 @@ extension SQLiteStore {
         receipt: AuditEvent
     ) async throws {
         let signer = try await auditSigner()
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql:
                     "UPDATE purge_runs SET status = ?, report = ?, finished_at = ? WHERE id = ? AND status = 'running'",
@@ -282,12 +288,12 @@ extension SQLiteStore {
         }
     }
 
-    static func addToCheckpoint(_ db: Database, _ checkpoint: PurgeCheckpoint, _ count: Int) throws {
+    static func addToCheckpoint(_ db: any SQLSession, _ checkpoint: PurgeCheckpoint, _ count: Int) throws {
         guard count > 0 else { return }
         try db.execute(
             sql: """
                 INSERT INTO purge_counts (run_id, rule_id, target, records) VALUES (?, ?, ?, ?)
-                ON CONFLICT(run_id, rule_id, target) DO UPDATE SET records = records + excluded.records
+                ON CONFLICT(run_id, rule_id, target) DO UPDATE SET records = purge_counts.records + excluded.records
                 """,
             arguments: [checkpoint.runID, checkpoint.ruleID, checkpoint.target.rawValue, count]
         )
@@ -300,7 +306,7 @@ extension SQLiteStore {
         guard let spec = PurgeTable.of(target) else { return DueCount(due: 0, held: 0, holds: []) }
         let hold = HoldSQL(holds: holds, category: target.category)
         let due = "\(spec.filter) AND \(spec.time) <= \(SQLText.real(cutoff))"
-        return try await pool.read { db in
+        return try await database.read { db in
             guard let account = spec.account else {
                 let n = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(spec.table) t WHERE \(due)") ?? 0
                 return DueCount(due: n, held: 0, holds: [])
@@ -316,7 +322,7 @@ extension SQLiteStore {
             var groups: [HeldBack] = []
             if held > 0 {
                 for (reason, pairs) in hold.reasons {
-                    let rows = try Row.fetchAll(
+                    let rows = try SQLRow.fetchAll(
                         db,
                         sql: """
                             SELECT k.reference, k.account, COUNT(*) AS n
@@ -354,7 +360,7 @@ extension SQLiteStore {
             LIMIT \(max(1, limit))
             """
         let faults = self.faults
-        return try await pool.write { db in
+        return try await database.write { db in
             let removed: Int
             if target == .requestRecords {
                 removed = try Self.deleteRequestRecords(db, ids: try String.fetchAll(db, sql: select))
@@ -370,7 +376,7 @@ extension SQLiteStore {
 
     /// A closed request and everything recorded about it; its own data key too, when it was about
     /// someone without an account (the key is then shredded with the record).
-    static func deleteRequestRecords(_ db: Database, ids: [String]) throws -> Int {
+    static func deleteRequestRecords(_ db: any SQLSession, ids: [String]) throws -> Int {
         guard !ids.isEmpty else { return 0 }
         let list = ids.map(SQLText.quote).joined(separator: ", ")
         for (table, column) in [
@@ -387,8 +393,8 @@ extension SQLiteStore {
 
     public func dueInactiveAccounts(cutoff: Date, holds: RetentionHolds, limit: Int) async throws -> [DueAccount] {
         let hold = HoldSQL(holds: holds, category: .identity)
-        return try await pool.read { db in
-            try Row.fetchAll(
+        return try await database.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT t.id, t.created_at FROM accounts t
@@ -407,8 +413,8 @@ extension SQLiteStore {
 
     public func dueBundles(cutoff: Date, holds: RetentionHolds, limit: Int) async throws -> [ExportBundleRecord] {
         let hold = HoldSQL(holds: holds, category: .exportBundles)
-        return try await pool.read { db in
-            try Row.fetchAll(
+        return try await database.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT * FROM export_bundles t WHERE \(PurgeTable.bundleExpiry) <= ? AND NOT \(hold.held("t.account_id"))
@@ -420,7 +426,7 @@ extension SQLiteStore {
     }
 
     public func purgeBundleRecord(_ id: String, checkpoint: PurgeCheckpoint) async throws -> Bool {
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(sql: "DELETE FROM export_bundles WHERE id = ?", arguments: [id])
             let removed = db.changesCount
             try Self.addToCheckpoint(db, checkpoint, removed)
@@ -429,12 +435,12 @@ extension SQLiteStore {
     }
 
     public func recordPurged(_ count: Int, checkpoint: PurgeCheckpoint) async throws {
-        try await pool.write { db in try Self.addToCheckpoint(db, checkpoint, count) }
+        try await database.write { db in try Self.addToCheckpoint(db, checkpoint, count) }
     }
 
     public func heldMessageIDs(holds: RetentionHolds, category: DataCategory) async throws -> Set<Int64> {
         let hold = HoldSQL(holds: holds, category: category)
-        return try await pool.read { db in
+        return try await database.read { db in
             Set(
                 try Int64.fetchAll(
                     db,
@@ -449,7 +455,7 @@ extension SQLiteStore {
     /// The last sequence number that may be purged: the longest prefix of entries written by `cutoff`
     /// that reaches no entry about a held customer or an open request.
     static func auditPurgeEnd(
-        _ db: Database,
+        _ db: any SQLSession,
         cutoff: Date,
         holds: RetentionHolds
     ) throws -> (
@@ -484,7 +490,7 @@ extension SQLiteStore {
     }
 
     func countAuditDue(cutoff: Date, holds: RetentionHolds) async throws -> DueCount {
-        try await pool.read { db in
+        try await database.read { db in
             let (first, end, heldAt) = try Self.auditPurgeEnd(db, cutoff: cutoff, holds: holds)
             let due = Int(max(0, end - first + 1))
             guard let heldAt else { return DueCount(due: due, held: 0, holds: []) }
@@ -495,7 +501,7 @@ extension SQLiteStore {
                     sql: "SELECT COUNT(*) FROM audit_log WHERE seq >= ? AND at <= ?",
                     arguments: [heldAt, cutoff.storeValue]
                 ) ?? 0
-            let entry = try Row.fetchOne(
+            let entry = try SQLRow.fetchOne(
                 db,
                 sql: "SELECT subject_type, subject_id FROM audit_log WHERE seq = ?",
                 arguments: [heldAt]
@@ -524,7 +530,7 @@ extension SQLiteStore {
     ) async throws -> Int {
         let signer = try await auditSigner()
         let faults = self.faults
-        return try await pool.write { db in
+        return try await database.write { db in
             let (first, end, _) = try Self.auditPurgeEnd(db, cutoff: cutoff, holds: holds)
             guard end >= first else { return 0 }
             let last = min(end, first + Int64(max(1, limit)) - 1)
@@ -559,13 +565,13 @@ extension SQLiteStore {
     }
 
     public func auditCheckpoint() async throws -> AuditCheckpoint? {
-        try await pool.read { db in try Self.auditCheckpointRow(db) }.map(\.checkpoint)
+        try await database.read { db in try Self.auditCheckpointRow(db) }.map(\.checkpoint)
     }
 
     static func auditCheckpointRow(
-        _ db: Database
+        _ db: any SQLSession
     ) throws -> (checkpoint: AuditCheckpoint, keyVersion: UInt32, mac: [UInt8])? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM audit_checkpoint WHERE id = 1") else { return nil }
+        guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM audit_checkpoint WHERE id = 1") else { return nil }
         return (
             AuditCheckpoint(
                 seq: row["seq"],

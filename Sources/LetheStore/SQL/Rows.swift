@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LetheCore
 
 /// Raw columns read inside a database closure and decrypted outside it.
@@ -18,7 +17,7 @@ struct AccountColumns: Sendable {
     let updatedAt: Double
     let lastActivityAt: Double?
 
-    init(_ row: Row) {
+    init(_ row: SQLRow) {
         status = row["status"]
         residence = row["residence"]
         fullName = row["full_name"]
@@ -44,7 +43,7 @@ struct AddressColumns: Sendable {
     let postalCode: Data
     let country: String
 
-    init(_ row: Row) {
+    init(_ row: SQLRow) {
         id = row["id"]
         label = row["label"]
         line1 = row["line1"]
@@ -78,7 +77,7 @@ struct OrderColumns: Sendable {
     let items: Data
     let shipping: Data?
 
-    init(_ row: Row) {
+    init(_ row: SQLRow) {
         id = row["id"]
         placedAt = row["placed_at"]
         total = row["total_cents"]
@@ -107,7 +106,7 @@ struct PaymentColumns: Sendable {
     let last4: Data
     let expiry: Data
 
-    init(_ row: Row) {
+    init(_ row: SQLRow) {
         id = row["id"]
         brand = row["brand"]
         last4 = row["last4"]
@@ -127,7 +126,7 @@ struct NoteColumns: Sendable {
     let verifiedBy: String?
     let verifiedAt: Double?
 
-    init(_ row: Row) {
+    init(_ row: SQLRow) {
         id = row["id"]
         accountID = row["account_id"]
         at = row["at"]
@@ -186,7 +185,7 @@ struct SealedNote: Sendable {
         verifiedAt = note.verification?.verifiedAt.storeValue
     }
 
-    func insert(_ db: Database) throws {
+    func insert(_ db: any SQLSession) throws {
         try db.execute(
             sql: """
                 INSERT INTO record_notes (account_id, at, author, changed_fields, reason, reference,
@@ -216,7 +215,7 @@ struct SealedOutbox: Sendable {
         self.at = at.storeValue
     }
 
-    func insert(_ db: Database) throws {
+    func insert(_ db: any SQLSession) throws {
         try db.execute(
             sql: """
                 INSERT INTO outbox (account_id, subject_id, kind, recipient, parameters, created_at, status, next_attempt_at)

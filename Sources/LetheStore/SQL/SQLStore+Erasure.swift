@@ -1,9 +1,8 @@
 import Foundation
-import GRDB
 import LetheCore
 import LetheCrypto
 
-extension SQLiteStore {
+extension SQLStore {
     /// A stable pseudonym for an erased customer's kept records: linkable to each other (a tax audit asks
     /// for one customer's invoices), not to the account, and not guessable without the key.
     func pseudonym(_ id: AccountID) async throws -> String {
@@ -27,22 +26,24 @@ extension SQLiteStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         encoder.dateEncodingStrategy = .secondsSince1970
-        let receipt = try await pool.write { db -> DeletionReceipt in
+        let receipt = try await database.write { db -> DeletionReceipt in
             var kept: [KeptCategory] = []
             // Orders: what tax law needs is the date, the amount and the status; items and addresses go.
             // Consent evidence: purpose, decision, source, notice and time; the free-text detail goes.
-            // Both are copied inside SQLite, so memory does not grow with the customer's history.
+            // Both are copied inside the database, so memory does not grow with the customer's history.
             // Orders keep their period from the invoice date (the tax rule's trigger is creation); consent
             // evidence from the erasure (its trigger is the erasure).
+            let object = db.dialect == .sqlite ? "json_object" : "json_build_object"
+            let granted = db.dialect == .sqlite ? "json(CASE granted WHEN 1 THEN 'true' ELSE 'false' END)" : "granted"
             let copies: [(DataCategory, String, String, String?)] = [
                 (
                     .orders, "orders",
-                    "json_object('placed_at', placed_at, 'total_cents', total_cents, 'currency', currency, 'status', status)",
+                    "\(object)('placed_at', placed_at, 'total_cents', total_cents, 'currency', currency, 'status', status)",
                     "placed_at"
                 ),
                 (
                     .consent, "consents",
-                    "json_object('purpose', purpose, 'granted', json(CASE granted WHEN 1 THEN 'true' ELSE 'false' END), 'source', source, 'notice_version', notice_version, 'at', at)",
+                    "\(object)('purpose', purpose, 'granted', \(granted), 'source', source, 'notice_version', notice_version, 'at', at)",
                     nil
                 ),
             ]
@@ -79,20 +80,20 @@ extension SQLiteStore {
             }
             try faults.check("erase.after-retained")
             // Suppression tokens: the blind indexes themselves, so a restored row is recognised.
-            if let row = try Row.fetchOne(
+            if let row = try SQLRow.fetchOne(
                 db,
                 sql: "SELECT email_index, phone_index FROM accounts WHERE id = ?",
                 arguments: [account]
             ) {
                 try db.execute(
                     sql:
-                        "INSERT OR IGNORE INTO suppressions (token, kind, request_id, created_at) VALUES (?, 'email', ?, ?)",
+                        "INSERT INTO suppressions (token, kind, request_id, created_at) VALUES (?, 'email', ?, ?) ON CONFLICT DO NOTHING",
                     arguments: [row["email_index"] as Data, request.rawValue, at.storeValue]
                 )
                 if let phone = row["phone_index"] as Data? {
                     try db.execute(
                         sql:
-                            "INSERT OR IGNORE INTO suppressions (token, kind, request_id, created_at) VALUES (?, 'phone', ?, ?)",
+                            "INSERT INTO suppressions (token, kind, request_id, created_at) VALUES (?, 'phone', ?, ?) ON CONFLICT DO NOTHING",
                         arguments: [phone, request.rawValue, at.storeValue]
                     )
                 }
@@ -141,8 +142,8 @@ extension SQLiteStore {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
         guard
-            let row = try await pool.read({ db in
-                try Row.fetchOne(db, sql: "SELECT * FROM deletion_receipts WHERE request_id = ?", arguments: [key])
+            let row = try await database.read({ db in
+                try SQLRow.fetchOne(db, sql: "SELECT * FROM deletion_receipts WHERE request_id = ?", arguments: [key])
             })
         else { return nil }
         return DeletionReceipt(
@@ -157,7 +158,7 @@ extension SQLiteStore {
 
     public func isSuppressed(email: String) async throws -> Bool {
         let token = try await emailIndex(email)
-        return try await pool.read { db in
+        return try await database.read { db in
             try Bool.fetchOne(db, sql: "SELECT 1 FROM suppressions WHERE token = ?", arguments: [token]) ?? false
         }
     }
@@ -167,9 +168,9 @@ extension SQLiteStore {
             throw StoreError.invalidValue(field: "message", reason: "no key for \(keyOwner)")
         }
         let sealed = try SealedOutbox(message, codec, at: at)
-        return try await pool.write { db in
+        return try await database.write { db in
             try sealed.insert(db)
-            return db.lastInsertedRowID
+            return try db.lastInsertedRowID()
         }
     }
 
@@ -179,7 +180,7 @@ extension SQLiteStore {
     }
 
     public func messageDelivered(_ id: Int64) async throws -> Bool {
-        try await pool.read { db in
+        try await database.read { db in
             try String.fetchOne(db, sql: "SELECT status FROM outbox WHERE id = ?", arguments: [id]) == "delivered"
         }
     }
@@ -192,7 +193,7 @@ extension SQLiteStore {
     ]
 
     /// Deletes the customer's rows inside the caller's transaction; returns the count per table.
-    static func deleteAccountRows(_ db: Database, account: String, faults: StoreFaults) throws -> [String: Int] {
+    static func deleteAccountRows(_ db: any SQLSession, account: String, faults: StoreFaults) throws -> [String: Int] {
         var erased: [String: Int] = [:]
         for table in accountTables {
             try db.execute(sql: "DELETE FROM \(table) WHERE account_id = ?", arguments: [account])

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LetheCore
 import LetheCrypto
 
@@ -21,7 +20,7 @@ private struct SealedAddress: Sendable {
         country = address.country
     }
 
-    func insert(_ db: Database, account: String) throws {
+    func insert(_ db: any SQLSession, account: String) throws {
         try db.execute(
             sql: """
                 INSERT INTO addresses (account_id, label, line1, line2, city, postal_code, country)
@@ -34,8 +33,8 @@ private struct SealedAddress: Sendable {
 
 /// A change with its values sealed, ready for the database.
 private enum SealedChange: Sendable {
-    case column(String, DatabaseValue)
-    case columns([(String, DatabaseValue)])
+    case column(String, SQLValue)
+    case columns([(String, SQLValue)])
     case addAddress(SealedAddress)
     case replaceAddress(Int64, SealedAddress)
     case removeAddress(Int64)
@@ -43,7 +42,7 @@ private enum SealedChange: Sendable {
     case removePayment(Int64)
 }
 
-extension SQLiteStore {
+extension SQLStore {
     public func createAccount(_ id: AccountID, _ new: NewAccount, note: RecordNote, welcome: OutboxMessage) async throws
     {
         let (key, wrapped) = try await vault.newDataKey(for: id.description)
@@ -57,7 +56,7 @@ extension SQLiteStore {
         }
         let phoneIndex = try await phone.asyncMap { try await self.phoneIndex($0) }
         let account = id.description
-        let values: [DatabaseValueConvertible?] = [
+        let values: [(any SQLBindable)?] = [
             account, AccountStatus.active.rawValue, new.residence,
             try codec.seal(new.fullName, EncryptedField.fullName),
             try codec.seal(email, EncryptedField.email), emailIndex,
@@ -69,7 +68,7 @@ extension SQLiteStore {
             try codec.sealJSON(new.preferences.notifications, EncryptedField.notificationSettings),
             new.preferences.subscription, new.createdAt.storeValue, new.createdAt.storeValue,
         ]
-        let arguments = StatementArguments(values)
+        let arguments = SQLArguments(values)
         let addresses = try new.addresses.map { try SealedAddress($0, codec) }
         let sealedNote = try SealedNote(note, codec)
         let sealedWelcome = try SealedOutbox(welcome, codec, at: new.createdAt)
@@ -84,7 +83,7 @@ extension SQLiteStore {
         )
         let faults = self.faults
         do {
-            try await pool.write { db in
+            try await database.write { db in
                 if try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [account]) == true {
                     throw StoreError.accountIDTaken(id)
                 }
@@ -115,8 +114,7 @@ extension SQLiteStore {
                 try sealedWelcome.insert(db)
                 try signer.append(opened, db)
             }
-        } catch let error as DatabaseError
-            where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && (error.message ?? "").contains("email_index")
+        } catch let error as SQLConstraintViolation where error.kind == .unique && error.message.contains("email_index")
         {
             throw StoreError.emailInUse
         }
@@ -125,17 +123,17 @@ extension SQLiteStore {
 
     public func account(_ id: AccountID) async throws -> Account? {
         let account = id.description
-        let rows = try await pool.read { db -> (AccountColumns, [AddressColumns], [PaymentColumns])? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [account])
+        let rows = try await database.read { db -> (AccountColumns, [AddressColumns], [PaymentColumns])? in
+            guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [account])
             else {
                 return nil
             }
-            let addresses = try Row.fetchAll(
+            let addresses = try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM addresses WHERE account_id = ? ORDER BY id",
                 arguments: [account]
             ).map(AddressColumns.init)
-            let payments = try Row.fetchAll(
+            let payments = try SQLRow.fetchAll(
                 db,
                 sql: "SELECT id, brand, last4, expiry FROM payment_methods WHERE account_id = ? ORDER BY id",
                 arguments: [account]
@@ -190,16 +188,16 @@ extension SQLiteStore {
     }
 
     private func lookup(_ sql: String, _ index: Data) async throws -> AccountID? {
-        let text = try await pool.read { db in try String.fetchOne(db, sql: sql, arguments: [index]) }
+        let text = try await database.read { db in try String.fetchOne(db, sql: sql, arguments: [index]) }
         return try text.map { try AccountID($0) }
     }
 
     public func securityAnswer(_ id: AccountID) async throws -> String? {
         let account = id.description
-        let sealed = try await pool.read { db in
-            try Data?.fetchOne(db, sql: "SELECT security_answer FROM accounts WHERE id = ?", arguments: [account])
+        let sealed = try await database.read { db in
+            try Data.fetchOne(db, sql: "SELECT security_answer FROM accounts WHERE id = ?", arguments: [account])
         }
-        guard let sealed, let data = sealed else { return nil }
+        guard let data = sealed else { return nil }
         return try await codec(id).open(data, EncryptedField.securityAnswer)
     }
 
@@ -214,13 +212,13 @@ extension SQLiteStore {
         for change in changes {
             switch change {
             case .fullName(let name):
-                sealed.append(.column("full_name", try codec.seal(name, EncryptedField.fullName).databaseValue))
+                sealed.append(.column("full_name", try codec.seal(name, EncryptedField.fullName).sqlValue))
             case .email(let email):
                 let normalised = try BlindIndex.normaliseEmail(email)
                 sealed.append(
                     .columns([
-                        ("email", try codec.seal(normalised, EncryptedField.email).databaseValue),
-                        ("email_index", try await emailIndex(normalised).databaseValue),
+                        ("email", try codec.seal(normalised, EncryptedField.email).sqlValue),
+                        ("email_index", try await emailIndex(normalised).sqlValue),
                     ])
                 )
             case .phone(let phone):
@@ -231,8 +229,8 @@ extension SQLiteStore {
                     }
                     sealed.append(
                         .columns([
-                            ("phone", try codec.seal(normalised, EncryptedField.phone).databaseValue),
-                            ("phone_index", try await phoneIndex(normalised).databaseValue),
+                            ("phone", try codec.seal(normalised, EncryptedField.phone).sqlValue),
+                            ("phone_index", try await phoneIndex(normalised).sqlValue),
                         ])
                     )
                 } else {
@@ -259,17 +257,17 @@ extension SQLiteStore {
             case .preferences(let preferences):
                 sealed.append(
                     .columns([
-                        ("language", preferences.language.databaseValue),
+                        ("language", preferences.language.sqlValue),
                         (
                             "notification_settings",
                             try codec.sealJSON(preferences.notifications, EncryptedField.notificationSettings)
-                                .databaseValue
+                                .sqlValue
                         ),
-                        ("subscription", preferences.subscription.databaseValue),
+                        ("subscription", preferences.subscription.sqlValue),
                     ])
                 )
-            case .subscription(let plan): sealed.append(.column("subscription", plan.databaseValue))
-            case .status(let status): sealed.append(.column("status", status.rawValue.databaseValue))
+            case .subscription(let plan): sealed.append(.column("subscription", plan.sqlValue))
+            case .status(let status): sealed.append(.column("status", status.rawValue.sqlValue))
             }
         }
         let sealedNote = try SealedNote(note, codec)
@@ -289,7 +287,7 @@ extension SQLiteStore {
             reason: note.verification.map { "verified by \($0.method.rawValue)" }
         )
         do {
-            try await pool.write { db in
+            try await database.write { db in
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [account]) == true
                 else {
                     throw StoreError.accountNotFound(id)
@@ -304,14 +302,13 @@ extension SQLiteStore {
                 try sealedNotification?.insert(db)
                 try signer.append(changed, db)
             }
-        } catch let error as DatabaseError
-            where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && (error.message ?? "").contains("email_index")
+        } catch let error as SQLConstraintViolation where error.kind == .unique && error.message.contains("email_index")
         {
             throw StoreError.emailInUse
         }
     }
 
-    private static func apply(_ change: SealedChange, to account: String, id: AccountID, _ db: Database) throws {
+    private static func apply(_ change: SealedChange, to account: String, id: AccountID, _ db: any SQLSession) throws {
         switch change {
         case .column(let name, let value):
             try db.execute(sql: "UPDATE accounts SET \(name) = ? WHERE id = ?", arguments: [value, account])
@@ -319,7 +316,7 @@ extension SQLiteStore {
             let assignments = pairs.map { "\($0.0) = ?" }.joined(separator: ", ")
             try db.execute(
                 sql: "UPDATE accounts SET \(assignments) WHERE id = ?",
-                arguments: StatementArguments(pairs.map { $0.1 as DatabaseValueConvertible? } + [account])
+                arguments: SQLArguments(pairs.map { $0.1 as (any SQLBindable)? } + [account])
             )
         case .addAddress(let address): try address.insert(db, account: account)
         case .replaceAddress(let addressID, let address):
@@ -359,7 +356,7 @@ extension SQLiteStore {
 
     public func recordNotes(_ query: RecordNoteQuery) async throws -> [RecordNote] {
         var conditions: [String] = []
-        var arguments: [DatabaseValueConvertible?] = []
+        var arguments: [(any SQLBindable)?] = []
         if let account = query.accountID {
             conditions.append("account_id = ?")
             arguments.append(account.description)
@@ -378,8 +375,10 @@ extension SQLiteStore {
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT * FROM record_notes \(whereClause) ORDER BY at DESC, id DESC LIMIT \(max(1, query.limit))"
-        let bound = StatementArguments(arguments)
-        let rows = try await pool.read { db in try Row.fetchAll(db, sql: sql, arguments: bound).map(NoteColumns.init) }
+        let bound = SQLArguments(arguments)
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(db, sql: sql, arguments: bound).map(NoteColumns.init)
+        }
         var codecs: [AccountID: FieldCodec] = [:]
         var notes: [RecordNote] = []
         for row in rows {
@@ -418,7 +417,7 @@ extension SQLiteStore {
             subjectID: account,
             fields: changes.keys.sorted()
         )
-        return try await pool.write { db in
+        return try await database.write { db in
             try signer.append(held, db)
             try db.execute(
                 sql: """
@@ -427,13 +426,13 @@ extension SQLiteStore {
                     """,
                 arguments: [account, at.storeValue, requestedBy, kind, fields, proposed, sealedReason]
             )
-            return db.lastInsertedRowID
+            return try db.lastInsertedRowID()
         }
     }
 
     public func escalations(status: String) async throws -> [Escalation] {
-        let rows = try await pool.read { db in
-            try Row.fetchAll(
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM escalations WHERE status = ? ORDER BY at",
                 arguments: [status]
@@ -475,15 +474,15 @@ extension SQLiteStore {
             )
         }
         let account = id.description
-        try await pool.write { db in
-            let statement = try db.makeStatement(
-                sql: """
-                    INSERT INTO orders (account_id, placed_at, total_cents, currency, status, items, shipping_address)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """
-            )
+        try await database.write { db in
             for order in sealed {
-                try statement.execute(arguments: [account, order.0, order.1, order.2, order.3, order.4, order.5])
+                try db.execute(
+                    sql: """
+                        INSERT INTO orders (account_id, placed_at, total_cents, currency, status, items, shipping_address)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [account, order.0, order.1, order.2, order.3, order.4, order.5]
+                )
             }
         }
     }
@@ -491,8 +490,8 @@ extension SQLiteStore {
     public func orders(_ id: AccountID, limit: Int?) async throws -> [OrderRecord] {
         let account = id.description
         let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
-        let rows = try await pool.read { db in
-            try Row.fetchAll(
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM orders WHERE account_id = ? ORDER BY placed_at, id\(limitClause)",
                 arguments: [account]
@@ -505,8 +504,8 @@ extension SQLiteStore {
     public func ordersPage(_ id: AccountID, after afterID: Int64?, limit: Int) async throws -> [OrderRecord] {
         let account = id.description
         let after = afterID ?? -1
-        let rows = try await pool.read { db in
-            try Row.fetchAll(
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM orders WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?",
                 arguments: [account, after, max(1, limit)]
@@ -518,8 +517,8 @@ extension SQLiteStore {
 
     public func supportInteractions(_ id: AccountID) async throws -> [(at: Date, channel: String, transcript: String)] {
         let account = id.description
-        let rows = try await pool.read { db in
-            try Row.fetchAll(
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: "SELECT at, channel, transcript FROM support_interactions WHERE account_id = ? ORDER BY at",
                 arguments: [account]
@@ -536,8 +535,8 @@ extension SQLiteStore {
         _ id: AccountID
     ) async throws -> [(at: Date, kind: String, ipAddress: String?, userAgent: String?)] {
         let account = id.description
-        let rows = try await pool.read { db in
-            try Row.fetchAll(
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: "SELECT at, kind, ip_address, user_agent FROM security_events WHERE account_id = ? ORDER BY at",
                 arguments: [account]
@@ -561,7 +560,7 @@ extension SQLiteStore {
     public func addSupportInteraction(_ id: AccountID, at: Date, channel: String, transcript: String) async throws {
         let sealed = try await codec(id).seal(transcript, EncryptedField.transcript)
         let account = id.description
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: "INSERT INTO support_interactions (account_id, at, channel, transcript) VALUES (?, ?, ?, ?)",
                 arguments: [account, at.storeValue, channel, sealed]
@@ -580,7 +579,7 @@ extension SQLiteStore {
         let ip = try codec.sealOptional(ipAddress, EncryptedField.ipAddress)
         let agent = try codec.sealOptional(userAgent, EncryptedField.userAgent)
         let account = id.description
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql:
                     "INSERT INTO security_events (account_id, at, kind, ip_address, user_agent) VALUES (?, ?, ?, ?, ?)",
@@ -592,7 +591,7 @@ extension SQLiteStore {
     public func appendConsent(_ id: AccountID, _ consent: ConsentRecord) async throws {
         let detail = try await codec(id).sealOptional(consent.sourceDetail, EncryptedField.consentSourceDetail)
         let account = id.description
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO consents (account_id, purpose, granted, source, source_detail, notice_version, at)
@@ -608,8 +607,8 @@ extension SQLiteStore {
 
     public func consents(_ id: AccountID) async throws -> [ConsentRecord] {
         let account = id.description
-        let rows = try await pool.read { db in
-            try Row.fetchAll(
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM consents WHERE account_id = ? ORDER BY at, id",
                 arguments: [account]
@@ -638,7 +637,7 @@ extension SQLiteStore {
     public func eraseAccount(_ id: AccountID) async throws -> Int {
         let account = id.description
         let faults = self.faults
-        let removed = try await pool.write { db in
+        let removed = try await database.write { db in
             try Self.deleteAccountRows(db, account: account, faults: faults).values.reduce(0, +)
         }
         await vault.forget(account)
@@ -646,7 +645,7 @@ extension SQLiteStore {
     }
 
     public func accountCount() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM accounts") ?? 0 }
+        try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM accounts") ?? 0 }
     }
 }
 

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LetheCore
 import LetheCrypto
 
@@ -14,40 +13,52 @@ public struct StoreFaults: Sendable {
     }
 }
 
-/// The embedded store: one SQLite file in WAL mode through a GRDB `DatabasePool` (concurrent reads,
-/// serialized writes), foreign keys on, migrated at open. Personal columns hold ciphertext only.
-public final class SQLiteStore: LetheStore {
-    let pool: DatabasePool
+/// Lethe's store on a SQL database: SQLite embedded (the default), or PostgreSQL shared by several
+/// nodes. Every statement is written once against ``SQLSession``; the backend supplies transactions,
+/// and its dialect the few statements that differ. Personal columns hold ciphertext only.
+public final class SQLStore: LetheStore {
+    let database: any SQLBackend
     public let vault: KeyVault
     let faults: StoreFaults
-    /// The database file, for operators and the plaintext-scan tests.
-    public let path: String
+    /// The SQLite database file, for operators and the plaintext-scan tests; nil on PostgreSQL.
+    public let sqlitePath: String?
 
-    /// Opens (creating if needed) `folder/lethe.sqlite` and runs every pending migration.
-    public init(folder: String, vault: KeyVault, faults: StoreFaults = StoreFaults()) throws {
-        try FileManager.default.createDirectory(
-            atPath: folder,
-            withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700]
-        )
-        path = (folder as NSString).appendingPathComponent("lethe.sqlite")
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            // Overwrite deleted content instead of leaving it in free pages: erasure means erasure.
-            try db.execute(sql: "PRAGMA secure_delete = ON")
-        }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try Schema.migrator.migrate(pool)
+    init(database: any SQLBackend, sqlitePath: String?, vault: KeyVault, faults: StoreFaults) {
+        self.database = database
+        self.sqlitePath = sqlitePath
         self.vault = vault
         self.faults = faults
     }
 
-    /// Names of the migrations applied, in order.
-    public func appliedMigrations() throws -> [String] {
-        try pool.read { db in try Schema.migrator.appliedMigrations(db) }
+    /// Opens (creating if needed) the embedded store `folder/lethe.sqlite` and runs every pending migration.
+    public convenience init(folder: String, vault: KeyVault, faults: StoreFaults = StoreFaults()) throws {
+        let backend = try SQLiteBackend(folder: folder)
+        self.init(database: backend, sqlitePath: backend.path, vault: vault, faults: faults)
     }
+
+    /// Which engine holds the data: `sqlite` or `postgresql`.
+    public var engine: String { database.dialect == .sqlite ? "sqlite" : "postgresql" }
+
+    /// Where the data is, for status lines and logs: the SQLite file, or the PostgreSQL URL without its password.
+    public var location: String {
+        if let sqlitePath { return sqlitePath }
+        return (database as? PostgresBackend)?.settings.redacted ?? engine
+    }
+
+    /// Names of the migrations applied, in order.
+    public func appliedMigrations() async throws -> [String] {
+        try await database.read { db in
+            switch db.dialect {
+            case .sqlite:
+                return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
+            case .postgres:
+                return try String.fetchAll(db, sql: "SELECT name FROM lethe_migrations ORDER BY applied_order")
+            }
+        }
+    }
+
+    /// Closes the connections; the store must not be used afterwards.
+    public func close() async { await database.close() }
 
     // MARK: Keys and codecs
 
@@ -56,8 +67,8 @@ public final class SQLiteStore: LetheStore {
     }
 
     func wrappedKey(subject: String) async throws -> WrappedDataKey? {
-        try await pool.read { db in
-            try Row.fetchOne(
+        try await database.read { db in
+            try SQLRow.fetchOne(
                 db,
                 sql: """
                     SELECT key_id, key_version, master_version, sealed FROM data_keys

@@ -1,13 +1,12 @@
 import Foundation
-import GRDB
 import LetheCore
 import LetheCrypto
 
-extension SQLiteStore {
+extension SQLStore {
     @discardableResult
     public func enqueue(_ job: NewJob) async throws -> Bool {
         let now = Date().storeValue
-        return try await pool.write { db in try Self.insertJob(db, job, now: now) }
+        return try await database.write(.concurrent) { db in try Self.insertJob(db, job, now: now) }
     }
 
     public func leaseJobs(
@@ -24,8 +23,9 @@ extension SQLiteStore {
         let leaseTokens = tokens
         let kindFilter = kinds.map { "AND kind IN (\($0.sorted().map(SQLText.quote).joined(separator: ", ")))" } ?? ""
         // SQLite serialises writers, so select-then-update in one write transaction cannot hand a job to two
-        // workers; PostgreSQL does the same with SELECT ... FOR UPDATE SKIP LOCKED.
-        return try await pool.write { db in
+        // workers; on PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED, so workers leasing
+        // at once each get different jobs without waiting for one another.
+        return try await database.write(.concurrent) { db in
             // A lease that ran out on the job's last attempt means the worker died on it: dead-letter it.
             try db.execute(
                 sql: """
@@ -34,13 +34,13 @@ extension SQLiteStore {
                     """,
                 arguments: [at, at]
             )
-            let candidates = try Row.fetchAll(
+            let candidates = try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT id FROM jobs
                     WHERE ((status = 'ready' AND run_at <= ?) OR (status = 'leased' AND lease_expires_at <= ?))
                     \(kindFilter)
-                    ORDER BY run_at, id LIMIT ?
+                    ORDER BY run_at, id LIMIT ?\(db.skipLocked)
                     """,
                 arguments: [at, at, limit]
             ).map { $0["id"] as Int64 }
@@ -54,7 +54,7 @@ extension SQLiteStore {
                         """,
                     arguments: [leaseTokens[index], worker, until, id]
                 )
-                if let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]) {
+                if let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]) {
                     leased.append(
                         LeasedJob(
                             id: id,
@@ -74,7 +74,7 @@ extension SQLiteStore {
     }
 
     public func completeJob(_ job: LeasedJob, now: Date) async throws -> Bool {
-        try await pool.write { db in
+        try await database.write(.concurrent) { db in
             try db.execute(
                 sql:
                     "UPDATE jobs SET status = 'done', finished_at = ?, lease_token = NULL WHERE id = ? AND lease_token = ? AND status = 'leased'",
@@ -85,7 +85,7 @@ extension SQLiteStore {
     }
 
     public func failJob(_ job: LeasedJob, error: String, now: Date, retryAt: Date) async throws -> JobStatus {
-        try await pool.write { db in
+        try await database.write(.concurrent) { db in
             try db.execute(
                 sql: """
                     UPDATE jobs SET
@@ -104,7 +104,7 @@ extension SQLiteStore {
     public func jobBacklog(kinds: Set<String>, now: Date) async throws -> (ready: Int, leased: Int) {
         let list = kinds.sorted().map(SQLText.quote).joined(separator: ", ")
         let at = now.storeValue
-        return try await pool.read { db in
+        return try await database.read { db in
             let ready =
                 try Int.fetchOne(
                     db,
@@ -126,9 +126,9 @@ extension SQLiteStore {
     }
 
     public func jobCounts() async throws -> [JobStatus: Int] {
-        try await pool.read { db in
+        try await database.read { db in
             var counts: [JobStatus: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status") {
+            for row in try SQLRow.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status") {
                 if let status = JobStatus(rawValue: row["status"]) { counts[status] = row["n"] }
             }
             return counts

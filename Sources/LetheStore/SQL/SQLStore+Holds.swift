@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LetheCore
 
 private struct HoldColumns: Sendable {
@@ -11,7 +10,7 @@ private struct HoldColumns: Sendable {
     let placedAt: Date
     let releasedAt: Date?
 
-    init?(_ row: Row) {
+    init?(_ row: SQLRow) {
         guard let account = try? AccountID(row["account_id"] as String) else { return nil }
         id = row["id"]
         self.account = account
@@ -25,7 +24,7 @@ private struct HoldColumns: Sendable {
     }
 }
 
-extension SQLiteStore {
+extension SQLStore {
     public func placeHold(_ hold: LegalHold) async throws {
         let categories = hold.categories.map(\.rawValue).sorted().joined(separator: ",")
         // The reason may name people (a case title): sealed under the customer's key like other free text.
@@ -40,7 +39,7 @@ extension SQLiteStore {
             fields: hold.categories.map(\.rawValue).sorted(),
             reason: hold.id
         )
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql:
                     "INSERT INTO legal_holds (id, account_id, categories, reason, owner, placed_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -54,7 +53,7 @@ extension SQLiteStore {
 
     public func releaseHold(_ id: String, at: Date, by: String) async throws -> Bool {
         let signer = try await auditSigner()
-        return try await pool.write { db in
+        return try await database.write { db in
             guard
                 let account = try String.fetchOne(
                     db,
@@ -80,8 +79,8 @@ extension SQLiteStore {
 
     public func activeHolds(_ account: AccountID, at instant: Date) async throws -> [LegalHold] {
         let key = account.description
-        let rows = try await pool.read { db in
-            try Row.fetchAll(
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM legal_holds WHERE account_id = ? ORDER BY placed_at",
                 arguments: [key]
@@ -94,7 +93,7 @@ extension SQLiteStore {
     public func holds(includeReleased: Bool) async throws -> [LegalHold] {
         let sql =
             "SELECT * FROM legal_holds" + (includeReleased ? "" : " WHERE released_at IS NULL") + " ORDER BY placed_at"
-        let rows = try await pool.read { db in try Row.fetchAll(db, sql: sql).compactMap(HoldColumns.init) }
+        let rows = try await database.read { db in try SQLRow.fetchAll(db, sql: sql).compactMap(HoldColumns.init) }
         return try await open(rows)
     }
 
@@ -120,7 +119,7 @@ extension SQLiteStore {
     }
 
     public func recordBundle(_ bundle: ExportBundleRecord) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO export_bundles (id, account_id, request_id, path, sha256, created_at, expires_at, downloads_left)
@@ -135,14 +134,16 @@ extension SQLiteStore {
     }
 
     public func bundle(_ id: String) async throws -> ExportBundleRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM export_bundles WHERE id = ?", arguments: [id]).flatMap(Self.bundle)
+        try await database.read { db in
+            try SQLRow.fetchOne(db, sql: "SELECT * FROM export_bundles WHERE id = ?", arguments: [id]).flatMap(
+                Self.bundle
+            )
         }
     }
 
     public func bundle(forRequest request: RequestID) async throws -> ExportBundleRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(
+        try await database.read { db in
+            try SQLRow.fetchOne(
                 db,
                 sql: "SELECT * FROM export_bundles WHERE request_id = ? ORDER BY created_at LIMIT 1",
                 arguments: [request.rawValue]
@@ -151,7 +152,7 @@ extension SQLiteStore {
     }
 
     public func takeDownload(_ id: String, at: Date) async throws -> ExportBundleRecord? {
-        try await pool.write { db in
+        try await database.write { db in
             // One statement decides and counts, so two downloads racing for the last use cannot both win.
             try db.execute(
                 sql:
@@ -159,15 +160,15 @@ extension SQLiteStore {
                 arguments: [id, at.storeValue]
             )
             guard db.changesCount == 1 else { return nil }
-            return try Row.fetchOne(db, sql: "SELECT * FROM export_bundles WHERE id = ?", arguments: [id]).flatMap(
+            return try SQLRow.fetchOne(db, sql: "SELECT * FROM export_bundles WHERE id = ?", arguments: [id]).flatMap(
                 Self.bundle
             )
         }
     }
 
     public func expiredBundles(at instant: Date) async throws -> [ExportBundleRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(
+        try await database.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM export_bundles WHERE expires_at <= ? OR downloads_left <= 0 ORDER BY expires_at",
                 arguments: [instant.storeValue]
@@ -176,10 +177,11 @@ extension SQLiteStore {
     }
 
     public func deleteBundleRecord(_ id: String) async throws {
-        try await pool.write { db in try db.execute(sql: "DELETE FROM export_bundles WHERE id = ?", arguments: [id]) }
+        try await database.write { db in try db.execute(sql: "DELETE FROM export_bundles WHERE id = ?", arguments: [id])
+        }
     }
 
-    static func bundle(_ row: Row) -> ExportBundleRecord? {
+    static func bundle(_ row: SQLRow) -> ExportBundleRecord? {
         guard let account = try? AccountID(row["account_id"] as String) else { return nil }
         return ExportBundleRecord(
             id: row["id"],

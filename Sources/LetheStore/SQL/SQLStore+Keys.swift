@@ -1,11 +1,10 @@
 import Foundation
-import GRDB
 import LetheCrypto
 
-extension SQLiteStore {
+extension SQLStore {
     public func dataKeyCounts() async throws -> [UInt32: Int] {
-        let rows = try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT master_version, COUNT(*) AS n FROM data_keys GROUP BY master_version")
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT master_version, COUNT(*) AS n FROM data_keys GROUP BY master_version")
                 .map { (UInt32($0["master_version"] as Int64), $0["n"] as Int) }
         }
         return Dictionary(uniqueKeysWithValues: rows)
@@ -14,12 +13,15 @@ extension SQLiteStore {
     public func rewrapDataKeys(limit: Int) async throws -> Int {
         let keyring = await vault.keyring
         let primary = Int64(keyring.primaryVersion)
-        let rows = try await pool.read { db in
-            try Row.fetchAll(
+        let faults = self.faults
+        // One transaction per batch: the rows are locked as they are read (skipping rows another process
+        // is rewrapping), so several processes rotating at once share the work and never redo a row.
+        return try await database.write(.concurrent) { db in
+            let rows = try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT account_id, key_id, key_version, master_version, sealed FROM data_keys
-                    WHERE master_version <> ? ORDER BY account_id LIMIT ?
+                    WHERE master_version <> ? ORDER BY account_id LIMIT ?\(db.skipLocked)
                     """,
                 arguments: [primary, limit]
             ).map { row in
@@ -30,22 +32,17 @@ extension SQLiteStore {
                     sealed: Array(row["sealed"] as Data)
                 )
             }
-        }
-        let rewrapped = try rows.map { (old: $0, new: try keyring.rewrap($0)) }
-        let faults = self.faults
-        return try await pool.write { db in
             var count = 0
-            for pair in rewrapped {
-                // Compare-and-swap: a row changed (or erased) since it was read is left for the next batch.
+            for old in rows {
+                let new = try keyring.rewrap(old)
                 try db.execute(
                     sql: """
                         UPDATE data_keys SET master_version = ?, sealed = ?
-                        WHERE account_id = ? AND key_id = ? AND key_version = ? AND master_version = ? AND sealed = ?
+                        WHERE account_id = ? AND key_id = ? AND key_version = ? AND master_version = ?
                         """,
                     arguments: [
-                        Int64(pair.new.masterVersion), Data(pair.new.sealed), pair.old.customerID,
-                        Int64(pair.old.id.keyID), Int64(pair.old.id.version), Int64(pair.old.masterVersion),
-                        Data(pair.old.sealed),
+                        Int64(new.masterVersion), Data(new.sealed), old.customerID, Int64(old.id.keyID),
+                        Int64(old.id.version), Int64(old.masterVersion),
                     ]
                 )
                 count += db.changesCount

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LetheCrypto
 
 /// The audit chain: each entry's MAC, under a key derived from the master key, covers the previous
@@ -44,7 +43,7 @@ struct AuditSigner: Sendable {
     let key: SecretBytes
 
     @discardableResult
-    func append(_ event: AuditEvent, _ db: Database) throws -> Int64 {
+    func append(_ event: AuditEvent, _ db: any SQLSession) throws -> Int64 {
         // Round to the stored precision first, so the MAC covers exactly what is stored.
         let at = Date(timeIntervalSince1970: (event.at.timeIntervalSince1970 * 1000).rounded() / 1000)
         let stored = AuditEvent(
@@ -58,8 +57,8 @@ struct AuditSigner: Sendable {
         )
         // After a purge of every entry, the chain continues from the checkpoint, never from the start.
         let last =
-            try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
-            ?? Row.fetchOne(db, sql: "SELECT seq, digest AS mac FROM audit_checkpoint WHERE id = 1")
+            try SQLRow.fetchOne(db, sql: "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
+            ?? SQLRow.fetchOne(db, sql: "SELECT seq, digest AS mac FROM audit_checkpoint WHERE id = 1")
         let seq = (last?["seq"] as Int64? ?? 0) + 1
         let previous = last.map { Array($0["mac"] as Data) } ?? AuditChain.genesis
         let mac = try AuditChain.mac(
@@ -82,12 +81,12 @@ struct AuditSigner: Sendable {
     }
 }
 
-extension SQLiteStore {
+extension SQLStore {
     @discardableResult
     public func appendAudit(_ event: AuditEvent) async throws -> Int64 {
         let signer = try await auditSigner()
         let stored = try await sealingReason(event)
-        return try await pool.write { db in try signer.append(stored, db) }
+        return try await database.write { db in try signer.append(stored, db) }
     }
 
     /// Marks a reason stored sealed; the MAC covers this stored form, so the chain verifies after erasure.
@@ -127,20 +126,20 @@ extension SQLiteStore {
 
     public func auditEntries(subjectType: String?, subjectID: String?) async throws -> [AuditEntry] {
         var sql = "SELECT * FROM audit_log"
-        var arguments: [DatabaseValueConvertible?] = []
+        var arguments: [(any SQLBindable)?] = []
         if let subjectType, let subjectID {
             sql += " WHERE subject_type = ? AND subject_id = ?"
             arguments = [subjectType, subjectID]
         }
         sql += " ORDER BY seq"
-        let bound = StatementArguments(arguments)
+        let bound = SQLArguments(arguments)
         let query = sql
-        return try await pool.read { db in
-            try Row.fetchAll(db, sql: query, arguments: bound).map(Self.entry)
+        return try await database.read { db in
+            try SQLRow.fetchAll(db, sql: query, arguments: bound).map(Self.entry)
         }
     }
 
-    static func entry(_ row: Row) -> AuditEntry {
+    static func entry(_ row: SQLRow) -> AuditEntry {
         let fields = row["fields"] as String
         return AuditEntry(
             seq: row["seq"],
@@ -160,9 +159,9 @@ extension SQLiteStore {
     }
 
     public func firstBrokenAuditEntry() async throws -> Int64? {
-        let (entries, checkpoint) = try await pool.read { db in
+        let (entries, checkpoint) = try await database.read { db in
             (
-                try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY seq").map(Self.entry),
+                try SQLRow.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY seq").map(Self.entry),
                 try Self.auditCheckpointRow(db)
             )
         }

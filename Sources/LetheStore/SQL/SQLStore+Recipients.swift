@@ -1,9 +1,8 @@
 import Foundation
-import GRDB
 import LetheCore
 import LetheCrypto
 
-extension SQLiteStore {
+extension SQLStore {
     /// Recipients' secrets are sealed under a key of their own, created on first use.
     static let recipientsKeyOwner = "system:recipients"
     static let recipientSecret = FieldLocation(record: "recipient", field: "secret")
@@ -11,11 +10,11 @@ extension SQLiteStore {
     private func recipientsCodec() async throws -> FieldCodec {
         if let codec = try await codec(subject: Self.recipientsKeyOwner) { return codec }
         let (_, wrapped) = try await vault.newDataKey(for: Self.recipientsKeyOwner)
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: """
-                    INSERT OR IGNORE INTO data_keys (account_id, key_id, key_version, master_version, sealed, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO data_keys (account_id, key_id, key_version, master_version, sealed, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                     """,
                 arguments: [
                     Self.recipientsKeyOwner, Int64(wrapped.id.keyID), Int64(wrapped.id.version),
@@ -34,7 +33,7 @@ extension SQLiteStore {
     public func addRecipient(_ recipient: Recipient, secret: String, at: Date) async throws {
         let sealed = try await recipientsCodec().seal(secret, Self.recipientSecret)
         let categories = recipient.categories.map(\.rawValue).sorted().joined(separator: ",")
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql:
                     "INSERT INTO recipients (id, name, categories, webhook_url, secret, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -47,8 +46,8 @@ extension SQLiteStore {
     }
 
     public func recipients() async throws -> [Recipient] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM recipients ORDER BY name").map { row in
+        try await database.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM recipients ORDER BY name").map { row in
                 Recipient(
                     id: row["id"],
                     name: row["name"],
@@ -66,7 +65,7 @@ extension SQLiteStore {
 
     public func recipientSecret(_ id: String) async throws -> String? {
         guard
-            let sealed = try await pool.read({ db in
+            let sealed = try await database.read({ db in
                 try Data.fetchOne(db, sql: "SELECT secret FROM recipients WHERE id = ?", arguments: [id])
             })
         else { return nil }
@@ -75,12 +74,12 @@ extension SQLiteStore {
 
     public func addRequestRecipients(_ request: RequestID, recipients: [String], action: String, at: Date) async throws
     {
-        try await pool.write { db in
+        try await database.write { db in
             for recipient in recipients {
                 try db.execute(
                     sql: """
-                        INSERT OR IGNORE INTO request_recipients (request_id, recipient_id, action, status, updated_at)
-                        VALUES (?, ?, ?, 'pending', ?)
+                        INSERT INTO request_recipients (request_id, recipient_id, action, status, updated_at)
+                        VALUES (?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING
                         """,
                     arguments: [request.rawValue, recipient, action, at.storeValue]
                 )
@@ -89,8 +88,8 @@ extension SQLiteStore {
     }
 
     public func requestRecipients(_ request: RequestID) async throws -> [RequestRecipient] {
-        try await pool.read { db in
-            try Row.fetchAll(
+        try await database.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT rr.recipient_id, r.name, rr.action, rr.status, rr.note FROM request_recipients rr
@@ -119,7 +118,7 @@ extension SQLiteStore {
         -> Bool
     {
         let signer = try await auditSigner()
-        return try await pool.write { db in
+        return try await database.write { db in
             try db.execute(
                 sql:
                     "UPDATE request_recipients SET status = ?, note = ?, updated_at = ? WHERE request_id = ? AND recipient_id = ? AND status = 'pending'",

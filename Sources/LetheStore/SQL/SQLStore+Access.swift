@@ -1,8 +1,7 @@
 import Foundation
-import GRDB
 import LetheCore
 
-extension SQLiteStore {
+extension SQLStore {
     public func addStaffUser(_ user: StaffUserRecord, by actor: String) async throws {
         let signer = try await auditSigner()
         let audit = AuditEvent(
@@ -13,7 +12,7 @@ extension SQLiteStore {
             subjectID: user.username,
             fields: [user.role.rawValue]
         )
-        try await pool.write { db in
+        try await database.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM staff_users WHERE username = ?", arguments: [user.username])
                 ?? false
             {
@@ -28,19 +27,19 @@ extension SQLiteStore {
     }
 
     public func staffUser(_ username: String) async throws -> StaffUserRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM staff_users WHERE username = ?", arguments: [username])
+        try await database.read { db in
+            try SQLRow.fetchOne(db, sql: "SELECT * FROM staff_users WHERE username = ?", arguments: [username])
                 .flatMap(Self.staffUser)
         }
     }
 
     public func staffUsers() async throws -> [StaffUserRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM staff_users ORDER BY username").compactMap(Self.staffUser)
+        try await database.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM staff_users ORDER BY username").compactMap(Self.staffUser)
         }
     }
 
-    private static func staffUser(_ row: Row) -> StaffUserRecord? {
+    private static func staffUser(_ row: SQLRow) -> StaffUserRecord? {
         guard let role = StaffRole(rawValue: row["role"]) else { return nil }
         return StaffUserRecord(
             username: row["username"],
@@ -60,7 +59,7 @@ extension SQLiteStore {
             subjectType: "staff",
             subjectID: username
         )
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: "UPDATE staff_users SET password_hash = ?, disabled_at = NULL WHERE username = ?",
                 arguments: [hash, username]
@@ -82,7 +81,7 @@ extension SQLiteStore {
             subjectType: "staff",
             subjectID: username
         )
-        return try await pool.write { db in
+        return try await database.write { db in
             try db.execute(
                 sql: "UPDATE staff_users SET disabled_at = ? WHERE username = ? AND disabled_at IS NULL",
                 arguments: [at.storeValue, username]
@@ -95,7 +94,7 @@ extension SQLiteStore {
     }
 
     public func recordSignInFailure(key: String, at: Date) async throws {
-        try await pool.write { db in
+        try await database.write(.concurrent) { db in
             try db.execute(
                 sql: "INSERT INTO sign_in_failures (key, at) VALUES (?, ?)",
                 arguments: [key, at.storeValue]
@@ -109,7 +108,7 @@ extension SQLiteStore {
     }
 
     public func signInFailures(key: String, since: Date) async throws -> Int {
-        try await pool.read { db in
+        try await database.read { db in
             try Int.fetchOne(
                 db,
                 sql: "SELECT COUNT(*) FROM sign_in_failures WHERE key = ? AND at >= ?",
@@ -119,7 +118,7 @@ extension SQLiteStore {
     }
 
     public func clearSignInFailures(key: String) async throws {
-        try await pool.write { db in
+        try await database.write(.concurrent) { db in
             try db.execute(sql: "DELETE FROM sign_in_failures WHERE key = ?", arguments: [key])
         }
     }
@@ -130,7 +129,7 @@ extension SQLiteStore {
         case .staff(let name): (staff, account) = (name, nil)
         case .customer(let id): (staff, account) = (nil, id.description)
         }
-        try await pool.write { db in
+        try await database.write(.concurrent) { db in
             try db.execute(
                 sql: """
                     INSERT INTO sessions (token_hash, staff_username, account_id, created_at, expires_at)
@@ -142,9 +141,9 @@ extension SQLiteStore {
     }
 
     public func session(hash: Data, at: Date) async throws -> SessionRecord? {
-        try await pool.read { db in
+        try await database.read { db in
             guard
-                let row = try Row.fetchOne(
+                let row = try SQLRow.fetchOne(
                     db,
                     sql: """
                         SELECT s.*, u.disabled_at FROM sessions s LEFT JOIN staff_users u ON u.username = s.staff_username
@@ -171,13 +170,13 @@ extension SQLiteStore {
     }
 
     public func deleteSession(hash: Data) async throws {
-        try await pool.write { db in
+        try await database.write(.concurrent) { db in
             try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [hash])
         }
     }
 
     public func deleteExpiredSessions(before instant: Date) async throws -> Int {
-        try await pool.write { db in
+        try await database.write(.concurrent) { db in
             try db.execute(sql: "DELETE FROM sessions WHERE expires_at <= ?", arguments: [instant.storeValue])
             return db.changesCount
         }
@@ -193,7 +192,7 @@ extension SQLiteStore {
             subjectID: token.id,
             fields: [token.role.rawValue]
         )
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO api_tokens (id, secret_hash, name, role, created_at, created_by)
@@ -208,19 +207,19 @@ extension SQLiteStore {
     }
 
     public func apiToken(hash: Data) async throws -> APITokenRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE secret_hash = ?", arguments: [hash])
+        try await database.read { db in
+            try SQLRow.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE secret_hash = ?", arguments: [hash])
                 .flatMap(Self.apiToken)
         }
     }
 
     public func apiTokens() async throws -> [APITokenRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY created_at, id").compactMap(Self.apiToken)
+        try await database.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY created_at, id").compactMap(Self.apiToken)
         }
     }
 
-    private static func apiToken(_ row: Row) -> APITokenRecord? {
+    private static func apiToken(_ row: SQLRow) -> APITokenRecord? {
         guard let role = StaffRole(rawValue: row["role"]) else { return nil }
         return APITokenRecord(
             id: row["id"],
@@ -235,7 +234,7 @@ extension SQLiteStore {
     public func revokeAPIToken(_ id: String, at: Date, by actor: String) async throws -> Bool {
         let signer = try await auditSigner()
         let audit = AuditEvent(at: at, actor: actor, action: "token.revoked", subjectType: "api-token", subjectID: id)
-        return try await pool.write { db in
+        return try await database.write { db in
             try db.execute(
                 sql: "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                 arguments: [at.storeValue, id]

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LetheCore
 import LetheCrypto
 
@@ -31,7 +30,7 @@ private struct SealedEvent: Sendable {
         denial = event.denialReason?.rawValue
     }
 
-    func insert(_ db: Database) throws {
+    func insert(_ db: any SQLSession) throws {
         try db.execute(
             sql: """
                 INSERT INTO request_events (request_id, at, from_status, to_status, actor, reason, denial_reason)
@@ -42,7 +41,7 @@ private struct SealedEvent: Sendable {
     }
 }
 
-extension SQLiteStore {
+extension SQLStore {
     static func encodeSchedule(_ schedule: DeadlineSchedule) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -57,7 +56,7 @@ extension SQLiteStore {
     }
 
     static func insertHistory(
-        _ db: Database,
+        _ db: any SQLSession,
         request: String,
         at: Double,
         cause: String,
@@ -75,7 +74,7 @@ extension SQLiteStore {
         )
     }
 
-    static func insertJob(_ db: Database, _ job: NewJob, now: Double) throws -> Bool {
+    static func insertJob(_ db: any SQLSession, _ job: NewJob, now: Double) throws -> Bool {
         try db.execute(
             sql: """
                 INSERT INTO jobs (kind, request_id, dedupe_key, payload, status, attempts, max_attempts, run_at, created_at)
@@ -125,7 +124,7 @@ extension SQLiteStore {
                 reason: "a second \(request.kind.rawValue) request while one is open"
             )
         }
-        let outcome = try await pool.write { db -> IntakeOutcome in
+        let outcome = try await database.write { db -> IntakeOutcome in
             if let key = record.idempotencyKey {
                 if let existing = try String.fetchOne(
                     db,
@@ -150,7 +149,7 @@ extension SQLiteStore {
                         SELECT id FROM privacy_requests WHERE account_id = ? AND kind = ? AND status NOT IN (\(placeholders))
                         ORDER BY received_at LIMIT 1
                         """,
-                    arguments: StatementArguments([account, request.kind.rawValue] + terminal)
+                    arguments: SQLArguments([account, request.kind.rawValue] + terminal)
                 ) {
                     try db.execute(
                         sql: "INSERT INTO request_links (request_id, at, channel, idempotency_key) VALUES (?, ?, ?, ?)",
@@ -193,7 +192,7 @@ extension SQLiteStore {
                 try db.execute(
                     sql: """
                         INSERT INTO verification_codes (purpose, code_hash, created_at, expires_at, attempts, locked, address_index)
-                        VALUES (?, ?, ?, ?, 0, 0, ?)
+                        VALUES (?, ?, ?, ?, 0, FALSE, ?)
                         """,
                     arguments: [
                         id, Data(code.hash), code.createdAt.storeValue, code.expiresAt.storeValue,
@@ -226,8 +225,9 @@ extension SQLiteStore {
         struct EventColumns: Sendable {
             let at: Double, from: String, to: String, actor: String, reason: Data?, denial: String?
         }
-        let loaded = try await pool.read { db -> (Columns, [EventColumns], [StoredPause], Int)? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM privacy_requests WHERE id = ?", arguments: [key])
+        let loaded = try await database.read { db -> (Columns, [EventColumns], [StoredPause], Int)? in
+            guard
+                let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM privacy_requests WHERE id = ?", arguments: [key])
             else {
                 return nil
             }
@@ -251,7 +251,7 @@ extension SQLiteStore {
                 confirmedAt: row["customer_confirmed_at"],
                 details: row["details"]
             )
-            let events = try Row.fetchAll(
+            let events = try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM request_events WHERE request_id = ? ORDER BY id",
                 arguments: [key]
@@ -266,7 +266,7 @@ extension SQLiteStore {
                     denial: $0["denial_reason"]
                 )
             }
-            let pauses = try Row.fetchAll(
+            let pauses = try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM request_pauses WHERE request_id = ? ORDER BY id",
                 arguments: [key]
@@ -351,7 +351,7 @@ extension SQLiteStore {
     {
         let key = id.rawValue
         guard
-            let subject = try await pool.read({ db in
+            let subject = try await database.read({ db in
                 try String.fetchOne(db, sql: "SELECT subject_id FROM privacy_requests WHERE id = ?", arguments: [key])
             })
         else { throw StoreError.invalidValue(field: "request", reason: "no request \(id)") }
@@ -376,7 +376,7 @@ extension SQLiteStore {
         let confirmed = update.customerConfirmedAt?.storeValue
         let signer = try await auditSigner()
         let faults = self.faults
-        try await pool.write { db in
+        try await database.write { db in
             let newStatus = update.event?.to.rawValue ?? expected.rawValue
             try db.execute(
                 sql: "UPDATE privacy_requests SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
@@ -450,14 +450,14 @@ extension SQLiteStore {
     public func openRequestsByDueDate(through: LocalDate) async throws -> [DueDateCount] {
         let open = RequestQuery.open.map(\.rawValue).sorted()
         let marks = open.map { _ in "?" }.joined(separator: ",")
-        return try await pool.read { db in
-            try Row.fetchAll(
+        return try await database.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT binding_due, kind, COUNT(*) AS n FROM privacy_requests
                     WHERE status IN (\(marks)) AND binding_due <= ? GROUP BY binding_due, kind
                     """,
-                arguments: StatementArguments(open + [through.description])
+                arguments: SQLArguments(open + [through.description])
             ).compactMap { row in
                 guard let due = LocalDate(row["binding_due"] as String), let kind = RequestKind(rawValue: row["kind"])
                 else { return nil }
@@ -467,12 +467,12 @@ extension SQLiteStore {
     }
 
     public func requestsByMonth(since: Date) async throws -> [MonthCount] {
-        try await pool.read { db in
-            try Row.fetchAll(
+        try await database.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: """
-                    SELECT strftime('%Y', received_at, 'unixepoch') AS y, strftime('%m', received_at, 'unixepoch') AS m,
-                           COUNT(*) AS received, COALESCE(SUM(status = 'completed'), 0) AS completed
+                    SELECT \(db.dialect == .sqlite ? Self.sqliteMonth : Self.postgresMonth),
+                           COUNT(*) AS received, SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS completed
                     FROM privacy_requests WHERE received_at >= ? GROUP BY y, m ORDER BY y, m
                     """,
                 arguments: [since.storeValue]
@@ -483,6 +483,14 @@ extension SQLiteStore {
         }
     }
 
+    // Calendar months of the receipt instant, in UTC on both engines.
+    static let sqliteMonth =
+        "strftime('%Y', received_at, 'unixepoch') AS y, strftime('%m', received_at, 'unixepoch') AS m"
+    static let postgresMonth = """
+        to_char(to_timestamp(received_at) AT TIME ZONE 'UTC', 'YYYY') AS y,
+        to_char(to_timestamp(received_at) AT TIME ZONE 'UTC', 'MM') AS m
+        """
+
     public func requestOutcomes(
         jurisdiction: String,
         receivedFrom from: Date,
@@ -490,8 +498,8 @@ extension SQLiteStore {
     ) async throws
         -> [RequestOutcome]
     {
-        try await pool.read { db in
-            try Row.fetchAll(
+        try await database.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT r.kind, r.deadline_kind, r.status, r.received_at, r.completed_at,
@@ -521,23 +529,23 @@ extension SQLiteStore {
     public func queueDepth(today: LocalDate, dueSoonBy: LocalDate) async throws -> QueueDepth {
         let open = RequestQuery.open.map(\.rawValue).sorted()
         let marks = open.map { _ in "?" }.joined(separator: ",")
-        return try await pool.read { db in
+        return try await database.read { db in
             var byStatus: [RequestStatus: Int] = [:]
-            for row in try Row.fetchAll(
+            for row in try SQLRow.fetchAll(
                 db,
                 sql: "SELECT status, COUNT(*) AS n FROM privacy_requests WHERE status IN (\(marks)) GROUP BY status",
-                arguments: StatementArguments(open)
+                arguments: SQLArguments(open)
             ) {
                 if let status = RequestStatus(rawValue: row["status"]) { byStatus[status] = row["n"] }
             }
-            let urgency = try Row.fetchOne(
+            let urgency = try SQLRow.fetchOne(
                 db,
                 sql: """
-                    SELECT COALESCE(SUM(binding_due < ?), 0) AS overdue,
-                           COALESCE(SUM(binding_due >= ? AND binding_due <= ?), 0) AS soon
+                    SELECT COALESCE(SUM(CASE WHEN binding_due < ? THEN 1 ELSE 0 END), 0) AS overdue,
+                           COALESCE(SUM(CASE WHEN binding_due >= ? AND binding_due <= ? THEN 1 ELSE 0 END), 0) AS soon
                     FROM privacy_requests WHERE status IN (\(marks))
                     """,
-                arguments: StatementArguments(
+                arguments: SQLArguments(
                     [today.description, today.description, dueSoonBy.description] + open
                 )
             )
@@ -551,7 +559,7 @@ extension SQLiteStore {
 
     public func listRequests(_ query: RequestQuery) async throws -> [RequestSummary] {
         var conditions: [String] = []
-        var arguments: [DatabaseValueConvertible?] = []
+        var arguments: [(any SQLBindable)?] = []
         if let statuses = query.statuses {
             conditions.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ",")))")
             arguments += statuses.map(\.rawValue).sorted()
@@ -581,9 +589,9 @@ extension SQLiteStore {
             SELECT id, kind, account_id, jurisdiction, status, channel, received_at, binding_due, internal_target, assignee
             FROM privacy_requests \(whereClause) ORDER BY binding_due, received_at LIMIT \(max(1, query.limit))
             """
-        let bound = StatementArguments(arguments)
-        return try await pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: bound).compactMap { row -> RequestSummary? in
+        let bound = SQLArguments(arguments)
+        return try await database.read { db in
+            try SQLRow.fetchAll(db, sql: sql, arguments: bound).compactMap { row -> RequestSummary? in
                 guard let kind = RequestKind(rawValue: row["kind"]),
                     let status = RequestStatus(rawValue: row["status"]),
                     let channel = RequestChannel(rawValue: row["channel"]),
@@ -608,8 +616,8 @@ extension SQLiteStore {
 
     public func deadlineHistory(_ id: RequestID) async throws -> [DeadlineChange] {
         let key = id.rawValue
-        return try await pool.read { db in
-            try Row.fetchAll(
+        return try await database.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM deadline_history WHERE request_id = ? ORDER BY id",
                 arguments: [key]
@@ -631,14 +639,15 @@ extension SQLiteStore {
     }
 
     public func verificationCode(_ purpose: String) async throws -> VerificationCodeRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM verification_codes WHERE purpose = ?", arguments: [purpose]).map(
-                Self.code
-            )
+        try await database.read { db in
+            try SQLRow.fetchOne(db, sql: "SELECT * FROM verification_codes WHERE purpose = ?", arguments: [purpose])
+                .map(
+                    Self.code
+                )
         }
     }
 
-    static func code(_ row: Row) -> VerificationCodeRecord {
+    static func code(_ row: SQLRow) -> VerificationCodeRecord {
         VerificationCodeRecord(
             hash: Array(row["code_hash"] as Data),
             createdAt: Date(storeValue: row["created_at"]),
@@ -654,22 +663,29 @@ extension SQLiteStore {
         succeeded: Bool,
         maxAttempts: Int
     ) async throws -> VerificationCodeRecord? {
-        try await pool.write { db in
+        try await database.write { db in
             if succeeded {
                 // A used code is spent: it cannot verify twice.
-                try db.execute(sql: "UPDATE verification_codes SET locked = 1 WHERE purpose = ?", arguments: [purpose])
+                try db.execute(
+                    sql: "UPDATE verification_codes SET locked = TRUE WHERE purpose = ?",
+                    arguments: [purpose]
+                )
             } else {
                 try db.execute(
                     sql: """
                         UPDATE verification_codes SET attempts = attempts + 1,
-                            locked = CASE WHEN attempts + 1 >= ? THEN 1 ELSE locked END
+                            locked = CASE WHEN attempts + 1 >= ? THEN TRUE ELSE locked END
                         WHERE purpose = ?
                         """,
                     arguments: [maxAttempts, purpose]
                 )
             }
-            return try Row.fetchOne(db, sql: "SELECT * FROM verification_codes WHERE purpose = ?", arguments: [purpose])
-                .map(Self.code)
+            return try SQLRow.fetchOne(
+                db,
+                sql: "SELECT * FROM verification_codes WHERE purpose = ?",
+                arguments: [purpose]
+            )
+            .map(Self.code)
         }
     }
 
@@ -683,13 +699,13 @@ extension SQLiteStore {
             throw StoreError.invalidValue(field: "code", reason: "no key for \(keyOwner)")
         }
         let sealed = try SealedOutbox(message, codec, at: code.createdAt)
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO verification_codes (purpose, code_hash, created_at, expires_at, attempts, locked, address_index)
-                    VALUES (?, ?, ?, ?, 0, 0, ?)
+                    VALUES (?, ?, ?, ?, 0, FALSE, ?)
                     ON CONFLICT(purpose) DO UPDATE SET code_hash = excluded.code_hash, created_at = excluded.created_at,
-                        expires_at = excluded.expires_at, attempts = 0, locked = 0, address_index = excluded.address_index
+                        expires_at = excluded.expires_at, attempts = 0, locked = FALSE, address_index = excluded.address_index
                     """,
                 arguments: [
                     purpose, Data(code.hash), code.createdAt.storeValue, code.expiresAt.storeValue,
@@ -710,7 +726,7 @@ extension SQLiteStore {
         since: Date
     ) async throws -> (subject: Int, address: Int) {
         let index = Data(addressIndex)
-        return try await pool.read { db in
+        return try await database.read { db in
             (
                 try Int.fetchOne(
                     db,
@@ -731,7 +747,7 @@ extension SQLiteStore {
         var sealed: SealedOutbox?
         if let message {
             guard
-                let subject = try await pool.read({ db in
+                let subject = try await database.read({ db in
                     try String.fetchOne(
                         db,
                         sql: "SELECT subject_id FROM privacy_requests WHERE id = ?",
@@ -743,9 +759,10 @@ extension SQLiteStore {
         }
         let signer = try await auditSigner()
         let toInsert = sealed
-        return try await pool.write { db in
+        return try await database.write { db in
             try db.execute(
-                sql: "INSERT OR IGNORE INTO request_alerts (request_id, threshold, level, at) VALUES (?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO request_alerts (request_id, threshold, level, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 arguments: [key, alert.threshold, alert.level, alert.at.storeValue]
             )
             guard db.changesCount == 1 else { return false }
@@ -757,16 +774,20 @@ extension SQLiteStore {
 
     public func alerts(_ id: RequestID) async throws -> [RequestAlert] {
         let key = id.rawValue
-        return try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM request_alerts WHERE request_id = ? ORDER BY at", arguments: [key])
-                .map {
-                    RequestAlert(
-                        requestID: id,
-                        threshold: $0["threshold"],
-                        level: $0["level"],
-                        at: Date(storeValue: $0["at"])
-                    )
-                }
+        return try await database.read { db in
+            try SQLRow.fetchAll(
+                db,
+                sql: "SELECT * FROM request_alerts WHERE request_id = ? ORDER BY at",
+                arguments: [key]
+            )
+            .map {
+                RequestAlert(
+                    requestID: id,
+                    threshold: $0["threshold"],
+                    level: $0["level"],
+                    at: Date(storeValue: $0["at"])
+                )
+            }
         }
     }
 }

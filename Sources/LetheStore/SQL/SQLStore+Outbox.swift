@@ -1,27 +1,44 @@
 import Foundation
-import GRDB
 import LetheCore
 
-extension SQLiteStore {
+extension SQLStore {
     public func pendingMessages(limit: Int, now: Date) async throws -> [PendingMessage] {
-        let rows = try await pool.read { db in
-            try Row.fetchAll(
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
                     ORDER BY next_attempt_at, id LIMIT ?
                     """,
                 arguments: [now.storeValue, limit]
-            ).map { row in
-                (
-                    id: row["id"] as Int64, account: row["account_id"] as String?,
-                    subject: row["subject_id"] as String?,
-                    kind: row["kind"] as String,
-                    recipient: row["recipient"] as Data?, parameters: row["parameters"] as Data?,
-                    attempts: row["attempts"] as Int, created: row["created_at"] as Double
-                )
-            }
+            ).map(OutboxColumns.init)
         }
+        return try await open(rows)
+    }
+
+    public func claimMessages(limit: Int, now: Date, claimFor: TimeInterval) async throws -> [PendingMessage] {
+        let until = now.addingTimeInterval(claimFor).storeValue
+        // Claiming pushes the next attempt past the claim, so no other worker takes the message while this
+        // one delivers it; delivery (or its failure) then sets the message's real state. A worker that dies
+        // holding a claim lets the message go again when the claim runs out: at least once, same message id.
+        let rows = try await database.write(.concurrent) { db in
+            let rows = try SQLRow.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
+                    ORDER BY next_attempt_at, id LIMIT ?\(db.skipLocked)
+                    """,
+                arguments: [now.storeValue, limit]
+            ).map(OutboxColumns.init)
+            for row in rows {
+                try db.execute(sql: "UPDATE outbox SET next_attempt_at = ? WHERE id = ?", arguments: [until, row.id])
+            }
+            return rows
+        }
+        return try await open(rows)
+    }
+
+    private func open(_ rows: [OutboxColumns]) async throws -> [PendingMessage] {
         var messages: [PendingMessage] = []
         for row in rows {
             let account = try row.account.map { try AccountID($0) }
@@ -51,7 +68,7 @@ extension SQLiteStore {
     }
 
     public func markDelivered(_ id: Int64, at: Date) async throws {
-        try await pool.write { db in
+        try await database.write(.concurrent) { db in
             try db.execute(
                 sql: "UPDATE outbox SET status = 'delivered', delivered_at = ? WHERE id = ?",
                 arguments: [at.storeValue, id]
@@ -60,7 +77,7 @@ extension SQLiteStore {
     }
 
     public func markFailed(_ id: Int64, error: String, retryAt: Date, maxAttempts: Int) async throws {
-        try await pool.write { db in
+        try await database.write(.concurrent) { db in
             try db.execute(
                 sql: """
                     UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
@@ -70,5 +87,28 @@ extension SQLiteStore {
                 arguments: [String(error.prefix(300)), retryAt.storeValue, maxAttempts, id]
             )
         }
+    }
+}
+
+/// An outbox row as stored, opened outside the transaction.
+private struct OutboxColumns: Sendable {
+    let id: Int64
+    let account: String?
+    let subject: String?
+    let kind: String
+    let recipient: Data?
+    let parameters: Data?
+    let attempts: Int
+    let created: Double
+
+    init(_ row: SQLRow) {
+        id = row["id"]
+        account = row["account_id"]
+        subject = row["subject_id"]
+        kind = row["kind"]
+        recipient = row["recipient"]
+        parameters = row["parameters"]
+        attempts = row["attempts"]
+        created = row["created_at"]
     }
 }

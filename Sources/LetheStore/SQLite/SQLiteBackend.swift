@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+
+/// The embedded backend: one SQLite file in WAL mode through a GRDB `DatabasePool` (concurrent
+/// snapshot reads, one writer at a time), foreign keys on, migrated at open.
+struct SQLiteBackend: SQLBackend {
+    let pool: DatabasePool
+    let path: String
+    var dialect: SQLDialect { .sqlite }
+
+    /// Opens (creating if needed) `folder/lethe.sqlite` and runs every pending migration.
+    init(folder: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: folder,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        path = (folder as NSString).appendingPathComponent("lethe.sqlite")
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // Overwrite deleted content instead of leaving it in free pages: erasure means erasure.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Schema.migrator.migrate(pool)
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await pool.read { db in try body(GRDBSession(db)) }
+    }
+
+    // SQLite has one writer at a time, so both modes are the same transaction.
+    func write<T: Sendable>(
+        _ mode: SQLWriteMode,
+        _ body: @escaping @Sendable (any SQLSession) throws -> T
+    ) async throws -> T {
+        try await pool.write { db in try body(GRDBSession(db)) }
+    }
+
+    func close() async { try? pool.close() }
+}
+
+/// A GRDB connection seen through ``SQLSession``.
+final class GRDBSession: SQLSession {
+    let db: Database
+    init(_ db: Database) { self.db = db }
+
+    var dialect: SQLDialect { .sqlite }
+    var changesCount: Int { db.changesCount }
+    func lastInsertedRowID() throws -> Int64 { db.lastInsertedRowID }
+
+    func execute(sql: String, arguments: SQLArguments) throws {
+        try mapped { try db.execute(sql: sql, arguments: Self.bind(arguments)) }
+    }
+
+    func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
+        try mapped {
+            try Row.fetchAll(db, sql: sql, arguments: Self.bind(arguments)).map { row in
+                SQLRow(
+                    names: Array(row.columnNames),
+                    values: row.databaseValues.map(Self.value)
+                )
+            }
+        }
+    }
+
+    private func mapped<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw SQLConstraintViolation(
+                kind: error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+                    || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY ? .unique : .other,
+                message: error.message ?? "constraint violated"
+            )
+        }
+    }
+
+    private static func bind(_ arguments: SQLArguments) -> StatementArguments {
+        StatementArguments(
+            arguments.map { argument -> DatabaseValue in
+                switch argument?.sqlValue ?? .null {
+                case .null: return .null
+                case .integer(let value): return value.databaseValue
+                case .real(let value): return value.databaseValue
+                case .text(let value): return value.databaseValue
+                case .blob(let value): return value.databaseValue
+                case .bool(let value): return value.databaseValue
+                }
+            }
+        )
+    }
+
+    static func value(_ value: DatabaseValue) -> SQLValue {
+        switch value.storage {
+        case .null: return .null
+        case .int64(let value): return .integer(value)
+        case .double(let value): return .real(value)
+        case .string(let value): return .text(value)
+        case .blob(let value): return .blob(value)
+        }
+    }
+}
