@@ -66,7 +66,7 @@ struct AccountsCommand: AsyncParsableCommand {
         @Option(help: "Staff id of the agent (default: $LETHE_AGENT).") var agent: String?
 
         func run() async throws {
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             var password: String?
             if passwordStdin { password = readLine(strippingNewline: true) }
             var dob: LocalDate?
@@ -107,7 +107,7 @@ struct AccountsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let accountID = try AccountsCommand.parseID(id)
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             let service = runtime.accounts()
             if let reveal {
                 let value = try await AccountsCommand.run {
@@ -170,7 +170,7 @@ struct AccountsCommand: AsyncParsableCommand {
         func run() async throws {
             let accountID = try AccountsCommand.parseID(id)
             if sendCode {
-                let runtime = try self.runtime.open()
+                let runtime = try await self.runtime.open()
                 try await AccountsCommand.run { try await runtime.accounts().sendVerificationCode(accountID) }
                 _ = try await runtime.dispatcher().dispatch()
                 print("a one-time code was sent to the registered email of \(accountID)")
@@ -189,7 +189,7 @@ struct AccountsCommand: AsyncParsableCommand {
                 throw CLIError.badInput("nothing to change: give at least one of --name, --email, …")
             }
             let who = AccountsCommand.agent(agent)
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             let service = runtime.accounts()
             let outcome = try await AccountsCommand.run { () async throws -> ModificationOutcome in
                 var verification: IdentityVerification?

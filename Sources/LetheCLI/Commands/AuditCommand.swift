@@ -17,7 +17,7 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var runtime: RuntimeOptions
 
         func run() async throws {
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             let entries = try await runtime.store.auditEntries(subjectType: nil, subjectID: nil)
             if let broken = try await runtime.store.firstBrokenAuditEntry() {
                 throw CLIError.failed(
@@ -44,7 +44,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "An account id.") var account: String?
 
         func run() async throws {
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             let (type, id): (String?, String?) =
                 request.map { ("request", $0) } ?? account.map { ("account", $0) } ?? (nil, nil)
             for entry in try await runtime.store.auditEntries(subjectType: type, subjectID: id) {

@@ -15,7 +15,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard (1...20_000).contains(accounts) else { throw CLIError.badInput("--accounts must be 1 to 20000") }
-        let runtime = try self.runtime.open(createKeyIfMissing: true)
+        let runtime = try await self.runtime.open(createKeyIfMissing: true)
         let existing = try await runtime.store.accountCount()
         guard existing == 0 else {
             throw CLIError.failed(
@@ -39,7 +39,7 @@ struct DemoCommand: AsyncParsableCommand {
             "loaded \(summary.accounts.count) accounts, \(summary.orders) orders, \(summary.paymentMethods) cards, "
                 + "\(summary.consents) consent records, \(summary.supportInteractions) support interactions, "
                 + "\(summary.dormant) long-deactivated accounts "
-                + "into \(runtime.configuration.dataFolder) in \(String(format: "%.1f", seconds)) s"
+                + "into \(runtime.store.location) in \(String(format: "%.1f", seconds)) s"
         )
         print("try: lethe accounts show \(summary.accounts.first.map(\.description) ?? "TR-00000")")
     }

@@ -28,7 +28,7 @@ struct ExportCommand: AsyncParsableCommand {
 
         func run() async throws {
             let account = try AccountsCommand.parseID(id)
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             let bundleID = "OFFICER-\(Int(runtime.clock.now().timeIntervalSince1970))"
             // Audited first: an export that is not recorded must not happen.
             try await runtime.store.appendAudit(
@@ -63,7 +63,7 @@ struct ExportCommand: AsyncParsableCommand {
         @Option(help: "Where to write the ZIP.") var out: String
 
         func run() async throws {
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             do {
                 try await runtime.exporter().download(bundle, to: URL(fileURLWithPath: out))
             } catch let error as JobFailure {

@@ -25,7 +25,7 @@ struct JobsCommand: AsyncParsableCommand {
             let clock: any WallClock =
                 try asOf.map { FixedWallClock(try InstantParsing.instant($0, option: "--as-of", zone: utc)) }
                 ?? SystemWallClock()
-            let runtime = try self.runtime.open(clock: clock)
+            let runtime = try await self.runtime.open(clock: clock)
             var total = JobRunReport()
             while true {
                 let report = try await runtime.jobRunner(worker: worker).runOnce(limit: 50)
@@ -80,7 +80,7 @@ struct HoldsCommand: AsyncParsableCommand {
                 }
                 categories.insert(parsed)
             }
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             let hold = try await AccountsCommand.run {
                 try await HoldService(store: runtime.store, clock: runtime.clock).place(
                     id,
@@ -118,7 +118,7 @@ struct HoldsCommand: AsyncParsableCommand {
         @Argument(help: "The hold id.") var id: String
         @Option(help: "Staff id (default: $LETHE_AGENT).") var agent: String?
         func run() async throws {
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             guard
                 try await HoldService(store: runtime.store, clock: runtime.clock).release(
                     id,
@@ -163,7 +163,7 @@ struct RecipientsCommand: AsyncParsableCommand {
             guard let secret = readLine(strippingNewline: true), secret.count >= 16 else {
                 throw CLIError.badInput("give the signing secret (16 characters or more) on standard input")
             }
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             try await runtime.store.addRecipient(
                 Recipient(id: id, name: name, categories: categories, webhookURL: url, active: true),
                 secret: secret,

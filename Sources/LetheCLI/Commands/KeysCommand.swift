@@ -56,7 +56,7 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var runtime: RuntimeOptions
 
         func run() async throws {
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             let keyring = await runtime.vault.keyring
             let counts = try await runtime.store.dataKeyCounts()
             print("master key versions (primary \(keyring.primaryVersion)):")
@@ -82,7 +82,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard batch > 0 else { throw CLIError.badInput("--batch must be positive") }
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             let configuration = runtime.configuration
             if !resume {
                 guard configuration.environment["LETHE_MASTER_KEY"] == nil else {
@@ -127,7 +127,7 @@ struct KeysCommand: AsyncParsableCommand {
         @Argument(help: "The version to retire.") var version: UInt32
 
         func run() async throws {
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             let still = try await runtime.store.dataKeyCounts()[version] ?? 0
             guard still == 0 else {
                 throw CLIError.failed(

@@ -34,7 +34,7 @@ struct PurgeCommand: AsyncParsableCommand {
     func run() async throws {
         guard (1...100_000).contains(batchSize) else { throw CLIError.badInput("--batch-size must be 1 to 100000") }
         let clock: any WallClock = try asOf.map { FixedWallClock(try Self.asOfInstant($0)) } ?? SystemWallClock()
-        let runtime = try self.runtime.open(clock: clock)
+        let runtime = try await self.runtime.open(clock: clock)
         if history {
             try await printHistory(runtime)
             return

@@ -92,7 +92,7 @@ struct RequestsCommand: AsyncParsableCommand {
                 ),
                 submittedBy: .staff(AccountsCommand.agent(agent))
             )
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             var receipt: IntakeReceipt?
             try await RequestsCommand.act(runtime) { receipt = try await $0.submit(submission) }
             guard let receipt else { return }
@@ -162,7 +162,7 @@ struct RequestsCommand: AsyncParsableCommand {
             }
             query.jurisdiction = jurisdiction
             query.assignee = assignee
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             let rows = try await runtime.requests().list(query)
             let today = LocalDate(instant: runtime.clock.now(), in: TimeZone(identifier: "UTC") ?? .current)
             for row in rows {
@@ -185,7 +185,7 @@ struct RequestsCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
 
         func run() async throws {
-            let runtime = try target.runtime.open()
+            let runtime = try await target.runtime.open()
             let dossier: RequestDossier
             do { dossier = try await runtime.requests().dossier(target.requestID) } catch let error as RequestError {
                 throw CLIError.badInput(error.description)
@@ -241,7 +241,7 @@ struct RequestsCommand: AsyncParsableCommand {
         @Flag(help: "Send a new code instead.") var resend = false
 
         func run() async throws {
-            let runtime = try target.runtime.open()
+            let runtime = try await target.runtime.open()
             let id = target.requestID
             let officer = target.officer
             try await RequestsCommand.act(runtime) { requests in
@@ -289,7 +289,7 @@ struct RequestsCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
         @Option(help: "What proves the permission, e.g. the reference of the signed authorisation.") var proof: String
         func run() async throws {
-            let runtime = try target.runtime.open()
+            let runtime = try await target.runtime.open()
             try await RequestsCommand.act(runtime) {
                 try await $0.recordAgentPermission(target.requestID, proof: proof, by: target.officer)
             }
@@ -304,7 +304,7 @@ struct RequestsCommand: AsyncParsableCommand {
         )
         @OptionGroup var target: Target
         func run() async throws {
-            let runtime = try target.runtime.open()
+            let runtime = try await target.runtime.open()
             try await RequestsCommand.act(runtime) { try await $0.approve(target.requestID, by: target.officer) }
             print("\(target.requestID) is in progress")
         }
@@ -317,7 +317,7 @@ struct RequestsCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
         @Option(help: "What was done, for the customer.") var summary: String
         func run() async throws {
-            let runtime = try target.runtime.open()
+            let runtime = try await target.runtime.open()
             try await RequestsCommand.act(runtime) {
                 try await $0.complete(target.requestID, by: .staff(target.officer), summary: summary)
             }
@@ -339,7 +339,7 @@ struct RequestsCommand: AsyncParsableCommand {
                     "unknown basis '\(basis)' (\(DenialReason.allCases.map(\.rawValue).joined(separator: ", ")))"
                 )
             }
-            let runtime = try target.runtime.open()
+            let runtime = try await target.runtime.open()
             try await RequestsCommand.act(runtime) {
                 try await $0.deny(target.requestID, basis: basis, reason: reason, by: .staff(target.officer))
             }
@@ -354,7 +354,7 @@ struct RequestsCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
         @Option(help: "Why more time is needed, as the customer will read it.") var reason: String
         func run() async throws {
-            let runtime = try target.runtime.open()
+            let runtime = try await target.runtime.open()
             try await RequestsCommand.act(runtime) {
                 try await $0.extend(target.requestID, reason: reason, by: target.officer)
             }
@@ -372,7 +372,7 @@ struct RequestsCommand: AsyncParsableCommand {
             guard let reason = PauseReason(rawValue: reason) else {
                 throw CLIError.badInput("unknown reason '\(reason)'")
             }
-            let runtime = try target.runtime.open()
+            let runtime = try await target.runtime.open()
             try await RequestsCommand.act(runtime) {
                 try await $0.pause(target.requestID, reason: reason, by: target.officer)
             }
@@ -386,7 +386,7 @@ struct RequestsCommand: AsyncParsableCommand {
         )
         @OptionGroup var target: Target
         func run() async throws {
-            let runtime = try target.runtime.open()
+            let runtime = try await target.runtime.open()
             try await RequestsCommand.act(runtime) { try await $0.resume(target.requestID, by: target.officer) }
             print("clock restarted for \(target.requestID)")
         }
@@ -397,7 +397,7 @@ struct RequestsCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
         @Option(help: "Why.") var reason: String
         func run() async throws {
-            let runtime = try target.runtime.open()
+            let runtime = try await target.runtime.open()
             try await RequestsCommand.act(runtime) {
                 try await $0.cancel(target.requestID, reason: reason, by: .staff(target.officer))
             }
@@ -410,7 +410,7 @@ struct RequestsCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
         @Option(help: "The officer's staff id.") var to: String
         func run() async throws {
-            let runtime = try target.runtime.open()
+            let runtime = try await target.runtime.open()
             try await RequestsCommand.act(runtime) { try await $0.assign(target.requestID, to: to, by: target.officer) }
             print("\(target.requestID) assigned to \(to)")
         }
@@ -430,7 +430,7 @@ struct RequestsCommand: AsyncParsableCommand {
             guard let status = RecipientStatus(rawValue: status), status == .manual || status == .impossible else {
                 throw CLIError.badInput("--status must be manual or impossible")
             }
-            let runtime = try target.runtime.open()
+            let runtime = try await target.runtime.open()
             try await RequestsCommand.act(runtime) { _ in
                 guard
                     try await RecipientFanout(store: runtime.store, clock: runtime.clock)
@@ -457,7 +457,7 @@ struct RequestsCommand: AsyncParsableCommand {
         )
         @OptionGroup var runtime: RuntimeOptions
         func run() async throws {
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             var report = WatchReport()
             try await RequestsCommand.act(runtime) { report = try await $0.watch() }
             print(

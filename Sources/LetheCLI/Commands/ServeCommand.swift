@@ -49,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
         let interval = reader.double(forKey: "worker.interval", default: 10)
         guard interval > 0, interval <= 86_400 else { throw CLIError.badInput("worker.interval must be 0 to 86400") }
 
-        let runtime = try self.runtime.open(createKeyIfMissing: demo || isDevelopmentFolder)
+        let runtime = try await self.runtime.open(createKeyIfMissing: demo || isDevelopmentFolder)
         let logger = Logger(label: "lethe.server")
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

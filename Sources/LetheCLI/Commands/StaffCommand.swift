@@ -32,7 +32,7 @@ struct StaffCommand: AsyncParsableCommand {
 
         func run() async throws {
             let role = try StaffCommand.role(role)
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             let given = ProcessInfo.processInfo.environment["LETHE_STAFF_PASSWORD"]
             let password =
                 try given
@@ -60,7 +60,7 @@ struct StaffCommand: AsyncParsableCommand {
         @OptionGroup var runtime: RuntimeOptions
 
         func run() async throws {
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             for user in try await runtime.store.staffUsers() {
                 print(
                     "\(user.username.padded(24)) \(user.role.rawValue.padded(8)) \(user.disabledAt == nil ? "" : "disabled")"
@@ -75,7 +75,7 @@ struct StaffCommand: AsyncParsableCommand {
         @Argument(help: "The username.") var username: String
 
         func run() async throws {
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             guard
                 try await runtime.store.disableStaffUser(
                     username,
@@ -104,7 +104,7 @@ struct TokensCommand: AsyncParsableCommand {
 
         func run() async throws {
             let role = try StaffCommand.role(role)
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             let access = AccessService(store: runtime.store, vault: runtime.vault, clock: runtime.clock)
             let (record, secret) = try await access.issueToken(name: name, role: role, by: AccountsCommand.agent(nil))
             print("token \(record.id) (\(role.rawValue)): \(secret)")
@@ -116,7 +116,7 @@ struct TokensCommand: AsyncParsableCommand {
         @OptionGroup var runtime: RuntimeOptions
 
         func run() async throws {
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             for token in try await runtime.store.apiTokens() {
                 print(
                     "\(token.id.padded(16)) \(token.role.rawValue.padded(8)) \(token.revokedAt == nil ? "live   " : "revoked") \(token.name)"
@@ -131,7 +131,7 @@ struct TokensCommand: AsyncParsableCommand {
         @Argument(help: "The token id, e.g. T-1A2B3C.") var id: String
 
         func run() async throws {
-            let runtime = try self.runtime.open()
+            let runtime = try await self.runtime.open()
             let access = AccessService(store: runtime.store, vault: runtime.vault, clock: runtime.clock)
             do { try await access.revokeToken(id, by: AccountsCommand.agent(nil)) } catch let error as AccessError {
                 throw CLIError.badInput(error.description)

@@ -22,6 +22,13 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between purge runs (0 turns the purge off in this worker).") var purgeInterval: Double =
         3600
     @Option(help: "Records per purge batch.") var batchSize: Int = 500
+    @Option(
+        help: """
+            Seconds a job stays leased to this worker: if it dies, another worker takes the job after this long. \
+            Keep it above the time a batch of 20 jobs takes.
+            """
+    )
+    var lease: Double = 300
     @Option(help: "Worker name recorded on leases.") var worker: String =
         "worker-\(ProcessInfo.processInfo.processIdentifier)"
 
@@ -29,10 +36,11 @@ struct WorkerCommand: AsyncParsableCommand {
         guard interval > 0, interval <= 86_400 else { throw CLIError.badInput("--interval must be 0 to 86400 seconds") }
         guard purgeInterval >= 0 else { throw CLIError.badInput("--purge-interval must not be negative") }
         guard (1...100_000).contains(batchSize) else { throw CLIError.badInput("--batch-size must be 1 to 100000") }
-        let runtime = try self.runtime.open()
+        guard lease >= 1, lease <= 86_400 else { throw CLIError.badInput("--lease must be 1 to 86400 seconds") }
+        let runtime = try await self.runtime.open()
         let logger = Logger(label: "lethe.worker")
         let service = WorkerService(
-            jobs: runtime.jobRunner(worker: worker),
+            jobs: runtime.jobRunner(worker: worker, lease: lease),
             dispatcher: runtime.dispatcher(),
             requests: runtime.requests(),
             purge: purgeInterval > 0 ? runtime.retentionScheduler(worker: worker, batchSize: batchSize) : nil,
@@ -59,7 +67,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 logger: logger
             )
         )
-        Terminal.note("worker \(worker) started on \(runtime.configuration.dataFolder); SIGTERM or Ctrl-C stops it")
+        Terminal.note("worker \(worker) started on \(runtime.store.location); SIGTERM or Ctrl-C stops it")
         try await group.run()
         Terminal.endProgress()
         Terminal.note("worker \(worker) stopped")

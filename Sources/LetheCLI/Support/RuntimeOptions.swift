@@ -3,24 +3,37 @@ import Foundation
 import LetheCore
 import LetheEngine
 
-/// `--data` and `--policies`, shared by every command that opens the store.
+/// `--data`, `--database` and `--policies`, shared by every command that opens the store.
 struct RuntimeOptions: ParsableArguments {
-    @Option(help: "The data folder (default: $LETHE_DATA or ./.lethe).")
+    @Option(help: "The data folder: keys, exports and mail, and the SQLite store (default: $LETHE_DATA or ./.lethe).")
     var data: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A PostgreSQL URL to keep the store there instead of SQLite (default: $LETHE_DATABASE_URL).",
+            valueName: "postgres://user:password@host:port/database"
+        )
+    )
+    var database: String?
 
     @Option(help: "The policy folder (default: $LETHE_POLICIES or ./Policies).")
     var policies: String?
 
     var configuration: RuntimeConfiguration {
-        RuntimeConfiguration(dataFolder: data, policyFolder: policies, environment: ProcessInfo.processInfo.environment)
+        RuntimeConfiguration(
+            dataFolder: data,
+            databaseURL: database,
+            policyFolder: policies,
+            environment: ProcessInfo.processInfo.environment
+        )
     }
 
     /// Opens the store; with `createKeyIfMissing`, generates a development key and warns loudly.
-    func open(createKeyIfMissing: Bool = false, clock: any WallClock = SystemWallClock()) throws -> Runtime {
+    func open(createKeyIfMissing: Bool = false, clock: any WallClock = SystemWallClock()) async throws -> Runtime {
         let configuration = self.configuration
         let policySet = try PolicyLoading.load(at: configuration.policyFolder)
         do {
-            let runtime = try Runtime.open(
+            let runtime = try await Runtime.open(
                 configuration,
                 policies: policySet,
                 clock: clock,

@@ -196,7 +196,7 @@ public struct OutboxDispatcher: Sendable {
 
     public func dispatch(limit: Int = 100) async throws -> DispatchReport {
         var report = DispatchReport()
-        for pending in try await store.pendingMessages(limit: limit, now: clock.now()) {
+        for pending in try await store.claimMessages(limit: limit, now: clock.now(), claimFor: 300) {
             let (subject, body) = NotificationTemplates.render(pending.message)
             let envelope = Envelope(
                 messageID: "lethe-\(pending.id)",

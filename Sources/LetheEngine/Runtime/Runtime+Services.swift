@@ -23,7 +23,8 @@ extension Runtime {
 
 extension Runtime {
     /// The job runner with every processor wired in.
-    public func jobRunner(worker: String) -> JobRunner {
+    /// The job runner; a job leased for `lease` seconds goes to another worker if this one dies holding it.
+    public func jobRunner(worker: String, lease: TimeInterval = 300) -> JobRunner {
         let requests = requests()
         let deletion = DeletionProcessor(
             store: store,
@@ -39,7 +40,9 @@ extension Runtime {
             store: store,
             clock: clock
         )
-        return JobRunner(store: store, handlers: handlers.handlers, clock: clock, worker: worker)
+        var runner = JobRunner(store: store, handlers: handlers.handlers, clock: clock, worker: worker)
+        runner.lease = lease
+        return runner
     }
 }
 

@@ -7,14 +7,22 @@ import Logging
 /// Where Lethe keeps its data and how it finds its master key: the single place that turns
 /// configuration into an open store, so the CLI, the server and the worker agree.
 public struct RuntimeConfiguration: Sendable {
-    /// The data folder (default `./.lethe`, or `LETHE_DATA`).
+    /// The data folder (default `./.lethe`, or `LETHE_DATA`): keys, exports, mail, and the SQLite store.
     public let dataFolder: String
+    /// A PostgreSQL URL (`--database`, or `LETHE_DATABASE_URL`); nil keeps the store in SQLite.
+    public let databaseURL: String?
     /// The policy folder (default `./Policies`, or `LETHE_POLICIES`).
     public let policyFolder: String
     public let environment: [String: String]
 
-    public init(dataFolder: String?, policyFolder: String?, environment: [String: String]) {
+    public init(
+        dataFolder: String?,
+        databaseURL: String? = nil,
+        policyFolder: String?,
+        environment: [String: String]
+    ) {
         self.dataFolder = dataFolder ?? environment["LETHE_DATA"] ?? ".lethe"
+        self.databaseURL = (databaseURL ?? environment["LETHE_DATABASE_URL"]).flatMap { $0.isEmpty ? nil : $0 }
         self.policyFolder = policyFolder ?? environment["LETHE_POLICIES"] ?? "Policies"
         self.environment = environment
     }
@@ -29,12 +37,14 @@ public struct RuntimeConfiguration: Sendable {
 public enum RuntimeError: Error, CustomStringConvertible {
     case noMasterKey(keyFile: String)
     case crypto(CryptoError)
+    case database(String)
 
     public var description: String {
         switch self {
         case .noMasterKey(let keyFile):
             return "no master key: set LETHE_MASTER_KEY, or run 'lethe keys init' to create \(keyFile)"
         case .crypto(let error): return error.description
+        case .database(let reason): return reason
         }
     }
 }
@@ -42,7 +52,7 @@ public enum RuntimeError: Error, CustomStringConvertible {
 /// An open store with its keys, policies and services.
 public struct Runtime: Sendable {
     public let configuration: RuntimeConfiguration
-    public let store: SQLiteStore
+    public let store: SQLStore
     public let vault: KeyVault
     public let policies: PolicySet
     public let clock: any WallClock
@@ -56,7 +66,7 @@ public struct Runtime: Sendable {
         policies: PolicySet,
         clock: any WallClock = SystemWallClock(),
         createKeyIfMissing: Bool
-    ) throws -> Runtime {
+    ) async throws -> Runtime {
         var generated = false
         let keyring: MasterKeyring
         do {
@@ -81,9 +91,19 @@ public struct Runtime: Sendable {
             throw RuntimeError.crypto(error)
         }
         let vault = KeyVault(keyring: keyring)
+        let store: SQLStore
+        if let url = configuration.databaseURL {
+            do {
+                store = try await SQLStore.postgres(try PostgresSettings(url: url), vault: vault)
+            } catch {
+                throw RuntimeError.database("\(error)")
+            }
+        } else {
+            store = try SQLStore(folder: configuration.dataFolder, vault: vault)
+        }
         return Runtime(
             configuration: configuration,
-            store: try SQLiteStore(folder: configuration.dataFolder, vault: vault),
+            store: store,
             vault: vault,
             policies: policies,
             clock: clock,
