@@ -1,4 +1,5 @@
 import Foundation
+import LetheTestSupport
 import Testing
 
 /// Runs the `lethe` executable that `swift build` / `swift test` built next to the test bundle.
@@ -33,8 +34,7 @@ struct LetheBinary {
         process.executableURL = try locate()
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "LETHE_POLICIES")
+        var environment = try Self.environment(arguments)
         environment.merge(extra) { $1 }
         process.environment = environment
         let out = Pipe()
@@ -58,13 +58,23 @@ struct LetheBinary {
         process.executableURL = try locate()
         process.arguments = arguments
         process.currentDirectoryURL = packageRoot
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "LETHE_POLICIES")
+        var environment = try Self.environment(arguments)
         environment.merge(extra) { $1 }
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         return process
+    }
+
+    /// The runner's environment without its policy folder, and on PostgreSQL the database of the
+    /// `--data` folder, so the test and every `lethe` it starts on that folder share one database.
+    static func environment(_ arguments: [String]) throws -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "LETHE_POLICIES")
+        if let flag = arguments.firstIndex(of: "--data"), arguments.indices.contains(flag + 1) {
+            environment.merge(try TestBackend.environment(forFolder: arguments[flag + 1])) { $1 }
+        }
+        return environment
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LetheTestSupport
 import Testing
 
 @Suite("lethe requests and audit, end to end")
@@ -72,21 +73,28 @@ struct RequestsCommandTests {
         let trail = try lethe(["audit", "show", "--request", request])
         #expect(trail.stdout.contains("request.completed"))
 
-        // A tampered copy of the database fails verification, naming the entry.
-        let copy = folder + "-tampered"
-        defer { try? FileManager.default.removeItem(atPath: copy) }
-        try FileManager.default.copyItem(atPath: folder, toPath: copy)
-        let tamper = Process()
-        tamper.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        tamper.arguments = [
-            "python3", "-c",
-            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE audit_log SET actor='staff:mallory' WHERE seq=2\"); c.commit()",
-            (copy as NSString).appendingPathComponent("lethe.sqlite"),
-        ]
-        try tamper.run()
-        tamper.waitUntilExit()
-        #expect(tamper.terminationStatus == 0)
-        let broken = try lethe(["audit", "verify"], data: copy)
+        // A tampered database fails verification, naming the entry.
+        let tampering = "UPDATE audit_log SET actor='staff:mallory' WHERE seq=2"
+        let broken: LetheBinary.Result
+        if TestBackend.isPostgres {
+            try ThrowawayPostgres.execute(tampering, forFolder: folder)
+            broken = try lethe(["audit", "verify"])
+        } else {
+            let copy = folder + "-tampered"
+            defer { try? FileManager.default.removeItem(atPath: copy) }
+            try FileManager.default.copyItem(atPath: folder, toPath: copy)
+            let tamper = Process()
+            tamper.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            tamper.arguments = [
+                "python3", "-c",
+                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()",
+                (copy as NSString).appendingPathComponent("lethe.sqlite"), tampering,
+            ]
+            try tamper.run()
+            tamper.waitUntilExit()
+            #expect(tamper.terminationStatus == 0)
+            broken = try lethe(["audit", "verify"], data: copy)
+        }
         #expect(broken.status == 1)
         #expect(broken.stderr.contains("broken at entry 2"))
     }

@@ -16,8 +16,7 @@ struct ServeCommandTests {
         process.executableURL = try LetheBinary.locate()
         process.arguments = ["serve", "--data", folder.appendingPathComponent("data").path, "--port", "0"] + arguments
         process.currentDirectoryURL = LetheBinary.packageRoot
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "LETHE_POLICIES")
+        var env = try LetheBinary.environment(process.arguments ?? [])
         env["LETHE_MASTER_KEY_FILE"] = folder.appendingPathComponent("master.key").path
         env["LETHE_WORKER_ENABLED"] = "false"
         env.merge(environment) { $1 }

@@ -9,14 +9,14 @@ import Testing
 @Suite("Account workflows")
 struct AccountServiceTests {
     let folder = temporaryFolder("lethe-engine")
-    let store: SQLiteStore
+    let store: SQLStore
     let service: AccountService
     let logs = LogCapture()
     let clock = FixedWallClock(Date(timeIntervalSince1970: 1_790_000_000))
 
-    init() throws {
+    init() async throws {
         let vault = KeyVault(keyring: try MasterKeyring.generate())
-        store = try SQLiteStore(folder: folder, vault: vault)
+        store = try await TestBackend.openStore(folder: folder, vault: vault)
         service = AccountService(
             store: store,
             vault: vault,

@@ -124,29 +124,27 @@ struct DeletionTests {
             )
         )
         // A backup of the key table and of a ciphertext, taken before the deletion.
-        let path = h.store.path
-        let backup = try await DatabaseQueue(path: path).read { db in
-            (
-                try Row.fetchOne(
-                    db,
-                    sql: "SELECT key_id, key_version, master_version, sealed FROM data_keys WHERE account_id = ?",
-                    arguments: [h.customer.description]
-                ),
-                try Data.fetchOne(
-                    db,
-                    sql: "SELECT full_name FROM accounts WHERE id = ?",
-                    arguments: [h.customer.description]
-                )
-            )
-        }
-        let keyRow = try #require(backup.0)
+        let keyRow = try #require(
+            try await h.store.storedRows(
+                "SELECT key_id, key_version, master_version, sealed FROM data_keys WHERE account_id = ?",
+                [h.customer.description]
+            ).first
+        )
         let wrappedBackup = WrappedDataKey(
             customerID: h.customer.description,
-            id: DataKeyID(keyID: UInt32(keyRow["key_id"] as Int64), version: UInt16(keyRow["key_version"] as Int64)),
-            masterVersion: UInt32(keyRow["master_version"] as Int64),
-            sealed: Array(keyRow["sealed"] as Data)
+            id: DataKeyID(
+                keyID: UInt32(try #require(keyRow["key_id"]?.integer)),
+                version: UInt16(try #require(keyRow["key_version"]?.integer))
+            ),
+            masterVersion: UInt32(try #require(keyRow["master_version"]?.integer)),
+            sealed: Array(try #require(keyRow["sealed"]?.blob))
         )
-        let nameBackup = Array(try #require(backup.1))
+        let nameBackup = Array(
+            try #require(
+                try await h.store.storedRows("SELECT full_name FROM accounts WHERE id = ?", [h.customer.description])
+                    .first?["full_name"]?.blob
+            )
+        )
 
         let id = try await p.approved(.deletion)
         #expect(try await p.runner.runOnce().completed == 1)  // the grace period starts
@@ -172,16 +170,17 @@ struct DeletionTests {
         #expect(audit.last?.event.action == "account.erased")
         #expect(try await h.store.firstBrokenAuditEntry() == nil)
         // Kept records carry their legal basis and no personal values.
-        let retained = try await DatabaseQueue(path: path).read { db in
-            try Row.fetchAll(db, sql: "SELECT category, data, legal_basis FROM retained_records ORDER BY id")
-        }
+        let retained = try await h.store.storedRows(
+            "SELECT category, data, legal_basis FROM retained_records ORDER BY id"
+        )
         #expect(retained.count == 4)
         #expect(
-            retained.allSatisfy { !($0["data"] as String).contains("kettle") && !($0["legal_basis"] as String).isEmpty }
+            retained.allSatisfy {
+                !($0["data"]?.text ?? "kettle").contains("kettle") && !($0["legal_basis"]?.text ?? "").isEmpty
+            }
         )
         // No known plaintext remains in the database files.
-        for file in [path, path + "-wal"] where FileManager.default.fileExists(atPath: file) {
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        for (file, bytes) in try await h.store.storedFiles() {
             for secret in [
                 "Honora", "honora.w@example.org", "Juniper", "4242424242424242", "Brass kettle", "signup form",
             ] {

@@ -31,7 +31,7 @@ final class TestClock: WallClock, @unchecked Sendable {
 /// A request service on a fresh store with one known customer (UK GDPR, so months and bank holidays apply).
 struct RequestHarness {
     let folder = temporaryFolder("lethe-requests")
-    let store: SQLiteStore
+    let store: SQLStore
     let vault: KeyVault
     let clock = TestClock(.iso("2026-09-03T09:00:00Z"))
     let requests: RequestService
@@ -40,7 +40,7 @@ struct RequestHarness {
 
     init(seed: UInt64 = 1) async throws {
         vault = KeyVault(keyring: try MasterKeyring.generate())
-        store = try SQLiteStore(folder: folder, vault: vault)
+        store = try await TestBackend.openStore(folder: folder, vault: vault)
         let policies = try ShippedPolicies.load()
         requests = RequestService(
             store: store,

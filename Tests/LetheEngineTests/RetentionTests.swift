@@ -41,23 +41,18 @@ extension ProcessingHarness {
 
     /// Row counts of every table, and a digest of every row of the data tables, to prove "nothing changed".
     func snapshot(excludingRunRecords: Bool = false) async throws -> [String: String] {
-        let queue = try DatabaseQueue(path: h.store.path)
-        defer { try? queue.close() }
-        return try await queue.read { db in
-            var result: [String: String] = [:]
-            let tables = try String.fetchAll(
-                db,
-                sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            )
-            for table in tables {
-                if excludingRunRecords, ["audit_log", "purge_runs", "purge_counts", "purge_lease"].contains(table) {
-                    continue
-                }
-                let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY rowid")
-                result[table] = "\(rows.count):" + String(rows.description.hashValue)
+        var result: [String: String] = [:]
+        for table in try await h.store.tableNames() {
+            if excludingRunRecords, ["audit_log", "purge_runs", "purge_counts", "purge_lease"].contains(table) {
+                continue
             }
-            return result
+            // Rows in a stable order on both engines: sorted by their printed values.
+            let rows = try await h.store.storedRows("SELECT * FROM \(table)").map { row in
+                row.keys.sorted().map { "\($0)=\(row[$0]?.description ?? "")" }.joined(separator: "|")
+            }.sorted()
+            result[table] = "\(rows.count):" + String(rows.description.hashValue)
         }
+        return result
     }
 }
 

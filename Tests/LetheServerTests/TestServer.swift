@@ -24,13 +24,14 @@ struct TestServer: Sendable {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-server-\(UUID().uuidString)")
         let configuration = RuntimeConfiguration(
             dataFolder: folder.path,
+            databaseURL: try TestBackend.databaseURL(forFolder: folder.path),
             policyFolder: ShippedPolicies.directory.path,
             environment: [
                 "LETHE_EXPORTS": folder.appendingPathComponent("exports").path,
                 "LETHE_MAIL_FOLDER": folder.appendingPathComponent("mail").path,
             ]
         )
-        let runtime = try Runtime.open(
+        let runtime = try await Runtime.open(
             configuration,
             policies: try ShippedPolicies.load(),
             clock: clock,
@@ -107,8 +108,19 @@ struct TestServer: Sendable {
     }
 
     /// The newest six-digit code in the mail folder sent to `email` (the outbox is delivered first).
+    /// Delivery is asynchronous: the server's own after-response delivery may hold the message (claimed)
+    /// while it writes it, so this waits up to five seconds for the code to arrive, as a customer would.
     func latestCode(to email: String, deliverFirst: Bool = true) async throws -> String? {
-        if deliverFirst { _ = try await runtime.dispatcher().dispatch() }
+        for _ in 0..<50 {
+            if deliverFirst { _ = try await runtime.dispatcher().dispatch() }
+            if let code = try mailedCode(to: email) { return code }
+            if !deliverFirst { return nil }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
+    }
+
+    private func mailedCode(to email: String) throws -> String? {
         let mail = folder.appendingPathComponent("mail")
         let files =
             (try? FileManager.default.contentsOfDirectory(

@@ -210,7 +210,7 @@ struct RetentionConformanceTests {
         #expect(try await store.firstBrokenAuditEntry() == nil)
         if let sqlite = subject.sqlite {
             // Moving the checkpoint to hide a purge (or to claim one) breaks its MAC.
-            let queue = try DatabaseQueue(path: sqlite.path)
+            let queue = try DatabaseQueue(path: (try sqlite.sqliteFile))
             try await queue.write { db in try db.execute(sql: "UPDATE audit_checkpoint SET seq = seq - 1") }
             try queue.close()
             #expect(try await store.firstBrokenAuditEntry() != nil)

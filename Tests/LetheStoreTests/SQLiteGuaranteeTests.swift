@@ -115,7 +115,7 @@ struct SQLiteGuaranteeTests {
                 audit: []
             )
         )
-        let files = try diskBytes(store.path)
+        let files = try diskBytes(try store.sqliteFile)
         #expect(files.count >= 2, "expected the main file and the WAL")
         for secret in secrets {
             #expect(occurs(secret, in: files).isEmpty, "'\(secret)' found in \(occurs(secret, in: files))")
@@ -144,7 +144,7 @@ struct SQLiteGuaranteeTests {
             note: Fixtures.note(b),
             welcome: Fixtures.welcome(b, email: "b@example.org")
         )
-        let queue = try DatabaseQueue(path: store.path)
+        let queue = try DatabaseQueue(path: (try store.sqliteFile))
         try await queue.write { db in
             // Swap the two customers' names, and put A's email into A's name column.
             let nameA = try Data.fetchOne(db, sql: "SELECT full_name FROM accounts WHERE id = 'TR-00001'")
@@ -174,7 +174,7 @@ struct SQLiteGuaranteeTests {
                 welcome: Fixtures.welcome(id, email: "x@example.org")
             )
         }
-        let queue = try DatabaseQueue(path: store.path)
+        let queue = try DatabaseQueue(path: (try store.sqliteFile))
         let counts = try await queue.read { db in
             try ["accounts", "data_keys", "addresses", "record_notes", "outbox"].map {
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)") ?? -1
@@ -232,7 +232,7 @@ struct SQLiteGuaranteeTests {
         defer { subject.close() }
         let store = try #require(subject.sqlite)
         #expect(
-            try store.appliedMigrations() == [
+            try await store.appliedMigrations() == [
                 "1-keys", "2-accounts", "3-consents", "4-record-notes-and-escalations", "5-outbox-and-audit",
                 "6-holds-and-bundles", "7-privacy-requests", "8-erasure", "9-recipients", "10-retention", "11-access",
             ]
@@ -244,7 +244,7 @@ struct SQLiteGuaranteeTests {
             note: Fixtures.note(id),
             welcome: Fixtures.welcome(id, email: "x@example.org")
         )
-        let reopened = try SQLiteStore(folder: subject.folder, vault: subject.vault)
+        let reopened = try SQLStore(folder: subject.folder, vault: subject.vault)
         #expect(try await reopened.account(id)?.fullName == "Zelda Quimby-1")
     }
 
@@ -271,7 +271,7 @@ struct SQLiteGuaranteeTests {
                 at: Fixtures.created
             )
         )
-        let queue = try DatabaseQueue(path: store.path)
+        let queue = try DatabaseQueue(path: (try store.sqliteFile))
         await #expect(throws: DatabaseError.self) {
             try await queue.write { db in try db.execute(sql: "UPDATE consents SET granted = 0") }
         }
@@ -300,7 +300,7 @@ struct AuditTamperTests {
 
     func tamper(_ subject: StoreUnderTest, _ sql: String) async throws {
         let store = try #require(subject.sqlite)
-        let queue = try DatabaseQueue(path: store.path)
+        let queue = try DatabaseQueue(path: (try store.sqliteFile))
         try await queue.write { db in try db.execute(sql: sql) }
         try queue.close()
     }

@@ -5,9 +5,10 @@ import LetheStore
 import LetheTestSupport
 import Testing
 
-/// The store implementations the conformance suite runs against. PostgreSQL joins this list.
+/// The store implementations the conformance suite runs against.
 enum Backend: String, CaseIterable, CustomTestStringConvertible {
     case sqlite
+    case postgres
 
     var testDescription: String { rawValue }
 }
@@ -17,7 +18,8 @@ struct StoreUnderTest {
     let store: any LetheStore
     let vault: KeyVault
     let folder: String
-    var sqlite: SQLiteStore? { store as? SQLiteStore }
+    /// The store when it is on SQLite, for checks of the file itself.
+    var sqlite: SQLStore? { (store as? SQLStore).flatMap { $0.sqlitePath == nil ? nil : $0 } }
 
     static func make(
         _ backend: Backend,
@@ -31,14 +33,25 @@ struct StoreUnderTest {
         switch backend {
         case .sqlite:
             return StoreUnderTest(
-                store: try SQLiteStore(folder: folder, vault: vault, faults: faults),
+                store: try SQLStore(folder: folder, vault: vault, faults: faults),
+                vault: vault,
+                folder: folder
+            )
+        case .postgres:
+            let settings = try ThrowawayPostgres.database(forFolder: folder)
+            return StoreUnderTest(
+                store: try await SQLStore.postgres(settings, vault: vault, faults: faults),
                 vault: vault,
                 folder: folder
             )
         }
     }
 
-    func close() { try? FileManager.default.removeItem(atPath: folder) }
+    /// Removes the folder, and lets the store's connections go (the test's database goes with the server).
+    func close() {
+        try? FileManager.default.removeItem(atPath: folder)
+        if let store = store as? SQLStore { Task { await store.close() } }
+    }
 }
 
 /// Fictional but realistic people; no real person's data.
@@ -87,6 +100,19 @@ enum Fixtures {
 
     static func welcome(_ id: AccountID, email: String) -> OutboxMessage {
         OutboxMessage(kind: "welcome", accountID: id, recipient: email, parameters: ["name": "Zelda"])
+    }
+
+    /// Accounts `numbers` with ids `idsFrom + n`, each with its welcome message.
+    static func createAccounts(_ store: any LetheStore, _ numbers: ClosedRange<Int>, idsFrom base: Int) async throws {
+        for n in numbers {
+            let id = Fixtures.id(base + n)
+            try await store.createAccount(
+                id,
+                Fixtures.account(n),
+                note: Fixtures.note(id),
+                welcome: Fixtures.welcome(id, email: "welcome\(base + n)@example.org")
+            )
+        }
     }
 
     static func id(_ n: Int) -> AccountID {

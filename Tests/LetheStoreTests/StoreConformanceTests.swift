@@ -137,6 +137,58 @@ struct StoreConformanceTests {
         #expect(try await store.recordNotes(RecordNoteQuery(accountID: id)).count == 2)
     }
 
+    @Test(
+        "Workers claiming messages at once each get different ones; a claim that runs out frees the message",
+        arguments: Backend.allCases
+    )
+    func outboxClaims(backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        try await Fixtures.createAccounts(store, 1...40, idsFrom: 300)
+        let now = Fixtures.created.addingTimeInterval(60)
+        let claims = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for _ in 0..<4 {
+                group.addTask { try await store.claimMessages(limit: 15, now: now, claimFor: 300).map(\.id) }
+            }
+            return try await group.reduce(into: [[Int64]]()) { $0.append($1) }
+        }
+        let claimed = claims.flatMap { $0 }
+        #expect(claimed.count == 40)
+        #expect(Set(claimed).count == 40)  // no message handed to two workers
+        #expect(try await store.claimMessages(limit: 100, now: now, claimFor: 300).isEmpty)
+        let delivered = try #require(claimed.first)
+        try await store.markDelivered(delivered, at: now)
+        // A worker that died with its claims: they come back once the claim has run out, the delivered one not.
+        let again = try await store.claimMessages(limit: 100, now: now.addingTimeInterval(301), claimFor: 300)
+        #expect(Set(again.map(\.id)) == Set(claimed).subtracting([delivered]))
+    }
+
+    @Test(
+        "Workers leasing jobs at once each get different ones, and every job is leased exactly once",
+        arguments: Backend.allCases
+    )
+    func concurrentLeases(backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        let now = Fixtures.created
+        for n in 0..<60 {
+            #expect(try await store.enqueue(NewJob(kind: "test", requestID: nil, dedupeKey: "job-\(n)", runAt: now)))
+        }
+        #expect(try await store.enqueue(NewJob(kind: "test", requestID: nil, dedupeKey: "job-0", runAt: now)) == false)
+        let leases = try await withThrowingTaskGroup(of: [LeasedJob].self) { group in
+            for worker in 0..<4 {
+                group.addTask { try await store.leaseJobs(worker: "w\(worker)", limit: 20, now: now, lease: 60) }
+            }
+            return try await group.reduce(into: [LeasedJob]()) { $0 += $1 }
+        }
+        #expect(leases.count == 60)
+        #expect(Set(leases.map(\.id)).count == 60)
+        for job in leases { #expect(try await store.completeJob(job, now: now)) }
+        #expect(try await store.jobCounts()[.done] == 60)
+    }
+
     @Test("Orders, support history, security events and the consent ledger round-trip", arguments: Backend.allCases)
     func history(backend: Backend) async throws {
         let subject = try await StoreUnderTest.make(backend)
@@ -238,15 +290,7 @@ struct StoreConformanceTests {
         let subject = try await StoreUnderTest.make(backend)
         defer { subject.close() }
         let store = subject.store
-        for n in 1...25 {
-            let id = Fixtures.id(100 + n)
-            try await store.createAccount(
-                id,
-                Fixtures.account(n),
-                note: Fixtures.note(id),
-                welcome: Fixtures.welcome(id, email: "r\(n)@example.org")
-            )
-        }
+        try await Fixtures.createAccounts(store, 1...25, idsFrom: 100)
         #expect(try await store.dataKeyCounts() == [1: 25])
         let rotated = try await subject.vault.keyring.rotated()
         await subject.vault.replaceKeyring(rotated)
@@ -258,7 +302,7 @@ struct StoreConformanceTests {
         // A fresh process with only the new version reads everything.
         await subject.vault.replaceKeyring(try rotated.retiring(1))
         if let sqlite = subject.sqlite {
-            let reopened = try SQLiteStore(folder: subject.folder, vault: KeyVault(keyring: try rotated.retiring(1)))
+            let reopened = try SQLStore(folder: subject.folder, vault: KeyVault(keyring: try rotated.retiring(1)))
             #expect(try await reopened.account(Fixtures.id(113))?.fullName == "Zelda Quimby-13")
             _ = sqlite
         }
