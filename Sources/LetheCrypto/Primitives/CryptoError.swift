@@ -43,6 +43,8 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidKeyLength(expected: Int, actual: Int)
     /// A master key could not be loaded; the message says where from and why (never the key).
     case masterKeyUnavailable(String)
+    /// A public key that is malformed or unsafe to trust (e.g. a small-order Ed25519 point).
+    case invalidPublicKey(String)
     case openssl(OpenSSLError)
 
     public var description: String {
@@ -56,6 +58,7 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownMasterKeyVersion(let version): return "master key version \(version) is not in the keyring"
         case .invalidKeyLength(let expected, let actual): return "key must be \(expected) bytes, got \(actual)"
         case .masterKeyUnavailable(let why): return "master key unavailable: \(why)"
+        case .invalidPublicKey(let why): return "invalid public key: \(why)"
         case .openssl(let error): return "OpenSSL \(error)"
         }
     }
