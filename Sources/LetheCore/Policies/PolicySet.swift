@@ -11,6 +11,8 @@ public struct PolicySet: Sendable {
     public let purposes: [ConsentPurpose]
     /// The privacy-notice version recorded with every consent change.
     public let noticeVersion: String
+    /// The Data Rights Protocol endpoint's settings (`drp.yaml`); nil when the file is absent.
+    public let dataRightsProtocol: DRPBusiness?
 
     public init(
         jurisdictions: [String: Jurisdiction],
@@ -18,7 +20,8 @@ public struct PolicySet: Sendable {
         retentionRules: [RetentionRule],
         fields: [FieldClassification],
         purposes: [ConsentPurpose] = [],
-        noticeVersion: String = "unversioned"
+        noticeVersion: String = "unversioned",
+        dataRightsProtocol: DRPBusiness? = nil
     ) {
         self.jurisdictions = jurisdictions
         self.calendars = calendars
@@ -26,6 +29,7 @@ public struct PolicySet: Sendable {
         self.fields = fields
         self.purposes = purposes
         self.noticeVersion = noticeVersion
+        self.dataRightsProtocol = dataRightsProtocol
     }
 
     public func purpose(_ id: String) -> ConsentPurpose? { purposes.first { $0.id == id } }
@@ -66,6 +70,7 @@ struct PolicyParser {
     private var purposes: [ConsentPurpose] = []
     private var noticeVersion = "unversioned"
     private var purposesFile: String?
+    private var drp: (DRPBusiness, PolicyNode)?
 
     mutating func read(_ source: PolicySource) {
         do {
@@ -86,6 +91,8 @@ struct PolicyParser {
             } else if path == "purposes.yaml" {
                 (purposes, noticeVersion) = try Self.purposes(root)
                 purposesFile = source.displayPath
+            } else if path == "drp.yaml" {
+                drp = (try Self.dataRightsProtocol(root), root)
             } else {
                 issues.append(
                     PolicyIssue(
@@ -93,7 +100,7 @@ struct PolicyParser {
                         line: 1,
                         column: 1,
                         message:
-                            "not a known policy file (expected jurisdictions/*.yaml, calendars/*.yaml, retention.yaml, classification.yaml or purposes.yaml)"
+                            "not a known policy file (expected jurisdictions/*.yaml, calendars/*.yaml, retention.yaml, classification.yaml, purposes.yaml or drp.yaml)"
                     )
                 )
             }
@@ -127,6 +134,9 @@ struct PolicyParser {
         } else {
             issues.append(PolicyIssue(file: "retention.yaml", line: 1, column: 1, message: "the file is missing"))
         }
+        if let (business, node) = drp, jurisdictions[business.ccpaJurisdiction] == nil {
+            issues.append(node.issue("drp.yaml names unknown jurisdiction '\(business.ccpaJurisdiction)' for ccpa"))
+        }
         if purposesFile == nil {
             issues.append(PolicyIssue(file: "purposes.yaml", line: 1, column: 1, message: "the file is missing"))
         }
@@ -144,7 +154,8 @@ struct PolicyParser {
             retentionRules: retentionRules,
             fields: fields.map(\.0),
             purposes: purposes,
-            noticeVersion: noticeVersion
+            noticeVersion: noticeVersion,
+            dataRightsProtocol: drp?.0
         )
     }
 
@@ -354,6 +365,49 @@ struct PolicyParser {
         }
         guard !purposes.isEmpty else { throw map.owner.issue("at least one purpose is needed") }
         return (purposes, try map.required("notice-version").string("notice-version"))
+    }
+
+    // MARK: Data Rights Protocol
+
+    private static func dataRightsProtocol(_ root: PolicyNode) throws -> DRPBusiness {
+        let map = try root.mapping("drp policy", allowed: ["business", "regimes", "clock-skew-seconds", "notes"])
+        let business = try map.required("business").mapping(
+            "business entry",
+            allowed: [
+                "id", "name", "logo", "api-base", "web-url", "privacy-policy-url", "technical-contact",
+                "business-contact", "supported-verifications",
+            ]
+        )
+        let idNode = try business.required("id")
+        let id = try idNode.string("business id")
+        guard AuthorizedAgent.isValidID(id) else {
+            throw idNode.issue("business id '\(id)' must be upper-case letters, digits and underscores")
+        }
+        let baseNode = try business.required("api-base")
+        let apiBase = try baseNode.string("api-base")
+        guard let url = URL(string: apiBase), url.scheme == "https" || url.scheme == "http", url.host != nil,
+            !apiBase.hasSuffix("/")
+        else {
+            throw baseNode.issue("api-base must be an http(s) URL without a trailing slash (agents append /v1/...)")
+        }
+        var verifications: [AgentClaim] = []
+        for node in try business.optional("supported-verifications")?.sequence("supported-verifications") ?? [] {
+            verifications.append(try node.oneOf("verification", AgentClaim.self))
+        }
+        let regimes = try map.optional("regimes")?.mapping("regimes", allowed: ["ccpa"])
+        return DRPBusiness(
+            id: id,
+            name: try business.required("name").string("business name"),
+            logo: try business.optional("logo")?.string("logo"),
+            apiBase: apiBase,
+            webURL: try business.optional("web-url")?.string("web-url"),
+            privacyPolicyURL: try business.optional("privacy-policy-url")?.string("privacy-policy-url"),
+            technicalContact: try business.optional("technical-contact")?.string("technical-contact"),
+            businessContact: try business.optional("business-contact")?.string("business-contact"),
+            supportedVerifications: verifications,
+            ccpaJurisdiction: try regimes?.optional("ccpa")?.string("ccpa jurisdiction") ?? "us-ca",
+            clockSkewSeconds: try map.optional("clock-skew-seconds")?.int("clock-skew-seconds") ?? 60
+        )
     }
 
     // MARK: Retention and classification
