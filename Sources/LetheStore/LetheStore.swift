@@ -424,5 +424,5 @@ public protocol AccessRepository: Sendable {
 /// suite runs against every implementation.
 public protocol LetheStore: AccountRepository, KeyRepository, AuditRepository, OutboxRepository, RequestRepository,
     JobRepository, HoldRepository, ExportBundleRepository, ErasureRepository, RecipientRepository,
-    RetentionRepository, AccessRepository
+    RetentionRepository, AccessRepository, AgentRepository
 {}

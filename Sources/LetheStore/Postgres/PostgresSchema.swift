@@ -251,6 +251,26 @@ enum PostgresSchema {
             CREATE INDEX sign_in_failures_key ON sign_in_failures (key, at);
             """
         ),
+        (
+            "12-authorized-agents",
+            """
+            CREATE TABLE drp_agents (
+                id text PRIMARY KEY, name text NOT NULL, verify_key text NOT NULL, assurance text NOT NULL,
+                callback_hosts text NOT NULL, token_hash bytea UNIQUE, token_issued_at double precision,
+                added_at double precision NOT NULL, revoked_at double precision);
+            CREATE TABLE drp_requests (
+                id text PRIMARY KEY, digest bytea NOT NULL UNIQUE,
+                request_id text NOT NULL REFERENCES privacy_requests ON DELETE CASCADE,
+                agent_id text NOT NULL REFERENCES drp_agents, agent_request_id text, status_callback text,
+                received_at double precision NOT NULL, denied_reason text, pushed_state text,
+                settled_at double precision);
+            CREATE INDEX drp_requests_agent_id ON drp_requests (agent_id);
+            CREATE INDEX drp_requests_request_id ON drp_requests (request_id);
+            CREATE INDEX drp_requests_unsettled ON drp_requests (settled_at);
+            CREATE TABLE drp_signatures (
+                digest bytea PRIMARY KEY, agent_id text NOT NULL, expires_at double precision NOT NULL);
+            """
+        ),
     ]
 
     /// Applies every pending step, each in its own transaction, under the migration lock.

@@ -195,6 +195,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// A deliberately injected failure (tests of crash safety).
     case injectedFault(String)
     case staffExists(String)
+    case agentExists(String)
 
     public var description: String {
         switch self {
@@ -207,6 +208,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .invalidValue(let field, let reason): return "\(field): \(reason)"
         case .injectedFault(let point): return "injected fault at \(point)"
         case .staffExists(let name): return "a staff user named '\(name)' exists"
+        case .agentExists(let id): return "an agent with id \(id) is registered"
         }
     }
 }

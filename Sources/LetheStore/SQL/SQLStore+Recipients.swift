@@ -8,26 +8,7 @@ extension SQLStore {
     static let recipientSecret = FieldLocation(record: "recipient", field: "secret")
 
     private func recipientsCodec() async throws -> FieldCodec {
-        if let codec = try await codec(subject: Self.recipientsKeyOwner) { return codec }
-        let (_, wrapped) = try await vault.newDataKey(for: Self.recipientsKeyOwner)
-        try await database.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO data_keys (account_id, key_id, key_version, master_version, sealed, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                    """,
-                arguments: [
-                    Self.recipientsKeyOwner, Int64(wrapped.id.keyID), Int64(wrapped.id.version),
-                    Int64(wrapped.masterVersion),
-                    Data(wrapped.sealed), Date().storeValue,
-                ]
-            )
-        }
-        // Another process may have won the race: read back whichever key is stored.
-        guard let codec = try await codec(subject: Self.recipientsKeyOwner) else {
-            throw StoreError.invalidValue(field: "recipients", reason: "the recipients' key could not be stored")
-        }
-        return codec
+        try await systemCodec(Self.recipientsKeyOwner)
     }
 
     public func addRecipient(_ recipient: Recipient, secret: String, at: Date) async throws {

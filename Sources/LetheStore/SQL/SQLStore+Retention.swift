@@ -383,7 +383,7 @@ extension SQLStore {
             ("request_events", "request_id"), ("request_links", "request_id"), ("deadline_history", "request_id"),
             ("request_pauses", "request_id"), ("request_alerts", "request_id"), ("request_recipients", "request_id"),
             ("jobs", "request_id"), ("deletion_receipts", "request_id"), ("verification_codes", "purpose"),
-            ("outbox", "subject_id"), ("data_keys", "account_id"),
+            ("outbox", "subject_id"), ("data_keys", "account_id"), ("drp_requests", "request_id"),
         ] {
             try db.execute(sql: "DELETE FROM \(table) WHERE \(column) IN (\(list))")
         }

@@ -103,6 +103,30 @@ public final class SQLStore: LetheStore {
         return try FieldCodec(customerID: subject, keyID: keyID, key: key)
     }
 
+    /// A codec under a key that belongs to Lethe rather than a customer (recipients' secrets, agents'
+    /// callbacks), created on first use.
+    func systemCodec(_ owner: String) async throws -> FieldCodec {
+        if let codec = try await codec(subject: owner) { return codec }
+        let (_, wrapped) = try await vault.newDataKey(for: owner)
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO data_keys (account_id, key_id, key_version, master_version, sealed, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                    """,
+                arguments: [
+                    owner, Int64(wrapped.id.keyID), Int64(wrapped.id.version), Int64(wrapped.masterVersion),
+                    Data(wrapped.sealed), Date().storeValue,
+                ]
+            )
+        }
+        // Another process may have won the race: read back whichever key is stored.
+        guard let codec = try await codec(subject: owner) else {
+            throw StoreError.invalidValue(field: owner, reason: "the key could not be stored")
+        }
+        return codec
+    }
+
     /// The blind-index token of an email, or an `invalidValue` error that does not repeat the value.
     func emailIndex(_ email: String) async throws -> Data {
         let normalised: String

@@ -450,6 +450,41 @@ enum Schema {
             }
             try db.create(index: "sign_in_failures_key", on: "sign_in_failures", columns: ["key", "at"])
         }
+        // Authorized agents over the Data Rights Protocol: the registry, each agent's current bearer
+        // token (its SHA-256 only), the requests they made, and the signatures seen until they expire.
+        migrator.registerMigration("12-authorized-agents") { db in
+            try db.create(table: "drp_agents") { t in
+                t.column("id", .text).primaryKey()
+                t.column("name", .text).notNull()
+                t.column("verify_key", .text).notNull()
+                t.column("assurance", .text).notNull()
+                t.column("callback_hosts", .text).notNull()
+                t.column("token_hash", .blob).unique()
+                t.column("token_issued_at", .double)
+                t.column("added_at", .double).notNull()
+                t.column("revoked_at", .double)
+            }
+            try db.create(table: "drp_requests") { t in
+                t.column("id", .text).primaryKey()
+                // The signature's SHA-256: a retry of the same signed request finds its first answer.
+                t.column("digest", .blob).notNull().unique()
+                t.column("request_id", .text).notNull().indexed()
+                    .references("privacy_requests", onDelete: .cascade)
+                t.column("agent_id", .text).notNull().indexed().references("drp_agents")
+                t.column("agent_request_id", .text)
+                t.column("status_callback", .text)
+                t.column("received_at", .double).notNull()
+                t.column("denied_reason", .text)
+                t.column("pushed_state", .text)
+                t.column("settled_at", .double)
+            }
+            try db.create(index: "drp_requests_unsettled", on: "drp_requests", columns: ["settled_at"])
+            try db.create(table: "drp_signatures") { t in
+                t.column("digest", .blob).primaryKey()
+                t.column("agent_id", .text).notNull()
+                t.column("expires_at", .double).notNull()
+            }
+        }
         return migrator
     }
 }
