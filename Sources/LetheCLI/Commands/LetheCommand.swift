@@ -11,7 +11,7 @@ public struct LetheCommand: AsyncParsableCommand {
             PoliciesCommand.self, DeadlineCommand.self, KeysCommand.self, AccountsCommand.self, DemoCommand.self,
             RequestsCommand.self, AuditCommand.self, OutboxCommand.self, JobsCommand.self, HoldsCommand.self,
             ExportCommand.self, RecipientsCommand.self, PurgeCommand.self, WorkerCommand.self, ServeCommand.self,
-            StaffCommand.self, TokensCommand.self, MigrateCommand.self,
+            StaffCommand.self, TokensCommand.self, MigrateCommand.self, AgentsCommand.self, DRPCommand.self,
         ]
     )
 

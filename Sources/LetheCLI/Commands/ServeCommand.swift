@@ -69,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
                     dispatcher: runtime.dispatcher(),
                     requests: runtime.requests(),
                     purge: runtime.retentionScheduler(worker: name, batchSize: 500),
+                    agents: runtime.dataRightsProtocol(),
                     clock: runtime.clock,
                     interval: .milliseconds(Int64(interval * 1000)),
                     purgeInterval: 3600

@@ -44,6 +44,7 @@ struct WorkerCommand: AsyncParsableCommand {
             dispatcher: runtime.dispatcher(),
             requests: runtime.requests(),
             purge: purgeInterval > 0 ? runtime.retentionScheduler(worker: worker, batchSize: batchSize) : nil,
+            agents: runtime.dataRightsProtocol(),
             clock: runtime.clock,
             interval: .milliseconds(Int64(interval * 1000)),
             purgeInterval: purgeInterval,

@@ -280,6 +280,7 @@ public struct RequestService: Sendable {
         }
         if stored.channel == .authorizedAgent {
             try await confirmAgent(stored, confirmedAt: clock.now(), permission: nil)
+            try await applyConsentIfVerified(id)
             return true
         }
         try await move(
@@ -354,20 +355,79 @@ public struct RequestService: Sendable {
         guard stored.channel == .authorizedAgent else {
             throw RequestError.illegal("request \(id) was not made by an authorized agent")
         }
-        try await confirmAgent(stored, confirmedAt: nil, permission: (text, officer))
+        try await confirmAgent(stored, confirmedAt: nil, permission: (text, .staff(officer)))
+    }
+
+    /// Records an authorized agent's signed request (the Data Rights Protocol) as its proof of
+    /// permission. When the agent's verification of a claim that matched the account is accepted under
+    /// its identity-assurance policy (`assuredBy`), that stands in for the customer's own confirmation
+    /// and the request is verified at once; otherwise the customer's confirmation is still awaited.
+    /// Repeating it changes nothing, so a retried submission can call it again.
+    public func recordSignedAgentPermission(
+        _ id: RequestID,
+        agent: String,
+        proof: String,
+        assuredBy claim: String?
+    ) async throws {
+        let stored = try await load(id)
+        guard stored.channel == .authorizedAgent, stored.agentID == agent else {
+            throw RequestError.illegal("request \(id) was not made by authorized agent \(agent)")
+        }
+        guard stored.request.status == .awaitingVerification, stored.agentPermissionAt == nil else { return }
+        guard let claim else {
+            try await confirmAgent(stored, confirmedAt: nil, permission: (proof, .agent(agent)))
+            try await applyConsentIfVerified(id)
+            return
+        }
+        let now = clock.now()
+        var request = stored.request
+        let event: LifecycleEvent
+        do {
+            event = try request.transition(
+                to: .verified,
+                actor: .agent(agent),
+                at: now,
+                reason:
+                    "authorized agent \(agent): signed request; the customer's \(claim), verified by the agent, "
+                    + "matched the account and is accepted under the agent's identity-assurance policy"
+            )
+        } catch {
+            throw RequestError.illegal(error.description)
+        }
+        let permissionAudit = AuditEvent(
+            at: now,
+            actor: Actor.agent(agent).description,
+            action: "request.agent-permission",
+            subjectType: "request",
+            subjectID: id.rawValue,
+            fields: [agent]
+        )
+        try await store.updateRequest(
+            id,
+            expecting: stored.request.status,
+            RequestUpdate(event: event, agentPermission: (proof, now), audit: [permissionAudit, audit(for: event)])
+        )
+        try await applyConsentIfVerified(id)
+    }
+
+    /// A consent change takes effect as soon as it is verified (GDPR Art 7(3)).
+    private func applyConsentIfVerified(_ id: RequestID) async throws {
+        let stored = try await load(id)
+        guard stored.request.kind == .consentChange, stored.request.status == .verified else { return }
+        try await applyConsentChanges(id)
     }
 
     /// Stores one of the two facts an agent's request needs; when both are on file, verifies it.
     private func confirmAgent(
         _ stored: StoredRequest,
         confirmedAt: Date?,
-        permission: (proof: String, officer: String)?
+        permission: (proof: String, actor: Actor)?
     ) async throws {
         let now = clock.now()
         let hasPermission = permission != nil || stored.agentPermissionAt != nil
         let hasConfirmation = confirmedAt != nil || stored.customerConfirmedAt != nil
         let fact = permission != nil ? "request.agent-permission" : "request.customer-confirmed"
-        let actor: Actor = permission.map { .staff($0.officer) } ?? .customer
+        let actor: Actor = permission?.actor ?? .customer
         let factAudit = AuditEvent(
             at: now,
             actor: actor.description,

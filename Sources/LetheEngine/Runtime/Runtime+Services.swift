@@ -14,10 +14,21 @@ extension Runtime {
     public func dispatcher() -> OutboxDispatcher {
         OutboxDispatcher(
             store: store,
-            transport: MailFolderTransport(folder: mailFolder),
+            transport: RoutingTransport(
+                MailFolderTransport(folder: mailFolder),
+                routes: [DRPService.callbackKind: DRPCallbackTransport()]
+            ),
             clock: clock,
             officerAddress: configuration.environment["LETHE_OFFICER_EMAIL"] ?? "privacy-officers@lethe.invalid"
         )
+    }
+}
+
+extension Runtime {
+    /// The Data Rights Protocol endpoint, when `Policies/drp.yaml` configures one.
+    public func dataRightsProtocol() -> DRPService? {
+        guard let business = policies.dataRightsProtocol else { return nil }
+        return DRPService(store: store, requests: requests(), policies: policies, business: business, clock: clock)
     }
 }
 

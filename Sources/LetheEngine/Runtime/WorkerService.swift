@@ -12,6 +12,8 @@ public struct WorkerService: Service {
     let dispatcher: OutboxDispatcher
     let requests: RequestService?
     let purge: RetentionScheduler?
+    /// Pushes status changes to authorized agents' callbacks, when the DRP endpoint is configured.
+    let agents: DRPService?
     let clock: any WallClock
     let interval: Duration
     let purgeInterval: TimeInterval
@@ -24,6 +26,7 @@ public struct WorkerService: Service {
         dispatcher: OutboxDispatcher,
         requests: RequestService?,
         purge: RetentionScheduler?,
+        agents: DRPService? = nil,
         clock: any WallClock,
         interval: Duration,
         purgeInterval: TimeInterval,
@@ -34,6 +37,7 @@ public struct WorkerService: Service {
         self.dispatcher = dispatcher
         self.requests = requests
         self.purge = purge
+        self.agents = agents
         self.clock = clock
         self.interval = interval
         self.purgeInterval = purgeInterval
@@ -55,6 +59,7 @@ public struct WorkerService: Service {
                     tick.jobs.dead += pass.dead
                     if pass.completed + pass.retried + pass.dead == 0 { break }
                 }
+                if let agents { try await agents.pushStatusChanges() }
                 tick.delivered = try await dispatcher.dispatch(limit: 200).delivered
                 if let requests { tick.alerts = try await requests.watch().alertsRaised }
                 if var purge, !Task.isShuttingDownGracefully,

@@ -45,7 +45,13 @@ public func buildRouter(_ dependencies: ServerDependencies) throws -> Router<Let
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: BodyLimitMiddleware(limit: dependencies.settings.maxBodyBytes))
-    router.add(middleware: AuthenticationMiddleware(access: dependencies.access))
+    let drp = dependencies.runtime.dataRightsProtocol()
+    router.add(
+        middleware: AuthenticationMiddleware(
+            access: dependencies.access,
+            agentsPath: drp.map { DRPRoutes.prefix($0.business) }
+        )
+    )
 
     HealthRoutes(runtime: dependencies.runtime, registry: dependencies.registry).register(on: router)
 
@@ -57,6 +63,7 @@ public func buildRouter(_ dependencies: ServerDependencies) throws -> Router<Let
 
     DashboardRoutes(dependencies).register(on: router)
     PrivacyCenterRoutes(dependencies).register(on: router)
+    if let drp { DRPRoutes(service: drp, outbox: dependencies.outbox).register(on: router) }
     return router
 }
 

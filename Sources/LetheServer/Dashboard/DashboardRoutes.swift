@@ -40,6 +40,8 @@ struct DashboardRoutes: PageRoutes {
         dashboard.get("oversight") { _, context in try await oversight(context) }
         dashboard.post("holds") { request, context in try await placeHold(request, context) }
         dashboard.post("holds/:hold/release") { request, context in try await releaseHold(request, context) }
+        dashboard.post("agents") { request, context in try await addAgent(request, context) }
+        dashboard.post("agents/:agent/revoke") { request, context in try await revokeAgent(request, context) }
         dashboard.get("load") { _, context in try await load(context) }
         dashboard.get("reports") { request, context in try await report(request, context) }
         dashboard.get("reports/ccpa.csv") { request, context in try await reportCSV(request, context) }
@@ -92,6 +94,7 @@ struct DashboardRoutes: PageRoutes {
             "canVerify": role.may(.verifyIdentity),
             "canReveal": role.may(.revealPersonalData),
             "canHold": role.may(.manageHolds),
+            "canManageAccess": role.may(.manageAccess),
             "canEvidence": role.may(.readEvidence),
             "today": today.description,
         ]
@@ -332,9 +335,47 @@ struct DashboardRoutes: PageRoutes {
                 "at": RequestViews.iso($0.at), "by": $0.requestedBy,
             ]
         }
+        model["agents"] = try await runtime.store.agents().map {
+            [
+                "id": $0.id, "name": $0.name, "accepts": $0.assurance.stored, "active": $0.revokedAt == nil,
+                "callbackHosts": $0.callbackHosts.joined(separator: " "), "addedAt": RequestViews.iso($0.addedAt),
+            ]
+        }
         model["categories"] = DataCategory.allCases.map(\.rawValue)
         if let error { model["error"] = error }
         return pages.render("oversight", model)
+    }
+
+    /// Registers an authorized agent (Data Rights Protocol) from the oversight page.
+    func addAgent(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
+        let form = try await Form(request, context: context)
+        try context.checkCSRF(request, formToken: form["csrf"] ?? "")
+        guard let principal = try staff(context, .manageAccess) else { return Pages.redirect("/login") }
+        let claims = Set((form.values["accept"] ?? []).compactMap(AgentClaim.init(rawValue:)))
+        do {
+            try await AgentRegistry(store: runtime.store, clock: runtime.clock).add(
+                id: form["id"] ?? "",
+                name: form["name"] ?? "",
+                verifyKey: form["key"] ?? "",
+                assurance: IdentityAssurance(accepts: claims, confirmWithCustomer: form["confirm"] == "on"),
+                callbackHosts: (form["callbackHosts"] ?? "").split(separator: " ").map(String.init),
+                by: principal.actorName
+            )
+        } catch let error as AgentRegistryError {
+            return try await oversight(context, error: error.description)
+        }
+        return Pages.redirect("/dashboard/oversight")
+    }
+
+    func revokeAgent(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
+        let agent = try context.parameters.require("agent")
+        let form = try await Form(request, context: context)
+        try context.checkCSRF(request, formToken: form["csrf"] ?? "")
+        guard let principal = try staff(context, .manageAccess) else { return Pages.redirect("/login") }
+        guard try await runtime.store.revokeAgent(agent, at: runtime.clock.now(), by: principal.actorName) else {
+            throw Problem.notFound("no active agent \(agent)")
+        }
+        return Pages.redirect("/dashboard/oversight")
     }
 
     func placeHold(_ request: Request, _ context: LetheRequestContext) async throws -> Response {

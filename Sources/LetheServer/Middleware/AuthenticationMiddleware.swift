@@ -11,6 +11,8 @@ import LetheEngine
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = LetheRequestContext
     let access: AccessService
+    /// Where authorized agents call with their own bearer tokens (the DRP endpoints check those).
+    var agentsPath: String? = nil
 
     static let sessionCookie = "lethe_session"
     static let customerCookie = "lethe_customer"
@@ -23,6 +25,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         -> Response
     {
         var context = context
+        if let agentsPath, request.uri.path.hasPrefix(agentsPath) {
+            return try await next(request, context)
+        }
         if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
             let secret = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
             guard let principal = try await access.principal(bearer: secret) else {

@@ -1,0 +1,43 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Delivers a DRP status callback (DRP 1.0 §2.03): the Exercise Status object POSTed as JSON to the
+/// agent's `status_callback`. Any 2xx is success and its body is discarded; anything else is a
+/// failure the outbox retries with backoff. The spec defines no authentication for callbacks.
+public struct DRPCallbackTransport: NotificationTransport {
+    let timeout: TimeInterval
+
+    public init(timeout: TimeInterval = 10) { self.timeout = timeout }
+
+    public func deliver(_ envelope: Envelope) async throws {
+        guard let url = URL(string: envelope.to), let body = envelope.parameters["body"] else {
+            throw JobFailure(message: "a status callback without a URL or a body")
+        }
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = "POST"
+        request.httpBody = Data(body.utf8)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        let (_, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard (200..<300).contains(status) else { throw JobFailure(message: "the agent answered \(status)") }
+    }
+}
+
+/// Sends each message kind through the transport made for it: callbacks to agents over HTTP,
+/// everything else through the default (mail).
+public struct RoutingTransport: NotificationTransport {
+    let fallback: any NotificationTransport
+    let routes: [String: any NotificationTransport]
+
+    public init(_ fallback: any NotificationTransport, routes: [String: any NotificationTransport]) {
+        self.fallback = fallback
+        self.routes = routes
+    }
+
+    public func deliver(_ envelope: Envelope) async throws {
+        try await (routes[envelope.kind] ?? fallback).deliver(envelope)
+    }
+}
