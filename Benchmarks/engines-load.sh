@@ -141,7 +141,7 @@ purge() {
     done
     ended=$(date +%s.%N)
     local purged worked turned
-    purged=$(cat "$work"/purge-"$engine"-"$processes"-*.out | awk '/^total/ {s += $2} END {print s + 0}')
+    purged=$(cat "$work"/purge-"$engine"-"$processes"-*.out | awk '/^total/ {s += $3} END {print s + 0}')
     worked=$(printf '%s\n' "${statuses[@]}" | grep -c '^0$' || true)
     turned=$(printf '%s\n' "${statuses[@]}" | grep -c '^75$' || true)
     local seconds_taken
@@ -149,7 +149,7 @@ purge() {
     printf '| %s | %d | %s | %.1f | %.0f | %d | %d |\n' "$engine" "$processes" "$purged" "$seconds_taken" \
         "$(echo "$purged / $seconds_taken" | bc -l)" "$worked" "$turned"
     local again
-    again=$("${env_url[@]}" "$lethe" purge --as-of "$as_of" --data "$data" | awk '/^total/ {print $2}')
+    again=$("${env_url[@]}" "$lethe" purge --as-of "$as_of" --data "$data" | awk '/^total/ {print $3}')
     [[ ${again:-0} == 0 ]] || { echo "FAIL: a second pass purged $again"; exit 1; }
     "${env_url[@]}" "$lethe" audit verify --data "$data" >/dev/null
 }
