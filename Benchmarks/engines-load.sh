@@ -67,14 +67,17 @@ sed -e 's/^    //' >"$work/intake.lua" <<'LUA'
     end
 LUA
 
-# intake ENGINE SERVERS: prints one table row.
+# intake ENGINE SERVERS [SYNC]: prints one table row. SYNC=off runs PostgreSQL without waiting for the
+# WAL flush at commit (synchronous_commit), to show how much of the time is the disk.
 intake() {
-    local engine=$1 servers=$2 data="$work/intake-$1-$2" url_env=()
+    local engine=$1 servers=$2 sync=${3:-on} data="$work/intake-$1-$2-${3:-on}" url_env=()
     if [[ $engine == postgresql ]]; then
-        createdb "intake_$servers"
-        url_env=(env "LETHE_DATABASE_URL=$(pgurl "intake_$servers")")
+        local db="intake_${servers}_$sync"
+        createdb "$db"
+        psql -X -q -h "$work" -U postgres -d postgres -c "ALTER DATABASE $db SET synchronous_commit = $sync"
+        url_env=(env "LETHE_DATABASE_URL=$(pgurl "$db")" "LETHE_MAIL_FOLDER=$data/mail")
     else
-        url_env=(env LETHE_DATABASE_URL=)
+        url_env=(env LETHE_DATABASE_URL= "LETHE_MAIL_FOLDER=$data/mail")
     fi
     local token
     token=$("${url_env[@]}" "$lethe" tokens create "load" --role agent --data "$data" | grep -o 'lethe_[A-Za-z0-9_-]*')
@@ -99,11 +102,11 @@ intake() {
     p99=$(cat "$work"/wrk-"$engine"-"$servers"-*.txt | awk '/^created/ {if ($8 > m) m = $8} END {printf "%.0f", m}')
     local rows
     if [[ $engine == postgresql ]]; then
-        rows=$(pgcount "intake_$servers" "SELECT COUNT(*) FROM privacy_requests")
+        rows=$(pgcount "intake_${servers}_$sync" "SELECT COUNT(*) FROM privacy_requests")
     else
         rows=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM privacy_requests').fetchone()[0])" "$data/lethe.sqlite")
     fi
-    printf '| %s | %d | %s | %s | %s | %s |\n' "$engine" "$servers" "$rate" "$p99" "$created" "$rows"
+    printf '| %s | %d | %s | %s | %s | %s | %s |\n' "$engine" "$servers" "$sync" "$rate" "$p99" "$created" "$rows"
     [[ $rows -ge $created ]] || { echo "FAIL: an acknowledged request is missing"; exit 1; }
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
     pids=()
@@ -111,24 +114,26 @@ intake() {
 
 {
     echo "== intake: POST /api/v1/requests, $connections connections in all, ${seconds}s"
-    echo "| engine | servers | requests/s | p99 ms (worst server) | 201 answers | durable rows |"
-    echo "| --- | --- | --- | --- | --- | --- |"
+    echo "| engine | servers | synchronous commit | requests/s | p99 ms (worst server) | 201 answers | durable rows |"
+    echo "| --- | --- | --- | --- | --- | --- | --- |"
     intake sqlite 1
     for servers in 1 2 4; do intake postgresql "$servers"; done
+    intake postgresql 1 off
 } | tee results/engines-intake.txt
 
 # purge ENGINE PROCESSES: the backlog copied fresh, then PROCESSES purges started together.
 seed="$work/seed"
-LETHE_DATABASE_URL= "$lethe" demo --accounts "$accounts" --data "$seed" >/dev/null
+LETHE_DATABASE_URL= LETHE_MAIL_FOLDER="$seed/mail" "$lethe" demo --accounts "$accounts" --data "$seed" >/dev/null
 as_of=2045-01-01T00:00:00Z
 purge() {
-    local engine=$1 processes=$2 data="$work/purge-$1-$2" env_url=(env LETHE_DATABASE_URL=)
+    # Each deployment has its own mail spool: the purge erases old notices there too.
+    local engine=$1 processes=$2 data="$work/purge-$1-$2" env_url=(env LETHE_DATABASE_URL= "LETHE_MAIL_FOLDER=$work/purge-$1-$2/mail")
     mkdir -p "$data"
     cp "$seed/lethe.sqlite" "$data/"
     if [[ $engine == postgresql ]]; then
         createdb "purge_$processes"
         LETHE_DATABASE_URL= "$lethe" migrate --data "$data" --to "$(pgurl "purge_$processes")" >/dev/null
-        env_url=(env "LETHE_DATABASE_URL=$(pgurl "purge_$processes")")
+        env_url=(env "LETHE_DATABASE_URL=$(pgurl "purge_$processes")" "LETHE_MAIL_FOLDER=$data/mail")
     fi
     local started ended n statuses=() runs=()
     started=$(date +%s.%N)
