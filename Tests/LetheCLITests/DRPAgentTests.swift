@@ -81,19 +81,7 @@ struct DRPAgentTests {
         Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
     }
 
-    func port(of log: String) async throws -> Int {
-        for _ in 0..<600 {
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if let range = text.range(of: #"listening on http://[0-9.]+:[0-9]+"#, options: .regularExpression),
-                let port = Int(text[range].split(separator: ":").last ?? "")
-            {
-                return port
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("no port in \(log)")
-        throw CancellationError()
-    }
+    func port(of log: String) async throws -> Int { try await LetheBinary.listeningPort(in: log) }
 
     func createAccount(_ name: String, _ email: String, phone: String) throws -> String {
         let created = try lethe([

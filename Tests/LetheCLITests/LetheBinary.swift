@@ -67,6 +67,22 @@ struct LetheBinary {
         return process
     }
 
+    /// The port a `lethe serve --port 0` announced in its log ("listening on http://…:PORT"), waiting
+    /// up to a minute for it.
+    static func listeningPort(in log: String) async throws -> Int {
+        for _ in 0..<600 {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: #"listening on http://[0-9.]+:[0-9]+"#, options: .regularExpression),
+                let port = Int(text[range].split(separator: ":").last ?? "")
+            {
+                return port
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("no port in \(log)")
+        throw CancellationError()
+    }
+
     /// The runner's environment without its policy folder, and on PostgreSQL the database of the
     /// `--data` folder, so the test and every `lethe` it starts on that folder share one database.
     static func environment(_ arguments: [String]) throws -> [String: String] {

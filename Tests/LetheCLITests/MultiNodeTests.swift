@@ -40,19 +40,7 @@ struct MultiNodeTests {
         return (process, log)
     }
 
-    func port(of log: String) async throws -> Int {
-        for _ in 0..<600 {
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if let range = text.range(of: #"listening on http://[0-9.]+:[0-9]+"#, options: .regularExpression),
-                let port = Int(text[range].split(separator: ":").last ?? "")
-            {
-                return port
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("no port in \(log)")
-        throw CancellationError()
-    }
+    func port(of log: String) async throws -> Int { try await LetheBinary.listeningPort(in: log) }
 
     @Test(
         "Two servers and three workers, one killed with SIGKILL mid-batch: every request completes exactly once"

@@ -114,6 +114,50 @@ struct DashboardTests {
         )
     }
 
+    @Test("an admin registers and revokes an authorized agent on the oversight page; a bad key is refused")
+    func agentsOnTheOversightPage() async throws {
+        let server = try await TestServer.make()
+        let key = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+        try await server.test { client in
+            var officer = try await Self.staffBrowser(server, client, role: .officer)
+            let officerPage = try await officer.get("/dashboard/oversight")
+            #expect(!officerPage.text.contains("Register an agent"))
+            let officerCSRF = try #require(Browser.csrf(in: officerPage.text))
+            #expect(
+                try await officer.post(
+                    "/dashboard/agents",
+                    [("csrf", officerCSRF), ("id", "AGENT_X"), ("name", "X"), ("key", key)]
+                ).status == .forbidden
+            )
+            var admin = try await Self.staffBrowser(server, client, role: .admin)
+            let page = try await admin.get("/dashboard/oversight")
+            #expect(page.text.contains("Register an agent"))
+            let csrf = try #require(Browser.csrf(in: page.text))
+            let refused = try await admin.post(
+                "/dashboard/agents",
+                [("csrf", csrf), ("id", "AGENT_Z"), ("name", "Zero"), ("key", String(repeating: "A", count: 43) + "=")]
+            )
+            #expect(refused.status == .ok && refused.text.contains("small order"))
+            #expect(try await server.runtime.store.agent("AGENT_Z") == nil)
+            let added = try await admin.post(
+                "/dashboard/agents",
+                [
+                    ("csrf", csrf), ("id", "AGENT_X"), ("name", "Agent X"), ("key", key), ("accept", "email"),
+                    ("callbackHosts", "agent.example 127.0.0.1:*"), ("confirm", "on"),
+                ]
+            )
+            #expect(added.status == .seeOther)
+            let agent = try #require(try await server.runtime.store.agent("AGENT_X"))
+            #expect(agent.assurance == IdentityAssurance(accepts: [.email], confirmWithCustomer: true))
+            #expect(agent.callbackHosts == ["agent.example", "127.0.0.1:*"])
+            #expect(try await admin.get("/dashboard/oversight").text.contains("AGENT_X"))
+            #expect(
+                try await admin.post("/dashboard/agents/AGENT_X/revoke", [("csrf", csrf)]).status == .seeOther
+            )
+            #expect(try await server.runtime.store.agent("AGENT_X")?.revokedAt != nil)
+        }
+    }
+
     @Test("an auditor reads the queue and reports but is shown no actions and cannot post them")
     func auditorReadsOnly() async throws {
         let server = try await TestServer.make()
