@@ -260,7 +260,7 @@ enum PostgresSchema {
                 added_at double precision NOT NULL, revoked_at double precision);
             CREATE TABLE drp_requests (
                 id text PRIMARY KEY, digest bytea NOT NULL UNIQUE,
-                request_id text NOT NULL REFERENCES privacy_requests ON DELETE CASCADE,
+                request_id text NOT NULL,
                 agent_id text NOT NULL REFERENCES drp_agents, agent_request_id text, status_callback text,
                 received_at double precision NOT NULL, denied_reason text, pushed_state text,
                 settled_at double precision);

@@ -383,10 +383,15 @@ extension SQLStore {
             ("request_events", "request_id"), ("request_links", "request_id"), ("deadline_history", "request_id"),
             ("request_pauses", "request_id"), ("request_alerts", "request_id"), ("request_recipients", "request_id"),
             ("jobs", "request_id"), ("deletion_receipts", "request_id"), ("verification_codes", "purpose"),
-            ("outbox", "subject_id"), ("data_keys", "account_id"), ("drp_requests", "request_id"),
+            ("outbox", "subject_id"), ("data_keys", "account_id"),
         ] {
             try db.execute(sql: "DELETE FROM \(table) WHERE \(column) IN (\(list))")
         }
+        // An agent's link outlives the record, minimised to what says `expired` (DRP 1.0 §3.02): the
+        // agent's own reference and callback go; the random protocol id and the agent's id stay.
+        try db.execute(
+            sql: "UPDATE drp_requests SET agent_request_id = NULL, status_callback = NULL WHERE request_id IN (\(list))"
+        )
         try db.execute(sql: "DELETE FROM privacy_requests WHERE id IN (\(list))")
         return db.changesCount
     }

@@ -468,8 +468,9 @@ enum Schema {
                 t.column("id", .text).primaryKey()
                 // The signature's SHA-256: a retry of the same signed request finds its first answer.
                 t.column("digest", .blob).notNull().unique()
+                // No foreign key: when the request record's retention ends, this minimised link stays,
+                // so the agent is told `expired` rather than "no such request".
                 t.column("request_id", .text).notNull().indexed()
-                    .references("privacy_requests", onDelete: .cascade)
                 t.column("agent_id", .text).notNull().indexed().references("drp_agents")
                 t.column("agent_request_id", .text)
                 t.column("status_callback", .text)
