@@ -90,8 +90,7 @@ struct AgentConformanceTests {
         )
         #expect(try await store.linkDRPRequest(record) == record)
         // The same signed request again (a retry after a crash) finds the first link, whatever id it brings.
-        var retry = record
-        retry = DRPRequestRecord(
+        let retry = DRPRequestRecord(
             id: "0b7e0e0a-0000-4000-8000-000000000002",
             digest: record.digest,
             requestID: record.requestID,

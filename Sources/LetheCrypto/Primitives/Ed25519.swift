@@ -100,7 +100,7 @@ public struct Ed25519PublicKey: Sendable, Hashable {
 }
 
 /// An Ed25519 signing key from its 32-byte seed (the form PyNaCl's `SigningKey` and the DRP
-/// reference agent keep). Lethe verifies; it signs only as a test agent and in `lethe agents keygen`.
+/// reference agent keep). Lethe itself only verifies; this is what its tests sign with as an agent.
 public struct Ed25519SigningKey: Sendable {
     private let seed: SecretBytes
     public let publicKey: Ed25519PublicKey
@@ -141,11 +141,6 @@ public struct Ed25519SigningKey: Sendable {
         }
         guard ok == 1, length == 64 else { throw .openssl(.drain("EVP_DigestSign")) }
         return signature
-    }
-
-    /// The seed, for writing a key file.
-    public func withSeed<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        try seed.withUnsafeBytes(body)
     }
 
     private static func privateKey(_ seed: SecretBytes) throws(CryptoError) -> OpaquePointer {
