@@ -77,6 +77,17 @@ struct DRPServiceTests {
         #expect(object["status"] == "denied" && object["reason"] == "insuf_verification")
         #expect(try await h.store.unsettledDRPRequests(after: nil, limit: 10).isEmpty)
 
+        // A callback to a host not on the agent's allow-list is dropped; the request is still taken.
+        var elsewhere = claims
+        elsewhere["expires-at"] = DRPTime.format(now + 599)
+        elsewhere["exercise"] = "deletion"
+        elsewhere["email"] = "honora.w@example.org"
+        elsewhere["email_verified"] = true
+        elsewhere["status_callback"] = "http://169.254.169.254/latest/meta-data"
+        let dropped = try await service.exercise(bearer: token, body: try Self.signed(elsewhere, key))
+        #expect(dropped.status == .inProgress)
+        #expect(try await h.store.drpRequest(dropped.requestID)?.statusCallback == nil)
+
         // The request record's retention ends: the agent is told `expired`, not "no such request",
         // and the link keeps nothing of the agent's own.
         try await h.store.database.write { db in

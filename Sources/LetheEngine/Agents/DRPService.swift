@@ -61,10 +61,16 @@ public struct DRPService: Sendable {
                 expiresAt: pairing.expiresAtText,
                 agent: agent
             )
-            guard try await store.recordSignature(digest(signature), agentID: agent.id, expiresAt: expiresAt, now: now)
+            guard
+                try await store.recordSignature(
+                    Self.digest(signature),
+                    agentID: agent.id,
+                    expiresAt: expiresAt,
+                    now: now
+                )
             else { throw DRPFailure.replayed }
             let token = try newToken()
-            try await store.issueAgentToken(agent.id, tokenHash: Self.tokenHash(token), at: now)
+            try await store.issueAgentToken(agent.id, tokenHash: try Self.tokenHash(token), at: now)
             logger.notice("agent paired", metadata: ["agent": "\(agent.id)"])
             return token
         } catch {
@@ -77,7 +83,7 @@ public struct DRPService: Sendable {
     public func agent(bearer: String?) async throws(DRPFailure) -> AuthorizedAgent {
         guard let bearer, !bearer.isEmpty, bearer.count <= 512 else { throw .unknownToken }
         do {
-            guard let id = try await store.agentID(forTokenHash: Self.tokenHash(bearer)),
+            guard let id = try await store.agentID(forTokenHash: try Self.tokenHash(bearer)),
                 let agent = try await store.agent(id), agent.revokedAt == nil
             else { throw DRPFailure.unknownToken }
             return agent
@@ -108,8 +114,8 @@ public struct DRPService: Sendable {
             expiresAt: exercise.expiresAtText,
             agent: agent
         )
-        let digest = digest(signature)
         do {
+            let digest = try Self.digest(signature)
             guard try await !store.signatureSeen(digest) else { throw DRPFailure.replayed }
             let record = try await intake(exercise, agent: agent, digest: digest)
             // Recorded last: a retry after a crash before this point finds and finishes the same request.
@@ -285,7 +291,7 @@ public struct DRPService: Sendable {
             // A revoke carries no expiry: its signature is remembered as long as a final state is kept.
             guard
                 try await store.recordSignature(
-                    digest(signature),
+                    Self.digest(signature),
                     agentID: agent.id,
                     expiresAt: now.addingTimeInterval(60 * 86_400),
                     now: now
@@ -470,13 +476,10 @@ public struct DRPService: Sendable {
         return components.string
     }
 
-    private func digest(_ signature: [UInt8]) -> Data {
-        Data((try? SHA256Hasher.digest(signature)) ?? signature)
-    }
+    /// Hashing failures throw: falling back to the raw bytes would store a usable token in the database.
+    private static func digest(_ signature: [UInt8]) throws -> Data { Data(try SHA256Hasher.digest(signature)) }
 
-    static func tokenHash(_ token: String) -> Data {
-        Data((try? SHA256Hasher.digest(Array(token.utf8))) ?? Array(token.utf8))
-    }
+    static func tokenHash(_ token: String) throws -> Data { Data(try SHA256Hasher.digest(Array(token.utf8))) }
 
     /// 32 bytes from the injected CSPRNG as base64url: opaque, and within the characters agents accept.
     private func newToken() throws -> String {
