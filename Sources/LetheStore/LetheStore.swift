@@ -255,11 +255,11 @@ public protocol JobRepository: Sendable {
         limit: Int,
         now: Date,
         lease: TimeInterval,
-        kinds: Set<String>?
+        kinds: Set<JobKind>?
     ) async throws
         -> [LeasedJob]
     /// Jobs of `kinds` due at `now`: ready to lease, and leased to a worker whose lease has not run out.
-    func jobBacklog(kinds: Set<String>, now: Date) async throws -> (ready: Int, leased: Int)
+    func jobBacklog(kinds: Set<JobKind>, now: Date) async throws -> (ready: Int, leased: Int)
     /// Marks a job done; false when the lease was lost (expired and taken by another worker).
     func completeJob(_ job: LeasedJob, now: Date) async throws -> Bool
     /// Records a failure: back to ready at `retryAt`, or dead after its last attempt.

@@ -43,6 +43,30 @@ struct ConsentTests {
         )
     }
 
+    @Test("A consent change held for a supervisor takes effect when an officer approves it")
+    func approvedAfterConflict() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        // The email given is not the account's: the change waits for a supervisor instead of applying.
+        let receipt = try await h.requests.submit(
+            RequestSubmission(
+                kind: .consentChange,
+                accountID: h.customer,
+                email: "someone.else@example.org",
+                channel: .web,
+                consentChanges: ["marketing-email": false]
+            )
+        )
+        let id = receipt.outcome.requestID
+        #expect(try await h.store.consents(h.customer).isEmpty)
+        try await h.requests.approve(id, by: "officer-1")
+        #expect(try await p.runner.runOnce() == JobRunReport(completed: 1))
+        #expect(try await h.store.request(id)?.request.status == .completed)
+        #expect(try await h.store.consents(h.customer).map(\.granted) == [false])
+        #expect(try await h.store.jobCounts() == [.done: 1])
+    }
+
     @Test("A Global Privacy Control signal withdraws every purpose the policy marks, with source gpc-signal")
     func gpcSignal() async throws {
         let h = try await RequestHarness()

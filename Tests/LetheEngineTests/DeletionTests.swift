@@ -40,14 +40,13 @@ struct ProcessingHarness {
         )
         runner = JobRunner(
             store: h.store,
-            handlers: ProcessingHandlers(
+            handler: ProcessingHandlers(
                 deletion: deletion,
                 export: exporter,
                 requests: h.requests,
                 store: h.store,
                 clock: h.clock
-            )
-            .handlers,
+            ),
             clock: h.clock,
             worker: "test"
         )
@@ -201,7 +200,7 @@ struct DeletionTests {
 
         // Idempotent: erasing again changes nothing and returns the first receipt.
         try await h.store.enqueue(
-            NewJob(kind: "erase-account", requestID: id, dedupeKey: "erase:again", runAt: h.clock.now())
+            NewJob(.eraseAccount(id), dedupeKey: "erase:again", runAt: h.clock.now())
         )
         #expect(try await p.runner.runOnce().completed == 1)
         #expect(try await h.store.deletionReceipt(id) == receipt)

@@ -18,11 +18,11 @@ actor EffectLedger {
 
 struct RecordingHandler: JobHandler {
     let ledger: EffectLedger
-    func run(_ job: LeasedJob) async throws { await ledger.apply(job.id) }
+    func run(_ job: Job, lease: LeasedJob) async throws { await ledger.apply(lease.id) }
 }
 
 struct FailingHandler: JobHandler {
-    func run(_ job: LeasedJob) async throws { throw JobFailure(message: "downstream unavailable") }
+    func run(_ job: Job, lease: LeasedJob) async throws { throw JobFailure(message: "downstream unavailable") }
 }
 
 @Suite("Durable jobs and the outbox")
@@ -34,12 +34,12 @@ struct JobAndOutboxTests {
         let ledger = EffectLedger()
         #expect(
             try await h.store.enqueue(
-                NewJob(kind: "effect", requestID: nil, dedupeKey: "effect:1", runAt: h.clock.now())
+                NewJob(.eraseAccount(RequestID("R-effect-1")), dedupeKey: "effect:1", runAt: h.clock.now())
             )
         )
         #expect(
             try await h.store.enqueue(
-                NewJob(kind: "effect", requestID: nil, dedupeKey: "effect:1", runAt: h.clock.now())
+                NewJob(.eraseAccount(RequestID("R-effect-1")), dedupeKey: "effect:1", runAt: h.clock.now())
             ) == false
         )
         // Worker A leases the job, applies the effect, and dies before recording completion.
@@ -52,7 +52,7 @@ struct JobAndOutboxTests {
         h.clock.advance(61)
         let runner = JobRunner(
             store: h.store,
-            handlers: ["effect": RecordingHandler(ledger: ledger)],
+            handler: RecordingHandler(ledger: ledger),
             clock: h.clock,
             worker: "B"
         )
@@ -69,9 +69,9 @@ struct JobAndOutboxTests {
         let h = try await RequestHarness()
         defer { h.close() }
         try await h.store.enqueue(
-            NewJob(kind: "flaky", requestID: nil, dedupeKey: "flaky:1", runAt: h.clock.now(), maxAttempts: 3)
+            NewJob(.eraseAccount(RequestID("R-flaky-1")), dedupeKey: "flaky:1", runAt: h.clock.now(), maxAttempts: 3)
         )
-        let runner = JobRunner(store: h.store, handlers: ["flaky": FailingHandler()], clock: h.clock, worker: "W")
+        let runner = JobRunner(store: h.store, handler: FailingHandler(), clock: h.clock, worker: "W")
         #expect(try await runner.runOnce().retried == 1)
         #expect(try await runner.runOnce() == JobRunReport())  // backing off: not due yet
         h.clock.advance(31)
@@ -88,7 +88,7 @@ struct JobAndOutboxTests {
         let h = try await RequestHarness()
         defer { h.close() }
         try await h.store.enqueue(
-            NewJob(kind: "x", requestID: nil, dedupeKey: "x:1", runAt: h.clock.now(), maxAttempts: 1)
+            NewJob(.eraseAccount(RequestID("R-x-1")), dedupeKey: "x:1", runAt: h.clock.now(), maxAttempts: 1)
         )
         #expect(try await h.store.leaseJobs(worker: "A", limit: 1, now: h.clock.now(), lease: 10).count == 1)
         h.clock.advance(11)

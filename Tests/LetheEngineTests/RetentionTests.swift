@@ -18,7 +18,7 @@ extension ProcessingHarness {
         throws -> RetentionScheduler
     {
         var erasures = runner
-        erasures.kinds = ["erase-account"]
+        erasures.kinds = [.eraseAccount]
         var scheduler = RetentionScheduler(
             store: h.store,
             policies: try ShippedPolicies.load(),

@@ -174,9 +174,16 @@ struct StoreConformanceTests {
         let store = subject.store
         let now = Fixtures.created
         for n in 0..<60 {
-            #expect(try await store.enqueue(NewJob(kind: "test", requestID: nil, dedupeKey: "job-\(n)", runAt: now)))
+            #expect(
+                try await store.enqueue(
+                    NewJob(.eraseAccount(RequestID("R-job-\(n)")), dedupeKey: "job-\(n)", runAt: now)
+                )
+            )
         }
-        #expect(try await store.enqueue(NewJob(kind: "test", requestID: nil, dedupeKey: "job-0", runAt: now)) == false)
+        #expect(
+            try await store.enqueue(NewJob(.eraseAccount(RequestID("R-job-0")), dedupeKey: "job-0", runAt: now))
+                == false
+        )
         let leases = try await withThrowingTaskGroup(of: [LeasedJob].self) { group in
             for worker in 0..<4 {
                 group.addTask { try await store.leaseJobs(worker: "w\(worker)", limit: 20, now: now, lease: 60) }

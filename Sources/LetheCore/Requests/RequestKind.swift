@@ -18,6 +18,20 @@ public enum RequestKind: String, CaseIterable, Sendable, Codable {
         case .deletion: return .deletion
         }
     }
+
+    /// The statutory clocks a request of this kind may run on: the one table that decides it.
+    ///
+    /// A clock carries its own verification rule (an opt-out or unsubscribe must not demand identity
+    /// checks, an access or erasure must have them), so running a deletion on the unsubscribe clock would
+    /// skip verification. Intake refuses any pairing not listed here.
+    public var allowedDeadlineKinds: [DeadlineKind] {
+        switch self {
+        case .export: return [.access, .portability]
+        case .consentChange: return [.consentWithdrawal, .optOutOfSale, .marketingUnsubscribe]
+        case .deactivation: return [.deactivation]
+        case .deletion: return [.deletion]
+        }
+    }
 }
 
 /// The statutory clocks, finer than ``RequestKind`` where the law distinguishes them.

@@ -49,7 +49,9 @@ public final class BlindIndex {
         let trimmed = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
-            !parts[1].hasSuffix("."), !trimmed.contains(where: \.isWhitespace)
+            !parts[1].hasSuffix("."), !trimmed.contains(where: \.isWhitespace),
+            // NUL and other control characters would be stored, indexed and mailed as given.
+            !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else { throw .invalidEmail }
         return trimmed
     }

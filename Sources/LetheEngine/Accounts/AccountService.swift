@@ -109,6 +109,11 @@ public struct AccountService: Sendable {
     public func create(_ application: AccountApplication, by author: String) async throws -> AccountID {
         let name = application.fullName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw AccountError.invalid(field: "full-name", reason: "must not be empty") }
+        try PersonalFieldCheck.text(name, field: "full-name")
+        try application.addresses.forEach(PersonalFieldCheck.address)
+        try PersonalFieldCheck.text(application.securityAnswer, field: "security-answer")
+        try PersonalFieldCheck.text(application.promoCode, field: "promo-code")
+        try PersonalFieldCheck.dateOfBirth(application.dateOfBirth, now: clock.now())
         let email: String
         do { email = try BlindIndex.normaliseEmail(application.email) } catch {
             throw AccountError.invalid(field: "email", reason: error.description)
@@ -258,6 +263,7 @@ public struct AccountService: Sendable {
         by author: String
     ) async throws -> ModificationOutcome {
         guard !changes.isEmpty else { throw AccountError.invalid(field: "changes", reason: "nothing to change") }
+        try changes.forEach(PersonalFieldCheck.change)
         let reasonText = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reasonText.isEmpty else {
             throw AccountError.invalid(field: "reason", reason: "say why the change is made")
@@ -329,15 +335,13 @@ public struct AccountService: Sendable {
     /// each. The job holds the account id and field names only.
     private func passRectificationOn(_ id: AccountID, changes: [AccountChange], at now: Date) async throws {
         let categories = Set(changes.map(Self.category(of:)))
-        let fields = changes.map(\.fieldName).joined(separator: ",")
+        let fields = changes.map(\.fieldName)
         for recipient in try await store.recipients()
         where recipient.active && !recipient.categories.isDisjoint(with: categories) {
             try await store.enqueue(
                 NewJob(
-                    kind: "notify-recipient-rectification",
-                    requestID: nil,
+                    .notifyRectification(RectificationNotice(recipientID: recipient.id, accountID: id, fields: fields)),
                     dedupeKey: "rectify:\(id):\(Int(now.timeIntervalSince1970 * 1000)):\(recipient.id)",
-                    payload: "\(recipient.id)|\(id)|\(fields)",
                     runAt: now,
                     maxAttempts: 8
                 )

@@ -3,11 +3,14 @@ import LetheCore
 import LetheStore
 import Logging
 
-/// Does one kind of job. Handlers must be idempotent (keyed on the job or request id): a worker that
-/// dies after the work but before recording it makes the job run again, and the second run must
-/// change nothing.
+/// Does the work of a ``Job``. Implementations switch over the job exhaustively, so a new kind of job
+/// without a handler does not compile.
+///
+/// Handlers must be idempotent (keyed on the job or request id): a worker that dies after the work but
+/// before recording it makes the job run again, and the second run must change nothing.
 public protocol JobHandler: Sendable {
-    func run(_ job: LeasedJob) async throws
+    /// Runs `job`, leased as `lease` (its attempt count and row id, for handlers that log them).
+    func run(_ job: Job, lease: LeasedJob) async throws
 }
 
 /// What one pass of the runner did.
@@ -29,25 +32,25 @@ public struct JobRunReport: Sendable, Equatable {
 /// backoff, or dead-letter after the last attempt.
 public struct JobRunner: Sendable {
     let store: any JobRepository
-    let handlers: [String: any JobHandler]
+    let handler: any JobHandler
     let clock: any WallClock
     let worker: String
     public var lease: TimeInterval = 300
     public var baseBackoff: TimeInterval = 30
     public var maxBackoff: TimeInterval = 3600
     /// Only these job kinds when set (the purge runs erasures only).
-    public var kinds: Set<String>?
+    public var kinds: Set<JobKind>?
     let logger: Logger
 
     public init(
         store: any JobRepository,
-        handlers: [String: any JobHandler],
+        handler: any JobHandler,
         clock: any WallClock,
         worker: String,
         logger: Logger = Logger(label: "lethe.jobs")
     ) {
         self.store = store
-        self.handlers = handlers
+        self.handler = handler
         self.clock = clock
         self.worker = worker
         self.logger = logger
@@ -64,10 +67,9 @@ public struct JobRunner: Sendable {
             kinds: kinds
         ) {
             do {
-                guard let handler = handlers[job.kind] else {
-                    throw JobFailure(message: "no handler for job kind '\(job.kind)'")
-                }
-                try await handler.run(job)
+                // A row this version cannot read fails like any other attempt and is dead-lettered with
+                // the reason after its last one, rather than blocking the queue.
+                try await handler.run(try job.job(), lease: job)
                 if try await store.completeJob(job, now: clock.now()) {
                     report.completed += 1
                 } else {

@@ -27,10 +27,8 @@ public struct RecipientFanout: Sendable {
             // The payload holds ids only: the job table is not encrypted.
             try await store.enqueue(
                 NewJob(
-                    kind: "notify-recipient",
-                    requestID: request,
+                    .notifyRecipient(request, recipientID: recipient.id),
                     dedupeKey: "recipient:\(request.rawValue):\(recipient.id)",
-                    payload: recipient.id,
                     runAt: clock.now(),
                     maxAttempts: 8
                 )
@@ -65,10 +63,10 @@ public struct RecipientFanout: Sendable {
 
     /// Sends one recipient a rectification notice (an account's fields changed); its 2xx answer is
     /// recorded in the audit trail, since account changes are not requests.
-    func sendRectification(payload: String) async throws {
-        let parts = payload.split(separator: "|", maxSplits: 2).map(String.init)
-        guard parts.count == 3, let recipient = try await store.recipients().first(where: { $0.id == parts[0] }),
-            let secret = try await store.recipientSecret(parts[0]), let url = URL(string: recipient.webhookURL)
+    func sendRectification(_ notice: RectificationNotice) async throws {
+        guard let recipient = try await store.recipients().first(where: { $0.id == notice.recipientID }),
+            let secret = try await store.recipientSecret(notice.recipientID),
+            let url = URL(string: recipient.webhookURL)
         else { throw JobFailure(message: "rectification job has an unknown recipient") }
         struct Notice: Encodable {
             let action: String
@@ -81,8 +79,8 @@ public struct RecipientFanout: Sendable {
         let body = try encoder.encode(
             Notice(
                 action: "rectification",
-                customer_reference: parts[1],
-                fields: parts[2].split(separator: ",").map(String.init),
+                customer_reference: notice.accountID.description,
+                fields: notice.fields,
                 sent_at: ISO.format(clock.now())
             )
         )
@@ -90,7 +88,7 @@ public struct RecipientFanout: Sendable {
             body,
             to: url,
             secret: SecretBytes(Array(secret.utf8)),
-            messageID: "rectify:\(parts[1]):\(parts[0])",
+            messageID: "rectify:\(notice.accountID):\(notice.recipientID)",
             at: clock.now()
         )
         try await store.appendAudit(
@@ -99,8 +97,8 @@ public struct RecipientFanout: Sendable {
                 actor: "system:recipients",
                 action: "recipient.rectification-acknowledged",
                 subjectType: "account",
-                subjectID: parts[1],
-                fields: [parts[0]] + parts[2].split(separator: ",").map(String.init)
+                subjectID: notice.accountID.description,
+                fields: [notice.recipientID] + notice.fields
             )
         )
     }

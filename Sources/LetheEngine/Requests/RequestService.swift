@@ -50,6 +50,13 @@ public struct RequestService: Sendable {
     public func submit(_ submission: RequestSubmission) async throws -> IntakeReceipt {
         let now = clock.now()
         let receivedAt = submission.receivedAt ?? now
+        guard receivedAt.timeIntervalSince(now) <= policy.allowedClockSkew else {
+            throw RequestError.receivedInFuture(skewSeconds: Int(policy.allowedClockSkew))
+        }
+        let deadlineKind = submission.deadlineKind ?? submission.kind.defaultDeadlineKind
+        guard submission.kind.allowedDeadlineKinds.contains(deadlineKind) else {
+            throw RequestError.deadlineKindNotAllowed(submission.kind, deadlineKind)
+        }
         var email: String?
         if let given = submission.email {
             do { email = try BlindIndex.normaliseEmail(given) } catch { throw RequestError.invalidEmail }
@@ -88,7 +95,6 @@ public struct RequestService: Sendable {
         guard policies.jurisdictions[jurisdictionID] != nil else {
             throw RequestError.unknownJurisdiction(jurisdictionID)
         }
-        let deadlineKind = submission.deadlineKind ?? submission.kind.defaultDeadlineKind
         let schedule: DeadlineSchedule
         do {
             schedule = try deadlines.schedule(
@@ -335,6 +341,8 @@ public struct RequestService: Sendable {
         if passedOn,
             try await RecipientFanout(store: store, clock: clock).notify(id, action: "opt-out", categories: []) > 0
         {
+            // Approved by an officer, the request is already in progress: the recipients' answers complete it.
+            guard stored.request.status != .inProgress else { return }
             try await move(
                 stored,
                 to: .inProgress,
@@ -493,8 +501,7 @@ public struct RequestService: Sendable {
     public func approve(_ id: RequestID, by officer: String) async throws {
         let stored = try await load(id)
         let job = NewJob(
-            kind: "process-\(stored.request.kind.rawValue)",
-            requestID: id,
+            .process(stored.request.kind, id),
             dedupeKey: "process:\(id.rawValue)",
             runAt: clock.now()
         )

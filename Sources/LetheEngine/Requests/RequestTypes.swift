@@ -68,6 +68,9 @@ public struct RequestPolicy: Sendable {
     public var escalationThresholds = [7, 3, 1]
     /// Days after receipt within which identity must be verified before the request is denied as unverifiable.
     public var verificationWindowDays = 21
+    /// How far a channel's clock may run ahead of ours: a time of receipt later than now by more than this
+    /// is refused, since it would start the statutory clock late.
+    public var allowedClockSkew: TimeInterval = 300
 
     public init() {}
 }
@@ -93,6 +96,10 @@ public enum RequestError: Error, Equatable, CustomStringConvertible {
     case agentRequired
     case unknownPurpose(String, known: [String])
     case noConsentChange
+    /// The statutory clock named does not belong to the request kind (``RequestKind/allowedDeadlineKinds``).
+    case deadlineKindNotAllowed(RequestKind, DeadlineKind)
+    /// `receivedAt` lies later than now by more than the allowed clock skew.
+    case receivedInFuture(skewSeconds: Int)
 
     public var description: String {
         switch self {
@@ -116,6 +123,12 @@ public enum RequestError: Error, Equatable, CustomStringConvertible {
         case .unknownPurpose(let id, let known):
             return "unknown purpose '\(id)' (known: \(known.joined(separator: ", ")))"
         case .noConsentChange: return "a consent change must say which purposes are given or withdrawn"
+        case .deadlineKindNotAllowed(let kind, let deadlineKind):
+            let allowed = kind.allowedDeadlineKinds.map(\.rawValue).joined(separator: ", ")
+            return "a \(kind.rawValue) request cannot run on the \(deadlineKind.rawValue) clock (allowed: \(allowed))"
+        case .receivedInFuture(let skew):
+            return
+                "the time of receipt is later than now (by more than \(skew) seconds of clock skew); a request cannot be received in the future"
         }
     }
 }

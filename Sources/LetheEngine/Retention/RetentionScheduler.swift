@@ -63,7 +63,7 @@ public struct RetentionScheduler: Sendable {
         self.logger = logger
     }
 
-    static let eraseJobKinds: Set<String> = ["erase-account"]
+    static let eraseJobKinds: Set<JobKind> = [.eraseAccount]
 
     /// One step of a rule: what it purges and from which instant on.
     enum Step: Equatable {

@@ -51,7 +51,7 @@ extension Runtime {
             store: store,
             clock: clock
         )
-        var runner = JobRunner(store: store, handlers: handlers.handlers, clock: clock, worker: worker)
+        var runner = JobRunner(store: store, handler: handlers, clock: clock, worker: worker)
         runner.lease = lease
         return runner
     }
@@ -80,7 +80,7 @@ extension Runtime {
     /// The retention scheduler with this runtime's store, policies and folders; erasure jobs run as `worker`.
     public func retentionScheduler(worker: String, batchSize: Int) -> RetentionScheduler {
         var erasures = jobRunner(worker: worker)
-        erasures.kinds = ["erase-account"]
+        erasures.kinds = [.eraseAccount]
         var scheduler = RetentionScheduler(
             store: store,
             policies: policies,

@@ -220,34 +220,32 @@ public struct DeadlineChange: Sendable, Equatable {
 
 /// Work to run later, durably: leased by one worker at a time, retried, dead-lettered.
 public struct NewJob: Sendable, Equatable {
-    public let kind: String
-    public let requestID: RequestID?
+    /// What to do, typed; stored as its kind name and payload.
+    public let job: Job
     /// At most one job per key ever exists, so enqueueing twice is harmless.
     public let dedupeKey: String
-    public let payload: String
     public let runAt: Date
     public let maxAttempts: Int
 
-    public init(
-        kind: String,
-        requestID: RequestID?,
-        dedupeKey: String,
-        payload: String = "{}",
-        runAt: Date,
-        maxAttempts: Int = 5
-    ) {
-        self.kind = kind
-        self.requestID = requestID
+    public init(_ job: Job, dedupeKey: String, runAt: Date, maxAttempts: Int = 5) {
+        self.job = job
         self.dedupeKey = dedupeKey
-        self.payload = payload
         self.runAt = runAt
         self.maxAttempts = maxAttempts
     }
+
+    var kind: String { job.kind.rawValue }
+    var requestID: RequestID? { job.requestID }
+    var payload: String { job.payload }
 }
 
 /// A job a worker holds until `leaseExpiresAt`; only the holder of `token` may finish it.
+///
+/// The row's kind and payload stay as stored so that a row this version cannot read (written by a newer
+/// one, or damaged) can still be leased and dead-lettered with the reason; ``job()`` reads it.
 public struct LeasedJob: Sendable, Equatable {
     public let id: Int64
+    /// The stored kind name.
     public let kind: String
     public let requestID: RequestID?
     public let payload: String
@@ -255,6 +253,13 @@ public struct LeasedJob: Sendable, Equatable {
     public let maxAttempts: Int
     public let token: String
     public let leaseExpiresAt: Date
+
+    /// The typed job this row holds.
+    ///
+    /// - Throws: ``JobDecodingError`` when the row's kind or payload cannot be read.
+    public func job() throws(JobDecodingError) -> Job {
+        try Job(kind: kind, requestID: requestID, payload: payload)
+    }
 }
 
 public enum JobStatus: String, Sendable, CaseIterable {

@@ -14,14 +14,16 @@ extension SQLStore {
         limit: Int,
         now: Date,
         lease: TimeInterval,
-        kinds: Set<String>?
+        kinds: Set<JobKind>?
     ) async throws -> [LeasedJob] {
         let at = now.storeValue
         let until = now.addingTimeInterval(lease).storeValue
         var tokens: [String] = []
         for _ in 0..<max(0, limit) { tokens.append(Data(try SecureRandom.bytes(16)).base64EncodedString()) }
         let leaseTokens = tokens
-        let kindFilter = kinds.map { "AND kind IN (\($0.sorted().map(SQLText.quote).joined(separator: ", ")))" } ?? ""
+        let kindFilter =
+            kinds.map { "AND kind IN (\($0.map(\.rawValue).sorted().map(SQLText.quote).joined(separator: ", ")))" }
+            ?? ""
         // SQLite serialises writers, so select-then-update in one write transaction cannot hand a job to two
         // workers; on PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED, so workers leasing
         // at once each get different jobs without waiting for one another.
@@ -101,8 +103,8 @@ extension SQLStore {
         }
     }
 
-    public func jobBacklog(kinds: Set<String>, now: Date) async throws -> (ready: Int, leased: Int) {
-        let list = kinds.sorted().map(SQLText.quote).joined(separator: ", ")
+    public func jobBacklog(kinds: Set<JobKind>, now: Date) async throws -> (ready: Int, leased: Int) {
+        let list = kinds.map(\.rawValue).sorted().map(SQLText.quote).joined(separator: ", ")
         let at = now.storeValue
         return try await database.read { db in
             let ready =
