@@ -28,7 +28,8 @@ struct LetheBinary {
     static func run(
         _ arguments: [String],
         in directory: URL = packageRoot,
-        environment extra: [String: String] = [:]
+        environment extra: [String: String] = [:],
+        input: String? = nil
     ) throws -> Result {
         let process = Process()
         process.executableURL = try locate()
@@ -41,7 +42,13 @@ struct LetheBinary {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let stdin = Pipe()
+        if input != nil { process.standardInput = stdin }
         try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

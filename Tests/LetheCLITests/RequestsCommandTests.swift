@@ -99,3 +99,82 @@ struct RequestsCommandTests {
         #expect(broken.stderr.contains("broken at entry 2"))
     }
 }
+
+@Suite("lethe requests agent-permission and settle")
+struct OfficerRecordCommandTests {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-rec-\(UUID().uuidString)").path
+
+    func lethe(_ arguments: [String], input: String? = nil) throws -> LetheBinary.Result {
+        try LetheBinary.run(arguments + ["--data", folder], input: input)
+    }
+
+    func account(_ email: String, residence: String) throws -> String {
+        let created = try lethe([
+            "accounts", "create", "--name", "Rowan Settle", "--email", email, "--residence", residence,
+        ])
+        #expect(created.status == 0, "\(created.stderr)")
+        return created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("an officer records an authorized agent's permission; the request waits for the customer's confirmation")
+    func agentPermission() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try lethe(["keys", "init"]).status == 0)
+        let account = try account("rowan.agent@example.org", residence: "us-ca")
+        let submitted = try lethe([
+            "requests", "submit", "--kind", "export", "--account", account, "--channel", "authorized-agent",
+            "--authorized-agent", "CR_AA_TEST_001",
+        ])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let request = try #require(submitted.stdout.split(separator: " ").dropFirst().first.map(String.init))
+        let recorded = try lethe([
+            "requests", "agent-permission", request, "--proof", "signed authorisation ref 42", "--agent", "officer-1",
+        ])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        #expect(recorded.stdout.contains("permission recorded for \(request) (awaiting-verification)"))
+        #expect(try lethe(["requests", "show", request]).stdout.contains("Status           awaiting-verification"))
+        let missing = try lethe(["requests", "agent-permission", request, "--proof", " "])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test("an officer settles a recipient by hand and the opt-out that waited for it completes")
+    func settleRecipient() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try lethe(["keys", "init"]).status == 0)
+        let account = try account("rowan.settle@example.org", residence: "us-ca")
+        // A recipient nobody can reach: its notice stays pending until an officer records what was done.
+        let added = try lethe(
+            [
+                "recipients", "add", "--id", "acme-ads", "--name", "Acme Ads", "--category", "contact", "--url",
+                "http://127.0.0.1:9/hook",
+            ],
+            input: "a-signing-secret-of-enough-length-000000\n"
+        )
+        #expect(added.status == 0, "\(added.stderr)")
+        let submitted = try lethe([
+            "requests", "submit", "--kind", "consent-change", "--deadline-kind", "opt-out-of-sale", "--account",
+            account, "--channel", "web", "--withdraw", "sale-or-sharing",
+        ])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let request = try #require(submitted.stdout.split(separator: " ").dropFirst().first.map(String.init))
+        #expect(try lethe(["requests", "show", request]).stdout.contains("in-progress"))
+
+        let refused = try lethe([
+            "requests", "settle", request, "--recipient", "acme-ads", "--status", "acknowledged", "--note", "x",
+        ])
+        #expect(refused.status != 0)
+        let settled = try lethe([
+            "requests", "settle", request, "--recipient", "acme-ads", "--status", "manual", "--note",
+            "opt-out entered in their portal by hand",
+        ])
+        #expect(settled.status == 0, "\(settled.stderr)")
+        #expect(settled.stdout.contains("acme-ads settled as manual for \(request)"))
+        let shown = try lethe(["requests", "show", request])
+        #expect(shown.stdout.contains("Status           completed"), "\(shown.stdout)")
+        let again = try lethe([
+            "requests", "settle", request, "--recipient", "acme-ads", "--status", "manual", "--note", "twice",
+        ])
+        #expect(again.status != 0)
+    }
+}

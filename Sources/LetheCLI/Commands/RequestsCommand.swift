@@ -10,9 +10,8 @@ struct RequestsCommand: AsyncParsableCommand {
         commandName: "requests",
         abstract: "Submit, verify and work privacy requests; list the queue by due date; show a timeline.",
         subcommands: [
-            Submit.self, List.self, Show.self, Verify.self, Approve.self, Complete.self, Deny.self, Extend.self,
-            Pause.self,
-            Resume.self, Cancel.self, Assign.self, Watch.self,
+            Submit.self, List.self, Show.self, Verify.self, AgentPermission.self, Approve.self, Complete.self,
+            Deny.self, Extend.self, Pause.self, Resume.self, Cancel.self, Assign.self, Settle.self, Watch.self,
         ]
     )
 
