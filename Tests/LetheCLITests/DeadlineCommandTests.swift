@@ -14,6 +14,20 @@ struct DeadlineCommandTests {
         #expect(result.stdout.contains("Internal target  2024-10-01"))
     }
 
+    @Test(
+        "an offset outside ±18:00 or a malformed one is refused in one line, not read as another day",
+        arguments: ["2026-09-03T23:30:00+99:99", "2026-09-03T23:30:00+24:00", "2026-09-03T23:30:00+2:00"]
+    )
+    func badOffsets(received: String) throws {
+        let result = try LetheBinary.run([
+            "deadline", "--jurisdiction", "uk-gdpr", "--kind", "access", "--received", received,
+        ])
+        #expect(result.status != 0)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(result.stderr.contains("±18:00"))
+    }
+
     struct Schedule: Decodable {
         struct Due: Decodable {
             let due: String

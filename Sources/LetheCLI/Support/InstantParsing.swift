@@ -11,13 +11,9 @@ enum InstantParsing {
             let noonLocal = midnightUTC.addingTimeInterval(12 * 3600)
             return noonLocal.addingTimeInterval(-TimeInterval(zone.secondsFromGMT(for: noonLocal)))
         }
-        let withFraction = ISO8601DateFormatter()
-        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        if let instant = plain.date(from: text) ?? withFraction.date(from: text) { return instant }
+        if let instant = ISOInstant.parse(text) { return instant }
         throw .badInput(
-            "\(option) '\(text)' is not an ISO 8601 date or instant (e.g. 2026-09-03 or 2026-09-03T10:15:00Z)"
+            "\(option) '\(text)' is not an ISO 8601 date or instant with a zone offset within ±18:00 (e.g. 2026-09-03 or 2026-09-03T10:15:00Z)"
         )
     }
 

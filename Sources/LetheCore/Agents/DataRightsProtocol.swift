@@ -199,30 +199,7 @@ public struct DRPRevoke: Sendable, Equatable, Decodable {
 /// ISO 8601 instants as agents write them: `Z` or a numeric offset (`+00:00`, `+0000`), with or
 /// without fractional seconds of any length. A time without a zone is read as UTC.
 public enum DRPTime {
-    public static func parse(_ text: String) -> Date? {
-        let pattern = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|z|[+-]\d{2}:?\d{2})?$/
-        guard let match = try? pattern.wholeMatch(in: text) else { return nil }
-        var components = DateComponents()
-        components.calendar = Calendar(identifier: .gregorian)
-        components.timeZone = TimeZone(identifier: "UTC")
-        components.year = Int(match.1)
-        components.month = Int(match.2)
-        components.day = Int(match.3)
-        components.hour = Int(match.4)
-        components.minute = Int(match.5)
-        components.second = Int(match.6)
-        guard components.isValidDate, let base = components.date else { return nil }
-        var instant = base
-        if let fraction = match.7, let value = Double("0" + fraction) { instant += value }
-        if let zone = match.8, zone != "Z", zone != "z" {
-            let digits = zone.dropFirst().replacingOccurrences(of: ":", with: "")
-            guard let hours = Int(digits.prefix(2)), let minutes = Int(digits.suffix(2)), hours < 24, minutes < 60
-            else { return nil }
-            let offset = TimeInterval(hours * 3600 + minutes * 60)
-            instant -= zone.hasPrefix("-") ? -offset : offset
-        }
-        return instant
-    }
+    public static func parse(_ text: String) -> Date? { ISOInstant.parse(text, requireZone: false) }
 
     /// Lethe's own instants: UTC, whole seconds, `Z`.
     public static func format(_ instant: Date) -> String {
