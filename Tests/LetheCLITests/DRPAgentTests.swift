@@ -308,6 +308,13 @@ struct DRPAgentTests {
         #expect(anotherRevokes.status == 403)
         let revoked = try Self.call(revokeSpec)
         #expect(revoked.status == 200 && revoked.string("status") == "revoked", "\(revoked.body)")
+        // Replayed against the same request, the byte-identical revoke is harmless: it answers the status.
+        let again = try Self.call(revokeSpec)
+        #expect(again.status == 200 && again.string("status") == "revoked", "\(again.body)")
+        // The same reason for another request signs to the same bytes (Ed25519 is deterministic, and the
+        // revoke object holds only the reason): it is a different revoke, and it is accepted.
+        let second = try Self.call(revokeSpec.merging(["path": "/v1/data-rights-request/\(accessID)"]) { $1 })
+        #expect(second.status == 200 && second.string("status") == "revoked", "\(second.body)")
 
         // A new pairing rotates the token: the old one stops working.
         let oldToken = tokenA

@@ -271,7 +271,7 @@ public struct DRPService: Sendable {
     }
 
     /// Cancels the request for the user and answers the `revoked` status. The signed body holds only
-    /// a reason, so the bearer's agent must own the request, and a body is accepted once.
+    /// a reason, so the bearer's agent must own the request; the same body is accepted once per request.
     public func revoke(bearer: String?, requestID: String, body: Data) async throws(DRPFailure) -> DRPStatusObject {
         let agent = try await agent(bearer: bearer)
         let (message, signature) = try open(body, agent: agent)
@@ -288,10 +288,13 @@ public struct DRPService: Sendable {
                 throw DRPFailure(409, "the request is already \(try await statusObject(record).status.rawValue)")
             default: break
             }
-            // A revoke carries no expiry: its signature is remembered as long as a final state is kept.
+            // A revoke body holds only a reason, so an agent revoking two requests for the same reason sends
+            // byte-identical signed bodies: the replay key is the signature with the request it revokes. A
+            // replay against the same request answers the `cancelled` status above; a revoke carries no
+            // expiry, so its key is remembered as long as a final state is kept.
             guard
                 try await store.recordSignature(
-                    Self.digest(signature),
+                    Self.digest(signature + Array(record.requestID.rawValue.utf8)),
                     agentID: agent.id,
                     expiresAt: now.addingTimeInterval(60 * 86_400),
                     now: now
