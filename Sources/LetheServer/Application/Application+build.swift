@@ -42,8 +42,9 @@ public func buildRouter(_ dependencies: ServerDependencies) throws -> Router<Let
     let router = Router(context: LetheRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: ProblemMiddleware())
+    // Security headers wrap the problem answers too: every answer, error or not, carries them.
     router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ProblemMiddleware())
     router.add(middleware: BodyLimitMiddleware(limit: dependencies.settings.maxBodyBytes))
     let drp = dependencies.runtime.dataRightsProtocol()
     router.add(
@@ -55,10 +56,16 @@ public func buildRouter(_ dependencies: ServerDependencies) throws -> Router<Let
 
     HealthRoutes(runtime: dependencies.runtime, registry: dependencies.registry).register(on: router)
 
+    // Credentials first (a stranger learns nothing), then what the caller accepts and sends, then the
+    // document's constraints: all before any handler runs.
     let api = router.group("api/v1").add(middleware: APIGuardMiddleware())
+        .add(middleware: ContentNegotiationMiddleware())
+        .add(
+            middleware: DocumentConstraintsMiddleware(constraints: try DocumentConstraints.shipped(), prefix: "/api/v1")
+        )
     let handler = APIHandler(runtime: dependencies.runtime, access: dependencies.access, outbox: dependencies.outbox)
     let recorder = RouteRecorder(api)
-    try handler.registerHandlers(on: recorder)
+    try handler.registerHandlers(on: recorder, configuration: .init(dateTranscoder: StrictDateTranscoder()))
     recorder.answerOtherMethodsWith405()
 
     DashboardRoutes(dependencies).register(on: router)

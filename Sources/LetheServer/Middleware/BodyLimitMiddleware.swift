@@ -1,7 +1,9 @@
 import Hummingbird
+import NIOCore
 
 /// Refuses bodies over the limit before reading them (by Content-Length) or while reading them
-/// (chunked), so an oversized body is never buffered whole, let alone parsed.
+/// (chunked), so an oversized body is never buffered whole, let alone parsed: 413 for too large, 400 for
+/// a body whose HTTP framing is broken, both as problem+json and before any handler runs.
 struct BodyLimitMiddleware: RouterMiddleware {
     typealias Context = LetheRequestContext
     let limit: Int
@@ -22,6 +24,13 @@ struct BodyLimitMiddleware: RouterMiddleware {
             _ = try await request.collectBody(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw Problem.tooLarge(limit: limit)
+        } catch is NIOTooManyBytesError {
+            // A chunked body announces no length: it is refused as soon as it passes the limit.
+            throw Problem.tooLarge(limit: limit)
+        } catch {
+            // The body could not be read as HTTP frames it (e.g. a malformed chunk size): the client's
+            // request is broken, and nothing has run.
+            throw Problem.badRequest("the request body is malformed HTTP (\(String(describing: type(of: error))))")
         }
         return try await next(request, context)
     }
