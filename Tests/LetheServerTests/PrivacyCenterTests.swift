@@ -223,4 +223,40 @@ struct PrivacyCenterTests {
             #expect(try await browser.get("/privacy/account").text.contains("Your account TR-"))
         }
     }
+
+    @Test(
+        "asking for a sign-in code takes as long for an unknown email as for a customer's (a sign test over 300 pairs)"
+    )
+    func signInCodeTimingDoesNotRevealCustomers() async throws {
+        let server = try await TestServer.make()
+        _ = try await server.customer("timing.pc@example.com")
+        let pairs = 300
+        let knownSlower = try await server.test { client in
+            var browser = Browser(client: client)
+            // Warm up both paths (templates, the store's statements) before measuring.
+            for _ in 0..<20 {
+                _ = try await browser.post("/privacy/code", [("email", "timing.pc@example.com")])
+                _ = try await browser.post("/privacy/code", [("email", "nobody.pc@example.com")])
+            }
+            var slower = 0
+            var generator = SystemRandomNumberGenerator()
+            for index in 0..<pairs {
+                var durations: [Bool: Duration] = [:]
+                // Each pair in a random order, so drift over the run and after-effects of the previous
+                // call fall on both sides alike.
+                for known in [true, false].shuffled(using: &generator) {
+                    let email = known ? "timing.pc@example.com" : "nobody\(index).pc@example.com"
+                    let start = ContinuousClock.now
+                    let response = try await browser.post("/privacy/code", [("email", email)])
+                    durations[known] = ContinuousClock.now - start
+                    #expect(response.status == .ok)
+                }
+                if let known = durations[true], let unknown = durations[false], known > unknown { slower += 1 }
+            }
+            return slower
+        }
+        // With no difference, the count of pairs where the customer's email was slower is Binomial(300,
+        // 1/2): above 195 (65 %) with probability below 1e-7. The acceptance run saw 94 % before the fix.
+        #expect(knownSlower <= 195, "the customer's email was slower in \(knownSlower) of \(pairs) pairs")
+    }
 }

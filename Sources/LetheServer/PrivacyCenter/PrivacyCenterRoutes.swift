@@ -236,8 +236,21 @@ struct PrivacyCenterRoutes: PageRoutes {
     func sendCode(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         let form = try await Form(request, context: context)
         let email = form["email"] ?? ""
-        try await access.sendCustomerCode(email: email)
-        outbox.nudge()
+        // Answer first, then look the email up and send the code: the answer does the same work, and so
+        // takes the same time, whether or not the email has an account, so timing cannot tell who is a
+        // customer. Nothing is acknowledged that could be lost: the page promises a code only if the
+        // address has an account, and a customer who gets none asks again.
+        let access = self.access
+        let outbox = self.outbox
+        let logger = context.logger
+        Task {
+            do {
+                try await access.sendCustomerCode(email: email)
+                outbox.nudge()
+            } catch {
+                logger.error("sign-in code failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            }
+        }
         var model = frame(context, request, title: "Check your email")
         model["email"] = email
         return pages.render("privacy-code", model)
