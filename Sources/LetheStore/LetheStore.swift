@@ -119,8 +119,13 @@ public protocol AuditRepository: Sendable {
     func auditEntries(subjectType: String?, subjectID: String?) async throws -> [AuditEntry]
     /// The entry's reason for display: opened when sealed, or a placeholder once the customer's key is erased.
     func auditReason(_ entry: AuditEntry) async throws -> String?
-    /// The sequence number of the first entry whose MAC or link does not verify, or nil when the chain is whole.
+    /// The sequence number of the first entry whose MAC or link does not verify, or of the first entry
+    /// missing before the anchored head (the newest entries were deleted), or nil when the chain is whole.
     func firstBrokenAuditEntry() async throws -> Int64?
+    /// The chain's anchored head, for an outside witness; nil while the chain is empty.
+    func auditHead() async throws -> AuditHead?
+    /// Anchors a chain written before heads existed at its current end; does nothing otherwise.
+    func anchorAuditHeadIfMissing() async throws
 }
 
 /// The transactional outbox.

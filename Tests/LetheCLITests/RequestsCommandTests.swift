@@ -98,6 +98,45 @@ struct RequestsCommandTests {
         #expect(broken.status == 1)
         #expect(broken.stderr.contains("broken at entry 2"))
     }
+
+    @Test("audit verify prints the anchored head, and deleting the newest entries is named as a cut")
+    func auditTruncation() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try lethe(["keys", "init"]).status == 0)
+        for n in 1...3 {
+            let created = try lethe([
+                "accounts", "create", "--name", "Cut Test \(n)", "--email", "cut\(n)@example.org", "--residence",
+                "uk-gdpr",
+            ])
+            #expect(created.status == 0, "\(created.stderr)")
+        }
+        let intact = try lethe(["audit", "verify"])
+        #expect(intact.status == 0, "\(intact.stderr)")
+        let headLine = try #require(intact.stdout.split(separator: "\n").first { $0.hasPrefix("audit head: entry ") })
+        let head = try #require(Int(headLine.dropFirst("audit head: entry ".count).prefix { $0.isNumber }))
+        #expect(head >= 3)
+        let cut = "DELETE FROM audit_log WHERE seq >= \(head - 1)"
+        if TestBackend.isPostgres {
+            try ThrowawayPostgres.execute(cut, forFolder: folder)
+        } else {
+            let tamper = Process()
+            tamper.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            tamper.arguments = [
+                "python3", "-c",
+                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()",
+                (folder as NSString).appendingPathComponent("lethe.sqlite"), cut,
+            ]
+            try tamper.run()
+            tamper.waitUntilExit()
+            #expect(tamper.terminationStatus == 0)
+        }
+        let broken = try lethe(["audit", "verify"])
+        #expect(broken.status == 1)
+        #expect(
+            broken.stderr.contains("audit chain cut: entries \(head - 1) to \(head) are missing"),
+            "\(broken.stderr)"
+        )
+    }
 }
 
 @Suite("lethe requests agent-permission and settle")

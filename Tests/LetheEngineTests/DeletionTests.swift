@@ -178,6 +178,16 @@ struct DeletionTests {
                 !($0["data"]?.text ?? "kettle").contains("kettle") && !($0["legal_basis"]?.text ?? "").isEmpty
             }
         )
+        // The wrapped key is gone from every database file while the store is still open (SQLite: the
+        // erasure checkpoints the WAL away before it is acknowledged; PostgreSQL keeps WAL segments as the
+        // operator's retention says, see docs/encryption.md).
+        if h.store.sqlitePath != nil {
+            let files = try await h.store.storedFiles()
+            #expect(files.count >= 2)
+            for (file, bytes) in files {
+                #expect(bytes.range(of: Data(wrappedBackup.sealed)) == nil, "the destroyed wrapped key is in \(file)")
+            }
+        }
         // No known plaintext remains in the database files.
         for (file, bytes) in try await h.store.storedFiles() {
             for secret in [

@@ -43,7 +43,9 @@ extension ProcessingHarness {
     func snapshot(excludingRunRecords: Bool = false) async throws -> [String: String] {
         var result: [String: String] = [:]
         for table in try await h.store.tableNames() {
-            if excludingRunRecords, ["audit_log", "purge_runs", "purge_counts", "purge_lease"].contains(table) {
+            if excludingRunRecords,
+                ["audit_log", "audit_head", "purge_runs", "purge_counts", "purge_lease"].contains(table)
+            {
                 continue
             }
             // Rows in a stable order on both engines: sorted by their printed values.

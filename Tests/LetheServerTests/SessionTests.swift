@@ -163,6 +163,10 @@ struct HealthTests {
             #expect(metrics.status == .ok)
             #expect(metrics.text.contains(#"lethe_requests_open{status="awaiting-verification"} 1"#))
             #expect(metrics.text.contains("lethe_requests_overdue 0"))
+            // The audit head, for an outside witness of rollbacks.
+            let head = try #require(try await server.runtime.store.auditHead())
+            #expect(metrics.text.contains("lethe_audit_head_seq \(head.seq)"))
+            #expect(metrics.text.contains("lethe_audit_head_mac48 "))
             #expect(!metrics.text.contains("gauge.customer"))
         }
     }

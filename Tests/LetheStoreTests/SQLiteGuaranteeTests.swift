@@ -21,6 +21,31 @@ struct SQLiteGuaranteeTests {
         return files.filter { $0.1.range(of: bytes) != nil }.map(\.0)
     }
 
+    @Test("The database and its WAL and shared-memory files are owner-only, even in a folder open to others")
+    func filesAreOwnerOnly() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-mode-\(UUID().uuidString)")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(
+            atPath: folder,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o755]
+        )
+        let store = try SQLStore(folder: folder, vault: KeyVault(keyring: try MasterKeyring.generate()))
+        try await store.createAccount(
+            Fixtures.id(77),
+            Fixtures.account(),
+            note: Fixtures.note(Fixtures.id(77)),
+            welcome: Fixtures.welcome(Fixtures.id(77), email: "mode@example.org")
+        )
+        let file = try #require(store.sqlitePath)
+        for path in [file, file + "-wal", file + "-shm"] {
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+            #expect(mode & 0o077 == 0, "\(path) is \(String(mode, radix: 8))")
+        }
+        await store.close()
+    }
+
     @Test("Known plaintext email, phone, name, address, card number and answers appear in no database file")
     func plaintextScan() async throws {
         let subject = try await StoreUnderTest.make(.sqlite)
@@ -235,7 +260,7 @@ struct SQLiteGuaranteeTests {
             try await store.appliedMigrations() == [
                 "1-keys", "2-accounts", "3-consents", "4-record-notes-and-escalations", "5-outbox-and-audit",
                 "6-holds-and-bundles", "7-privacy-requests", "8-erasure", "9-recipients", "10-retention", "11-access",
-                "12-authorized-agents",
+                "12-authorized-agents", "13-audit-head",
             ]
         )
         let id = Fixtures.id(9)
@@ -355,5 +380,85 @@ struct AuditTamperTests {
         defer { subject.close() }
         try await tamper(subject, "UPDATE audit_log SET actor = 'staff:mallory', mac = zeroblob(32) WHERE seq = 5")
         #expect(try await subject.store.firstBrokenAuditEntry() == 5)
+    }
+
+    @Test("Deleting the newest entries is detected and names the first missing one")
+    func truncated() async throws {
+        let subject = try await chain()
+        defer { subject.close() }
+        try await tamper(subject, "DELETE FROM audit_log WHERE seq >= 4")
+        #expect(try await subject.store.firstBrokenAuditEntry() == 4)
+        #expect(try await subject.store.auditHead()?.seq == 5)
+    }
+
+    @Test("Deleting every entry is detected, not read as an empty chain")
+    func allDeleted() async throws {
+        let subject = try await chain()
+        defer { subject.close() }
+        try await tamper(subject, "DELETE FROM audit_log")
+        #expect(try await subject.store.firstBrokenAuditEntry() == 1)
+    }
+
+    @Test("An append after a truncation does not paper over it: the gap stays")
+    func appendAfterTruncation() async throws {
+        let subject = try await chain()
+        defer { subject.close() }
+        try await tamper(subject, "DELETE FROM audit_log WHERE seq = 5")
+        let next = try await subject.store.appendAudit(
+            AuditEvent(at: Fixtures.created, actor: "staff:a", action: "x", subjectType: "request", subjectID: "R-6")
+        )
+        #expect(next == 6)
+        #expect(try await subject.store.firstBrokenAuditEntry() == 6)
+    }
+
+    @Test("Rolling the head back with the entries, or deleting it, is detected")
+    func headRolledBack() async throws {
+        let subject = try await chain()
+        defer { subject.close() }
+        // Truncate and move the head to the new end: the head's own MAC does not cover the move.
+        try await tamper(
+            subject,
+            """
+            DELETE FROM audit_log WHERE seq = 5;
+            UPDATE audit_head SET seq = 4, mac = (SELECT mac FROM audit_log WHERE seq = 4);
+            """
+        )
+        #expect(try await subject.store.firstBrokenAuditEntry() != nil)
+        try await tamper(subject, "DELETE FROM audit_head")
+        #expect(try await subject.store.firstBrokenAuditEntry() != nil)
+    }
+
+    @Test("A chain from before heads existed is anchored at its end, then protected")
+    func legacyChainIsAnchored() async throws {
+        let subject = try await chain()
+        defer { subject.close() }
+        try await tamper(subject, "DELETE FROM audit_head")
+        try await subject.store.anchorAuditHeadIfMissing()
+        #expect(try await subject.store.firstBrokenAuditEntry() == nil)
+        #expect(try await subject.store.auditHead()?.seq == 5)
+        try await tamper(subject, "DELETE FROM audit_log WHERE seq = 5")
+        #expect(try await subject.store.firstBrokenAuditEntry() == 5)
+    }
+
+    @Test("An entry holding a NUL, or an id with a control character, is refused and nothing is stored")
+    func nulRefused() async throws {
+        let subject = try await chain()
+        defer { subject.close() }
+        for (id, reason) in [("R-1\u{0}x", nil), ("R-1\u{1B}", nil), ("R-1", "because\u{0}")] as [(String, String?)] {
+            await #expect(throws: StoreError.self) {
+                try await subject.store.appendAudit(
+                    AuditEvent(
+                        at: Fixtures.created,
+                        actor: "staff:a",
+                        action: "request.verified",
+                        subjectType: "request",
+                        subjectID: id,
+                        reason: reason
+                    )
+                )
+            }
+        }
+        #expect(try await subject.store.auditHead()?.seq == 5)
+        #expect(try await subject.store.firstBrokenAuditEntry() == nil)
     }
 }

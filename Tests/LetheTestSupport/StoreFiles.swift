@@ -9,11 +9,11 @@ extension SQLStore {
     }
 
     /// Every file that holds this store's data on disk, read after the database has written it all out:
-    /// the SQLite file and its WAL, or the PostgreSQL database's own folder and the server's WAL. Tests
+    /// the SQLite file, its WAL and shared-memory index, or the PostgreSQL database's own folder and the server's WAL. Tests
     /// scan these for plaintext that must never be stored.
     public func storedFiles() async throws -> [(name: String, bytes: Data)] {
         if let path = sqlitePath {
-            return [path, path + "-wal"].compactMap { file in
+            return [path, path + "-wal", path + "-shm"].compactMap { file in
                 (try? Data(contentsOf: URL(fileURLWithPath: file))).map { (file, $0) }
             }
         }

@@ -19,10 +19,23 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let runtime = try await self.runtime.open()
             let entries = try await runtime.store.auditEntries(subjectType: nil, subjectID: nil)
+            let head = try await runtime.store.auditHead()
             if let broken = try await runtime.store.firstBrokenAuditEntry() {
+                if let head, broken > (entries.last?.seq ?? 0), broken <= head.seq {
+                    throw CLIError.failed(
+                        "audit chain cut: entries \(broken) to \(head.seq) are missing (the anchored head is entry \(head.seq))"
+                    )
+                }
+                if head == nil, !entries.isEmpty {
+                    throw CLIError.failed("audit chain broken: its anchored head is missing (deleted or never written)")
+                }
                 throw CLIError.failed(
                     "audit chain broken at entry \(broken) of \(entries.count): it, or an entry before it, was edited, deleted or reordered"
                 )
+            }
+            if let head {
+                // Printed so that an outside record of it can later prove a rollback.
+                print("audit head: entry \(head.seq), mac \(head.macHex)")
             }
             if let checkpoint = try await runtime.store.auditCheckpoint() {
                 print(

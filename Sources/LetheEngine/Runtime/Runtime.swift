@@ -101,6 +101,8 @@ public struct Runtime: Sendable {
         } else {
             store = try SQLStore(folder: configuration.dataFolder, vault: vault)
         }
+        // A chain written before the head was anchored gets its head now, so truncation is caught from here on.
+        try await store.anchorAuditHeadIfMissing()
         return Runtime(
             configuration: configuration,
             store: store,

@@ -67,5 +67,17 @@ struct HealthRoutes: Sendable {
         .set(Double(depth.dueSoon))
         registry.makeGauge(name: "lethe_requests_overdue", help: "Open requests past their binding deadline.")
             .set(Double(depth.overdue))
+        // The audit chain's anchored head, for an outside witness: a sequence number that ever goes down,
+        // or a different MAC for a sequence number already seen, means the trail was rolled back. The
+        // MAC's first 48 bits fit a gauge's double exactly.
+        if let head = try await runtime.store.auditHead() {
+            registry.makeGauge(name: "lethe_audit_head_seq", help: "Sequence number of the newest audit entry.")
+                .set(Double(head.seq))
+            let prefix = head.mac.prefix(6).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            registry.makeGauge(
+                name: "lethe_audit_head_mac48",
+                help: "The first 48 bits of the newest audit entry's MAC, as an integer."
+            ).set(Double(prefix))
+        }
     }
 }

@@ -78,6 +78,11 @@ final class PostgresBackend: SQLBackend {
 
     // MARK: Transactions
 
+    /// PostgreSQL keeps deleted tuples until VACUUM reclaims them and keeps WAL segments as its
+    /// retention settings say; neither can be forced safely from a transaction here. What an operator
+    /// must configure for crypto-shredding on PostgreSQL is in docs/operations.md and docs/encryption.md.
+    func scrubDeletedContent() async throws {}
+
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
         try await withRetries {
             try await self.onThread { session in

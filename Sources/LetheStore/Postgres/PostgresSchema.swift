@@ -271,6 +271,14 @@ enum PostgresSchema {
                 digest bytea PRIMARY KEY, agent_id text NOT NULL, expires_at double precision NOT NULL);
             """
         ),
+        (
+            "13-audit-head",
+            """
+            CREATE TABLE audit_head (
+                id bigint PRIMARY KEY CHECK (id = 1), seq bigint NOT NULL, mac bytea NOT NULL,
+                key_version bigint NOT NULL, head_mac bytea NOT NULL);
+            """
+        ),
     ]
 
     /// Applies every pending step, each in its own transaction, under the migration lock.

@@ -226,3 +226,17 @@ public struct AuditCheckpoint: Sendable, Equatable {
         self.at = at
     }
 }
+
+/// The anchored head of the audit chain: the newest entry's sequence number and MAC.
+public struct AuditHead: Sendable, Equatable {
+    public let seq: Int64
+    public let mac: [UInt8]
+
+    public init(seq: Int64, mac: [UInt8]) {
+        self.seq = seq
+        self.mac = mac
+    }
+
+    /// The MAC in hex, as printed and exported for an outside witness.
+    public var macHex: String { mac.map { String(format: "%02x", $0) }.joined() }
+}

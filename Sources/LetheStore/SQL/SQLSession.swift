@@ -199,6 +199,10 @@ protocol SQLBackend: Sendable {
         _ mode: SQLWriteMode,
         _ body: @escaping @Sendable (any SQLSession) throws -> T
     ) async throws -> T
+    /// Removes from the database's files every copy of content that committed transactions deleted, as
+    /// far as the engine can: called after an erasure so that an acknowledged erasure leaves no copy of
+    /// the customer's wrapped key on disk.
+    func scrubDeletedContent() async throws
     /// Releases connections; the store must not be used afterwards.
     func close() async
 }

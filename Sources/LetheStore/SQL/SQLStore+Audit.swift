@@ -27,6 +27,25 @@ enum AuditChain {
         try HMACSHA256(key: key).authenticate(previous + content)
     }
 
+    /// Authenticates the chain's head (its last sequence number and MAC), kept apart from the entries so
+    /// that deleting the newest entries, or every entry, is detected rather than read as a shorter chain.
+    static func headMAC(key: SecretBytes, seq: Int64, mac: [UInt8], keyVersion: UInt32) throws -> [UInt8] {
+        try HMACSHA256(key: key).authenticate(Array("lethe/audit-head/v1|\(seq)|\(keyVersion)|".utf8) + mac)
+    }
+
+    /// Moves the head to `seq`/`mac`, MACed under the audit key, in the caller's transaction.
+    static func writeHead(_ db: any SQLSession, seq: Int64, mac: [UInt8], key: SecretBytes, version: UInt32) throws {
+        let headMAC = try headMAC(key: key, seq: seq, mac: mac, keyVersion: version)
+        try db.execute(
+            sql: """
+                INSERT INTO audit_head (id, seq, mac, key_version, head_mac) VALUES (1, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, mac = excluded.mac,
+                    key_version = excluded.key_version, head_mac = excluded.head_mac
+                """,
+            arguments: [seq, Data(mac), Int64(version), Data(headMAC)]
+        )
+    }
+
     /// Authenticates the purged prefix's last entry, so verification can start after it and a forged
     /// or moved checkpoint is caught.
     static func checkpointMAC(key: SecretBytes, seq: Int64, digest: [UInt8], keyVersion: UInt32) throws -> [UInt8] {
@@ -44,6 +63,18 @@ struct AuditSigner: Sendable {
 
     @discardableResult
     func append(_ event: AuditEvent, _ db: any SQLSession) throws -> Int64 {
+        // The MAC covers the bytes given; a NUL would be cut by some readers, so the stored value would
+        // differ from what the MAC covered. Ids with control characters are refused at every entry point
+        // before they get here; this is the last line.
+        let texts = [event.actor, event.action, event.subjectType, event.subjectID, event.reason ?? ""] + event.fields
+        if texts.contains(where: { $0.unicodeScalars.contains("\u{0}") }) {
+            throw StoreError.invalidValue(field: "audit entry", reason: "must not contain NUL characters")
+        }
+        if [event.actor, event.action, event.subjectType, event.subjectID].contains(where: {
+            $0.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        }) {
+            throw StoreError.invalidValue(field: "audit entry", reason: "ids must not contain control characters")
+        }
         // Round to the stored precision first, so the MAC covers exactly what is stored.
         let at = Date(timeIntervalSince1970: (event.at.timeIntervalSince1970 * 1000).rounded() / 1000)
         let stored = AuditEvent(
@@ -55,9 +86,12 @@ struct AuditSigner: Sendable {
             fields: event.fields,
             reason: event.reason
         )
-        // After a purge of every entry, the chain continues from the checkpoint, never from the start.
+        // The chain continues from its anchored head, so entries deleted from its end stay missing (and
+        // verification names them) instead of being papered over by the next append. Before the head
+        // existed, and after a purge of every entry, it continues from the last entry or the checkpoint.
         let last =
-            try SQLRow.fetchOne(db, sql: "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
+            try SQLRow.fetchOne(db, sql: "SELECT seq, mac FROM audit_head WHERE id = 1")
+            ?? SQLRow.fetchOne(db, sql: "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
             ?? SQLRow.fetchOne(db, sql: "SELECT seq, digest AS mac FROM audit_checkpoint WHERE id = 1")
         let seq = (last?["seq"] as Int64? ?? 0) + 1
         let previous = last.map { Array($0["mac"] as Data) } ?? AuditChain.genesis
@@ -77,6 +111,7 @@ struct AuditSigner: Sendable {
                 stored.fields.joined(separator: ","), stored.reason, Int64(version), Data(previous), Data(mac),
             ]
         )
+        try AuditChain.writeHead(db, seq: seq, mac: mac, key: key, version: version)
         return seq
     }
 }
@@ -159,10 +194,11 @@ extension SQLStore {
     }
 
     public func firstBrokenAuditEntry() async throws -> Int64? {
-        let (entries, checkpoint) = try await database.read { db in
+        let (entries, checkpoint, head) = try await database.read { db in
             (
                 try SQLRow.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY seq").map(Self.entry),
-                try Self.auditCheckpointRow(db)
+                try Self.auditCheckpointRow(db),
+                try Self.auditHeadRow(db)
             )
         }
         var previous = AuditChain.genesis
@@ -180,6 +216,7 @@ extension SQLStore {
             previous = point.digest
             expectedSeq = point.seq + 1
         }
+        var lastSeq = expectedSeq - 1
         for entry in entries {
             let (_, key) = try await vault.auditKey(version: entry.keyVersion)
             let expected = try AuditChain.mac(
@@ -190,8 +227,58 @@ extension SQLStore {
             guard entry.seq == expectedSeq, entry.previousDigest == previous, ConstantTime.equals(expected, entry.mac)
             else { return entry.seq }
             previous = entry.mac
+            lastSeq = entry.seq
             expectedSeq += 1
         }
+        // The anchored head must be exactly where the chain ends: an end short of it means the newest
+        // entries were deleted (the first missing one is reported), a forged head fails its own MAC.
+        guard let head else { return entries.isEmpty && checkpoint == nil ? nil : lastSeq + 1 }
+        let (_, headKey) = try await vault.auditKey(version: head.keyVersion)
+        let expectedHead = try AuditChain.headMAC(
+            key: headKey,
+            seq: head.head.seq,
+            mac: head.head.mac,
+            keyVersion: head.keyVersion
+        )
+        guard ConstantTime.equals(expectedHead, head.headMAC) else { return lastSeq + 1 }
+        guard head.head.seq == lastSeq, head.head.mac == previous else { return lastSeq + 1 }
         return nil
+    }
+
+    /// The anchored head of the audit chain: the sequence number and MAC of its newest entry. An outside
+    /// system that records it (it is exported in `/metrics` and printed by `lethe audit verify`) can later
+    /// prove that entries were rolled back even by someone who also rewrote the head.
+    public func auditHead() async throws -> AuditHead? {
+        try await database.read { db in try Self.auditHeadRow(db) }?.head
+    }
+
+    static func auditHeadRow(_ db: any SQLSession) throws -> (head: AuditHead, keyVersion: UInt32, headMAC: [UInt8])? {
+        guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM audit_head WHERE id = 1") else { return nil }
+        return (
+            AuditHead(seq: row["seq"], mac: Array(row["mac"] as Data)),
+            UInt32(row["key_version"] as Int64),
+            Array(row["head_mac"] as Data)
+        )
+    }
+
+    /// Anchors a chain written before heads existed: its current last entry becomes the head. Does nothing
+    /// when a head exists or the chain is empty. Called when a deployment opens, so an upgraded store
+    /// verifies at once and every later truncation is detected.
+    public func anchorAuditHeadIfMissing() async throws {
+        let signer = try await auditSigner()
+        try await database.write { db in
+            guard try SQLRow.fetchOne(db, sql: "SELECT id FROM audit_head WHERE id = 1") == nil,
+                let last =
+                    try SQLRow.fetchOne(db, sql: "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
+                    ?? SQLRow.fetchOne(db, sql: "SELECT seq, digest AS mac FROM audit_checkpoint WHERE id = 1")
+            else { return }
+            try AuditChain.writeHead(
+                db,
+                seq: last["seq"],
+                mac: Array(last["mac"] as Data),
+                key: signer.key,
+                version: signer.version
+            )
+        }
     }
 }

@@ -21,7 +21,7 @@ extension SQLStore {
         "privacy_requests", "request_events", "request_links", "deadline_history", "request_pauses",
         "verification_codes", "code_sends", "request_alerts", "jobs", "retained_records", "suppressions",
         "deletion_receipts", "recipients", "request_recipients", "purge_lease", "purge_runs", "purge_counts",
-        "audit_checkpoint", "staff_users", "sessions", "api_tokens", "sign_in_failures", "drp_agents",
+        "audit_checkpoint", "audit_head", "staff_users", "sessions", "api_tokens", "sign_in_failures", "drp_agents",
         "drp_requests", "drp_signatures",
     ]
 

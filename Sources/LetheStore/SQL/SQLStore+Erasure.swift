@@ -134,6 +134,8 @@ extension SQLStore {
             return receipt
         }
         await vault.forget(account)
+        // Acknowledged only once no copy of the destroyed key is left in the database's files.
+        try await database.scrubDeletedContent()
         return receipt
     }
 

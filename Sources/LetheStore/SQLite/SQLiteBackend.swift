@@ -16,6 +16,10 @@ struct SQLiteBackend: SQLBackend {
             attributes: [.posixPermissions: 0o700]
         )
         path = (folder as NSString).appendingPathComponent("lethe.sqlite")
+        // SQLite creates its WAL and shared-memory files with the database file's mode, so the database
+        // file is created (or narrowed) to owner-only first: the folder's mode alone is not enough when
+        // the folder already existed with a wider one.
+        try Self.restrictToOwner(path)
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -25,6 +29,18 @@ struct SQLiteBackend: SQLBackend {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Schema.migrator.migrate(pool)
+        for companion in [path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: companion) {
+            try Self.restrictToOwner(companion)
+        }
+    }
+
+    /// Creates `file` empty with mode 0600 if it does not exist, else sets its mode to 0600.
+    static func restrictToOwner(_ file: String) throws {
+        if FileManager.default.fileExists(atPath: file) {
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        } else if !FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600]) {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: file])
+        }
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
@@ -37,6 +53,24 @@ struct SQLiteBackend: SQLBackend {
         _ body: @escaping @Sendable (any SQLSession) throws -> T
     ) async throws -> T {
         try await pool.write { db in try body(GRDBSession(db)) }
+    }
+
+    /// `secure_delete` zeroes deleted cells in the pages a transaction writes, but the WAL still holds
+    /// earlier versions of those pages (with the deleted bytes) until a checkpoint, and the main file holds
+    /// them until the new versions are copied back. A TRUNCATE checkpoint copies every frame into the main
+    /// file and truncates the WAL to nothing; it waits (through the busy timeout) for readers of older
+    /// snapshots, and is retried a few times if they outlast it.
+    func scrubDeletedContent() async throws {
+        var attempt = 0
+        while true {
+            do {
+                try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 5 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(50 * attempt))
+            }
+        }
     }
 
     func close() async { try? pool.close() }

@@ -486,6 +486,17 @@ enum Schema {
                 t.column("expires_at", .double).notNull()
             }
         }
+        // The audit chain's anchored head, kept apart from the entries: deleting the newest entries (or
+        // all of them) is detected, not read as a shorter chain.
+        migrator.registerMigration("13-audit-head") { db in
+            try db.create(table: "audit_head") { t in
+                t.column("id", .integer).primaryKey().check { $0 == 1 }
+                t.column("seq", .integer).notNull()
+                t.column("mac", .blob).notNull()
+                t.column("key_version", .integer).notNull()
+                t.column("head_mac", .blob).notNull()
+            }
+        }
         return migrator
     }
 }
