@@ -54,7 +54,10 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The shipped policies (a link to Policies/ at the root) travel with the binary, so the
+            // service starts from any folder; --policies or LETHE_POLICIES point elsewhere.
+            resources: [.copy("Policies")]
         ),
         .target(
             name: "LetheServer",

@@ -120,7 +120,7 @@ struct PoliciesCommandTests {
         defer { try? FileManager.default.removeItem(at: link) }
         try FileManager.default.createSymbolicLink(
             at: link,
-            withDestinationURL: LetheBinary.packageRoot.appendingPathComponent("Policies")
+            withDestinationURL: LetheBinary.packageRoot.appendingPathComponent("Sources/LetheEngine/Policies")
         )
         let result = try LetheBinary.run(["policies", "check", "--dir", link.path])
         #expect(result.status == 0, "\(result.stderr)")
@@ -131,12 +131,15 @@ struct PoliciesCommandTests {
     func checkFailsOnBrokenCopy() throws {
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-policies-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: copy) }
-        try FileManager.default.copyItem(at: LetheBinary.packageRoot.appendingPathComponent("Policies"), to: copy)
+        try FileManager.default.copyItem(
+            at: LetheBinary.packageRoot.appendingPathComponent("Sources/LetheEngine/Policies"),
+            to: copy
+        )
         let file = copy.appendingPathComponent("jurisdictions/us-va.yaml")
         let text = try String(contentsOf: file, encoding: .utf8)
         try text.replacingOccurrences(of: "internal-target: {days: 30}", with: "internal-target: {days: -30}")
             .write(to: file, atomically: true, encoding: .utf8)
-        let result = try LetheBinary.run(["policies", "check", "--dir", copy.path])
+        let result = try LetheBinary.run(["policies", "check", "--policies", copy.path])
         #expect(result.status == 1)
         #expect(result.stderr.contains("jurisdictions/us-va.yaml:"))
         #expect(result.stderr.contains("must not be negative, got -30"))
@@ -163,11 +166,37 @@ struct PoliciesCommandTests {
         #expect(listing.calendars.map(\.id).contains("england-wales"))
     }
 
-    @Test("A missing policy directory is a clear error")
+    @Test("A missing policy directory is a clear error that names the real flag")
     func missingDirectory() throws {
         let result = try LetheBinary.run(["policies", "list", "--dir", "/nonexistent/policies"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("does not exist"))
+        #expect(result.stderr.contains("--policies"))
+        let served = try LetheBinary.run([
+            "deadline", "--jurisdiction", "uk-gdpr", "--kind", "access", "--received", "2024-09-03", "--policies",
+            "/nonexistent/policies",
+        ])
+        #expect(served.status == 1)
+        #expect(served.stderr.contains("pass --policies or set LETHE_POLICIES"), "\(served.stderr)")
+    }
+
+    @Test("outside the checkout, with no policy folder given, lethe uses the policies it ships with")
+    func shippedPoliciesWorkAnywhere() throws {
+        let elsewhere = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lethe-anywhere-\(UUID().uuidString)"
+        )
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: elsewhere) }
+        let listed = try LetheBinary.run(["policies", "list", "--json"], in: elsewhere)
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let listing = try JSONDecoder().decode(Listing.self, from: Data(listed.stdout.utf8))
+        #expect(listing.jurisdictions.contains { $0.id == "uk-gdpr" })
+        let answered = try LetheBinary.run(
+            ["deadline", "--jurisdiction", "uk-gdpr", "--kind", "access", "--received", "2024-09-03"],
+            in: elsewhere
+        )
+        #expect(answered.status == 0, "\(answered.stderr)")
+        #expect(answered.stdout.contains("Respond by       2024-10-03"))
     }
 }
 

@@ -1,11 +1,12 @@
 import Foundation
 import LetheCore
 
-/// The policy files shipped in `Policies/`, read once per test process.
+/// The policy files shipped in `Policies/` (a link to `Sources/LetheEngine/Policies`, which the binary
+/// carries as resources), read once per test process.
 public enum ShippedPolicies {
     public static let directory: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Policies")
+        .appendingPathComponent("Sources/LetheEngine/Policies")
 
     /// Every policy file as a source, with paths relative to `Policies/`.
     public static func sources() throws -> [PolicySource] {

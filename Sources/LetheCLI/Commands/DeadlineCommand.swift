@@ -37,8 +37,12 @@ struct DeadlineCommand: AsyncParsableCommand {
     @Option(name: .customLong("pause-reason"), help: "Why the clock stopped: clarification, identity or fee.")
     var pauseReason: String = PauseReason.clarification.rawValue
 
-    @Option(help: "The policy directory (default: $LETHE_POLICIES or ./Policies).")
-    var dir: String?
+    // `--dir` is the name this option had before every command took `--policies`.
+    @Option(
+        name: [.customLong("policies"), .customLong("dir")],
+        help: "The policy folder (default: $LETHE_POLICIES, else the policies shipped with lethe)."
+    )
+    var policies: String?
 
     @Flag(help: "Print one JSON object with ISO dates instead of text.")
     var json = false
@@ -47,7 +51,7 @@ struct DeadlineCommand: AsyncParsableCommand {
 
     func render() throws -> String {
         let policies = try PolicyLoading.load(
-            at: PolicyDirectory.resolve(dir, environment: ProcessInfo.processInfo.environment)
+            at: PolicyDirectory.resolve(self.policies, environment: ProcessInfo.processInfo.environment)
         )
         guard let kind = DeadlineKind(rawValue: kind) else {
             throw CLIError.badInput(

@@ -7,15 +7,19 @@ import LetheEngine
 struct PoliciesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policies",
-        abstract: "List and validate the policies in Policies/ (jurisdictions, calendars, retention, fields).",
+        abstract: "List and validate the policies (jurisdictions, calendars, retention, fields).",
         subcommands: [List.self, Check.self]
     )
 
     struct DirectoryOption: ParsableArguments {
-        @Option(name: .long, help: "The policy directory (default: $LETHE_POLICIES or ./Policies).")
-        var dir: String?
+        // `--dir` is the name this option had before every command took `--policies`.
+        @Option(
+            name: [.customLong("policies"), .customLong("dir")],
+            help: "The policy folder (default: $LETHE_POLICIES, else the policies shipped with lethe)."
+        )
+        var policies: String?
 
-        var path: String { PolicyDirectory.resolve(dir, environment: ProcessInfo.processInfo.environment) }
+        var path: String { PolicyDirectory.resolve(policies, environment: ProcessInfo.processInfo.environment) }
     }
 
     /// `lethe policies list`: what the policies define, by id.

@@ -16,7 +16,7 @@ struct RuntimeOptions: ParsableArguments {
     )
     var database: String?
 
-    @Option(help: "The policy folder (default: $LETHE_POLICIES or ./Policies).")
+    @Option(help: "The policy folder (default: $LETHE_POLICIES, else the policies shipped with lethe).")
     var policies: String?
 
     var configuration: RuntimeConfiguration {

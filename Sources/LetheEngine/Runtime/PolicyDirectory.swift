@@ -12,9 +12,16 @@ public struct PolicyLoadError: Error, CustomStringConvertible {
 /// The pure parser lives in LetheCore; this is the one place that reads the policy files, for the
 /// CLI, the server and the worker alike.
 public enum PolicyDirectory {
-    /// The directory to use: the explicit one, else `LETHE_POLICIES`, else `./Policies`.
+    /// The directory to use: the explicit one (`--policies`), else `LETHE_POLICIES`, else the policies
+    /// shipped inside the binary's resources, so the service starts from any folder.
     public static func resolve(_ explicit: String?, environment: [String: String]) -> String {
-        explicit ?? environment["LETHE_POLICIES"] ?? "Policies"
+        explicit ?? environment["LETHE_POLICIES"].flatMap { $0.isEmpty ? nil : $0 } ?? shipped
+    }
+
+    /// The policies shipped with this build (`Policies/` at the repository root), copied into the
+    /// LetheEngine resource bundle beside the executable.
+    public static var shipped: String {
+        Bundle.module.resourceURL?.appendingPathComponent("Policies").path ?? "Policies"
     }
 
     /// Every `.yaml` file below `path`, with paths relative to it.
@@ -25,7 +32,7 @@ public enum PolicyDirectory {
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue
         else {
             throw PolicyLoadError(
-                message: "policy directory '\(path)' does not exist (pass --dir or set LETHE_POLICIES)"
+                message: "policy directory '\(path)' does not exist (pass --policies or set LETHE_POLICIES)"
             )
         }
         guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else {

@@ -58,14 +58,21 @@ extension Runtime {
 }
 
 extension Runtime {
-    /// Export bundles go under `LETHE_EXPORTS` (default ./Exports).
+    /// Where export bundles are written: `LETHE_EXPORTS`, else `exports/` in the data folder (beside the
+    /// store and the key, where the README and `--help` say the data lives).
+    public var exportsFolder: String {
+        configuration.environment["LETHE_EXPORTS"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (configuration.dataFolder as NSString).appendingPathComponent("exports")
+    }
+
+    /// Export bundles go under ``exportsFolder``.
     public func exporter() -> ExportBuilder {
         ExportBuilder(
             store: store,
             policies: policies,
             clock: clock,
             random: SecureRandomSource(),
-            folder: configuration.environment["LETHE_EXPORTS"] ?? "Exports"
+            folder: exportsFolder
         )
     }
 }
@@ -87,7 +94,7 @@ extension Runtime {
             clock: clock,
             random: SecureRandomSource(),
             eraseJobs: erasures,
-            exportsFolder: configuration.environment["LETHE_EXPORTS"] ?? "Exports",
+            exportsFolder: exportsFolder,
             mailFolder: mailFolder
         )
         scheduler.batchSize = batchSize

@@ -11,7 +11,7 @@ public struct RuntimeConfiguration: Sendable {
     public let dataFolder: String
     /// A PostgreSQL URL (`--database`, or `LETHE_DATABASE_URL`); nil keeps the store in SQLite.
     public let databaseURL: String?
-    /// The policy folder (default `./Policies`, or `LETHE_POLICIES`).
+    /// The policy folder (`--policies`, else `LETHE_POLICIES`, else the policies shipped in the binary).
     public let policyFolder: String
     public let environment: [String: String]
 
@@ -23,7 +23,7 @@ public struct RuntimeConfiguration: Sendable {
     ) {
         self.dataFolder = dataFolder ?? environment["LETHE_DATA"] ?? ".lethe"
         self.databaseURL = (databaseURL ?? environment["LETHE_DATABASE_URL"]).flatMap { $0.isEmpty ? nil : $0 }
-        self.policyFolder = policyFolder ?? environment["LETHE_POLICIES"] ?? "Policies"
+        self.policyFolder = PolicyDirectory.resolve(policyFolder, environment: environment)
         self.environment = environment
     }
 
