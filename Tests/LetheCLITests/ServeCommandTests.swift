@@ -137,6 +137,57 @@ struct ServeCommandTests {
         #expect(server.terminationStatus == 0)
     }
 
+    @Test("serve --demo on a terminal prints its sign-in and no info lines; LETHE_LOG_LEVEL=info asks for them")
+    func quietOnATerminal() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (level, expectInfo) in [(nil, false), ("info", true)] as [(String?, Bool)] {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let transcript = folder.appendingPathComponent("tty-\(UUID().uuidString).txt")
+            let data = folder.appendingPathComponent("data-\(UUID().uuidString)").path
+            let lethe = try LetheBinary.locate().path
+            // `script` gives the server a pseudo-terminal for standard output and error, as a person's shell does.
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+            process.arguments = [
+                // -f flushes the transcript as output arrives (it is otherwise written 4 KiB at a time).
+                "-q", "-f", "-e", "-c", "\(lethe) serve --demo --port 0 --data \(data)", transcript.path,
+            ]
+            var environment = try LetheBinary.environment([])
+            environment["LETHE_WORKER_ENABLED"] = "false"
+            environment.removeValue(forKey: "LETHE_LOG_LEVEL")
+            if let level { environment["LETHE_LOG_LEVEL"] = level }
+            process.environment = environment
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var text = ""
+            // Asked for info lines, the first one is enough.
+            for _ in 0..<600 {
+                text = (try? String(contentsOf: transcript, encoding: .utf8)) ?? ""
+                if text.contains("listening on") || (expectInfo && text.contains(" info ")) { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            text = (try? String(contentsOf: transcript, encoding: .utf8)) ?? ""
+            let pkill = Process()
+            pkill.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            pkill.arguments = ["pkill", "-TERM", "-f", "serve --demo --port 0 --data \(data)"]
+            try pkill.run()
+            pkill.waitUntilExit()
+            process.waitUntilExit()
+            if !expectInfo {
+                #expect(text.contains("listening on"), "\(text.suffix(300))")
+                #expect(text.contains("officer / "))
+            }
+            let infoLines = text.split(separator: "\n").filter { $0.contains(" info ") }
+            if expectInfo {
+                #expect(!infoLines.isEmpty)
+            } else {
+                #expect(infoLines.isEmpty, "\(infoLines.count) info lines, e.g. \(infoLines.first ?? "")")
+            }
+        }
+    }
+
     @Test("a bad setting is one line on standard error and exit status 2")
     func badSetting() throws {
         defer { try? FileManager.default.removeItem(at: folder) }

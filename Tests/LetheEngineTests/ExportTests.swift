@@ -135,11 +135,19 @@ struct ExportTests {
         let json = try #require(files["data.json"])
         struct Shape: Decodable {
             struct Card: Decodable { let card_number: String, last4: String }
+            struct Held: Decodable { let password: String, security_answer: String }
+            let account: Held
             let orders: [AnyCodable]
             let payment_methods: [Card]
             let consents: [AnyCodable]
         }
         let shape = try JSONDecoder().decode(Shape.self, from: json)
+        // What is held is reported, not assumed: this customer gave a security answer but never a password.
+        #expect(shape.account.password == "not collected")
+        #expect(shape.account.security_answer == "collected")
+        #expect(
+            String(decoding: try #require(files["account.csv"]), as: UTF8.self).contains(#""password","not collected""#)
+        )
         #expect(shape.orders.count == 2_500)
         #expect(
             shape.payment_methods.map(\.card_number) == ["collected"] && shape.payment_methods.first?.last4 == "4444"
@@ -169,6 +177,20 @@ struct ExportTests {
             validator.terminationStatus == 0,
             "\(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))"
         )
+    }
+
+    @Test("An officer's export outside a request says so in its manifest: request_id is present and null")
+    func officerExportManifest() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        let zip = URL(fileURLWithPath: h.folder).appendingPathComponent("officer.zip")
+        _ = try await p.exporter.writeZip(h.customer, request: nil, bundleID: "B-OFFICER", to: zip)
+        let manifest = try #require(try unzip(zip)["manifest.json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: manifest) as? [String: Any])
+        #expect(object.keys.contains("request_id"))
+        #expect(object["request_id"] is NSNull)
+        #expect(object["bundle_id"] as? String == "B-OFFICER")
     }
 
     @Test("A tampered, truncated or reordered bundle is refused; links run out of downloads and expire")

@@ -21,10 +21,12 @@ public struct LetheCommand: AsyncParsableCommand {
     /// 0 on success, 1 when a check fails, 2 for bad input (including unknown options).
     public static func runMain(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Never {
         // Logs go to standard error, quiet by default on the command line; LETHE_LOG_LEVEL=info shows more.
-        // A server's request log is its record of work: `serve` logs at info unless told otherwise.
+        // A server's request log is its record of work: `serve` logs at info when its standard error goes
+        // to a log (a service manager, a file), but a terminal stays quiet unless asked, so the demo shows
+        // its sign-in line and warnings rather than a screen of info lines.
         let level =
             ProcessInfo.processInfo.environment["LETHE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
-            ?? (arguments.first == "serve" ? .info : .warning)
+            ?? (arguments.first == "serve" && isatty(STDERR_FILENO) == 0 ? .info : .warning)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

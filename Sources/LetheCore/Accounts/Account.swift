@@ -76,6 +76,10 @@ public struct Account: Hashable, Sendable, Codable {
     public let createdAt: Date
     public var updatedAt: Date
     public var lastActivityAt: Date?
+    /// Whether a password (its hash) is held; the hash itself is never part of an account value.
+    public var holdsPassword: Bool
+    /// Whether a security answer (sealed) is held; the answer is never disclosed, only that it is held.
+    public var holdsSecurityAnswer: Bool
 
     public init(
         id: AccountID,
@@ -91,7 +95,9 @@ public struct Account: Hashable, Sendable, Codable {
         promoCode: String?,
         createdAt: Date,
         updatedAt: Date,
-        lastActivityAt: Date?
+        lastActivityAt: Date?,
+        holdsPassword: Bool = false,
+        holdsSecurityAnswer: Bool = false
     ) {
         self.id = id
         self.status = status
@@ -107,6 +113,8 @@ public struct Account: Hashable, Sendable, Codable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.lastActivityAt = lastActivityAt
+        self.holdsPassword = holdsPassword
+        self.holdsSecurityAnswer = holdsSecurityAnswer
     }
 }
 

@@ -158,7 +158,8 @@ public struct ExportBuilder: Sendable {
                 ["email", customer.email], ["phone", customer.phone ?? ""],
                 ["date_of_birth", customer.dateOfBirth?.description ?? ""],
                 ["residence", customer.residence], ["created_at", ISO.format(customer.createdAt)],
-                ["password", "collected"],
+                ["password", customer.holdsPassword ? "collected" : "not collected"],
+                ["security_answer", customer.holdsSecurityAnswer ? "collected" : "not collected"],
             ]
         )
         digests["addresses.csv"] = try writeCSV(
@@ -455,6 +456,19 @@ struct Manifest: Encodable {
     let created_at: String
     let format_version: String
     let files: [String: String]
+
+    // `request_id` is always present, null for a bundle an officer made outside a request: the synthesised
+    // encoder would leave the key out, and the documented manifest has it.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(bundle_id, forKey: .bundle_id)
+        try c.encode(request_id, forKey: .request_id)
+        try c.encode(created_at, forKey: .created_at)
+        try c.encode(format_version, forKey: .format_version)
+        try c.encode(files, forKey: .files)
+    }
+
+    enum Key: String, CodingKey { case bundle_id, request_id, created_at, format_version, files }
 }
 
 struct AccountJSON: Encodable {
@@ -474,9 +488,9 @@ struct AccountJSON: Encodable {
         language = a.preferences.language
         subscription = a.preferences.subscription
         notification_settings = a.preferences.notifications
-        // Passwords and security answers are never disclosed, only that they are held (CCPA §7024(d)).
-        password = "collected"
-        security_answer = "collected"
+        // Passwords and security answers are never disclosed, only whether they are held (CCPA §7024(d)).
+        password = a.holdsPassword ? "collected" : "not collected"
+        security_answer = a.holdsSecurityAnswer ? "collected" : "not collected"
         promo_code = a.promoCode
     }
 

@@ -16,6 +16,8 @@ struct AccountColumns: Sendable {
     let createdAt: Double
     let updatedAt: Double
     let lastActivityAt: Double?
+    let hasPassword: Bool
+    let hasSecurityAnswer: Bool
 
     init(_ row: SQLRow) {
         status = row["status"]
@@ -31,6 +33,9 @@ struct AccountColumns: Sendable {
         createdAt = row["created_at"]
         updatedAt = row["updated_at"]
         lastActivityAt = row["last_activity_at"]
+        // Only whether they are held: the hash and the sealed answer never leave the store this way.
+        hasPassword = (row.value("password_hash") ?? .null) != .null
+        hasSecurityAnswer = (row.value("security_answer") ?? .null) != .null
     }
 }
 

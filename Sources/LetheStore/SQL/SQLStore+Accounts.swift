@@ -173,7 +173,9 @@ extension SQLStore {
             promoCode: columns.promoCode,
             createdAt: Date(storeValue: columns.createdAt),
             updatedAt: Date(storeValue: columns.updatedAt),
-            lastActivityAt: columns.lastActivityAt.map(Date.init(storeValue:))
+            lastActivityAt: columns.lastActivityAt.map(Date.init(storeValue:)),
+            holdsPassword: columns.hasPassword,
+            holdsSecurityAnswer: columns.hasSecurityAnswer
         )
     }
 
