@@ -163,3 +163,40 @@ struct AccountFieldCheckTests {
         _ = try await h.accounts.create(Self.application(birth: "2026-09-03"), by: "agent-1")
     }
 }
+
+@Suite("Staff-side identity checks")
+struct IdentityCheckLimitTests {
+    @Test("after five wrong answers in an hour every check is refused, the right one too; an hour later it opens")
+    func wrongAnswersLock() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        for _ in 0..<AccountService.maxIdentityCheckFailuresPerHour {
+            #expect(try await h.accounts.verifySecurityAnswer(h.customer, answer: "wrong guess", by: "agent-1") == nil)
+        }
+        await #expect(throws: AccountError.identityChecksLocked(h.customer)) {
+            try await h.accounts.verifySecurityAnswer(h.customer, answer: "Pemberton", by: "agent-1")
+        }
+        await #expect(throws: AccountError.identityChecksLocked(h.customer)) {
+            try await h.accounts.verifyDateOfBirthAndAddress(
+                h.customer,
+                dateOfBirth: .d("1984-06-30"),
+                postalCode: "EX2 3AB",
+                by: "agent-1"
+            )
+        }
+        h.clock.advance(3601)
+        #expect(try await h.accounts.verifySecurityAnswer(h.customer, answer: "Pemberton", by: "agent-1") != nil)
+    }
+
+    @Test("a right answer clears the count, so an agent's typo now and then never locks a customer out")
+    func successClears() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        for _ in 0..<3 {
+            for _ in 0..<(AccountService.maxIdentityCheckFailuresPerHour - 1) {
+                _ = try await h.accounts.verifySecurityAnswer(h.customer, answer: "typo", by: "agent-1")
+            }
+            #expect(try await h.accounts.verifySecurityAnswer(h.customer, answer: "pemberton", by: "agent-1") != nil)
+        }
+    }
+}

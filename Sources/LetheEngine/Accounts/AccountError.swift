@@ -12,6 +12,8 @@ public enum AccountError: Error, Equatable, CustomStringConvertible {
     case noIDAvailable
     case revealNeedsReason
     case unknownField(String)
+    /// Too many wrong identity checks for this account in the last hour.
+    case identityChecksLocked(AccountID)
 
     public var description: String {
         switch self {
@@ -25,6 +27,9 @@ public enum AccountError: Error, Equatable, CustomStringConvertible {
         case .verificationForAnotherAccount: return "the identity verification was for a different account"
         case .noIDAvailable: return "could not find a free account id; the id space is nearly full"
         case .revealNeedsReason: return "revealing a full value needs a reason, which is audited"
+        case .identityChecksLocked(let id):
+            return
+                "too many failed identity checks for \(id) in the last hour; try again later or verify by a one-time code"
         case .unknownField(let field):
             return "unknown field '\(field)' (email, phone, full-name, date-of-birth, address)"
         }

@@ -179,15 +179,48 @@ public struct AccountService: Sendable {
 
     // MARK: Verify
 
+    /// Wrong staff-side identity checks (security answer, date of birth and postcode) allowed per account
+    /// in an hour, as for one-time codes: beyond it every check is refused, the right answer included,
+    /// so an agent cannot be walked through guesses.
+    public static let maxIdentityCheckFailuresPerHour = 5
+
+    private static func identityCheckKey(_ id: AccountID) -> String { "identity-check:\(id)" }
+
+    /// Refuses when the account's recent failed checks reach the limit.
+    ///
+    /// - Throws: ``AccountError/identityChecksLocked(_:)``.
+    private func requireIdentityChecksOpen(_ id: AccountID) async throws {
+        let failures = try await store.signInFailures(
+            key: Self.identityCheckKey(id),
+            since: clock.now().addingTimeInterval(-3600)
+        )
+        guard failures < Self.maxIdentityCheckFailuresPerHour else { throw AccountError.identityChecksLocked(id) }
+    }
+
+    /// Records the outcome of a check: a failure counts, a success clears the count.
+    private func recordIdentityCheck(_ id: AccountID, passed: Bool) async throws {
+        if passed {
+            try await store.clearSignInFailures(key: Self.identityCheckKey(id))
+        } else {
+            try await store.recordSignInFailure(key: Self.identityCheckKey(id), at: clock.now())
+            logger.notice("identity check failed", metadata: ["account": "\(id)"])
+        }
+    }
+
     /// Checks the customer's security answer (case and spacing ignored, compared in constant time).
+    ///
+    /// - Throws: ``AccountError/identityChecksLocked(_:)`` after too many wrong checks in the last hour.
     public func verifySecurityAnswer(
         _ id: AccountID,
         answer: String,
         by agent: String
     ) async throws -> IdentityVerification? {
+        try await requireIdentityChecksOpen(id)
         guard let stored = try await store.securityAnswer(id) else { return nil }
         let given = Self.normaliseAnswer(answer)
-        guard ConstantTime.equals(Array(stored.utf8), Array(given.utf8)) else { return nil }
+        let passed = ConstantTime.equals(Array(stored.utf8), Array(given.utf8))
+        try await recordIdentityCheck(id, passed: passed)
+        guard passed else { return nil }
         return IdentityVerification(
             accountID: id,
             evidence: VerificationEvidence(method: .securityQuestions, verifiedBy: agent, verifiedAt: clock.now())
@@ -202,10 +235,13 @@ public struct AccountService: Sendable {
         by agent: String
     ) async throws -> IdentityVerification? {
         guard let account = try await store.account(id) else { throw AccountError.notFound(id) }
+        try await requireIdentityChecksOpen(id)
         let code = Self.normalisePostalCode(postalCode)
-        guard account.dateOfBirth == dateOfBirth,
-            account.addresses.contains(where: { Self.normalisePostalCode($0.address.postalCode) == code })
-        else { return nil }
+        let passed =
+            account.dateOfBirth == dateOfBirth
+            && account.addresses.contains(where: { Self.normalisePostalCode($0.address.postalCode) == code })
+        try await recordIdentityCheck(id, passed: passed)
+        guard passed else { return nil }
         return IdentityVerification(
             accountID: id,
             evidence: VerificationEvidence(method: .dateOfBirthAndAddress, verifiedBy: agent, verifiedAt: clock.now())

@@ -99,6 +99,8 @@ extension Problem {
         case let error as AccountError:
             switch error {
             case .notFound: return .notFound(error.description)
+            case .identityChecksLocked:
+                return Problem("throttled", "Too many attempts", status: 429, detail: error.description)
             default: return .badRequest(error.description)
             }
         case let error as AccessError:
