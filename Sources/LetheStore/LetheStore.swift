@@ -51,6 +51,9 @@ public protocol AccountRepository: Sendable {
     /// Returns the number of rows removed.
     func eraseAccount(_ id: AccountID) async throws -> Int
     func accountCount() async throws -> Int
+    /// The account's status alone (no decryption), or nil when there is no such account: read on every
+    /// customer request, so that a deactivation ends the customer's sessions at once in every process.
+    func accountStatus(_ id: AccountID) async throws -> AccountStatus?
 }
 
 /// An order to record against an account.

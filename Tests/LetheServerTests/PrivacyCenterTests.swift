@@ -259,4 +259,73 @@ struct PrivacyCenterTests {
         // 1/2): above 195 (65 %) with probability below 1e-7. The acceptance run saw 94 % before the fix.
         #expect(knownSlower <= 195, "the customer's email was slower in \(knownSlower) of \(pairs) pairs")
     }
+
+    @Test("deactivation ends the customer's sessions at once and refuses sign-in, but their rights remain")
+    func deactivationEndsSessions() async throws {
+        let server = try await TestServer.make()
+        let account = try await server.customer("pc.deactivate@example.com")
+        try await server.test { client in
+            var browser = Browser(client: client)
+            _ = try await browser.post("/privacy/code", [("email", "pc.deactivate@example.com")])
+            let code = try #require(try await server.latestCode(to: "pc.deactivate@example.com"))
+            let signedIn = try await browser.post(
+                "/privacy/sign-in",
+                [("email", "pc.deactivate@example.com"), ("code", code)]
+            )
+            #expect(signedIn.status == .seeOther)
+            #expect(try await browser.get("/privacy/account").status == .ok)
+
+            // The customer's deactivation request, verified and processed by the worker (another process
+            // in production: nothing here tells this server about it).
+            let requests = server.runtime.requests()
+            let id = try await server.submit(.deactivation, for: account)
+            let verification = try #require(
+                try await server.runtime.accounts().verifySecurityAnswer(account, answer: "Otter", by: "agent-1")
+            )
+            try await requests.verify(id, with: verification, by: "agent-1")
+            try await requests.approve(id, by: "officer-1")
+            #expect(try await server.runtime.jobRunner(worker: "test").runOnce().completed == 1)
+            #expect(try await server.runtime.store.accountStatus(account) == .deactivated)
+
+            // The session opened before is over at once.
+            let after = try await browser.get("/privacy/account")
+            #expect(after.status == .seeOther)
+            #expect(after.headers[.location] == "/privacy")
+
+            // A new sign-in with the right code gets no session, and a page that offers what remains.
+            var fresh = Browser(client: client)
+            let before = try await server.latestCode(to: "pc.deactivate@example.com")
+            _ = try await fresh.post("/privacy/code", [("email", "pc.deactivate@example.com")])
+            // The code is sent after the page answers: wait for the new one, not the request's earlier code.
+            var second = before
+            for _ in 0..<50 where second == before {
+                try await Task.sleep(for: .milliseconds(100))
+                second = try await server.latestCode(to: "pc.deactivate@example.com")
+            }
+            let secondCode = try #require(second)
+            #expect(secondCode != before)
+            let refused = try await fresh.post(
+                "/privacy/sign-in",
+                [("email", "pc.deactivate@example.com"), ("code", secondCode)]
+            )
+            #expect(refused.status == .forbidden)
+            #expect(refused.text.contains("Your account is deactivated"))
+            #expect(refused.text.contains("ask for a copy of your data or for its deletion"))
+            #expect(fresh.cookies["lethe_customer"] == nil)
+
+            // Their rights remain: an export request, confirmed by code, goes ahead without a session.
+            let submitted = try await fresh.post(
+                "/privacy/requests",
+                [("kind", "export"), ("email", "pc.deactivate@example.com")]
+            )
+            let verifyPath = try #require(submitted.headers[.location])
+            let exportCode = try #require(try await server.latestCode(to: "pc.deactivate@example.com"))
+            let confirmed = try await fresh.post(verifyPath, [("code", exportCode)])
+            #expect(confirmed.status == .ok)
+            #expect(confirmed.text.contains("you are not signed in"))
+            #expect(fresh.cookies["lethe_customer"] == nil)
+            let exportID = LetheCore.RequestID(String(verifyPath.split(separator: "/")[2]))
+            #expect(try await server.runtime.store.request(exportID)?.request.status == .verified)
+        }
+    }
 }

@@ -7,6 +7,10 @@ public enum AccountStatus: String, CaseIterable, Sendable, Codable {
     case deactivated
     /// A verified deletion is in its grace period.
     case pendingDeletion = "pending-deletion"
+
+    /// Whether the customer may hold a privacy-center session: not while deactivated (GDPR Art 18
+    /// restriction at their request). During a deletion's grace period they may still follow it.
+    public var allowsCustomerSignIn: Bool { self != .deactivated }
 }
 
 /// A postal address as the customer gave it.

@@ -51,6 +51,8 @@ public enum AccessError: Error, Equatable, CustomStringConvertible {
     case invalidUsername
     case codeRefused
     case notFound(String)
+    /// The customer's account is deactivated: no session, though requests can still be made and verified.
+    case accountDeactivated
 
     public var description: String {
         switch self {
@@ -61,6 +63,9 @@ public enum AccessError: Error, Equatable, CustomStringConvertible {
             return "a username is 2-40 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter"
         case .codeRefused: return "the code is wrong, expired or used up; ask for a new one"
         case .notFound(let what): return "no \(what)"
+        case .accountDeactivated:
+            return
+                "this account is deactivated, so it cannot be signed in to; you can still ask for a copy of your data or for its deletion"
         }
     }
 }
@@ -207,7 +212,14 @@ public struct AccessService: Sendable {
             let session = try await store.session(hash: try Self.hash(token), at: clock.now())
         else { return nil }
         switch session.subject {
-        case .customer(let id): return .customer(id)
+        case .customer(let id):
+            // Checked on every request, not only at sign-in: a deactivation (or an erasure) made by any
+            // process ends the customer's sessions at once.
+            guard let status = try await store.accountStatus(id), status.allowsCustomerSignIn else {
+                try await store.deleteSession(hash: try Self.hash(token))
+                return nil
+            }
+            return .customer(id)
         case .staff(let name):
             guard let user = try await store.staffUser(name), user.disabledAt == nil else { return nil }
             return .staff(username: name, role: user.role)
@@ -295,6 +307,8 @@ public struct AccessService: Sendable {
         } catch is OneTimeCodes.Failure {
             throw AccessError.codeRefused
         }
+        // After the code, so that the answer says nothing about an address to someone without its mail.
+        try await requireSignInAllowed(id)
         let session = try await openSession(.customer(id), lifetime: policy.customerSessionLifetime)
         logger.info("customer signed in", metadata: ["account": "\(id)"])
         return IssuedSession(token: session.token, principal: .customer(id), expiresAt: session.expiresAt)
@@ -302,9 +316,18 @@ public struct AccessService: Sendable {
 
     /// Opens a privacy-center session for a customer whose identity was just proven another way (the
     /// right code for their own request, sent to their registered email).
+    ///
+    /// - Throws: ``AccessError/accountDeactivated`` for a deactivated account: its statutory rights
+    ///   remain (requests verified by code), but it gets no session.
     public func openCustomerSession(_ id: AccountID) async throws -> IssuedSession {
+        try await requireSignInAllowed(id)
         let session = try await openSession(.customer(id), lifetime: policy.customerSessionLifetime)
         return IssuedSession(token: session.token, principal: .customer(id), expiresAt: session.expiresAt)
+    }
+
+    private func requireSignInAllowed(_ id: AccountID) async throws {
+        guard let status = try await store.accountStatus(id) else { throw AccessError.codeRefused }
+        guard status.allowsCustomerSignIn else { throw AccessError.accountDeactivated }
     }
 
     // MARK: Hashing

@@ -168,7 +168,15 @@ struct PrivacyCenterRoutes: PageRoutes {
             model["verified"] = true
             return pages.render("privacy-received", model)
         }
-        let session = try await access.openCustomerSession(account)
+        let session: IssuedSession
+        do {
+            session = try await access.openCustomerSession(account)
+        } catch AccessError.accountDeactivated {
+            // The request is verified and goes ahead; a deactivated account just gets no session.
+            model["verified"] = true
+            model["deactivated"] = true
+            return pages.render("privacy-received", model)
+        }
         let lifetime = Int(session.expiresAt.timeIntervalSince(runtime.clock.now()))
         return Pages.redirect("/privacy/requests/\(text)", cookies: [cookie(session.token, maxAge: lifetime)])
     }
@@ -263,6 +271,12 @@ struct PrivacyCenterRoutes: PageRoutes {
             let session = try await access.signInCustomer(email: email, code: form["code"] ?? "")
             let lifetime = Int(session.expiresAt.timeIntervalSince(runtime.clock.now()))
             return Pages.redirect("/privacy/account", cookies: [cookie(session.token, maxAge: lifetime)])
+        } catch AccessError.accountDeactivated {
+            // The right code for a deactivated account: no session, but the rights it keeps are offered.
+            var model = frame(context, request, title: "Your account is deactivated")
+            model["email"] = email
+            model["deactivated"] = true
+            return pages.render("privacy-code", model, status: .forbidden)
         } catch let error as AccessError {
             var model = frame(context, request, title: "Check your email")
             model["email"] = email

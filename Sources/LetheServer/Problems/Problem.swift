@@ -109,6 +109,13 @@ extension Problem {
             case .badCredentials, .codeRefused:
                 return Problem("unauthenticated", "Sign-in refused", status: 401, detail: error.description)
             case .notFound: return .notFound(error.description)
+            case .accountDeactivated:
+                return Problem(
+                    "account-deactivated",
+                    "The account is deactivated",
+                    status: 403,
+                    detail: error.description
+                )
             default: return .badRequest(error.description)
             }
         case let error as StoreError:

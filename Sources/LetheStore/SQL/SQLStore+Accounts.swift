@@ -646,6 +646,13 @@ extension SQLStore {
         return removed
     }
 
+    public func accountStatus(_ id: AccountID) async throws -> AccountStatus? {
+        let account = id.description
+        return try await database.read { db in
+            try String.fetchOne(db, sql: "SELECT status FROM accounts WHERE id = ?", arguments: [account])
+        }.flatMap(AccountStatus.init(rawValue:))
+    }
+
     public func accountCount() async throws -> Int {
         try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM accounts") ?? 0 }
     }
