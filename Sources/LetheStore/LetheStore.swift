@@ -138,6 +138,8 @@ public protocol OutboxRepository: Sendable {
     /// Claims up to `limit` due messages for `claimFor` seconds and returns them: workers claiming at
     /// once get different messages, and a claim that runs out (its worker died) frees the message again.
     func claimMessages(limit: Int, now: Date, claimFor: TimeInterval) async throws -> [PendingMessage]
+    /// Claims one message by id, if it is pending and due: for a workflow that waits on that message.
+    func claimMessage(_ id: Int64, now: Date, claimFor: TimeInterval) async throws -> PendingMessage?
     func markDelivered(_ id: Int64, at: Date) async throws
     /// Records a failed delivery; the message is tried again at `retryAt`, or given up after `maxAttempts`.
     func markFailed(_ id: Int64, error: String, retryAt: Date, maxAttempts: Int) async throws
@@ -315,7 +317,9 @@ public protocol ErasureRepository: Sendable {
     /// Whether an email or phone (as its blind-index token) belongs to an erased customer.
     func isSuppressed(email: String) async throws -> Bool
     /// Queues one message and returns its id, so a caller can wait for its delivery.
-    func enqueueMessage(_ message: OutboxMessage, keyOwner: String, at: Date) async throws -> Int64
+    /// Queues a message sealed under `keyOwner`'s key. With a `dedupeKey`, a message already queued under
+    /// that key is returned instead of a new one, so a retried job notifies once under one message id.
+    func enqueueMessage(_ message: OutboxMessage, keyOwner: String, at: Date, dedupeKey: String?) async throws -> Int64
     func messageDelivered(_ id: Int64) async throws -> Bool
     /// A cipher under the subject's own key, for files that must die with the customer; nil once erased.
     func fieldCipher(for subject: String) async throws -> FieldCipher?

@@ -269,4 +269,63 @@ struct DeletionTests {
         #expect(try await h.store.account(h.customer)?.status == .deactivated)
         #expect(try await h.store.request(id)?.request.status == .completed)
     }
+
+    @Test("a worker killed between the confirmation and the erasure sends no second confirmation on the retry")
+    func confirmationOnceAcrossRetries() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        let id = try await p.approved(.deletion)
+        #expect(try await p.runner.runOnce().completed == 1)  // the grace period starts
+        h.clock.advance(15 * 86_400)
+        // The same database, through a store whose erasure transaction fails after the confirmation went
+        // out: what a kill -9 between delivery and erasure leaves behind.
+        let dying = try await TestBackend.openStore(
+            folder: h.folder,
+            vault: h.vault,
+            faults: StoreFaults(["erase.after-retained"])
+        )
+        let doomed = DeletionProcessor(
+            store: dying,
+            requests: h.requests,
+            policies: try ShippedPolicies.load(),
+            clock: h.clock,
+            dispatcher: p.dispatcher
+        )
+        await #expect(throws: StoreError.injectedFault("erase.after-retained")) { try await doomed.erase(id) }
+        #expect(try p.mailKinds().filter { $0 == "deletion-confirmation" }.count == 1)
+        // The job's retry finds the confirmation delivered and erases.
+        #expect(try await p.runner.runOnce().completed == 1)
+        #expect(try await h.store.account(h.customer) == nil)
+        #expect(try await h.store.request(id)?.request.status == .completed)
+        #expect(try p.mailKinds().filter { $0 == "deletion-confirmation" }.count == 1)
+        await dying.close()
+    }
+
+    @Test("the erasure delivers its own confirmation, however many older notices are waiting")
+    func confirmationAheadOfABacklog() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        let id = try await p.approved(.deletion)
+        #expect(try await p.runner.runOnce().completed == 1)
+        // 150 unrelated notices, all older than the confirmation will be and all due.
+        for n in 0..<150 {
+            _ = try await h.store.enqueueMessage(
+                OutboxMessage(
+                    kind: "welcome",
+                    accountID: h.customer,
+                    recipient: "backlog\(n)@example.org",
+                    parameters: ["name": "Backlog"]
+                ),
+                keyOwner: h.customer.description,
+                at: h.clock.now(),
+                dedupeKey: nil
+            )
+        }
+        h.clock.advance(15 * 86_400)
+        #expect(try await p.runner.runOnce() == JobRunReport(completed: 1))
+        #expect(try await h.store.account(h.customer) == nil)
+        #expect(try await h.store.deletionReceipt(id) != nil)
+    }
 }

@@ -11,11 +11,19 @@ public enum TestBackend {
     }
 
     /// The store of a test folder: SQLite in the folder, or the folder's database on the test server.
-    public static func openStore(folder: String, vault: KeyVault) async throws -> SQLStore {
-        guard isPostgres else { return try SQLStore(folder: folder, vault: vault) }
+    public static func openStore(
+        folder: String,
+        vault: KeyVault,
+        faults: StoreFaults = StoreFaults()
+    ) async throws -> SQLStore {
+        guard isPostgres else { return try SQLStore(folder: folder, vault: vault, faults: faults) }
         // The folder is the test's workspace (keys, exports, mail, listeners' logs) on either engine.
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return try await SQLStore.postgres(try ThrowawayPostgres.database(forFolder: folder), vault: vault)
+        return try await SQLStore.postgres(
+            try ThrowawayPostgres.database(forFolder: folder),
+            vault: vault,
+            faults: faults
+        )
     }
 
     /// The URL of a test folder's database, for a `Runtime` or a `lethe` process; nil on SQLite.

@@ -197,31 +197,46 @@ public struct OutboxDispatcher: Sendable {
     public func dispatch(limit: Int = 100) async throws -> DispatchReport {
         var report = DispatchReport()
         for pending in try await store.claimMessages(limit: limit, now: clock.now(), claimFor: 300) {
-            let (subject, body) = NotificationTemplates.render(pending.message)
-            let envelope = Envelope(
-                messageID: "lethe-\(pending.id)",
-                kind: pending.message.kind,
-                to: pending.message.recipient ?? officerAddress,
-                subject: subject,
-                body: body,
-                parameters: pending.message.parameters,
-                createdAt: pending.createdAt
-            )
-            do {
-                try await transport.deliver(envelope)
-                try await store.markDelivered(pending.id, at: clock.now())
-                report.delivered += 1
-            } catch {
-                let delay = min(3600, 30 * pow(2, Double(pending.attempts)))
-                try await store.markFailed(
-                    pending.id,
-                    error: String(describing: error),
-                    retryAt: clock.now().addingTimeInterval(delay),
-                    maxAttempts: maxAttempts
-                )
-                report.failed += 1
-            }
+            if try await deliver(pending) { report.delivered += 1 } else { report.failed += 1 }
         }
         return report
+    }
+
+    /// Delivers one message now, if it is pending and due: the one a workflow waits for (the deletion
+    /// confirmation before the erasure), whatever else is queued ahead of it.
+    ///
+    /// - Returns: whether this call delivered it.
+    public func deliver(messageID: Int64) async throws -> Bool {
+        guard let pending = try await store.claimMessage(messageID, now: clock.now(), claimFor: 300) else {
+            return false
+        }
+        return try await deliver(pending)
+    }
+
+    private func deliver(_ pending: PendingMessage) async throws -> Bool {
+        let (subject, body) = NotificationTemplates.render(pending.message)
+        let envelope = Envelope(
+            messageID: "lethe-\(pending.id)",
+            kind: pending.message.kind,
+            to: pending.message.recipient ?? officerAddress,
+            subject: subject,
+            body: body,
+            parameters: pending.message.parameters,
+            createdAt: pending.createdAt
+        )
+        do {
+            try await transport.deliver(envelope)
+            try await store.markDelivered(pending.id, at: clock.now())
+            return true
+        } catch {
+            let delay = min(3600, 30 * pow(2, Double(pending.attempts)))
+            try await store.markFailed(
+                pending.id,
+                error: String(describing: error),
+                retryAt: clock.now().addingTimeInterval(delay),
+                maxAttempts: maxAttempts
+            )
+            return false
+        }
     }
 }

@@ -179,7 +179,10 @@ public struct DeletionProcessor: Sendable {
             )
             return
         }
-        // The confirmation goes out while the address still exists; no erasure until it is delivered.
+        // The confirmation goes out while the address still exists; no erasure until it is delivered. It
+        // is one message per request, whatever the retries (a worker killed between delivery and erasure
+        // must not send a second under a new id), and it is delivered itself, not in whatever batch of
+        // the oldest notices happens to be due.
         if let current = try await store.account(account) {
             let confirmation = try await store.enqueueMessage(
                 OutboxMessage(
@@ -189,9 +192,12 @@ public struct DeletionProcessor: Sendable {
                     parameters: ["request": id.rawValue]
                 ),
                 keyOwner: account.description,
-                at: now
+                at: now,
+                dedupeKey: "deletion-confirmation:\(id.rawValue)"
             )
-            _ = try await dispatcher.dispatch()
+            if try await !store.messageDelivered(confirmation) {
+                _ = try await dispatcher.deliver(messageID: confirmation)
+            }
             guard try await store.messageDelivered(confirmation) else {
                 throw JobFailure(message: "the deletion confirmation could not be delivered yet; erasure waits for it")
             }

@@ -279,6 +279,13 @@ enum PostgresSchema {
                 key_version bigint NOT NULL, head_mac bytea NOT NULL);
             """
         ),
+        (
+            "14-outbox-dedupe",
+            """
+            ALTER TABLE outbox ADD COLUMN dedupe_key text;
+            CREATE UNIQUE INDEX outbox_dedupe_key ON outbox (dedupe_key) WHERE dedupe_key IS NOT NULL;
+            """
+        ),
     ]
 
     /// Applies every pending step, each in its own transaction, under the migration lock.

@@ -165,14 +165,32 @@ extension SQLStore {
         }
     }
 
-    public func enqueueMessage(_ message: OutboxMessage, keyOwner: String, at: Date) async throws -> Int64 {
+    public func enqueueMessage(
+        _ message: OutboxMessage,
+        keyOwner: String,
+        at: Date,
+        dedupeKey: String? = nil
+    ) async throws -> Int64 {
         guard let codec = try await codec(subject: keyOwner) else {
             throw StoreError.invalidValue(field: "message", reason: "no key for \(keyOwner)")
         }
         let sealed = try SealedOutbox(message, codec, at: at)
         return try await database.write { db in
+            if let dedupeKey,
+                let existing = try Int64.fetchOne(
+                    db,
+                    sql: "SELECT id FROM outbox WHERE dedupe_key = ?",
+                    arguments: [dedupeKey]
+                )
+            {
+                return existing
+            }
             try sealed.insert(db)
-            return try db.lastInsertedRowID()
+            let id = try db.lastInsertedRowID()
+            if let dedupeKey {
+                try db.execute(sql: "UPDATE outbox SET dedupe_key = ? WHERE id = ?", arguments: [dedupeKey, id])
+            }
+            return id
         }
     }
 

@@ -38,6 +38,23 @@ extension SQLStore {
         return try await open(rows)
     }
 
+    public func claimMessage(_ id: Int64, now: Date, claimFor: TimeInterval) async throws -> PendingMessage? {
+        let until = now.addingTimeInterval(claimFor).storeValue
+        let rows = try await database.write(.concurrent) { db in
+            let rows = try SQLRow.fetchAll(
+                db,
+                sql:
+                    "SELECT * FROM outbox WHERE id = ? AND status = 'pending' AND next_attempt_at <= ?\(db.skipLocked)",
+                arguments: [id, now.storeValue]
+            ).map(OutboxColumns.init)
+            for row in rows {
+                try db.execute(sql: "UPDATE outbox SET next_attempt_at = ? WHERE id = ?", arguments: [until, row.id])
+            }
+            return rows
+        }
+        return try await open(rows).first
+    }
+
     private func open(_ rows: [OutboxColumns]) async throws -> [PendingMessage] {
         var messages: [PendingMessage] = []
         for row in rows {

@@ -497,6 +497,14 @@ enum Schema {
                 t.column("head_mac", .blob).notNull()
             }
         }
+        // A notice that must exist once per request and purpose (the deletion confirmation) carries a key:
+        // a retried job finds the same row, and so the same message id, instead of queueing another.
+        migrator.registerMigration("14-outbox-dedupe") { db in
+            try db.alter(table: "outbox") { t in t.add(column: "dedupe_key", .text) }
+            try db.execute(
+                sql: "CREATE UNIQUE INDEX outbox_dedupe_key ON outbox (dedupe_key) WHERE dedupe_key IS NOT NULL"
+            )
+        }
         return migrator
     }
 }
