@@ -110,6 +110,10 @@ public protocol KeyRepository: Sendable {
     /// Rewraps up to `limit` data keys not yet under the vault's primary master version; returns how many.
     /// Each batch is its own transaction, so a rotation can stop and resume at any point.
     func rewrapDataKeys(limit: Int) async throws -> Int
+    /// What each master version still secures (data keys, blind-index tokens, suppressions, audit MACs).
+    func keyVersionUsage() async throws -> [UInt32: KeyVersionUsage]
+    /// Recomputes up to `limit` accounts' blind-index tokens under the primary version; resumable.
+    func reindexBlindIndexes(limit: Int) async throws -> Int
 }
 
 /// The tamper-evident audit trail.
@@ -129,6 +133,8 @@ public protocol AuditRepository: Sendable {
     func auditHead() async throws -> AuditHead?
     /// Anchors a chain written before heads existed at its current end; does nothing otherwise.
     func anchorAuditHeadIfMissing() async throws
+    /// Re-MACs the verified audit trail under the primary version, so an older version can be retired.
+    func reMACAuditTrail() async throws -> Int
 }
 
 /// The transactional outbox.

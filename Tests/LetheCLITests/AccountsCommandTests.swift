@@ -69,16 +69,35 @@ struct AccountsCommandTests {
         #expect(bad.stderr.contains("'TR-123' is not an account id"))
     }
 
-    @Test("keys rotate rewraps every data key; retire refuses while a version is in use")
+    /// The first account id `lethe demo` printed a hint for.
+    func demoAccount() throws -> String? {
+        try lethe(["accounts", "notes", "--limit", "50"]).stdout.firstMatch(of: /TR-[0-9]{5}/).map { String($0.output) }
+    }
+
+    @Test("keys rotate rewraps every data key and reindexes; retire refuses while a version is in use")
     func rotation() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(try lethe(["demo", "--accounts", "5"]).status == 0)
         let early = try lethe(["keys", "retire", "1"])
         #expect(early.status == 1)
         #expect(early.stderr.contains("still wraps 5 data keys"))
+        let account = try #require(try demoAccount())
+        let revealed = try lethe(["accounts", "show", account, "--reveal", "email", "--reason", "test"])
+        let email = try #require(revealed.stdout.split(separator: "\n").first.map(String.init))
         let rotate = try lethe(["keys", "rotate", "--batch", "2"])
-        #expect(rotate.stdout.contains("primary master key is v2; rewrapped 5 data keys"), "\(rotate.stderr)")
-        #expect(try lethe(["keys", "retire", "1"]).status == 0)
+        #expect(
+            rotate.stdout.contains("primary master key is v2; rewrapped 5 data keys and reindexed 5 accounts"),
+            "\(rotate.stdout) \(rotate.stderr)"
+        )
+        // Lookups by email still find the customer: a request by email is taken for their account.
+        let submitted = try lethe(["requests", "submit", "--kind", "export", "--email", email, "--channel", "email"])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        #expect(!submitted.stdout.contains("not matched"))
+        let retired = try lethe(["keys", "retire", "1"])
+        #expect(retired.status == 0, "\(retired.stderr)")
+        #expect(retired.stdout.contains("re-MACed"))
+        let verified = try lethe(["audit", "verify"])
+        #expect(verified.status == 0, "the audit trail must verify after retiring v1: \(verified.stderr)")
         let status = try lethe(["keys", "status"])
         #expect(status.stdout.contains("v2  primary"))
         #expect(!status.stdout.contains("v1"))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LetheCrypto
 import LetheEngine
+import LetheStore
 
 /// `lethe keys`: the master keyring that wraps every customer's data key.
 struct KeysCommand: AsyncParsableCommand {
@@ -58,14 +59,24 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             let runtime = try await self.runtime.open()
             let keyring = await runtime.vault.keyring
-            let counts = try await runtime.store.dataKeyCounts()
+            let usage = try await runtime.store.keyVersionUsage()
             print("master key versions (primary \(keyring.primaryVersion)):")
-            for version in Set(keyring.versions).union(counts.keys).sorted() {
+            for version in Set(keyring.versions).union(usage.keys.filter { $0 != 0 }).sorted() {
                 let state =
                     version == keyring.primaryVersion
                     ? "primary"
                     : keyring.versions.contains(version) ? "decrypt-only" : "MISSING (retired or not loaded)"
-                print("  v\(version)  \(state.padded(32)) wraps \(counts[version] ?? 0) data keys")
+                let use = usage[version] ?? KeyVersionUsage()
+                print(
+                    "  v\(version)  \(state.padded(32)) wraps \(use.dataKeys) data keys; indexes \(use.accountIndexes) "
+                        + "account fields, \(use.suppressions) suppressions; MACs \(use.auditEntries) audit records"
+                )
+            }
+            if let unknown = usage[0], !unknown.isUnused {
+                print(
+                    "  unknown version: \(unknown.accountIndexes) account fields (run 'lethe keys rotate --resume'), "
+                        + "\(unknown.suppressions) suppressions written before tokens recorded their version"
+                )
             }
         }
     }
@@ -85,9 +96,13 @@ struct KeysCommand: AsyncParsableCommand {
             let runtime = try await self.runtime.open()
             let configuration = runtime.configuration
             if !resume {
-                guard configuration.environment["LETHE_MASTER_KEY"] == nil else {
+                guard configuration.environment["LETHE_MASTER_KEY"] == nil,
+                    configuration.environment["LETHE_MASTER_KEYS"] == nil
+                else {
                     throw CLIError.failed(
-                        "the master key comes from LETHE_MASTER_KEY; rotate it in your secret store and use --resume"
+                        "the master key comes from the environment: add a new version to LETHE_MASTER_KEYS "
+                            + "(e.g. '2:BASE64,1:BASE64', the highest is primary) in your secret store, then run "
+                            + "'lethe keys rotate --resume'"
                     )
                 }
                 // The new version is on disk before any key uses it, so a crash never strands a data key.
@@ -105,10 +120,19 @@ struct KeysCommand: AsyncParsableCommand {
                 done += moved
                 Terminal.progress("rewrapping data keys: \(done)/\(total)")
             }
+            // Email and phone tokens move to the new version's keys; until then lookups try every loaded
+            // version, so nothing breaks half-way, and a kill resumes where it stopped.
+            var reindexed = 0
+            while true {
+                let moved = try await runtime.store.reindexBlindIndexes(limit: batch)
+                if moved == 0 { break }
+                reindexed += moved
+                Terminal.progress("recomputing blind indexes: \(reindexed) accounts")
+            }
             Terminal.endProgress()
             let left = try await runtime.store.dataKeyCounts().filter { $0.key != primary }.values.reduce(0, +)
             print(
-                "primary master key is v\(primary); rewrapped \(done) data keys in "
+                "primary master key is v\(primary); rewrapped \(done) data keys and reindexed \(reindexed) accounts in "
                     + String(format: "%.1f s", Date().timeIntervalSince(started))
                     + (left == 0
                         ? "; older versions can now be retired with 'lethe keys retire'"
@@ -128,11 +152,36 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let runtime = try await self.runtime.open()
-            let still = try await runtime.store.dataKeyCounts()[version] ?? 0
-            guard still == 0 else {
+            // Refused while anything still needs the version: retiring it would make data keys
+            // unopenable, lookups miss customers, suppressed customers unrecognisable after a restore, or
+            // the audit trail unverifiable.
+            let usage = try await runtime.store.keyVersionUsage()
+            let use = usage[version] ?? KeyVersionUsage()
+            guard use.dataKeys == 0, use.accountIndexes == 0 else {
                 throw CLIError.failed(
-                    "v\(version) still wraps \(still) data keys; run 'lethe keys rotate --resume' first"
+                    "v\(version) still wraps \(use.dataKeys) data keys and indexes \(use.accountIndexes) account fields; "
+                        + "run 'lethe keys rotate --resume' first"
                 )
+            }
+            guard use.suppressions == 0, (usage[0]?.suppressions ?? 0) == 0 else {
+                throw CLIError.failed(
+                    "v\(version) (or an unknown version) made the suppression tokens of "
+                        + "\(use.suppressions + (usage[0]?.suppressions ?? 0)) erased customers, which cannot be "
+                        + "recomputed; retiring it would let a restored backup bring them back unnoticed"
+                )
+            }
+            guard version != (await runtime.vault.keyring.primaryVersion) else {
+                throw CLIError.badInput("v\(version) is the primary version; rotate first")
+            }
+            if use.auditEntries > 0 {
+                // The audit trail must stay verifiable for its whole retention: it is verified, then
+                // re-MACed under the primary version, before the old version goes.
+                do {
+                    let count = try await runtime.store.reMACAuditTrail()
+                    print("re-MACed \(count) audit entries under the primary version")
+                } catch let error as StoreError {
+                    throw CLIError.failed(error.description)
+                }
             }
             let retired: MasterKeyring
             do { retired = try await runtime.vault.keyring.retiring(version) } catch {

@@ -61,6 +61,30 @@ extension MasterKeyring {
     /// Loads from `LETHE_MASTER_KEY` (base64 of 32 bytes; version from `LETHE_MASTER_KEY_VERSION`,
     /// default 1) when set, else from the key file at `path`. Returns `nil` when neither exists.
     public static func load(environment: [String: String], keyFile path: String) throws(CryptoError) -> MasterKeyring? {
+        // Several versions from the environment, for rotation without a key file: `2:BASE64,1:BASE64`;
+        // the highest version is the primary.
+        if let list = environment["LETHE_MASTER_KEYS"] {
+            var keys: [UInt32: SecretBytes] = [:]
+            for entry in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+            where !entry.isEmpty {
+                let parts = entry.split(separator: ":", maxSplits: 1)
+                guard parts.count == 2, let version = UInt32(parts[0]), version > 0,
+                    let raw = Data(base64Encoded: String(parts[1])), raw.count == keySize
+                else {
+                    throw .masterKeyUnavailable(
+                        "LETHE_MASTER_KEYS must be VERSION:BASE64 pairs separated by commas, each key 32 bytes"
+                    )
+                }
+                guard keys[version] == nil else {
+                    throw .masterKeyUnavailable("LETHE_MASTER_KEYS names version \(version) twice")
+                }
+                keys[version] = SecretBytes(raw)
+            }
+            guard let primary = keys.keys.max() else {
+                throw .masterKeyUnavailable("LETHE_MASTER_KEYS holds no key")
+            }
+            return try MasterKeyring(keys: keys, primaryVersion: primary)
+        }
         if let encoded = environment["LETHE_MASTER_KEY"] {
             guard let raw = Data(base64Encoded: encoded.trimmingCharacters(in: .whitespacesAndNewlines)),
                 raw.count == keySize

@@ -43,6 +43,22 @@ public actor KeyVault {
         return key
     }
 
+    /// The blind-index keys of one field under every loaded master version, the primary first: lookups
+    /// try each, so an index written before a rotation is still found until it is recomputed.
+    func blindIndexKeys(_ location: FieldLocation) throws -> [(version: UInt32, key: SecretBytes)] {
+        let others = keyring.versions.filter { $0 != keyring.primaryVersion }.sorted(by: >)
+        return try ([keyring.primaryVersion] + others).map { version in
+            let name = "bidx/\(location.record)/\(location.field)/\(version)"
+            if let key = purposeKeys[name] { return (version, key) }
+            let key = try keyring.purposeKey(
+                .blindIndex(record: location.record, field: location.field),
+                version: version
+            )
+            purposeKeys[name] = key
+            return (version, key)
+        }
+    }
+
     /// The audit-signing key of a master version (default primary).
     func auditKey(version: UInt32? = nil) throws -> (UInt32, SecretBytes) {
         let v = version ?? keyring.primaryVersion

@@ -286,6 +286,13 @@ enum PostgresSchema {
             CREATE UNIQUE INDEX outbox_dedupe_key ON outbox (dedupe_key) WHERE dedupe_key IS NOT NULL;
             """
         ),
+        (
+            "15-index-versions",
+            """
+            ALTER TABLE accounts ADD COLUMN email_index_version bigint, ADD COLUMN phone_index_version bigint;
+            ALTER TABLE suppressions ADD COLUMN index_version bigint;
+            """
+        ),
     ]
 
     /// Applies every pending step, each in its own transaction, under the migration lock.

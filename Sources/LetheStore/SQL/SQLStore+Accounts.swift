@@ -48,6 +48,8 @@ extension SQLStore {
         let (key, wrapped) = try await vault.newDataKey(for: id.description)
         let codec = try FieldCodec(customerID: id.description, keyID: wrapped.id, key: key)
         let emailIndex = try await emailIndex(new.email)
+        let emailTokens = try await emailIndexes(new.email)
+        let indexVersion = Int64(await vault.keyring.primaryVersion)
         let email = try BlindIndex.normaliseEmail(new.email)
         let phone = try new.phone.map { phone throws -> String in
             do { return try BlindIndex.normalisePhone(phone) } catch {
@@ -87,6 +89,15 @@ extension SQLStore {
                 if try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [account]) == true {
                     throw StoreError.accountIDTaken(id)
                 }
+                // Unique across every loaded master version: an account indexed before a rotation still
+                // owns its address until its index is recomputed.
+                if try Bool.fetchOne(
+                    db,
+                    sql: "SELECT 1 FROM accounts WHERE email_index IN (\(Self.placeholders(emailTokens.count)))",
+                    arguments: emailTokens.map { $0 as (any SQLBindable)? }
+                ) == true {
+                    throw StoreError.emailInUse
+                }
                 try db.execute(
                     sql: """
                         INSERT INTO data_keys (account_id, key_id, key_version, master_version, sealed, created_at)
@@ -106,6 +117,10 @@ extension SQLStore {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: arguments
+                )
+                try db.execute(
+                    sql: "UPDATE accounts SET email_index_version = ?, phone_index_version = ? WHERE id = ?",
+                    arguments: [indexVersion, phone == nil ? nil : indexVersion, account]
                 )
                 try faults.check("create.after-account")
                 for address in addresses { try address.insert(db, account: account) }
@@ -180,17 +195,24 @@ extension SQLStore {
     }
 
     public func accountID(forEmail email: String) async throws -> AccountID? {
-        let index = try await emailIndex(email)
-        return try await lookup("SELECT id FROM accounts WHERE email_index = ?", index)
+        let tokens = try await emailIndexes(email)
+        return try await lookup(
+            "SELECT id FROM accounts WHERE email_index IN (\(Self.placeholders(tokens.count)))",
+            tokens
+        )
     }
 
     public func accountID(forPhone phone: String) async throws -> AccountID? {
-        let index = try await phoneIndex(phone)
-        return try await lookup("SELECT id FROM accounts WHERE phone_index = ?", index)
+        let tokens = try await phoneIndexes(phone)
+        return try await lookup(
+            "SELECT id FROM accounts WHERE phone_index IN (\(Self.placeholders(tokens.count)))",
+            tokens
+        )
     }
 
-    private func lookup(_ sql: String, _ index: Data) async throws -> AccountID? {
-        let text = try await database.read { db in try String.fetchOne(db, sql: sql, arguments: [index]) }
+    private func lookup(_ sql: String, _ tokens: [Data]) async throws -> AccountID? {
+        let arguments = tokens.map { $0 as (any SQLBindable)? }
+        let text = try await database.read { db in try String.fetchOne(db, sql: sql, arguments: arguments) }
         return try text.map { try AccountID($0) }
     }
 
@@ -210,6 +232,8 @@ extension SQLStore {
         notification: OutboxMessage?
     ) async throws {
         let codec = try await codec(id)
+        let indexVersion = Int64(await vault.keyring.primaryVersion)
+        var emailTokens: [Data]?
         var sealed: [SealedChange] = []
         for change in changes {
             switch change {
@@ -217,10 +241,12 @@ extension SQLStore {
                 sealed.append(.column("full_name", try codec.seal(name, EncryptedField.fullName).sqlValue))
             case .email(let email):
                 let normalised = try BlindIndex.normaliseEmail(email)
+                emailTokens = try await emailIndexes(normalised)
                 sealed.append(
                     .columns([
                         ("email", try codec.seal(normalised, EncryptedField.email).sqlValue),
                         ("email_index", try await emailIndex(normalised).sqlValue),
+                        ("email_index_version", .integer(indexVersion)),
                     ])
                 )
             case .phone(let phone):
@@ -233,10 +259,11 @@ extension SQLStore {
                         .columns([
                             ("phone", try codec.seal(normalised, EncryptedField.phone).sqlValue),
                             ("phone_index", try await phoneIndex(normalised).sqlValue),
+                            ("phone_index_version", .integer(indexVersion)),
                         ])
                     )
                 } else {
-                    sealed.append(.columns([("phone", .null), ("phone_index", .null)]))
+                    sealed.append(.columns([("phone", .null), ("phone_index", .null), ("phone_index_version", .null)]))
                 }
             case .addAddress(let address): sealed.append(.addAddress(try SealedAddress(address, codec)))
             case .replaceAddress(let addressID, let address):
@@ -278,6 +305,7 @@ extension SQLStore {
         let at = note.at.storeValue
         let faults = self.faults
         let changes = sealed
+        let newEmailTokens = emailTokens
         let signer = try await auditSigner()
         let changed = AuditEvent(
             at: note.at,
@@ -293,6 +321,16 @@ extension SQLStore {
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [account]) == true
                 else {
                     throw StoreError.accountNotFound(id)
+                }
+                if let tokens = newEmailTokens,
+                    try Bool.fetchOne(
+                        db,
+                        sql:
+                            "SELECT 1 FROM accounts WHERE id <> ? AND email_index IN (\(Self.placeholders(tokens.count)))",
+                        arguments: [account as (any SQLBindable)?] + tokens.map { $0 as (any SQLBindable)? }
+                    ) == true
+                {
+                    throw StoreError.emailInUse
                 }
                 for change in changes {
                     try Self.apply(change, to: account, id: id, db)

@@ -245,6 +245,57 @@ extension SQLStore {
         return nil
     }
 
+    /// Re-MACs the whole audit trail (entries, checkpoint and head) under the primary master version's
+    /// audit key, so that an older version can be retired without leaving the trail unverifiable. The
+    /// chain is verified under its current keys first, in the same transaction that rewrites it: a
+    /// broken chain is never blessed with fresh MACs. Entry contents and sequence numbers do not change;
+    /// the purged prefix's digest stays as it was (nothing is left to recompute it from), vouched for by
+    /// the checkpoint's new MAC. Returns the number of entries re-MACed.
+    ///
+    /// - Throws: ``StoreError/invalidValue(field:reason:)`` when the chain does not verify.
+    public func reMACAuditTrail() async throws -> Int {
+        guard try await firstBrokenAuditEntry() == nil else {
+            throw StoreError.invalidValue(field: "audit trail", reason: "the chain does not verify; it is not re-MACed")
+        }
+        let signer = try await auditSigner()
+        return try await database.write { db in
+            var previous = AuditChain.genesis
+            if let (point, _, _) = try Self.auditCheckpointRow(db) {
+                previous = point.digest
+                let mac = try AuditChain.checkpointMAC(
+                    key: signer.key,
+                    seq: point.seq,
+                    digest: point.digest,
+                    keyVersion: signer.version
+                )
+                try db.execute(
+                    sql: "UPDATE audit_checkpoint SET key_version = ?, mac = ? WHERE id = 1",
+                    arguments: [Int64(signer.version), Data(mac)]
+                )
+            }
+            let entries = try SQLRow.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY seq").map(Self.entry)
+            var lastSeq: Int64?
+            for entry in entries {
+                let mac = try AuditChain.mac(
+                    key: signer.key,
+                    previous: previous,
+                    content: AuditChain.content(seq: entry.seq, entry.event, keyVersion: signer.version)
+                )
+                try db.execute(
+                    sql: "UPDATE audit_log SET key_version = ?, prev_digest = ?, mac = ? WHERE seq = ?",
+                    arguments: [Int64(signer.version), Data(previous), Data(mac), entry.seq]
+                )
+                previous = mac
+                lastSeq = entry.seq
+            }
+            let checkpointSeq = try Self.auditCheckpointRow(db)?.checkpoint.seq
+            if let seq = lastSeq ?? checkpointSeq {
+                try AuditChain.writeHead(db, seq: seq, mac: previous, key: signer.key, version: signer.version)
+            }
+            return entries.count
+        }
+    }
+
     /// The anchored head of the audit chain: the sequence number and MAC of its newest entry. An outside
     /// system that records it (it is exported in `/metrics` and printed by `lethe audit verify`) can later
     /// prove that entries were rolled back even by someone who also rewrote the head.

@@ -80,21 +80,30 @@ extension SQLStore {
             }
             try faults.check("erase.after-retained")
             // Suppression tokens: the blind indexes themselves, so a restored row is recognised.
+            // Each token keeps the master version it was made under, so a lookup knows which key made it.
             if let row = try SQLRow.fetchOne(
                 db,
-                sql: "SELECT email_index, phone_index FROM accounts WHERE id = ?",
+                sql:
+                    "SELECT email_index, phone_index, email_index_version, phone_index_version FROM accounts WHERE id = ?",
                 arguments: [account]
             ) {
                 try db.execute(
-                    sql:
-                        "INSERT INTO suppressions (token, kind, request_id, created_at) VALUES (?, 'email', ?, ?) ON CONFLICT DO NOTHING",
-                    arguments: [row["email_index"] as Data, request.rawValue, at.storeValue]
+                    sql: """
+                        INSERT INTO suppressions (token, kind, request_id, created_at, index_version)
+                        VALUES (?, 'email', ?, ?, ?) ON CONFLICT DO NOTHING
+                        """,
+                    arguments: [
+                        row["email_index"] as Data, request.rawValue, at.storeValue,
+                        row["email_index_version"] as Int64?,
+                    ]
                 )
                 if let phone = row["phone_index"] as Data? {
                     try db.execute(
-                        sql:
-                            "INSERT INTO suppressions (token, kind, request_id, created_at) VALUES (?, 'phone', ?, ?) ON CONFLICT DO NOTHING",
-                        arguments: [phone, request.rawValue, at.storeValue]
+                        sql: """
+                            INSERT INTO suppressions (token, kind, request_id, created_at, index_version)
+                            VALUES (?, 'phone', ?, ?, ?) ON CONFLICT DO NOTHING
+                            """,
+                        arguments: [phone, request.rawValue, at.storeValue, row["phone_index_version"] as Int64?]
                     )
                 }
             }
@@ -159,9 +168,14 @@ extension SQLStore {
     }
 
     public func isSuppressed(email: String) async throws -> Bool {
-        let token = try await emailIndex(email)
+        let tokens = try await emailIndexes(email)
+        let arguments = tokens.map { $0 as (any SQLBindable)? }
         return try await database.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM suppressions WHERE token = ?", arguments: [token]) ?? false
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT 1 FROM suppressions WHERE token IN (\(Self.placeholders(tokens.count)))",
+                arguments: arguments
+            ) ?? false
         }
     }
 

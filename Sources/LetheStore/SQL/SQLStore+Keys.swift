@@ -1,4 +1,5 @@
 import Foundation
+import LetheCore
 import LetheCrypto
 
 extension SQLStore {
@@ -49,6 +50,107 @@ extension SQLStore {
                 try faults.check("rewrap.after-row")
             }
             return count
+        }
+    }
+}
+
+/// What one master-key version still secures; it can be retired only when every count is zero.
+public struct KeyVersionUsage: Sendable, Equatable {
+    /// Customer data keys wrapped under it (moved by rewrapping).
+    public var dataKeys = 0
+    /// Account email and phone tokens made with its blind-index keys (recomputed by reindexing).
+    public var accountIndexes = 0
+    /// Suppression tokens of erased customers made with its keys; they cannot be recomputed (nothing
+    /// of the customer is left to compute them from), so the version stays while they are kept.
+    public var suppressions = 0
+    /// Audit entries (with the checkpoint and the head) MACed under its audit key.
+    public var auditEntries = 0
+
+    public init() {}
+
+    public var isUnused: Bool { dataKeys == 0 && accountIndexes == 0 && suppressions == 0 && auditEntries == 0 }
+}
+
+extension SQLStore {
+    /// Usage by master version; version 0 collects tokens of unknown version (written before tokens
+    /// recorded theirs), which block retiring any version until they are recomputed or expire.
+    public func keyVersionUsage() async throws -> [UInt32: KeyVersionUsage] {
+        try await database.read { db in
+            var usage: [UInt32: KeyVersionUsage] = [:]
+            func add(_ sql: String, _ path: WritableKeyPath<KeyVersionUsage, Int>) throws {
+                for row in try SQLRow.fetchAll(db, sql: sql) {
+                    let version = UInt32((row["v"] as Int64?) ?? 0)
+                    usage[version, default: KeyVersionUsage()][keyPath: path] += row["n"] as Int
+                }
+            }
+            try add("SELECT master_version AS v, COUNT(*) AS n FROM data_keys GROUP BY master_version", \.dataKeys)
+            try add(
+                "SELECT email_index_version AS v, COUNT(*) AS n FROM accounts GROUP BY email_index_version",
+                \.accountIndexes
+            )
+            try add(
+                """
+                SELECT phone_index_version AS v, COUNT(*) AS n FROM accounts WHERE phone_index IS NOT NULL
+                GROUP BY phone_index_version
+                """,
+                \.accountIndexes
+            )
+            try add("SELECT index_version AS v, COUNT(*) AS n FROM suppressions GROUP BY index_version", \.suppressions)
+            try add("SELECT key_version AS v, COUNT(*) AS n FROM audit_log GROUP BY key_version", \.auditEntries)
+            try add("SELECT key_version AS v, COUNT(*) AS n FROM audit_checkpoint GROUP BY key_version", \.auditEntries)
+            try add("SELECT key_version AS v, COUNT(*) AS n FROM audit_head GROUP BY key_version", \.auditEntries)
+            return usage
+        }
+    }
+
+    /// Recomputes up to `limit` accounts' email and phone tokens under the primary master version;
+    /// returns how many accounts it moved. Safe to run from several processes at once and to resume
+    /// after a kill: each row is updated only if its tokens are still the ones read (compare-and-set).
+    public func reindexBlindIndexes(limit: Int) async throws -> Int {
+        let primary = Int64(await vault.keyring.primaryVersion)
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(
+                db,
+                sql: """
+                    SELECT id, email, phone, email_index, phone_index FROM accounts
+                    WHERE email_index_version IS NULL OR email_index_version <> ?
+                        OR (phone IS NOT NULL AND (phone_index_version IS NULL OR phone_index_version <> ?))
+                    ORDER BY id LIMIT ?
+                    """,
+                arguments: [primary, primary, limit]
+            )
+        }
+        var updates: [(account: String, oldEmail: Data, email: Data, phone: Data?)] = []
+        for row in rows {
+            let account: String = row["id"]
+            let codec = try await codec(try AccountID(account))
+            let email = try codec.open(row["email"] as Data, EncryptedField.email)
+            let phone = try codec.openOptional(row["phone"] as Data?, EncryptedField.phone)
+            updates.append(
+                (
+                    account, row["email_index"] as Data, try await emailIndex(email),
+                    try await phone.asyncMap { try await self.phoneIndex($0) }
+                )
+            )
+        }
+        let batch = updates
+        return try await database.write(.concurrent) { db in
+            var moved = 0
+            for update in batch {
+                try db.execute(
+                    sql: """
+                        UPDATE accounts SET email_index = ?, email_index_version = ?, phone_index = ?,
+                            phone_index_version = ?
+                        WHERE id = ? AND email_index = ?
+                        """,
+                    arguments: [
+                        update.email, primary, update.phone, update.phone == nil ? nil : primary, update.account,
+                        update.oldEmail,
+                    ]
+                )
+                moved += db.changesCount
+            }
+            return moved
         }
     }
 }

@@ -137,6 +137,33 @@ public final class SQLStore: LetheStore {
         return Data(try index.token(normalised: normalised))
     }
 
+    /// The email's tokens under every loaded master version, the primary first, for lookups and
+    /// uniqueness that hold across a half-finished rotation.
+    func emailIndexes(_ email: String) async throws -> [Data] {
+        let normalised: String
+        do { normalised = try BlindIndex.normaliseEmail(email) } catch {
+            throw StoreError.invalidValue(field: "email", reason: error.description)
+        }
+        return try await vault.blindIndexKeys(EncryptedField.email).map {
+            Data(try BlindIndex(key: $0.key, location: EncryptedField.email).token(normalised: normalised))
+        }
+    }
+
+    func phoneIndexes(_ phone: String) async throws -> [Data] {
+        let normalised: String
+        do { normalised = try BlindIndex.normalisePhone(phone) } catch {
+            throw StoreError.invalidValue(field: "phone", reason: error.description)
+        }
+        return try await vault.blindIndexKeys(EncryptedField.phone).map {
+            Data(try BlindIndex(key: $0.key, location: EncryptedField.phone).token(normalised: normalised))
+        }
+    }
+
+    /// `?, ?, …` for an IN list of `count` values.
+    static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: max(1, count)).joined(separator: ", ")
+    }
+
     func phoneIndex(_ phone: String) async throws -> Data {
         let normalised: String
         do { normalised = try BlindIndex.normalisePhone(phone) } catch {

@@ -505,6 +505,15 @@ enum Schema {
                 sql: "CREATE UNIQUE INDEX outbox_dedupe_key ON outbox (dedupe_key) WHERE dedupe_key IS NOT NULL"
             )
         }
+        // Blind-index tokens record the master version whose key made them: lookups try every loaded
+        // version, rotation recomputes the accounts' tokens, and retirement waits until nothing needs one.
+        migrator.registerMigration("15-index-versions") { db in
+            try db.alter(table: "accounts") { t in
+                t.add(column: "email_index_version", .integer)
+                t.add(column: "phone_index_version", .integer)
+            }
+            try db.alter(table: "suppressions") { t in t.add(column: "index_version", .integer) }
+        }
         return migrator
     }
 }
