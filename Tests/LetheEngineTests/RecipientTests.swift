@@ -262,4 +262,42 @@ struct RectificationTests {
         )
         #expect(try await h.store.account(h.customer)?.status == .active)
     }
+
+    @Test("after the customer is erased, the open request can still be cancelled, read, and put in a dossier")
+    func evidenceOutlivesErasure() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        try await h.store.addRecipient(
+            Recipient(
+                id: "silent-crm",
+                name: "Silent CRM",
+                categories: [.contact],
+                webhookURL: "http://127.0.0.1:9/unreachable",
+                active: true
+            ),
+            secret: "crm-secret",
+            at: h.clock.now()
+        )
+        let id = try await p.approved(.deletion)
+        _ = try await p.runner.runOnce()
+        h.clock.advance(15 * 86_400)
+        _ = try await p.runner.runOnce()  // the erasure; the recipient never answers
+        #expect(try await h.store.account(h.customer) == nil)
+        #expect(try await h.store.request(id)?.request.status == .inProgress)
+        // An extension needs a notice to the customer, who is gone: a clear refusal, nothing changed.
+        await #expect(throws: StoreError.subjectErased(id)) {
+            try await h.requests.extend(id, reason: "the recipient is slow", by: "officer-1")
+        }
+        // Cancelling needs only a reason, which is kept as "(erased)": there is no key to seal it under.
+        try await h.requests.cancel(id, reason: "recipient unreachable; closing", by: .staff("officer-1"))
+        let stored = try #require(try await h.store.request(id))
+        #expect(stored.request.status == .cancelled)
+        #expect(stored.request.events.last?.reason == "(erased)")
+        #expect(stored.requesterEmail == nil)
+        let dossier = try await h.requests.dossier(id)
+        #expect(dossier.stored.request.status == .cancelled)
+        // And it stays readable: a second load replays the same lifecycle.
+        #expect(try await h.store.request(id)?.request.events.count == stored.request.events.count)
+    }
 }

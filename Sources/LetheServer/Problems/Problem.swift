@@ -121,7 +121,7 @@ extension Problem {
         case let error as StoreError:
             switch error {
             case .accountNotFound: return .notFound(error.description)
-            case .emailInUse, .staffExists, .accountIDTaken: return .conflict(error.description)
+            case .emailInUse, .staffExists, .accountIDTaken, .subjectErased: return .conflict(error.description)
             case .invalidValue, .addressNotFound, .paymentMethodNotFound: return .badRequest(error.description)
             default: return .internalError
             }

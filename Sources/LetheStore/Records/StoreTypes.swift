@@ -192,6 +192,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case paymentMethodNotFound(AccountID, Int64)
     case keyMissing(AccountID)
     case invalidValue(field: String, reason: String)
+    /// The request's subject was erased: nothing can be sent to them or sealed for them any more.
+    case subjectErased(RequestID)
     /// A deliberately injected failure (tests of crash safety).
     case injectedFault(String)
     case staffExists(String)
@@ -206,6 +208,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .paymentMethodNotFound(let id, let method): return "account \(id) has no payment method \(method)"
         case .keyMissing(let id): return "account \(id) has no data key (erased?)"
         case .invalidValue(let field, let reason): return "\(field): \(reason)"
+        case .subjectErased(let id):
+            return "request \(id): its customer has been erased, so nothing can be sent to them or sealed for them"
         case .injectedFault(let point): return "injected fault at \(point)"
         case .staffExists(let name): return "a staff user named '\(name)' exists"
         case .agentExists(let id): return "an agent with id \(id) is registered"

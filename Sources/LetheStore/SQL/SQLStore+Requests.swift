@@ -19,14 +19,20 @@ private struct SealedEvent: Sendable {
     let reason: Data?
     let denial: String?
 
-    /// Without a codec (the subject was erased), the free-text reason is not kept.
+    /// Without a codec (the subject was erased), the free-text reason is not kept, but that there was
+    /// one is: a marker takes its place, so the record replays (a cancellation or an extension needs a
+    /// reason) and reads as "(erased)" for the record's whole retention.
     init(_ event: LifecycleEvent, _ codec: FieldCodec?) throws {
         request = event.requestID.rawValue
         at = event.at.storeValue
         from = event.from.rawValue
         to = event.to.rawValue
         actor = event.actor.description
-        reason = try codec?.sealOptional(event.reason, EncryptedField.requestEventReason)
+        if let codec {
+            reason = try codec.sealOptional(event.reason, EncryptedField.requestEventReason)
+        } else {
+            reason = event.reason == nil ? nil : SQLStore.erasedReasonMarker
+        }
         denial = event.denialReason?.rawValue
     }
 
@@ -42,6 +48,9 @@ private struct SealedEvent: Sendable {
 }
 
 extension SQLStore {
+    /// Stands in for a reason given after the subject's key was destroyed; never a ciphertext.
+    static let erasedReasonMarker = Data("lethe:reason-given-after-erasure".utf8)
+
     static func encodeSchedule(_ schedule: DeadlineSchedule) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -296,13 +305,19 @@ extension SQLStore {
             guard let from = RequestStatus(rawValue: row.from), let to = RequestStatus(rawValue: row.to),
                 let actor = Actor(stored: row.actor)
             else { throw StoreError.invalidValue(field: "request \(id)", reason: "stored event is not readable") }
+            // Rows written before the marker existed hold NULL where a reason was given after erasure; the
+            // transitions that need a reason are read as having one, so the record still replays.
+            let needsReason = [.cancelled, .extended, .denied].contains(to)
+            let reason =
+                row.reason == nil && codec == nil && needsReason
+                ? "(erased)" : try open(row.reason, EncryptedField.requestEventReason)
             return LifecycleEvent(
                 requestID: id,
                 from: from,
                 to: to,
                 actor: actor,
                 at: Date(storeValue: row.at),
-                reason: try open(row.reason, EncryptedField.requestEventReason),
+                reason: reason,
                 denialReason: row.denial.flatMap(DenialReason.init(rawValue:))
             )
         }
@@ -331,7 +346,8 @@ extension SQLStore {
             channel: channel,
             subjectID: columns.subject,
             agentID: columns.agent,
-            requesterEmail: try open(columns.email, EncryptedField.requesterEmail),
+            // Nobody to write to once the subject is erased: no placeholder posing as an address.
+            requesterEmail: codec == nil ? nil : try open(columns.email, EncryptedField.requesterEmail),
             schedule: try Self.decodeSchedule(columns.schedule),
             assignee: columns.assignee,
             pauses: pauses,
@@ -359,7 +375,7 @@ extension SQLStore {
         // free text is kept and nothing can be sent to the erased customer.
         let codec = try await codec(subject: subject)
         if codec == nil, !update.messages.isEmpty || update.extensionNotice != nil || update.agentPermission != nil {
-            throw StoreError.invalidValue(field: "request \(id)", reason: "its subject has been erased")
+            throw StoreError.subjectErased(id)
         }
         let event = try update.event.map { try SealedEvent($0, codec) }
         let now = (update.event?.at ?? update.extensionNotice?.sentAt ?? Date()).storeValue
