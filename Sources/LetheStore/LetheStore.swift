@@ -327,6 +327,10 @@ public protocol ErasureRepository: Sendable {
     /// that key is returned instead of a new one, so a retried job notifies once under one message id.
     func enqueueMessage(_ message: OutboxMessage, keyOwner: String, at: Date, dedupeKey: String?) async throws -> Int64
     func messageDelivered(_ id: Int64) async throws -> Bool
+    /// The outbox rows that belong to a customer (addressed to them or sealed under their key).
+    func messageIDs(account: AccountID) async throws -> [Int64]
+    /// Which of `ids` still have an outbox row.
+    func existingMessageIDs(_ ids: [Int64]) async throws -> Set<Int64>
     /// A cipher under the subject's own key, for files that must die with the customer; nil once erased.
     func fieldCipher(for subject: String) async throws -> FieldCipher?
 }

@@ -7,6 +7,23 @@ import LetheStore
 import LetheTestSupport
 import Testing
 
+/// What a transport delivered, in order.
+actor DeliveryLog {
+    private(set) var kinds: [String] = []
+    func record(_ kind: String) { kinds.append(kind) }
+}
+
+/// Delivers through `inner` and records each delivery, so tests can count notices the spool no longer keeps.
+struct RecordingTransport: NotificationTransport {
+    let inner: any NotificationTransport
+    let log: DeliveryLog
+    func deliver(_ envelope: Envelope) async throws {
+        try await inner.deliver(envelope)
+        await log.record(envelope.kind)
+    }
+    func forget(messageIDs: [String]) async throws { try await inner.forget(messageIDs: messageIDs) }
+}
+
 /// A request harness with the processors, a worker and a mail folder.
 struct ProcessingHarness {
     let h: RequestHarness
@@ -14,13 +31,16 @@ struct ProcessingHarness {
     let runner: JobRunner
     let dispatcher: OutboxDispatcher
     let exporter: ExportBuilder
+    /// Every message the transport delivered, by kind (the spool forgets an erased customer's files).
+    let delivered: DeliveryLog
 
     init() async throws {
         h = try await RequestHarness()
         mail = (h.folder as NSString).appendingPathComponent("mail")
+        delivered = DeliveryLog()
         dispatcher = OutboxDispatcher(
             store: h.store,
-            transport: MailFolderTransport(folder: mail),
+            transport: RecordingTransport(inner: MailFolderTransport(folder: mail), log: delivered),
             clock: h.clock,
             officerAddress: "o@example.invalid"
         )
@@ -152,8 +172,13 @@ struct DeletionTests {
         h.clock.advance(15 * 86_400)
         #expect(try await p.runner.runOnce().completed == 1)
 
-        // Confirmation delivered before the erasure; nothing of the customer is left readable.
-        #expect(try p.mailKinds().contains("deletion-confirmation"))
+        // Confirmation delivered before the erasure; nothing of the customer is left readable, in the
+        // database or in the mail spool.
+        #expect(await p.delivered.kinds.contains("deletion-confirmation"))
+        for name in try FileManager.default.contentsOfDirectory(atPath: p.mail) {
+            let text = try String(contentsOfFile: (p.mail as NSString).appendingPathComponent(name), encoding: .utf8)
+            #expect(!text.contains("honora.w@example.org"), "\(name) in the spool still names the erased customer")
+        }
         #expect(try await h.store.account(h.customer) == nil)
         #expect(try await h.store.accountID(forEmail: "honora.w@example.org") == nil)
         #expect(try await h.store.isSuppressed(email: "Honora.W@example.org"))
@@ -298,7 +323,8 @@ struct DeletionTests {
         #expect(try await p.runner.runOnce().completed == 1)
         #expect(try await h.store.account(h.customer) == nil)
         #expect(try await h.store.request(id)?.request.status == .completed)
-        #expect(try p.mailKinds().filter { $0 == "deletion-confirmation" }.count == 1)
+        #expect(await p.delivered.kinds.filter { $0 == "deletion-confirmation" }.count == 1)
+        #expect(try p.mailKinds().isEmpty)  // the erased customer's spool went with them
         await dying.close()
     }
 

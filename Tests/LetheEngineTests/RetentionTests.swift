@@ -245,6 +245,27 @@ struct RetentionTests {
         #expect(try await h.store.securityEvents(open).count == 1)
     }
 
+    @Test("a spool file whose outbox row is gone (an erased customer's) goes at the next purge, whatever its age")
+    func orphanedSpoolFiles() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        _ = try await h.submit(.export)
+        _ = try await p.dispatcher.dispatch()
+        let kept = try FileManager.default.contentsOfDirectory(atPath: p.mail).filter { $0.hasSuffix(".eml") }
+        #expect(!kept.isEmpty)
+        // What a crash between an erasure's commit and its spool clean-up leaves: a file with no row.
+        let orphan = (p.mail as NSString).appendingPathComponent("lethe-987654321.eml")
+        #expect(FileManager.default.createFile(atPath: orphan, contents: Data("To: gone@example.org\r\n".utf8)))
+        let report = try await p.purge(at: h.clock.now())
+        #expect(!FileManager.default.fileExists(atPath: orphan))
+        #expect(report.rules.map { $0.count(.mailSpool) }.reduce(0, +) == 1)
+        // Recent notices whose rows exist stay until their period ends.
+        for name in kept {
+            #expect(FileManager.default.fileExists(atPath: (p.mail as NSString).appendingPathComponent(name)))
+        }
+    }
+
     @Test("A dry run changes nothing at all; a second pass with nothing due changes no data")
     func dryRunAndIdempotence() async throws {
         let p = try await ProcessingHarness()

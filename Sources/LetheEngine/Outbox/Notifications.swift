@@ -109,6 +109,13 @@ enum NotificationTemplates {
 /// Delivers envelopes somewhere a person or system will read them.
 public protocol NotificationTransport: Sendable {
     func deliver(_ envelope: Envelope) async throws
+    /// Removes what the transport kept of these messages, for a customer being erased. A transport that
+    /// keeps nothing (a webhook: the receiver has it) does nothing.
+    func forget(messageIDs: [String]) async throws
+}
+
+extension NotificationTransport {
+    public func forget(messageIDs: [String]) async throws {}
 }
 
 /// Writes each message as an RFC 5322 `.eml` file in a folder: the embedded default, for development
@@ -120,6 +127,17 @@ public struct MailFolderTransport: NotificationTransport {
     public init(folder: String, from: String = "privacy@lethe.invalid") {
         self.folder = folder
         self.from = from
+    }
+
+    /// Deletes the spool files of these messages (an erased customer's notices: their address and
+    /// codes must not outlive them in the folder).
+    public func forget(messageIDs: [String]) async throws {
+        for id in messageIDs {
+            let path = (folder as NSString).appendingPathComponent("\(id).eml")
+            if unlink(path) != 0, errno != ENOENT {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+            }
+        }
     }
 
     public func deliver(_ envelope: Envelope) async throws {
@@ -200,6 +218,11 @@ public struct OutboxDispatcher: Sendable {
             if try await deliver(pending) { report.delivered += 1 } else { report.failed += 1 }
         }
         return report
+    }
+
+    /// Removes what the transport kept of these outbox messages (see ``NotificationTransport/forget(messageIDs:)``).
+    public func forget(outboxIDs: [Int64]) async throws {
+        try await transport.forget(messageIDs: outboxIDs.map { "lethe-\($0)" })
     }
 
     /// Delivers one message now, if it is pending and due: the one a workflow waits for (the deletion

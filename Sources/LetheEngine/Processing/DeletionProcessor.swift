@@ -208,7 +208,12 @@ public struct DeletionProcessor: Sendable {
             action: "deletion",
             categories: Set(DataCategory.allCases)
         )
+        let spooled = try await store.messageIDs(account: account)
         let receipt = try await store.eraseCustomer(account, request: id, plan: plan(at: now), at: now)
+        // The customer's notices go from the transport's spool too (the confirmation was delivered above).
+        // A crash before this line leaves files whose outbox rows are gone: the purge's spool pass
+        // removes such orphans at once, whatever their age.
+        try await dispatcher.forget(outboxIDs: spooled)
         logger.info("customer erased", metadata: ["request": "\(id)", "kept": "\(receipt.kept.map(\.category))"])
         try await finish(id, receipt)
     }

@@ -455,13 +455,20 @@ public struct RetentionScheduler: Sendable {
         var due: [String] = []
         var held = 0
         let names = (try? FileManager.default.contentsOfDirectory(atPath: mailFolder)) ?? []
-        for name in names where name.hasSuffix(".eml") {
+        // `lethe-<outbox id>.eml`. A file whose outbox row is gone belongs to an erased customer (the
+        // erasure removes their files after it commits; a crash in between leaves orphans): it goes now,
+        // whatever its age.
+        func outboxID(_ name: String) -> Int64? { Int64(name.dropFirst("lethe-".count).dropLast(".eml".count)) }
+        let spooled = names.filter { $0.hasSuffix(".eml") }
+        let existing = try await store.existingMessageIDs(spooled.compactMap(outboxID))
+        for name in spooled {
             let path = (mailFolder as NSString).appendingPathComponent(name)
+            let id = outboxID(name)
+            let orphaned = id.map { !existing.contains($0) } ?? false
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                let modified = attributes[.modificationDate] as? Date, modified <= cutoff
+                let modified = attributes[.modificationDate] as? Date, modified <= cutoff || orphaned
             else { continue }
-            // `lethe-<outbox id>.eml`: a held customer's notices stay with their outbox rows.
-            let id = Int64(name.dropFirst("lethe-".count).dropLast(".eml".count))
+            // A held customer's notices stay with their outbox rows.
             if let id, kept.contains(id) {
                 held += 1
             } else {

@@ -213,6 +213,36 @@ extension SQLStore {
         try await codec(subject: subject)?.cipher
     }
 
+    public func messageIDs(account: AccountID) async throws -> [Int64] {
+        let key = account.description
+        return try await database.read { db in
+            try Int64.fetchAll(
+                db,
+                sql: "SELECT id FROM outbox WHERE account_id = ? OR subject_id = ? ORDER BY id",
+                arguments: [key, key]
+            )
+        }
+    }
+
+    public func existingMessageIDs(_ ids: [Int64]) async throws -> Set<Int64> {
+        guard !ids.isEmpty else { return [] }
+        var found: Set<Int64> = []
+        for chunk in stride(from: 0, to: ids.count, by: 500) {
+            let part = Array(ids[chunk..<min(ids.count, chunk + 500)])
+            let arguments = part.map { $0 as (any SQLBindable)? }
+            found.formUnion(
+                try await database.read { db in
+                    try Int64.fetchAll(
+                        db,
+                        sql: "SELECT id FROM outbox WHERE id IN (\(Self.placeholders(part.count)))",
+                        arguments: arguments
+                    )
+                }
+            )
+        }
+        return found
+    }
+
     public func messageDelivered(_ id: Int64) async throws -> Bool {
         try await database.read { db in
             try String.fetchOne(db, sql: "SELECT status FROM outbox WHERE id = ?", arguments: [id]) == "delivered"
