@@ -322,6 +322,13 @@ public protocol ErasureRepository: Sendable {
     func deletionReceipt(_ request: RequestID) async throws -> DeletionReceipt?
     /// Whether an email or phone (as its blind-index token) belongs to an erased customer.
     func isSuppressed(email: String) async throws -> Bool
+    /// The suppression list, oldest first: every entry, or those of one erasure.
+    func suppressionEntries(request: RequestID?) async throws -> [SuppressionEntry]
+    /// Adds entries the list lacks (after a restore); returns how many were added.
+    func restoreSuppressions(_ entries: [SuppressionEntry]) async throws -> Int
+    /// Accounts whose email or phone token is on the suppression list, with the erasure that listed it:
+    /// customers a restored backup brought back.
+    func suppressedAccounts() async throws -> [(account: AccountID, request: RequestID)]
     /// Queues one message and returns its id, so a caller can wait for its delivery.
     /// Queues a message sealed under `keyOwner`'s key. With a `dedupeKey`, a message already queued under
     /// that key is returned instead of a new one, so a retried job notifies once under one message id.

@@ -355,3 +355,66 @@ struct DeletionTests {
         #expect(try await h.store.deletionReceipt(id) != nil)
     }
 }
+
+@Suite("Erased customers stay erased across restores")
+struct RestoreTests {
+    @Test(
+        "restoring a database backup older than an erasure: the next purge erases the customer again, with a receipt",
+        .enabled(if: !TestBackend.isPostgres, "restores a copy of the SQLite file; the reconciliation is shared SQL")
+    )
+    func reErasureAfterRestore() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        let file = try h.store.sqliteFile
+        let backup = (h.folder as NSString).appendingPathComponent("backup.sqlite")
+        // A consistent backup taken before the deletion (what an operator's nightly copy holds).
+        let source = try DatabaseQueue(path: file)
+        try source.backup(to: try DatabaseQueue(path: backup))
+        try source.close()
+
+        let id = try await p.approved(.deletion)
+        _ = try await p.runner.runOnce()
+        h.clock.advance(15 * 86_400)
+        _ = try await p.runner.runOnce()
+        #expect(try await h.store.account(h.customer) == nil)
+        let journal = SuppressionJournal(path: (h.folder as NSString).appendingPathComponent("suppressions.journal"))
+        let policies = try ShippedPolicies.load()
+        // The journal outside the database learns the erasure (at the latest at the next purge or start).
+        let first = try await SuppressionGuard(store: h.store, journal: journal, policies: policies, clock: h.clock)
+            .run()
+        #expect(first.journaled >= 1)
+        #expect(first.reErased.isEmpty)
+
+        // The database is restored from the backup; the journal, kept apart, is not.
+        await h.store.close()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) }
+        try FileManager.default.copyItem(atPath: backup, toPath: file)
+        let restored = try SQLStore(folder: h.folder, vault: h.vault)
+        #expect(try await restored.account(h.customer) != nil)  // the erased customer is back
+
+        var scheduler = RetentionScheduler(
+            store: restored,
+            policies: policies,
+            clock: h.clock,
+            random: SecureRandomSource(),
+            eraseJobs: nil,
+            exportsFolder: nil,
+            mailFolder: nil
+        )
+        scheduler.suppressions = SuppressionGuard(store: restored, journal: journal, policies: policies, clock: h.clock)
+        let report = try await scheduler.run(dryRun: false)
+        #expect(report.reErasedAfterRestore == [h.customer.description])
+        #expect(try await restored.account(h.customer) == nil)
+        #expect(try await restored.accountID(forEmail: "honora.w@example.org") == nil)
+        #expect(try await restored.deletionReceipt(id) != nil)
+        #expect(try await restored.isSuppressed(email: "honora.w@example.org"))
+        let audit = try await restored.auditEntries(subjectType: "account", subjectID: h.customer.description)
+        #expect(audit.contains { $0.event.action == "account.re-erased" })
+        #expect(try await restored.firstBrokenAuditEntry() == nil)
+        // A second pass finds nobody to erase.
+        let again = try await scheduler.run(dryRun: false)
+        #expect(again.reErasedAfterRestore == nil)
+        await restored.close()
+    }
+}

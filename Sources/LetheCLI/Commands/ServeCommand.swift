@@ -54,6 +54,13 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let access = AccessService(store: runtime.store, vault: runtime.vault, clock: runtime.clock)
+        // Before anything is served: customers a restored backup brought back are erased again.
+        let reconciled = try await runtime.suppressionGuard().run()
+        if !reconciled.reErased.isEmpty {
+            Terminal.warn(
+                "re-erased \(reconciled.reErased.count) customer(s) on the suppression list that a restore brought back"
+            )
+        }
         if demo { try await prepareDemo(runtime, access: access) }
         if try await runtime.store.staffUsers().isEmpty {
             Terminal.warn(

@@ -15,6 +15,8 @@ public struct DeletionProcessor: Sendable {
     /// Days kept free between the end of the grace period and the legal deadline, for the erasure itself.
     public var executionMargin = 2
     let logger: Logger
+    /// The suppression list outside the database; each erasure appends its tokens (nil in tests that need none).
+    public var journal: SuppressionJournal?
 
     public init(
         store: any LetheStore,
@@ -210,6 +212,10 @@ public struct DeletionProcessor: Sendable {
         )
         let spooled = try await store.messageIDs(account: account)
         let receipt = try await store.eraseCustomer(account, request: id, plan: plan(at: now), at: now)
+        // The erased customer's suppression tokens go to the journal outside the database at once, so a
+        // restore of an older database cannot make Lethe forget them (a crash before this line is made
+        // good by the next reconciliation, at the next purge or start).
+        try journal?.append(try await store.suppressionEntries(request: id))
         // The customer's notices go from the transport's spool too (the confirmation was delivered above).
         // A crash before this line leaves files whose outbox rows are gone: the purge's spool pass
         // removes such orphans at once, whatever their age.

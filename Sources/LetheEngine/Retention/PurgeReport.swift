@@ -38,6 +38,8 @@ public struct PurgeReport: Sendable, Equatable, Codable {
     /// Leftover private export work folders and orphaned bundle files removed before the rules ran.
     public var strayExportFiles: Int
     public var failures: [String]
+    /// Customers a restored backup brought back, erased again before the rules ran (the suppression list).
+    public var reErasedAfterRestore: [String]? = nil
 
     public var durationSeconds: Double { finishedAt.timeIntervalSince(startedAt) }
     public var purgedTotal: Int { rules.map(\.purgedTotal).reduce(0, +) }

@@ -38,6 +38,8 @@ public struct RetentionScheduler: Sendable {
     public var isAlive: @Sendable (Int32) -> Bool = { pid in kill(pid, 0) == 0 || errno != ESRCH }
     /// Asked after every batch: true stops the run there (a worker shutting down), ending it as incomplete.
     public var shouldStop: @Sendable () -> Bool = { false }
+    /// Keeps erased customers erased across restores; run first in every real pass.
+    public var suppressions: SuppressionGuard?
 
     public init(
         store: any LetheStore,
@@ -152,6 +154,10 @@ public struct RetentionScheduler: Sendable {
                 report.closedInterruptedRuns = try await closeInterruptedRuns(except: runID)
                 try await store.beginPurgeRun(id: runID, holder: lease.holder, asOf: asOf, at: leaseClock.now())
                 begun = true
+                if let suppressions {
+                    let reconciled = try await suppressions.run()
+                    if !reconciled.reErased.isEmpty { report.reErasedAfterRestore = reconciled.reErased }
+                }
                 if let exportsFolder {
                     report.strayExportFiles = await ExportScratch.sweep(
                         exportsFolder: exportsFolder,

@@ -37,13 +37,14 @@ extension Runtime {
     /// The job runner; a job leased for `lease` seconds goes to another worker if this one dies holding it.
     public func jobRunner(worker: String, lease: TimeInterval = 300) -> JobRunner {
         let requests = requests()
-        let deletion = DeletionProcessor(
+        var deletion = DeletionProcessor(
             store: store,
             requests: requests,
             policies: policies,
             clock: clock,
             dispatcher: dispatcher()
         )
+        deletion.journal = suppressionJournal
         let handlers = ProcessingHandlers(
             deletion: deletion,
             export: exporter(),
@@ -98,6 +99,21 @@ extension Runtime {
             mailFolder: mailFolder
         )
         scheduler.batchSize = batchSize
+        scheduler.suppressions = suppressionGuard()
         return scheduler
+    }
+
+    /// The suppression list kept outside the database: `LETHE_SUPPRESSION_JOURNAL`, else
+    /// `suppressions.journal` in the data folder (keep it with the master key, apart from database backups).
+    public var suppressionJournal: SuppressionJournal {
+        SuppressionJournal(
+            path: configuration.environment["LETHE_SUPPRESSION_JOURNAL"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? (configuration.dataFolder as NSString).appendingPathComponent("suppressions.journal")
+        )
+    }
+
+    /// Reconciles the suppression journal with the database and re-erases whoever a restore brought back.
+    public func suppressionGuard() -> SuppressionGuard {
+        SuppressionGuard(store: store, journal: suppressionJournal, policies: policies, clock: clock)
     }
 }

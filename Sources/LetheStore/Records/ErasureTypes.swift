@@ -82,3 +82,22 @@ public struct RequestRecipient: Sendable, Equatable {
     public let status: RecipientStatus
     public let note: String?
 }
+
+/// One entry of the suppression list: the blind-index token of an erased customer's email or phone
+/// (never the value), the master version that made it, and the erasure it came from.
+public struct SuppressionEntry: Sendable, Hashable {
+    public enum Kind: String, Sendable { case email, phone }
+    public let token: Data
+    public let kind: Kind
+    public let requestID: RequestID
+    public let indexVersion: UInt32?
+    public let createdAt: Date
+
+    public init(token: Data, kind: Kind, requestID: RequestID, indexVersion: UInt32?, createdAt: Date) {
+        self.token = token
+        self.kind = kind
+        self.requestID = requestID
+        self.indexVersion = indexVersion
+        self.createdAt = createdAt
+    }
+}

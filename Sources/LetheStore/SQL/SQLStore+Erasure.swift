@@ -179,6 +179,65 @@ extension SQLStore {
         }
     }
 
+    public func suppressionEntries(request: RequestID?) async throws -> [SuppressionEntry] {
+        let filter = request == nil ? "" : "WHERE request_id = ?"
+        let arguments: SQLArguments = request.map { [$0.rawValue] } ?? []
+        return try await database.read { db in
+            try SQLRow.fetchAll(
+                db,
+                sql: """
+                    SELECT token, kind, request_id, index_version, created_at FROM suppressions \(filter)
+                    ORDER BY created_at, token
+                    """,
+                arguments: arguments
+            ).compactMap { row in
+                guard let kind = SuppressionEntry.Kind(rawValue: row["kind"]) else { return nil }
+                return SuppressionEntry(
+                    token: row["token"],
+                    kind: kind,
+                    requestID: RequestID(row["request_id"] as String),
+                    indexVersion: (row["index_version"] as Int64?).map(UInt32.init),
+                    createdAt: Date(storeValue: row["created_at"])
+                )
+            }
+        }
+    }
+
+    public func restoreSuppressions(_ entries: [SuppressionEntry]) async throws -> Int {
+        guard !entries.isEmpty else { return 0 }
+        return try await database.write(.concurrent) { db in
+            var added = 0
+            for entry in entries {
+                try db.execute(
+                    sql: """
+                        INSERT INTO suppressions (token, kind, request_id, created_at, index_version)
+                        VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                        """,
+                    arguments: [
+                        entry.token, entry.kind.rawValue, entry.requestID.rawValue, entry.createdAt.storeValue,
+                        entry.indexVersion.map { Int64($0) },
+                    ]
+                )
+                added += db.changesCount
+            }
+            return added
+        }
+    }
+
+    public func suppressedAccounts() async throws -> [(account: AccountID, request: RequestID)] {
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(
+                db,
+                sql: """
+                    SELECT a.id AS account, MIN(s.request_id) AS request FROM accounts a
+                    JOIN suppressions s ON s.token = a.email_index OR s.token = a.phone_index
+                    GROUP BY a.id ORDER BY a.id
+                    """
+            )
+        }
+        return try rows.map { (try AccountID($0["account"] as String), RequestID($0["request"] as String)) }
+    }
+
     public func enqueueMessage(
         _ message: OutboxMessage,
         keyOwner: String,
