@@ -60,6 +60,38 @@ struct DashboardTests {
         }
     }
 
+    @Test("the page offers exactly what the lifecycle allows: approve an extended request, never a second extension")
+    func actionsFollowTheLifecycle() async throws {
+        let server = try await TestServer.make()
+        let account = try await server.customer("dash.lifecycle@example.com")
+        let requestID = try await server.submit(.export, for: account)
+        let id = requestID.rawValue
+        let requests = server.runtime.requests()
+        try await server.test { client in
+            var browser = try await Self.staffBrowser(server, client, role: .officer)
+            // Awaiting verification: nothing to approve or extend yet; it can still be denied or cancelled.
+            let waiting = try await browser.get("/dashboard/requests/\(id)")
+            #expect(!waiting.text.contains("id=\"approve\""))
+            #expect(!waiting.text.contains("id=\"extend\""))
+            #expect(waiting.text.contains("/cancel\""))
+            let verification = try #require(
+                try await server.runtime.accounts().verifySecurityAnswer(account, answer: "Otter", by: "agent-1")
+            )
+            try await requests.verify(requestID, with: verification, by: "agent-1")
+            let verified = try await browser.get("/dashboard/requests/\(id)")
+            #expect(verified.text.contains("id=\"approve\""))
+            #expect(verified.text.contains("id=\"extend\""))
+            try await requests.extend(requestID, reason: "six systems to search", by: "officer-1")
+            let extended = try await browser.get("/dashboard/requests/\(id)")
+            #expect(extended.text.contains("id=\"approve\""), "an extended request can still be approved")
+            #expect(!extended.text.contains("id=\"extend\""), "the one extension is used")
+            // What the page offers, the service accepts.
+            let csrf = try #require(Browser.csrf(in: extended.text))
+            #expect(try await browser.post("/dashboard/requests/\(id)/approve", [("csrf", csrf)]).status == .seeOther)
+            #expect(try await server.runtime.store.request(requestID)?.request.status == .inProgress)
+        }
+    }
+
     @Test("an officer stops the clock for a reason the law allows, and restarts it")
     func pauseAndResume() async throws {
         let server = try await TestServer.make()

@@ -173,7 +173,14 @@ struct DashboardRoutes: PageRoutes {
         let open = !dossier.stored.request.status.isTerminal
         model["open"] = open
         model["awaitingVerification"] = dossier.stored.request.status == .awaitingVerification
-        model["verified"] = dossier.stored.request.status == .verified
+        // Exactly the actions the lifecycle allows now (RequestStatus.allowedNext), and one extension at most.
+        let current = dossier.stored.request.status
+        let next = current.allowedNext
+        model["canApprove"] = next.contains(.inProgress) && current != .inProgress
+        model["canExtend"] = next.contains(.extended) && dossier.stored.extensionNotice == nil
+        model["canDeny"] = next.contains(.denied)
+        model["canComplete"] = next.contains(.completed)
+        model["canCancel"] = next.contains(.cancelled)
         model["paused"] = dossier.stored.pauses.last.map { $0.to == nil } ?? false
         return pages.render("request", model, status: status)
     }
