@@ -53,3 +53,44 @@ struct KeyRotationTests {
         #expect(try await h.store.firstBrokenAuditEntry() == nil)
     }
 }
+
+/// A key destroyed by one process is no longer used by another that had it cached.
+@Suite("Shredding across processes")
+struct CrossProcessShreddingTests {
+    @Test("after another process erases the customer, this one neither reads with the key nor seals under it")
+    func cachedKeyIsDropped() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        // This "process" (h.store) reads the customer, caching their key.
+        #expect(try await h.store.account(h.customer) != nil)
+        let receipt = try await h.requests.submit(
+            RequestSubmission(kind: .export, accountID: h.customer, channel: .web)
+        )
+        // Another process, with its own key cache, erases the customer.
+        let other = try await TestBackend.openStore(folder: h.folder, vault: KeyVault(keyring: await h.vault.keyring))
+        _ = try await other.eraseCustomer(
+            h.customer,
+            request: RequestID("R-other-process"),
+            plan: ErasurePlan(decisions: [:]),
+            at: h.clock.now()
+        )
+        await other.close()
+        // Here the cached key is dropped at its next use: nothing opens with it, nothing is sealed under it.
+        #expect(try await h.store.account(h.customer) == nil)
+        let stored = try #require(try await h.store.request(receipt.outcome.requestID))
+        #expect(stored.requesterEmail == nil)
+        await #expect(throws: StoreError.keyMissing(h.customer)) {
+            try await h.store.appendConsent(
+                h.customer,
+                ConsentRecord(
+                    purpose: "marketing-email",
+                    granted: true,
+                    source: "customer",
+                    sourceDetail: "after the erasure",
+                    noticeVersion: "2026-01",
+                    at: h.clock.now()
+                )
+            )
+        }
+    }
+}

@@ -20,12 +20,17 @@ public actor KeyVault {
         dataKeys[customerID] = (id, key)
     }
 
-    /// The customer's key, from the cache or by unwrapping `wrapped`.
+    /// The customer's key, from the cache or by unwrapping `wrapped`. With `expecting`, a cached key is
+    /// used only if it is that key (the one whose row exists now); otherwise it is dropped and unwrapped anew.
     func dataKey(
         for customerID: String,
+        expecting: DataKeyID? = nil,
         wrapped: () async throws -> WrappedDataKey?
     ) async throws -> (DataKeyID, SecretBytes)? {
-        if let cached = dataKeys[customerID] { return (cached.id, cached.key) }
+        if let cached = dataKeys[customerID] {
+            if expecting == nil || cached.id == expecting { return (cached.id, cached.key) }
+            dataKeys[customerID] = nil
+        }
         guard let row = try await wrapped() else { return nil }
         let key = try keyring.unwrap(row)
         dataKeys[customerID] = (row.id, key)

@@ -297,8 +297,10 @@ extension SQLStore {
         let codec = try await self.codec(subject: columns.subject)
         func open(_ data: Data?, _ location: FieldLocation) throws -> String? {
             guard let data else { return nil }
-            // After erasure the key is gone: the record stays, its free text does not.
-            guard let codec else { return "(erased)" }
+            // After erasure the key is gone: the record stays, its free text does not. The marker is checked
+            // first: another process may still hold the erased key in its cache, and the marker is no
+            // ciphertext for it to open.
+            guard codec != nil, data != Self.erasedReasonMarker, let codec else { return "(erased)" }
             return try codec.open(data, location)
         }
         let events = try eventRows.map { row -> LifecycleEvent in

@@ -93,14 +93,34 @@ public final class SQLStore: LetheStore {
     }
 
     /// The codec of any key owner (an account, or a request about an unknown person); nil when shredded.
+    ///
+    /// The key's row is checked on every use, in every process: a key destroyed anywhere (an erasure run
+    /// by another process) is dropped from this process's cache at its next use, so nothing here reads
+    /// with it or seals new data under it again. Only the unwrapping is cached, not the key's existence.
     func codec(subject: String) async throws -> FieldCodec? {
+        guard let current = try await currentKeyID(subject: subject) else {
+            await vault.forget(subject)
+            return nil
+        }
         guard
             let (keyID, key) = try await vault.dataKey(
                 for: subject,
+                expecting: current,
                 wrapped: { try await self.wrappedKey(subject: subject) }
             )
         else { return nil }
         return try FieldCodec(customerID: subject, keyID: keyID, key: key)
+    }
+
+    /// The id of the subject's current data key, or nil when it has none (never had one, or shredded).
+    func currentKeyID(subject: String) async throws -> DataKeyID? {
+        try await database.read { db in
+            try SQLRow.fetchOne(
+                db,
+                sql: "SELECT key_id, key_version FROM data_keys WHERE account_id = ? ORDER BY key_version DESC LIMIT 1",
+                arguments: [subject]
+            ).map { DataKeyID(keyID: UInt32($0["key_id"] as Int64), version: UInt16($0["key_version"] as Int64)) }
+        }
     }
 
     /// A codec under a key that belongs to Lethe rather than a customer (recipients' secrets, agents'
