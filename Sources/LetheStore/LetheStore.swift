@@ -168,10 +168,12 @@ public protocol RequestRepository: Sendable {
     func verificationCode(_ purpose: String) async throws -> VerificationCodeRecord?
     /// Counts an attempt; a right code is spent, a wrong one locks the code after `maxAttempts`.
     func recordCodeAttempt(_ purpose: String, succeeded: Bool, maxAttempts: Int) async throws -> VerificationCodeRecord?
-    /// Stores a new code for `purpose` (replacing any) and queues its message sealed under `keyOwner`'s key.
+    /// Stores a new code for `purpose` (replacing any) and queues its message sealed under `keyOwner`'s key;
+    /// the send counts against `rateSubject`'s limit (sign-in codes have a limit of their own).
     func replaceCode(
         _ purpose: String,
         keyOwner: String,
+        rateSubject: String,
         _ code: VerificationCodeRecord,
         message: OutboxMessage
     ) async throws

@@ -200,3 +200,33 @@ struct IdentityCheckLimitTests {
         }
     }
 }
+
+@Suite("Code limits")
+struct CodeLimitTests {
+    /// The sign-in codes in the outbox, addressed to the harness customer.
+    static func signInCodes(_ h: RequestHarness) async throws -> Int {
+        try await h.store.pendingMessages(limit: 500, now: .distantFuture).filter { $0.message.kind == "sign-in-code" }
+            .count
+    }
+
+    @Test("asking for requests does not use up sign-in codes: each has its own hourly limit")
+    func signInCodesHaveTheirOwnLimit() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        // Three requests in the hour, each with a verification code: the request limit is reached.
+        for kind in [RequestKind.export, .deletion, .deactivation] {
+            _ = try await h.requests.submit(RequestSubmission(kind: kind, accountID: h.customer, channel: .web))
+        }
+        let access = AccessService(store: h.store, vault: h.vault, clock: h.clock)
+        try await access.sendCustomerCode(email: "honora.w@example.org")
+        #expect(try await Self.signInCodes(h) == 1)
+        // The sign-in limit is its own: three an hour, then none until the hour has passed.
+        try await access.sendCustomerCode(email: "honora.w@example.org")
+        try await access.sendCustomerCode(email: "honora.w@example.org")
+        try await access.sendCustomerCode(email: "honora.w@example.org")
+        #expect(try await Self.signInCodes(h) == 3)
+        h.clock.advance(3601)
+        try await access.sendCustomerCode(email: "honora.w@example.org")
+        #expect(try await Self.signInCodes(h) == 4)
+    }
+}

@@ -286,7 +286,8 @@ public struct AccessService: Sendable {
     public func sendCustomerCode(email: String) async throws {
         guard let id = try? await store.accountID(forEmail: email) else { return }
         do {
-            try await codes.send(Self.signInPurpose(id), keyOwner: id.description, to: email) { digits in
+            try await codes.send(Self.signInPurpose(id), keyOwner: id.description, scope: .signIn, to: email) {
+                digits in
                 OutboxMessage(
                     kind: "sign-in-code",
                     accountID: id,

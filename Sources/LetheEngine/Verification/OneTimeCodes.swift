@@ -34,14 +34,25 @@ public struct OneTimeCodes: Sendable {
         )
     }
 
-    func addressIndex(_ address: String) async throws -> [UInt8] {
-        try HMACSHA256(key: try await vault.tokenHashingKey()).authenticate(
-            Array("lethe/code-address/v1|\(address)".utf8)
-        )
+    /// Which limit a code counts against. Sign-in codes are limited apart from request and account
+    /// codes, so asking for a few requests never silently stops the codes that let a customer sign in.
+    public enum Scope: String, Sendable {
+        case requests
+        case signIn = "sign-in"
+    }
+
+    func addressIndex(_ address: String, scope: Scope = .requests) async throws -> [UInt8] {
+        // The request scope keeps the index it always had, so existing counts carry over.
+        let domain = scope == .requests ? "lethe/code-address/v1|" : "lethe/code-address/\(scope.rawValue)/v1|"
+        return try HMACSHA256(key: try await vault.tokenHashingKey()).authenticate(Array((domain + address).utf8))
     }
 
     /// A fresh code for `purpose` going to `address`: the digits (for the message only) and the record to store.
-    func issue(_ purpose: String, to address: String) async throws -> (digits: String, record: VerificationCodeRecord) {
+    func issue(
+        _ purpose: String,
+        to address: String,
+        scope: Scope = .requests
+    ) async throws -> (digits: String, record: VerificationCodeRecord) {
         let now = clock.now()
         let value = try random.uniform(below: 1_000_000)
         let digits = String(repeating: "0", count: 6 - String(value).count) + String(value)
@@ -49,25 +60,37 @@ public struct OneTimeCodes: Sendable {
             hash: try await hash(purpose, digits),
             createdAt: now,
             expiresAt: now.addingTimeInterval(lifetime),
-            addressIndex: try await addressIndex(address)
+            addressIndex: try await addressIndex(address, scope: scope)
         )
         return (digits, record)
     }
 
     /// Issues and stores a code, with its message, if the rate limits allow.
-    func send(_ purpose: String, keyOwner: String, to address: String, message: (String) -> OutboxMessage) async throws
-    {
-        let index = try await addressIndex(address)
+    func send(
+        _ purpose: String,
+        keyOwner: String,
+        scope: Scope = .requests,
+        to address: String,
+        message: (String) -> OutboxMessage
+    ) async throws {
+        let index = try await addressIndex(address, scope: scope)
+        let rateSubject = scope == .requests ? keyOwner : "\(scope.rawValue):\(keyOwner)"
         let sends = try await store.codeSends(
-            subject: keyOwner,
+            subject: rateSubject,
             addressIndex: index,
             since: clock.now().addingTimeInterval(-3600)
         )
         guard sends.subject < maxPerOwnerPerHour, sends.address < maxPerAddressPerHour else {
             throw Failure.rateLimited
         }
-        let (digits, record) = try await issue(purpose, to: address)
-        try await store.replaceCode(purpose, keyOwner: keyOwner, record, message: message(digits))
+        let (digits, record) = try await issue(purpose, to: address, scope: scope)
+        try await store.replaceCode(
+            purpose,
+            keyOwner: keyOwner,
+            rateSubject: rateSubject,
+            record,
+            message: message(digits)
+        )
     }
 
     /// Checks typed digits against the pending code: true when right (the code is then spent).

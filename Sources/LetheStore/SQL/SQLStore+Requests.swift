@@ -710,6 +710,7 @@ extension SQLStore {
     public func replaceCode(
         _ purpose: String,
         keyOwner: String,
+        rateSubject: String,
         _ code: VerificationCodeRecord,
         message: OutboxMessage
     ) async throws {
@@ -732,7 +733,7 @@ extension SQLStore {
             )
             try db.execute(
                 sql: "INSERT INTO code_sends (subject_id, address_index, at) VALUES (?, ?, ?)",
-                arguments: [keyOwner, Data(code.addressIndex), code.createdAt.storeValue]
+                arguments: [rateSubject, Data(code.addressIndex), code.createdAt.storeValue]
             )
             try sealed.insert(db)
         }
