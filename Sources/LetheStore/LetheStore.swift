@@ -278,6 +278,15 @@ public protocol JobRepository: Sendable {
         -> [LeasedJob]
     /// Jobs of `kinds` due at `now`: ready to lease, and leased to a worker whose lease has not run out.
     func jobBacklog(kinds: Set<JobKind>, now: Date) async throws -> (ready: Int, leased: Int)
+    /// Counts an attempt as its handler starts; nil when the lease was lost. A job leased but never
+    /// started (its worker killed first) loses no attempt.
+    func startJob(_ job: LeasedJob, now: Date) async throws -> LeasedJob?
+    /// Frees the leases a dead process held (workers name themselves `NAME@HOST:PID`); returns how many.
+    func releaseJobLeases(ofProcess host: String, pid: Int32) async throws -> Int
+    /// Jobs that gave up, oldest first.
+    func deadJobs(limit: Int) async throws -> [DeadJob]
+    /// Puts a dead job back in the queue with fresh attempts, audited; false when it is not dead.
+    func requeueDeadJob(_ id: Int64, by actor: String, reason: String, at: Date) async throws -> Bool
     /// Marks a job done; false when the lease was lost (expired and taken by another worker).
     func completeJob(_ job: LeasedJob, now: Date) async throws -> Bool
     /// Records a failure: back to ready at `retryAt`, or dead after its last attempt.

@@ -90,7 +90,11 @@ struct JobAndOutboxTests {
         try await h.store.enqueue(
             NewJob(.eraseAccount(RequestID("R-x-1")), dedupeKey: "x:1", runAt: h.clock.now(), maxAttempts: 1)
         )
-        #expect(try await h.store.leaseJobs(worker: "A", limit: 1, now: h.clock.now(), lease: 10).count == 1)
+        let leased = try #require(
+            try await h.store.leaseJobs(worker: "A", limit: 1, now: h.clock.now(), lease: 10).first
+        )
+        // A's handler starts (the attempt counts), then A dies inside it.
+        #expect(try await h.store.startJob(leased, now: h.clock.now())?.attempts == 1)
         h.clock.advance(11)
         #expect(try await h.store.leaseJobs(worker: "B", limit: 1, now: h.clock.now(), lease: 10).isEmpty)
         #expect(try await h.store.jobCounts() == [.dead: 1])
@@ -153,5 +157,56 @@ struct JobAndOutboxTests {
             officerAddress: "o@example.invalid"
         )
         #expect(try await working.dispatch().delivered == 1)
+    }
+}
+
+@Suite("Job attempts, dead holders and requeues")
+struct JobLifeTests {
+    @Test("a job leased by a worker that dies before starting it loses no attempt")
+    func leasedButNeverStarted() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        try await h.store.enqueue(
+            NewJob(.eraseAccount(RequestID("R-crash-1")), dedupeKey: "crash:1", runAt: h.clock.now(), maxAttempts: 2)
+        )
+        // Three workers in a row lease it and die before their handler starts (a crash loop).
+        for worker in ["A", "B", "C"] {
+            #expect(try await h.store.leaseJobs(worker: worker, limit: 1, now: h.clock.now(), lease: 10).count == 1)
+            h.clock.advance(11)
+        }
+        #expect(try await h.store.jobCounts()[.dead] == nil)
+        let ledger = EffectLedger()
+        let runner = JobRunner(store: h.store, handler: RecordingHandler(ledger: ledger), clock: h.clock, worker: "D")
+        #expect(try await runner.runOnce() == JobRunReport(completed: 1))
+        #expect(await ledger.calls == 1)
+    }
+
+    @Test("a dead process's job leases are freed by name, and a dead job is requeued with an audit entry")
+    func freeAndRequeue() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        try await h.store.enqueue(
+            NewJob(.eraseAccount(RequestID("R-held-1")), dedupeKey: "held:1", runAt: h.clock.now())
+        )
+        #expect(
+            try await h.store.leaseJobs(worker: "purge@host-a:4242", limit: 1, now: h.clock.now(), lease: 300).count
+                == 1
+        )
+        #expect(try await h.store.releaseJobLeases(ofProcess: "host-a", pid: 4241) == 0)
+        #expect(try await h.store.releaseJobLeases(ofProcess: "host-a", pid: 4242) == 1)
+        #expect(try await h.store.jobCounts()[.ready] == 1)
+
+        try await h.store.enqueue(
+            NewJob(.eraseAccount(RequestID("R-dead-1")), dedupeKey: "dead:1", runAt: h.clock.now(), maxAttempts: 1)
+        )
+        let runner = JobRunner(store: h.store, handler: FailingHandler(), clock: h.clock, worker: "W")
+        #expect(try await runner.runOnce().dead == 1)
+        let dead = try #require(try await h.store.deadJobs(limit: 10).first)
+        #expect(dead.lastError?.contains("downstream unavailable") == true)
+        #expect(try await h.store.requeueDeadJob(dead.id, by: "staff:ops", reason: "vendor back up", at: h.clock.now()))
+        #expect(try await h.store.requeueDeadJob(dead.id, by: "staff:ops", reason: "twice", at: h.clock.now()) == false)
+        #expect(try await h.store.deadJobs(limit: 10).isEmpty)
+        let audit = try await h.store.auditEntries(subjectType: "job", subjectID: String(dead.id))
+        #expect(audit.map(\.event.action) == ["job.requeued"])
     }
 }

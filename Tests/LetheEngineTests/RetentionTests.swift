@@ -380,9 +380,22 @@ struct RetentionTests {
             return holder.holder == stranger.holder && holder.pid == 999_999
         }
         #expect(PurgeError.busy(stranger).description.contains("pid 999999"))
+        // The dead process also held an erasure job's lease: taking over its purge lease frees it.
+        try await h.store.enqueue(
+            NewJob(.eraseAccount(RequestID("R-stranded")), dedupeKey: "stranded", runAt: h.clock.now())
+        )
+        #expect(
+            try await h.store.leaseJobs(
+                worker: "purge-999999@\(scheduler.host):999999",
+                limit: 1,
+                now: h.clock.now(),
+                lease: 3600
+            ).count == 1
+        )
         scheduler.isAlive = { _ in false }
         let report = try await scheduler.run(dryRun: false)
         #expect(report.closedInterruptedRuns == ["PR-dead"])
+        #expect(try await h.store.jobCounts()[.leased] == nil)
         let dead = try #require(try await h.store.purgeRuns(status: .interrupted, limit: 5).first)
         #expect(dead.id == "PR-dead")
         let receipt = try #require(try await h.store.auditEntries(subjectType: "purge-run", subjectID: "PR-dead").first)

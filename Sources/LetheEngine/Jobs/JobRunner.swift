@@ -59,13 +59,19 @@ public struct JobRunner: Sendable {
     /// Runs up to `limit` due jobs once.
     public func runOnce(limit: Int = 20) async throws -> JobRunReport {
         var report = JobRunReport()
-        for job in try await store.leaseJobs(
+        for leased in try await store.leaseJobs(
             worker: worker,
             limit: limit,
             now: clock.now(),
             lease: lease,
             kinds: kinds
         ) {
+            // The attempt counts from here, as the handler starts: a worker killed between leasing and
+            // starting costs the job nothing, so a crash loop cannot dead-letter work that never ran.
+            guard let job = try await store.startJob(leased, now: clock.now()) else {
+                report.lostLeases += 1
+                continue
+            }
             do {
                 // A row this version cannot read fails like any other attempt and is dead-lettered with
                 // the reason after its last one, rather than blocking the queue.

@@ -531,6 +531,11 @@ public struct RetentionScheduler: Sendable {
                     metadata: ["holder": "\(current.holder)"]
                 )
                 if try await store.acquirePurgeLease(claim, replacing: current.holder) == nil {
+                    // Its erasure jobs' leases would block this run until they expired: free them now.
+                    let freed = try await store.releaseJobLeases(ofProcess: current.host, pid: current.pid)
+                    if freed > 0 {
+                        logger.notice("freed the job leases of a dead process", metadata: ["jobs": "\(freed)"])
+                    }
                     return Lease(holder: holder, runID: runID)
                 }
                 continue

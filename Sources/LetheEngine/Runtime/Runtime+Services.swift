@@ -52,7 +52,10 @@ extension Runtime {
             store: store,
             clock: clock
         )
-        var runner = JobRunner(store: store, handler: handlers, clock: clock, worker: worker)
+        // Leases name the process (`NAME@HOST:PID`), so a process that finds a dead one's purge lease can
+        // free the job leases it held at once instead of waiting for them to expire.
+        let holder = "\(worker)@\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+        var runner = JobRunner(store: store, handler: handlers, clock: clock, worker: holder)
         runner.lease = lease
         return runner
     }

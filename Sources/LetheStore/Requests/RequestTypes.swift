@@ -262,6 +262,17 @@ public struct LeasedJob: Sendable, Equatable {
     }
 }
 
+/// A job that gave up after its last attempt, for an operator to inspect and requeue.
+public struct DeadJob: Sendable, Equatable {
+    public let id: Int64
+    /// The stored kind name.
+    public let kind: String
+    public let requestID: RequestID?
+    public let attempts: Int
+    public let lastError: String?
+    public let deadSince: Date?
+}
+
 public enum JobStatus: String, Sendable, CaseIterable {
     case ready, leased, done, dead
 }

@@ -50,7 +50,7 @@ extension SQLStore {
             for (index, id) in candidates.enumerated() {
                 try db.execute(
                     sql: """
-                        UPDATE jobs SET status = 'leased', attempts = attempts + 1, lease_token = ?, leased_by = ?,
+                        UPDATE jobs SET status = 'leased', lease_token = ?, leased_by = ?,
                             lease_expires_at = ?
                         WHERE id = ?
                         """,
@@ -72,6 +72,91 @@ extension SQLStore {
                 }
             }
             return leased
+        }
+    }
+
+    public func startJob(_ job: LeasedJob, now: Date) async throws -> LeasedJob? {
+        try await database.write(.concurrent) { db in
+            try db.execute(
+                sql:
+                    "UPDATE jobs SET attempts = attempts + 1 WHERE id = ? AND lease_token = ? AND status = 'leased' AND lease_expires_at > ?",
+                arguments: [job.id, job.token, now.storeValue]
+            )
+            guard db.changesCount == 1 else { return nil }
+            return LeasedJob(
+                id: job.id,
+                kind: job.kind,
+                requestID: job.requestID,
+                payload: job.payload,
+                attempts: job.attempts + 1,
+                maxAttempts: job.maxAttempts,
+                token: job.token,
+                leaseExpiresAt: job.leaseExpiresAt
+            )
+        }
+    }
+
+    public func releaseJobLeases(ofProcess host: String, pid: Int32) async throws -> Int {
+        let suffix = "@\(host):\(pid)"
+        return try await database.write(.concurrent) { db in
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'ready', lease_token = NULL, leased_by = NULL, lease_expires_at = NULL
+                    WHERE status = 'leased' AND leased_by LIKE ?
+                    """,
+                arguments: ["%" + suffix]
+            )
+            return db.changesCount
+        }
+    }
+
+    public func deadJobs(limit: Int) async throws -> [DeadJob] {
+        try await database.read { db in
+            try SQLRow.fetchAll(
+                db,
+                sql: """
+                    SELECT id, kind, request_id, attempts, last_error, finished_at FROM jobs WHERE status = 'dead'
+                    ORDER BY finished_at, id LIMIT ?
+                    """,
+                arguments: [limit]
+            ).map { row in
+                DeadJob(
+                    id: row["id"],
+                    kind: row["kind"],
+                    requestID: (row["request_id"] as String?).map(RequestID.init),
+                    attempts: row["attempts"],
+                    lastError: row["last_error"],
+                    deadSince: (row["finished_at"] as Double?).map(Date.init(storeValue:))
+                )
+            }
+        }
+    }
+
+    public func requeueDeadJob(_ id: Int64, by actor: String, reason: String, at: Date) async throws -> Bool {
+        let signer = try await auditSigner()
+        return try await database.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'ready', attempts = 0, run_at = ?, finished_at = NULL, lease_token = NULL,
+                        leased_by = NULL, lease_expires_at = NULL
+                    WHERE id = ? AND status = 'dead'
+                    """,
+                arguments: [at.storeValue, id]
+            )
+            guard db.changesCount == 1 else { return false }
+            try signer.append(
+                AuditEvent(
+                    at: at,
+                    actor: actor,
+                    action: "job.requeued",
+                    subjectType: "job",
+                    subjectID: String(id),
+                    fields: [],
+                    reason: reason
+                ),
+                db
+            )
+            return true
         }
     }
 
