@@ -10,6 +10,20 @@ struct RequestsCommandTests {
         try LetheBinary.run(arguments + ["--data", data ?? folder])
     }
 
+    /// Runs `sql` against the SQLite file in `data` behind Lethe's back, as an attacker with the file would;
+    /// returns the exit status.
+    static func tamper(_ sql: String, sqliteIn data: String) throws -> Int32 {
+        let tamper = Process()
+        tamper.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tamper.arguments = [
+            "python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()",
+            (data as NSString).appendingPathComponent("lethe.sqlite"), sql,
+        ]
+        try tamper.run()
+        tamper.waitUntilExit()
+        return tamper.terminationStatus
+    }
+
     /// The code in the newest verification email for `request`, read from the mail folder as a customer would.
     func codeFromMail(_ request: String) throws -> String {
         let mail = (folder as NSString).appendingPathComponent("mail")
@@ -83,16 +97,7 @@ struct RequestsCommandTests {
             let copy = folder + "-tampered"
             defer { try? FileManager.default.removeItem(atPath: copy) }
             try FileManager.default.copyItem(atPath: folder, toPath: copy)
-            let tamper = Process()
-            tamper.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            tamper.arguments = [
-                "python3", "-c",
-                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()",
-                (copy as NSString).appendingPathComponent("lethe.sqlite"), tampering,
-            ]
-            try tamper.run()
-            tamper.waitUntilExit()
-            #expect(tamper.terminationStatus == 0)
+            #expect(try Self.tamper(tampering, sqliteIn: copy) == 0)
             broken = try lethe(["audit", "verify"], data: copy)
         }
         #expect(broken.status == 1)
@@ -119,16 +124,7 @@ struct RequestsCommandTests {
         if TestBackend.isPostgres {
             try ThrowawayPostgres.execute(cut, forFolder: folder)
         } else {
-            let tamper = Process()
-            tamper.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            tamper.arguments = [
-                "python3", "-c",
-                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()",
-                (folder as NSString).appendingPathComponent("lethe.sqlite"), cut,
-            ]
-            try tamper.run()
-            tamper.waitUntilExit()
-            #expect(tamper.terminationStatus == 0)
+            #expect(try Self.tamper(cut, sqliteIn: folder) == 0)
         }
         let broken = try lethe(["audit", "verify"])
         #expect(broken.status == 1)

@@ -277,6 +277,20 @@ struct RequestServiceTests {
         let denial = try #require(try await h.store.pendingMessages(limit: 100, now: .distantFuture).last)
         #expect(denial.message.kind == "request-denied")
         #expect(denial.message.parameters["complain-to"] == "Information Commissioner's Office")
+        // The customer reads the basis in words, never its slug.
+        let mail = (h.folder as NSString).appendingPathComponent("denial-mail")
+        _ = try await OutboxDispatcher(
+            store: h.store,
+            transport: MailFolderTransport(folder: mail),
+            clock: h.clock,
+            officerAddress: "o@example.invalid"
+        ).dispatch(limit: 100)
+        let texts = try FileManager.default.contentsOfDirectory(atPath: mail).map {
+            try String(contentsOfFile: (mail as NSString).appendingPathComponent($0), encoding: .utf8)
+        }
+        let denialMail = try #require(texts.first { $0.contains("X-Lethe-Kind: request-denied") })
+        #expect(denialMail.contains("the law exempts this data from the request"))
+        #expect(!denialMail.contains("(exemption)"))
 
         let cancelled = try await h.submit(.deactivation).outcome.requestID
         try await h.requests.cancel(cancelled, reason: "Changed my mind", by: .customer)

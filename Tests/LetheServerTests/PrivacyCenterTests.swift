@@ -328,4 +328,38 @@ struct PrivacyCenterTests {
             #expect(try await server.runtime.store.request(exportID)?.request.status == .verified)
         }
     }
+
+    @Test("a refused request's page says why, in words, and how to complain")
+    func deniedRequestExplained() async throws {
+        let server = try await TestServer.make()
+        let account = try await server.customer("pc.denied@example.com")
+        let id = try await server.submit(.deletion, for: account)
+        try await server.runtime.requests().deny(
+            id,
+            basis: .exemption,
+            reason: "Invoices must be kept for 6 years (tax law).",
+            by: .staff("officer-1")
+        )
+        try await server.test { client in
+            var browser = Browser(client: client)
+            // The request's own code came first; wait for the sign-in code, which is sent after the answer.
+            let requestCode = try await server.latestCode(to: "pc.denied@example.com")
+            _ = try await browser.post("/privacy/code", [("email", "pc.denied@example.com")])
+            var code = requestCode
+            for _ in 0..<50 where code == requestCode {
+                try await Task.sleep(for: .milliseconds(100))
+                code = try await server.latestCode(to: "pc.denied@example.com")
+            }
+            _ = try await browser.post(
+                "/privacy/sign-in",
+                [("email", "pc.denied@example.com"), ("code", try #require(code))]
+            )
+            let page = try await browser.get("/privacy/requests/\(id.rawValue)")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("the law exempts this data from the request"))
+            #expect(page.text.contains("Invoices must be kept for 6 years"))
+            #expect(page.text.contains("complain to Information Commissioner"))
+            #expect(!page.text.contains("exemption)"))
+        }
+    }
 }

@@ -57,6 +57,17 @@ public enum DenialReason: String, CaseIterable, Sendable, Codable {
     /// The requester is not a data subject or consumer the law covers.
     case notCovered = "not-covered"
     case other
+
+    /// The basis in words a customer understands, for notices and pages (never the slug).
+    public var plainWords: String {
+        switch self {
+        case .unverifiable: return "we could not confirm that the request came from you"
+        case .manifestlyUnfounded: return "the request is manifestly unfounded or excessive"
+        case .exemption: return "the law exempts this data from the request (for example, records we must keep)"
+        case .notCovered: return "the law that gives this right does not cover this request"
+        case .other: return "the reason below"
+        }
+    }
 }
 
 /// The record of one transition: who moved the request, when, why, from which status to which.

@@ -189,18 +189,21 @@ public struct AccountService: Sendable {
     /// Refuses when the account's recent failed checks reach the limit.
     ///
     /// - Throws: ``AccountError/identityChecksLocked(_:)``.
-    private func requireIdentityChecksOpen(_ id: AccountID) async throws {
+    /// Returns the recent failures, which are below the limit.
+    private func requireIdentityChecksOpen(_ id: AccountID) async throws -> Int {
         let failures = try await store.signInFailures(
             key: Self.identityCheckKey(id),
             since: clock.now().addingTimeInterval(-3600)
         )
         guard failures < Self.maxIdentityCheckFailuresPerHour else { throw AccountError.identityChecksLocked(id) }
+        return failures
     }
 
-    /// Records the outcome of a check: a failure counts, a success clears the count.
-    private func recordIdentityCheck(_ id: AccountID, passed: Bool) async throws {
+    /// Records the outcome of a check: a failure counts, a success clears the count (a write only when
+    /// there is something to clear, so the common case costs one read).
+    private func recordIdentityCheck(_ id: AccountID, passed: Bool, failuresBefore: Int) async throws {
         if passed {
-            try await store.clearSignInFailures(key: Self.identityCheckKey(id))
+            if failuresBefore > 0 { try await store.clearSignInFailures(key: Self.identityCheckKey(id)) }
         } else {
             try await store.recordSignInFailure(key: Self.identityCheckKey(id), at: clock.now())
             logger.notice("identity check failed", metadata: ["account": "\(id)"])
@@ -215,11 +218,11 @@ public struct AccountService: Sendable {
         answer: String,
         by agent: String
     ) async throws -> IdentityVerification? {
-        try await requireIdentityChecksOpen(id)
+        let failures = try await requireIdentityChecksOpen(id)
         guard let stored = try await store.securityAnswer(id) else { return nil }
         let given = Self.normaliseAnswer(answer)
         let passed = ConstantTime.equals(Array(stored.utf8), Array(given.utf8))
-        try await recordIdentityCheck(id, passed: passed)
+        try await recordIdentityCheck(id, passed: passed, failuresBefore: failures)
         guard passed else { return nil }
         return IdentityVerification(
             accountID: id,
@@ -235,12 +238,12 @@ public struct AccountService: Sendable {
         by agent: String
     ) async throws -> IdentityVerification? {
         guard let account = try await store.account(id) else { throw AccountError.notFound(id) }
-        try await requireIdentityChecksOpen(id)
+        let failures = try await requireIdentityChecksOpen(id)
         let code = Self.normalisePostalCode(postalCode)
         let passed =
             account.dateOfBirth == dateOfBirth
             && account.addresses.contains(where: { Self.normalisePostalCode($0.address.postalCode) == code })
-        try await recordIdentityCheck(id, passed: passed)
+        try await recordIdentityCheck(id, passed: passed, failuresBefore: failures)
         guard passed else { return nil }
         return IdentityVerification(
             accountID: id,

@@ -70,7 +70,9 @@ enum NotificationTemplates {
         case "request-denied":
             return (
                 "We cannot act on request \(request)",
-                "We cannot act on request \(request) (\(p["basis"] ?? "")). \(p["reason"] ?? "")\n\n"
+                "We cannot act on request \(request) because "
+                    + (p["basis"].flatMap(DenialReason.init(rawValue:))?.plainWords ?? "of the reason below") + ". "
+                    + "\(p["reason"] ?? "")\n\n"
                     + "You have the right to complain to \(p["complain-to"] ?? "the supervisory authority") (\(p["complain-at"] ?? "")) "
                     + "and to seek a judicial remedy."
             )

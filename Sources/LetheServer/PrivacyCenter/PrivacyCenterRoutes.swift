@@ -198,7 +198,7 @@ struct PrivacyCenterRoutes: PageRoutes {
 
     func requestModel(_ stored: StoredRequest) -> [String: Any] {
         let request = stored.request
-        return [
+        var model: [String: Any] = [
             "id": request.id.rawValue,
             "kind": request.kind.rawValue,
             "status": request.status.rawValue,
@@ -210,6 +210,17 @@ struct PrivacyCenterRoutes: PageRoutes {
             "open": !request.status.isTerminal,
             "awaitingVerification": request.status == .awaitingVerification,
         ]
+        // A refusal is explained here too, with the route to complain, not only in the mail.
+        if request.status == .denied, let denial = request.events.last(where: { $0.to == .denied }) {
+            let authority = runtime.policies.jurisdictions[request.jurisdictionID]?.authority
+            model["denied"] = [
+                "basis": denial.denialReason?.plainWords ?? "the reason below",
+                "reason": denial.reason ?? "",
+                "authority": authority?.name ?? "the supervisory authority",
+                "authorityURL": authority?.url ?? "",
+            ]
+        }
+        return model
     }
 
     /// Where a request stands, in the customer's words.
@@ -221,7 +232,7 @@ struct PrivacyCenterRoutes: PageRoutes {
         case .inProgress: return "In progress"
         case .extended: return "Extended (we told you why)"
         case .completed: return "Done"
-        case .denied: return "Refused (we told you why)"
+        case .denied: return "Refused"
         case .cancelled: return "Cancelled"
         }
     }
