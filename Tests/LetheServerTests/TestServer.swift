@@ -122,22 +122,19 @@ struct TestServer: Sendable {
 
     private func mailedCode(to email: String) throws -> String? {
         let mail = folder.appendingPathComponent("mail")
-        let files =
-            (try? FileManager.default.contentsOfDirectory(
-                at: mail,
-                includingPropertiesForKeys: [.contentModificationDateKey]
-            )) ?? []
-        var best: (Date, String)?
+        let files = (try? FileManager.default.contentsOfDirectory(at: mail, includingPropertiesForKeys: nil)) ?? []
+        // The newest message is the one queued last: `lethe-<outbox id>.eml`, ids rising. (File times are
+        // whole seconds here, so two codes mailed in one second would tie.)
+        var best: (Int64, String)?
         for file in files where file.pathExtension == "eml" {
+            guard let id = Int64(file.deletingPathExtension().lastPathComponent.dropFirst("lethe-".count)) else {
+                continue
+            }
             let text = try String(contentsOf: file, encoding: .utf8)
             guard text.contains(email),
                 let range = text.range(of: #"(is|code:) [0-9]{6}\b"#, options: .regularExpression)
             else { continue }
-            let digits = String(text[range].suffix(6))
-            let modified =
-                (try? file.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate)
-                ?? .distantPast
-            if modified >= (best?.0 ?? .distantPast) { best = (modified, digits) }
+            if id > (best?.0 ?? Int64.min) { best = (id, String(text[range].suffix(6))) }
         }
         return best?.1
     }

@@ -65,13 +65,13 @@ public struct Pages: Sendable {
     }
 
     /// A plain error page for browsers, without templates (it must work when they do not).
-    static func errorPage(_ problem: Problem, requestID: String) -> Response {
+    static func errorPage(_ problem: Problem, requestID: String, home: String = "/") -> Response {
         let detail = escape(problem.detail ?? "")
         let html = """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(escape(problem.title))</title>
             <link rel="stylesheet" href="/assets/style.css"></head><body><main class="narrow">
             <h1>\(escape(problem.title))</h1><p>\(detail)</p>
-            <p class="muted">Reference: \(escape(requestID))</p><p><a href="/">Start again</a></p>
+            <p class="muted">Reference: \(escape(requestID))</p><p><a href="\(escape(home))">Start again</a></p>
             </main></body></html>
             """
         return Self.html(html, status: .init(code: problem.status))

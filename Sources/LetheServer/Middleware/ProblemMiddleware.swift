@@ -30,7 +30,13 @@ struct ProblemMiddleware: RouterMiddleware {
                 !request.uri.path.hasPrefix("/api/") && !request.uri.path.hasPrefix("/drp/")
                 && (request.headers[.accept] ?? "").contains("text/html")
             if wantsHTML {
-                return Pages.errorPage(problem, requestID: context.requestID)
+                // A person, not a client: no word of the API, and "start again" where they came from (a
+                // customer is never sent to the staff sign-in).
+                let customer = request.uri.path.hasPrefix("/privacy")
+                let page =
+                    problem.status == 404 && error is HTTPError
+                    ? Problem.notFound("This page does not exist. Check the address, or start again.") : problem
+                return Pages.errorPage(page, requestID: context.requestID, home: customer ? "/privacy" : "/")
             }
             return Self.response(problem, requestID: context.requestID)
         }
