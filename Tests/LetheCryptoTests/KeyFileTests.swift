@@ -59,4 +59,20 @@ struct KeyFileTests {
         #expect(throws: CryptoError.self) { try keyring.retiring(1) }
         #expect(throws: CryptoError.unknownMasterKeyVersion(9)) { try keyring.rotated().retiring(9) }
     }
+
+    @Test("LETHE_MASTER_KEYS holds several versions, the highest primary; malformed lists are refused")
+    func severalVersionsFromTheEnvironment() throws {
+        let one = Data(repeating: 1, count: 32).base64EncodedString()
+        let two = Data(repeating: 2, count: 32).base64EncodedString()
+        let keyring = try #require(
+            try MasterKeyring.load(environment: ["LETHE_MASTER_KEYS": "1:\(one), 2:\(two)"], keyFile: temporaryPath())
+        )
+        #expect(keyring.versions == [1, 2])
+        #expect(keyring.primaryVersion == 2)
+        for bad in ["", "1:\(one),1:\(two)", "0:\(one)", "x:\(one)", "1:short", "1\(one)"] {
+            #expect(throws: CryptoError.self, "\(bad)") {
+                try MasterKeyring.load(environment: ["LETHE_MASTER_KEYS": bad], keyFile: temporaryPath())
+            }
+        }
+    }
 }

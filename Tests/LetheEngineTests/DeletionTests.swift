@@ -417,4 +417,41 @@ struct RestoreTests {
         #expect(again.reErasedAfterRestore == nil)
         await restored.close()
     }
+
+    @Test(
+        "the journal reads back what it wrote; a torn last line (a crash mid-append) is skipped, damage elsewhere refused"
+    )
+    func journalLines() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-journal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journal = SuppressionJournal(path: folder.appendingPathComponent("suppressions.journal").path)
+        let entries = [
+            SuppressionEntry(
+                token: Data([1, 2, 3]),
+                kind: .email,
+                requestID: RequestID("R-1"),
+                indexVersion: 2,
+                createdAt: Date(timeIntervalSince1970: 1_700_000_000)
+            ),
+            SuppressionEntry(
+                token: Data([4, 5]),
+                kind: .phone,
+                requestID: RequestID("R-2"),
+                indexVersion: nil,
+                createdAt: Date(timeIntervalSince1970: 1_700_000_001)
+            ),
+        ]
+        try journal.append(entries)
+        #expect(try journal.read() == entries)
+        let mode = try FileManager.default.attributesOfItem(atPath: journal.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: journal.path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("v1 email AQ".utf8))  // torn: no newline, too few fields
+        try handle.close()
+        #expect(try journal.read() == entries)
+        try Data("garbage line\n".utf8 + (try Data(contentsOf: URL(fileURLWithPath: journal.path))))
+            .write(to: URL(fileURLWithPath: journal.path))
+        #expect(throws: SuppressionJournal.Unreadable.self) { try journal.read() }
+    }
 }

@@ -12,7 +12,7 @@ enum PersonalFieldCheck {
     ///
     /// - Throws: ``AccountError/invalid(field:reason:)`` naming the field, never the value.
     static func text(_ value: String?, field: String) throws {
-        guard let value, value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard let value, value.containsControlCharacter else {
             return
         }
         throw AccountError.invalid(field: field, reason: "must not contain control characters")

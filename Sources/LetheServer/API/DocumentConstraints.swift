@@ -192,7 +192,7 @@ struct DocumentConstraints: Sendable {
             guard let decoded = segment.removingPercentEncoding else {
                 throw Problem.badRequest("a path segment is not valid percent-encoding")
             }
-            if decoded.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            if decoded.containsControlCharacter {
                 throw Problem.badRequest("an id in the path must not contain control characters")
             }
             pathValues.append(decoded)

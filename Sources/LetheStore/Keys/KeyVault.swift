@@ -39,15 +39,6 @@ public actor KeyVault {
 
     func forget(_ customerID: String) { dataKeys[customerID] = nil }
 
-    /// The blind-index key of one field, under the primary master version.
-    func blindIndexKey(_ location: FieldLocation) throws -> SecretBytes {
-        let name = "bidx/\(location.record)/\(location.field)/\(keyring.primaryVersion)"
-        if let key = purposeKeys[name] { return key }
-        let key = try keyring.purposeKey(.blindIndex(record: location.record, field: location.field))
-        purposeKeys[name] = key
-        return key
-    }
-
     /// The blind-index keys of one field under every loaded master version, the primary first: lookups
     /// try each, so an index written before a rotation is still found until it is recomputed.
     func blindIndexKeys(_ location: FieldLocation) throws -> [(version: UInt32, key: SecretBytes)] {

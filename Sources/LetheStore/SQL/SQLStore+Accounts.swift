@@ -47,8 +47,9 @@ extension SQLStore {
     {
         let (key, wrapped) = try await vault.newDataKey(for: id.description)
         let codec = try FieldCodec(customerID: id.description, keyID: wrapped.id, key: key)
-        let emailIndex = try await emailIndex(new.email)
+        // Primary version first: the first token is the one stored, all of them guard uniqueness.
         let emailTokens = try await emailIndexes(new.email)
+        let emailIndex = emailTokens[0]
         let indexVersion = Int64(await vault.keyring.primaryVersion)
         let email = try BlindIndex.normaliseEmail(new.email)
         let phone = try new.phone.map { phone throws -> String in
@@ -241,11 +242,12 @@ extension SQLStore {
                 sealed.append(.column("full_name", try codec.seal(name, EncryptedField.fullName).sqlValue))
             case .email(let email):
                 let normalised = try BlindIndex.normaliseEmail(email)
-                emailTokens = try await emailIndexes(normalised)
+                let tokens = try await emailIndexes(normalised)
+                emailTokens = tokens
                 sealed.append(
                     .columns([
                         ("email", try codec.seal(normalised, EncryptedField.email).sqlValue),
-                        ("email_index", try await emailIndex(normalised).sqlValue),
+                        ("email_index", tokens[0].sqlValue),
                         ("email_index_version", .integer(indexVersion)),
                     ])
                 )

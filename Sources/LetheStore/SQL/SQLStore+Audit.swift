@@ -70,9 +70,7 @@ struct AuditSigner: Sendable {
         if texts.contains(where: { $0.unicodeScalars.contains("\u{0}") }) {
             throw StoreError.invalidValue(field: "audit entry", reason: "must not contain NUL characters")
         }
-        if [event.actor, event.action, event.subjectType, event.subjectID].contains(where: {
-            $0.unicodeScalars.contains { $0.properties.generalCategory == .control }
-        }) {
+        if [event.actor, event.action, event.subjectType, event.subjectID].contains(where: \.containsControlCharacter) {
             throw StoreError.invalidValue(field: "audit entry", reason: "ids must not contain control characters")
         }
         // Round to the stored precision first, so the MAC covers exactly what is stored.

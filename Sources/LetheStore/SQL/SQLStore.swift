@@ -98,29 +98,15 @@ public final class SQLStore: LetheStore {
     /// by another process) is dropped from this process's cache at its next use, so nothing here reads
     /// with it or seals new data under it again. Only the unwrapping is cached, not the key's existence.
     func codec(subject: String) async throws -> FieldCodec? {
-        guard let current = try await currentKeyID(subject: subject) else {
+        // One read: the row is the existence check, and on a cache miss it is also what gets unwrapped.
+        guard let current = try await wrappedKey(subject: subject) else {
             await vault.forget(subject)
             return nil
         }
         guard
-            let (keyID, key) = try await vault.dataKey(
-                for: subject,
-                expecting: current,
-                wrapped: { try await self.wrappedKey(subject: subject) }
-            )
+            let (keyID, key) = try await vault.dataKey(for: subject, expecting: current.id, wrapped: { current })
         else { return nil }
         return try FieldCodec(customerID: subject, keyID: keyID, key: key)
-    }
-
-    /// The id of the subject's current data key, or nil when it has none (never had one, or shredded).
-    func currentKeyID(subject: String) async throws -> DataKeyID? {
-        try await database.read { db in
-            try SQLRow.fetchOne(
-                db,
-                sql: "SELECT key_id, key_version FROM data_keys WHERE account_id = ? ORDER BY key_version DESC LIMIT 1",
-                arguments: [subject]
-            ).map { DataKeyID(keyID: UInt32($0["key_id"] as Int64), version: UInt16($0["key_version"] as Int64)) }
-        }
     }
 
     /// A codec under a key that belongs to Lethe rather than a customer (recipients' secrets, agents'
@@ -147,15 +133,11 @@ public final class SQLStore: LetheStore {
         return codec
     }
 
-    /// The blind-index token of an email, or an `invalidValue` error that does not repeat the value.
-    func emailIndex(_ email: String) async throws -> Data {
-        let normalised: String
-        do { normalised = try BlindIndex.normaliseEmail(email) } catch {
-            throw StoreError.invalidValue(field: "email", reason: error.description)
-        }
-        let index = try BlindIndex(key: await vault.blindIndexKey(EncryptedField.email), location: EncryptedField.email)
-        return Data(try index.token(normalised: normalised))
-    }
+    /// The blind-index token of an email under the primary version (what is stored), or an `invalidValue`
+    /// error that does not repeat the value.
+    func emailIndex(_ email: String) async throws -> Data { try await emailIndexes(email)[0] }
+
+    func phoneIndex(_ phone: String) async throws -> Data { try await phoneIndexes(phone)[0] }
 
     /// The email's tokens under every loaded master version, the primary first, for lookups and
     /// uniqueness that hold across a half-finished rotation.
@@ -164,9 +146,7 @@ public final class SQLStore: LetheStore {
         do { normalised = try BlindIndex.normaliseEmail(email) } catch {
             throw StoreError.invalidValue(field: "email", reason: error.description)
         }
-        return try await vault.blindIndexKeys(EncryptedField.email).map {
-            Data(try BlindIndex(key: $0.key, location: EncryptedField.email).token(normalised: normalised))
-        }
+        return try await tokens(normalised, EncryptedField.email)
     }
 
     func phoneIndexes(_ phone: String) async throws -> [Data] {
@@ -174,23 +154,18 @@ public final class SQLStore: LetheStore {
         do { normalised = try BlindIndex.normalisePhone(phone) } catch {
             throw StoreError.invalidValue(field: "phone", reason: error.description)
         }
-        return try await vault.blindIndexKeys(EncryptedField.phone).map {
-            Data(try BlindIndex(key: $0.key, location: EncryptedField.phone).token(normalised: normalised))
+        return try await tokens(normalised, EncryptedField.phone)
+    }
+
+    private func tokens(_ normalised: String, _ location: FieldLocation) async throws -> [Data] {
+        try await vault.blindIndexKeys(location).map {
+            Data(try BlindIndex(key: $0.key, location: location).token(normalised: normalised))
         }
     }
 
     /// `?, ?, …` for an IN list of `count` values.
     static func placeholders(_ count: Int) -> String {
         Array(repeating: "?", count: max(1, count)).joined(separator: ", ")
-    }
-
-    func phoneIndex(_ phone: String) async throws -> Data {
-        let normalised: String
-        do { normalised = try BlindIndex.normalisePhone(phone) } catch {
-            throw StoreError.invalidValue(field: "phone", reason: error.description)
-        }
-        let index = try BlindIndex(key: await vault.blindIndexKey(EncryptedField.phone), location: EncryptedField.phone)
-        return Data(try index.token(normalised: normalised))
     }
 }
 
