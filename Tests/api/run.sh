@@ -16,27 +16,9 @@ if ! command -v schemathesis >/dev/null 2>&1 && ! python3 -c "import schemathesi
     python3 -m pip install --quiet schemathesis
 fi
 
-swift build --product lethe >/dev/null
-lethe="$(swift build --show-bin-path)/lethe"
-work="$(mktemp -d /tmp/lethe-api.XXXXXX)"
-server_pid=""
-cleanup() {
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then kill -9 "$server_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-export LETHE_DATA="$work/data" LETHE_EXPORTS="$work/exports" LETHE_MAIL_FOLDER="$work/mail"
-export LETHE_LOG_LEVEL=warning
-"$lethe" serve --demo --port 0 >"$work/serve.out" 2>"$work/serve.err" &
-server_pid=$!
-for _ in $(seq 1 240); do
-    grep -q "listening on" "$work/serve.out" 2>/dev/null && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.err"; exit 1; }
-    sleep 0.5
-done
-url="$(grep -o 'http://[0-9.]*:[0-9]*' "$work/serve.out" | head -1)"
-[[ -n "$url" ]] || { echo "lethe serve did not start"; cat "$work/serve.err"; exit 1; }
+# shellcheck source=../support/demo-server.sh
+source Tests/support/demo-server.sh
+start_demo_server api
 token="$("$lethe" tokens create "schemathesis" --role admin | grep -o 'lethe_[A-Za-z0-9_-]*')"
 
 log "schemathesis against $url/api/v1"
