@@ -2,6 +2,12 @@
 import PackageDescription
 
 // Layers, lowest first; each imports only those below it (docs/architecture.md).
+
+// The front ends (server and CLI) reach data only through the engine. They do not depend on LetheStore,
+// and with member import visibility a member declared there (say, a store method on the runtime's
+// store) is invisible unless its module is imported, so the compiler keeps the rule.
+let frontEnd: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+
 let package = Package(
     name: "Lethe",
     platforms: [.macOS(.v15)],
@@ -62,7 +68,7 @@ let package = Package(
         .target(
             name: "LetheServer",
             dependencies: [
-                "LetheCore", "LetheCrypto", "LetheStore", "LetheEngine",
+                "LetheCore", "LetheCrypto", "LetheEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Yams", package: "Yams"),
@@ -76,6 +82,7 @@ let package = Package(
             // The OpenAPI document is both the generator's input and a resource: the server enforces the
             // constraints it states (lengths, patterns, ranges) from the same file, so they cannot drift.
             resources: [.copy("Templates"), .copy("openapi.yaml")],
+            swiftSettings: frontEnd,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         .target(
@@ -83,7 +90,6 @@ let package = Package(
             dependencies: [
                 "LetheCore",
                 "LetheCrypto",
-                "LetheStore",
                 "LetheEngine",
                 "LetheServer",
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -92,7 +98,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: frontEnd
         ),
         .executableTarget(name: "lethe", dependencies: ["LetheCLI"]),
         .target(

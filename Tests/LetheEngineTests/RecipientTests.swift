@@ -64,7 +64,8 @@ struct RecipientTests {
         try await h.store.addRecipient(
             Recipient(id: "acme-mail", name: "Acme Mailer", categories: [.contact], webhookURL: acme.url, active: true),
             secret: "acme-signing-secret",
-            at: h.clock.now()
+            at: h.clock.now(),
+            by: "staff:officer"
         )
         try await h.store.addRecipient(
             Recipient(
@@ -75,7 +76,8 @@ struct RecipientTests {
                 active: true
             ),
             secret: "crm-secret",
-            at: h.clock.now()
+            at: h.clock.now(),
+            by: "staff:officer"
         )
         try await h.store.addRecipient(
             Recipient(
@@ -86,7 +88,8 @@ struct RecipientTests {
                 active: false
             ),
             secret: "x",
-            at: h.clock.now()
+            at: h.clock.now(),
+            by: "staff:officer"
         )
         let id = try await p.approved(.deletion)
         _ = try await p.runner.runOnce()
@@ -159,7 +162,8 @@ struct RecipientTests {
                 active: true
             ),
             secret: "partner-secret",
-            at: h.clock.now()
+            at: h.clock.now(),
+            by: "staff:officer"
         )
         let receipt = try await h.requests.submit(
             RequestSubmission(
@@ -193,12 +197,14 @@ struct RectificationTests {
         try await h.store.addRecipient(
             Recipient(id: "mailer", name: "Mailer", categories: [.contact], webhookURL: mailer.url, active: true),
             secret: "mailer-signing-secret",
-            at: h.clock.now()
+            at: h.clock.now(),
+            by: "staff:officer"
         )
         try await h.store.addRecipient(
             Recipient(id: "warehouse", name: "Warehouse", categories: [.address], webhookURL: mailer.url, active: true),
             secret: "warehouse-secret",
-            at: h.clock.now()
+            at: h.clock.now(),
+            by: "staff:officer"
         )
         let verified = try #require(
             try await h.accounts.verifySecurityAnswer(h.customer, answer: "Pemberton", by: "agent-1")
@@ -277,7 +283,8 @@ struct RectificationTests {
                 active: true
             ),
             secret: "crm-secret",
-            at: h.clock.now()
+            at: h.clock.now(),
+            by: "staff:officer"
         )
         let id = try await p.approved(.deletion)
         _ = try await p.runner.runOnce()

@@ -3,7 +3,6 @@ import Foundation
 import LetheCore
 import LetheCrypto
 import LetheEngine
-import LetheStore
 
 /// `lethe accounts`: the company's account procedures from the command line.
 struct AccountsCommand: AsyncParsableCommand {
@@ -192,22 +191,19 @@ struct AccountsCommand: AsyncParsableCommand {
             let runtime = try await self.runtime.open()
             let service = runtime.accounts()
             let outcome = try await AccountsCommand.run { () async throws -> ModificationOutcome in
-                var verification: IdentityVerification?
+                var proof: IdentityProof?
                 if let code = verifyCode {
-                    verification = try await service.verifyOneTimeCode(accountID, code: code, by: who)
+                    proof = .code(code)
                 } else if let answer = verifyAnswer {
-                    verification = try await service.verifySecurityAnswer(accountID, answer: answer, by: who)
+                    proof = .securityAnswer(answer)
                 } else if let dobText = verifyDob, let postcode = verifyPostcode {
                     guard let dob = LocalDate(dobText) else {
                         throw CLIError.badInput("--verify-dob must be YYYY-MM-DD")
                     }
-                    verification = try await service.verifyDateOfBirthAndAddress(
-                        accountID,
-                        dateOfBirth: dob,
-                        postalCode: postcode,
-                        by: who
-                    )
+                    proof = .dateOfBirthAndPostcode(dob, postcode: postcode)
                 }
+                var verification: IdentityVerification?
+                if let proof { verification = try await service.verifyIdentity(accountID, proof: proof, by: who) }
                 return try await service.modify(
                     accountID,
                     changes: changes,
@@ -287,7 +283,7 @@ struct AccountsCommand: AsyncParsableCommand {
         @OptionGroup var runtime: RuntimeOptions
 
         func run() async throws {
-            let queue = try await self.runtime.open().store.escalations(status: "open")
+            let queue = try await self.runtime.open().oversight.openEscalations()
             for item in queue {
                 print(
                     "#\(item.id)  \(InstantParsing.iso(item.at))  \(item.accountID)  by \(item.requestedBy)  "

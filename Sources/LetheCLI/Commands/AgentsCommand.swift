@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import LetheCore
 import LetheEngine
-import LetheStore
 
 /// `lethe agents`: the authorized agents allowed to make requests over the Data Rights Protocol.
 struct AgentsCommand: AsyncParsableCommand {
@@ -54,7 +53,7 @@ struct AgentsCommand: AsyncParsableCommand {
             let assurance = try assurance.assurance()
             let runtime = try await self.runtime.open()
             do {
-                let agent = try await AgentRegistry(store: runtime.store, clock: runtime.clock).add(
+                let agent = try await runtime.agentRegistry().add(
                     id: id,
                     name: name,
                     verifyKey: key,
@@ -84,7 +83,7 @@ struct AgentsCommand: AsyncParsableCommand {
             }
             let runtime = try await self.runtime.open()
             do {
-                let result = try await AgentRegistry(store: runtime.store, clock: runtime.clock).importDirectory(
+                let result = try await runtime.agentRegistry().importDirectory(
                     data,
                     assurance: assurance,
                     by: AccountsCommand.agent(nil)
@@ -102,7 +101,7 @@ struct AgentsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let runtime = try await self.runtime.open()
-            for agent in try await runtime.store.agents() {
+            for agent in try await runtime.administration.agents() {
                 let state = agent.revokedAt == nil ? "active" : "revoked"
                 print(
                     "\(agent.id.padded(28)) \(state.padded(8)) \(agent.assurance.stored.padded(28)) \(agent.name)"
@@ -120,7 +119,7 @@ struct AgentsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let runtime = try await self.runtime.open()
-            guard try await runtime.store.revokeAgent(id, at: runtime.clock.now(), by: AccountsCommand.agent(nil))
+            guard try await runtime.administration.revokeAgent(id, by: AccountsCommand.agent(nil))
             else { throw CLIError.badInput("no active agent \(id)") }
             print("revoked agent \(id)")
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import LetheStore
+import LetheCore
+import LetheEngine
 
 /// `lethe audit`: the tamper-evident audit trail.
 struct AuditCommand: AsyncParsableCommand {
@@ -18,32 +19,33 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let runtime = try await self.runtime.open()
-            let entries = try await runtime.store.auditEntries(subjectType: nil, subjectID: nil)
-            let head = try await runtime.store.auditHead()
-            if let broken = try await runtime.store.firstBrokenAuditEntry() {
-                if let head, broken > (entries.last?.seq ?? 0), broken <= head.seq {
-                    throw CLIError.failed(
-                        "audit chain cut: entries \(broken) to \(head.seq) are missing (the anchored head is entry \(head.seq))"
-                    )
-                }
-                if head == nil, !entries.isEmpty {
-                    throw CLIError.failed("audit chain broken: its anchored head is missing (deleted or never written)")
-                }
+            let state = try await runtime.evidence.verifyAuditTrail()
+            let (entries, head, checkpoint): (Int, AuditHead?, AuditCheckpoint?)
+            switch state {
+            case .cut(let from, let to):
                 throw CLIError.failed(
-                    "audit chain broken at entry \(broken) of \(entries.count): it, or an entry before it, was edited, deleted or reordered"
+                    "audit chain cut: entries \(from) to \(to) are missing (the anchored head is entry \(to))"
                 )
+            case .headMissing:
+                throw CLIError.failed("audit chain broken: its anchored head is missing (deleted or never written)")
+            case .broken(let at, let count):
+                throw CLIError.failed(
+                    "audit chain broken at entry \(at) of \(count): it, or an entry before it, was edited, deleted or reordered"
+                )
+            case .intact(let count, let anchored, let from):
+                (entries, head, checkpoint) = (count, anchored, from)
             }
             if let head {
                 // Printed so that an outside record of it can later prove a rollback.
                 print("audit head: entry \(head.seq), mac \(head.macHex)")
             }
-            if let checkpoint = try await runtime.store.auditCheckpoint() {
+            if let checkpoint {
                 print(
-                    "audit chain intact: \(entries.count) entries, verified from the checkpoint after entry \(checkpoint.seq) "
+                    "audit chain intact: \(entries) entries, verified from the checkpoint after entry \(checkpoint.seq) "
                         + "(\(checkpoint.purged) older entries purged under the audit-trail retention rule)"
                 )
             } else {
-                print("audit chain intact: \(entries.count) entries")
+                print("audit chain intact: \(entries) entries")
             }
         }
     }
@@ -60,9 +62,9 @@ struct AuditCommand: AsyncParsableCommand {
             let runtime = try await self.runtime.open()
             let (type, id): (String?, String?) =
                 request.map { ("request", $0) } ?? account.map { ("account", $0) } ?? (nil, nil)
-            for entry in try await runtime.store.auditEntries(subjectType: type, subjectID: id) {
+            for entry in try await runtime.evidence.auditEntries(subjectType: type, subjectID: id) {
                 let event = entry.event
-                let reason = try await runtime.store.auditReason(entry)
+                let reason = try await runtime.evidence.reason(of: entry)
                 print(
                     "#\(entry.seq)  \(InstantParsing.iso(event.at))  \(event.actor)  \(event.action)  \(event.subjectType) \(event.subjectID)"
                         + (event.fields.isEmpty ? "" : "  [\(event.fields.joined(separator: ","))]")

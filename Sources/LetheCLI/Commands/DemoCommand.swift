@@ -16,19 +16,14 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         guard (1...20_000).contains(accounts) else { throw CLIError.badInput("--accounts must be 1 to 20000") }
         let runtime = try await self.runtime.open(createKeyIfMissing: true)
-        let existing = try await runtime.store.accountCount()
+        let existing = try await runtime.oversight.accountCount()
         guard existing == 0 else {
             throw CLIError.failed(
                 "\(runtime.configuration.dataFolder) already holds \(existing) accounts; use --data for a fresh folder"
             )
         }
         let started = Date()
-        let demo = DemoData(
-            accounts: runtime.accounts(),
-            store: runtime.store,
-            random: SeededRandomSource(seed: seed),
-            clock: runtime.clock
-        )
+        let demo = runtime.demoData(random: SeededRandomSource(seed: seed))
         let total = accounts
         let summary = try await demo.load(count: total) { done in
             if done % 5 == 0 || done == total { Terminal.progress("loading demo data: \(done)/\(total) accounts") }
@@ -39,7 +34,7 @@ struct DemoCommand: AsyncParsableCommand {
             "loaded \(summary.accounts.count) accounts, \(summary.orders) orders, \(summary.paymentMethods) cards, "
                 + "\(summary.consents) consent records, \(summary.supportInteractions) support interactions, "
                 + "\(summary.dormant) long-deactivated accounts "
-                + "into \(runtime.store.location) in \(String(format: "%.1f", seconds)) s"
+                + "into \(runtime.storeLocation) in \(String(format: "%.1f", seconds)) s"
         )
         print("try: lethe accounts show \(summary.accounts.first.map(\.description) ?? "TR-00000")")
     }

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import LetheCore
 import LetheEngine
-import LetheStore
 
 /// `lethe export`: a customer's data as an export bundle.
 struct ExportCommand: AsyncParsableCommand {
@@ -31,16 +30,10 @@ struct ExportCommand: AsyncParsableCommand {
             let runtime = try await self.runtime.open()
             let bundleID = "OFFICER-\(Int(runtime.clock.now().timeIntervalSince1970))"
             // Audited first: an export that is not recorded must not happen.
-            try await runtime.store.appendAudit(
-                AuditEvent(
-                    at: runtime.clock.now(),
-                    actor: "staff:\(AccountsCommand.agent(agent))",
-                    action: "account.exported",
-                    subjectType: "account",
-                    subjectID: account.description,
-                    fields: ["all"],
-                    reason: reason
-                )
+            try await runtime.administration.recordOfficerExport(
+                account,
+                reason: reason,
+                by: "staff:\(AccountsCommand.agent(agent))"
             )
             let digests = try await AccountsCommand.run {
                 try await runtime.exporter().writeZip(

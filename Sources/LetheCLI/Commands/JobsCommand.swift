@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import LetheCore
 import LetheEngine
-import LetheStore
 
 /// `lethe jobs run`: one pass over due jobs (the long-running worker arrives with the retention scheduler).
 struct JobsCommand: AsyncParsableCommand {
@@ -45,7 +44,7 @@ struct JobsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "How many jobs are ready, leased, done and dead.")
         @OptionGroup var runtime: RuntimeOptions
         func run() async throws {
-            let counts = try await self.runtime.open().store.jobCounts()
+            let counts = try await self.runtime.open().administration.jobCounts()
             print(JobStatus.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
         }
     }
@@ -61,7 +60,7 @@ struct JobsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let dead = try await self.runtime.open().store.deadJobs(limit: limit)
+            let dead = try await self.runtime.open().administration.deadJobs(limit: limit)
             if dead.isEmpty { print("no dead jobs") }
             for job in dead {
                 print(
@@ -94,12 +93,7 @@ struct JobsCommand: AsyncParsableCommand {
         func run() async throws {
             let runtime = try await self.runtime.open()
             guard let id = jobID,
-                try await runtime.store.requeueDeadJob(
-                    id,
-                    by: AccountsCommand.agent(agent),
-                    reason: reason,
-                    at: runtime.clock.now()
-                )
+                try await runtime.administration.requeueDeadJob(id, reason: reason, by: AccountsCommand.agent(agent))
             else { throw CLIError.badInput("J-\(jobID ?? 0) is not a dead job") }
             print("J-\(id) is back in the queue")
         }
@@ -137,7 +131,7 @@ struct HoldsCommand: AsyncParsableCommand {
             }
             let runtime = try await self.runtime.open()
             let hold = try await AccountsCommand.run {
-                try await HoldService(store: runtime.store, clock: runtime.clock).place(
+                try await runtime.holds().place(
                     id,
                     categories: categories,
                     reason: reason,
@@ -153,7 +147,7 @@ struct HoldsCommand: AsyncParsableCommand {
         @OptionGroup var runtime: RuntimeOptions
         @Flag(help: "Include released holds.") var all = false
         func run() async throws {
-            let holds = try await self.runtime.open().store.holds(includeReleased: all)
+            let holds = try await self.runtime.open().evidence.holds(includeReleased: all)
             for hold in holds {
                 let scope =
                     hold.categories.isEmpty
@@ -175,7 +169,7 @@ struct HoldsCommand: AsyncParsableCommand {
         func run() async throws {
             let runtime = try await self.runtime.open()
             guard
-                try await HoldService(store: runtime.store, clock: runtime.clock).release(
+                try await runtime.holds().release(
                     id,
                     by: "staff:\(AccountsCommand.agent(agent))"
                 )
@@ -212,18 +206,19 @@ struct RecipientsCommand: AsyncParsableCommand {
                 categories.insert(parsed)
             }
             guard !categories.isEmpty else { throw CLIError.badInput("name at least one --category it receives") }
-            guard let parsed = URL(string: url), ["https", "http"].contains(parsed.scheme ?? "") else {
-                throw CLIError.badInput("--url must be an http(s) URL")
-            }
             guard let secret = readLine(strippingNewline: true), secret.count >= 16 else {
                 throw CLIError.badInput("give the signing secret (16 characters or more) on standard input")
             }
             let runtime = try await self.runtime.open()
-            try await runtime.store.addRecipient(
-                Recipient(id: id, name: name, categories: categories, webhookURL: url, active: true),
-                secret: secret,
-                at: runtime.clock.now()
-            )
+            do {
+                try await runtime.administration.addRecipient(
+                    Recipient(id: id, name: name, categories: categories, webhookURL: url, active: true),
+                    secret: secret,
+                    by: AccountsCommand.agent(nil)
+                )
+            } catch let error as AdministrationError {
+                throw CLIError.badInput(error.description)
+            }
             print("registered \(id)")
         }
     }
@@ -232,7 +227,7 @@ struct RecipientsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Registered recipients.")
         @OptionGroup var runtime: RuntimeOptions
         func run() async throws {
-            let recipients = try await self.runtime.open().store.recipients()
+            let recipients = try await self.runtime.open().administration.recipients()
             for r in recipients {
                 print(
                     "\(r.id)  \(r.name)  [\(r.categories.map(\.rawValue).sorted().joined(separator: ","))]  \(r.webhookURL)\(r.active ? "" : "  (inactive)")"

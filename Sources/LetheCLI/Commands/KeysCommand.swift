@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import LetheCore
 import LetheCrypto
 import LetheEngine
-import LetheStore
 
 /// `lethe keys`: the master keyring that wraps every customer's data key.
 struct KeysCommand: AsyncParsableCommand {
@@ -58,8 +58,8 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let runtime = try await self.runtime.open()
-            let keyring = await runtime.vault.keyring
-            let usage = try await runtime.store.keyVersionUsage()
+            let keyring = await runtime.keys.keyring()
+            let usage = try await runtime.keys.usage()
             print("master key versions (primary \(keyring.primaryVersion)):")
             for version in Set(keyring.versions).union(usage.keys.filter { $0 != 0 }).sorted() {
                 let state =
@@ -106,16 +106,16 @@ struct KeysCommand: AsyncParsableCommand {
                     )
                 }
                 // The new version is on disk before any key uses it, so a crash never strands a data key.
-                let rotated = try await runtime.vault.keyring.rotated()
+                let rotated = try await runtime.keys.keyring().rotated()
                 try rotated.write(to: configuration.keyFile)
-                await runtime.vault.replaceKeyring(rotated)
+                await runtime.keys.use(rotated)
             }
-            let primary = await runtime.vault.keyring.primaryVersion
-            let total = try await runtime.store.dataKeyCounts().filter { $0.key != primary }.values.reduce(0, +)
+            let primary = await runtime.keys.keyring().primaryVersion
+            let total = try await runtime.keys.dataKeysAwaitingRewrap()
             var done = 0
             let started = Date()
             while true {
-                let moved = try await runtime.store.rewrapDataKeys(limit: batch)
+                let moved = try await runtime.keys.rewrapDataKeys(limit: batch)
                 if moved == 0 { break }
                 done += moved
                 Terminal.progress("rewrapping data keys: \(done)/\(total)")
@@ -124,13 +124,13 @@ struct KeysCommand: AsyncParsableCommand {
             // version, so nothing breaks half-way, and a kill resumes where it stopped.
             var reindexed = 0
             while true {
-                let moved = try await runtime.store.reindexBlindIndexes(limit: batch)
+                let moved = try await runtime.keys.reindexBlindIndexes(limit: batch)
                 if moved == 0 { break }
                 reindexed += moved
                 Terminal.progress("recomputing blind indexes: \(reindexed) accounts")
             }
             Terminal.endProgress()
-            let left = try await runtime.store.dataKeyCounts().filter { $0.key != primary }.values.reduce(0, +)
+            let left = try await runtime.keys.dataKeysAwaitingRewrap()
             print(
                 "primary master key is v\(primary); rewrapped \(done) data keys and reindexed \(reindexed) accounts in "
                     + String(format: "%.1f s", Date().timeIntervalSince(started))
@@ -155,7 +155,7 @@ struct KeysCommand: AsyncParsableCommand {
             // Refused while anything still needs the version: retiring it would make data keys
             // unopenable, lookups miss customers, suppressed customers unrecognisable after a restore, or
             // the audit trail unverifiable.
-            let usage = try await runtime.store.keyVersionUsage()
+            let usage = try await runtime.keys.usage()
             let use = usage[version] ?? KeyVersionUsage()
             guard use.dataKeys == 0, use.accountIndexes == 0 else {
                 throw CLIError.failed(
@@ -170,21 +170,21 @@ struct KeysCommand: AsyncParsableCommand {
                         + "recomputed; retiring it would let a restored backup bring them back unnoticed"
                 )
             }
-            guard version != (await runtime.vault.keyring.primaryVersion) else {
+            guard version != (await runtime.keys.keyring().primaryVersion) else {
                 throw CLIError.badInput("v\(version) is the primary version; rotate first")
             }
             if use.auditEntries > 0 {
                 // The audit trail must stay verifiable for its whole retention: it is verified, then
                 // re-MACed under the primary version, before the old version goes.
                 do {
-                    let count = try await runtime.store.reMACAuditTrail()
+                    let count = try await runtime.keys.reMACAuditTrail()
                     print("re-MACed \(count) audit entries under the primary version")
                 } catch let error as StoreError {
                     throw CLIError.failed(error.description)
                 }
             }
             let retired: MasterKeyring
-            do { retired = try await runtime.vault.keyring.retiring(version) } catch {
+            do { retired = try await runtime.keys.keyring().retiring(version) } catch {
                 throw CLIError.badInput(error.description)
             }
             try retired.write(to: runtime.configuration.keyFile)

@@ -3,7 +3,6 @@ import Foundation
 import LetheCore
 import LetheCrypto
 import LetheEngine
-import LetheStore
 
 /// `lethe migrate`: moves an embedded SQLite deployment into PostgreSQL, so it can grow to several nodes.
 struct MigrateCommand: AsyncParsableCommand {
@@ -37,53 +36,33 @@ struct MigrateCommand: AsyncParsableCommand {
             policyFolder: nil,
             environment: environment
         )
-        let sqlite = (configuration.dataFolder as NSString).appendingPathComponent("lethe.sqlite")
-        guard FileManager.default.fileExists(atPath: sqlite) else {
-            throw CLIError.badInput("no SQLite store at \(sqlite)")
-        }
-        let settings: PostgresSettings
-        do { settings = try PostgresSettings(url: to) } catch { throw CLIError.badInput("--to: \(error)") }
-        let keyring: MasterKeyring
-        do {
-            guard let loaded = try MasterKeyring.load(environment: environment, keyFile: configuration.keyFile) else {
-                throw CLIError.failed(RuntimeError.noMasterKey(keyFile: configuration.keyFile).description)
-            }
-            keyring = loaded
-        } catch let error as CryptoError {
-            throw CLIError.failed(error.description)
-        }
-        let source = try SQLStore(folder: configuration.dataFolder, vault: KeyVault(keyring: keyring))
-        let target: SQLStore
-        do {
-            target = try await SQLStore.postgres(settings, vault: KeyVault(keyring: keyring))
-        } catch {
-            throw CLIError.failed("\(error)")
-        }
-        defer { Task { await target.close() } }
-        guard try await source.firstBrokenAuditEntry() == nil else {
-            throw CLIError.failed("the source's audit chain does not verify; run 'lethe audit verify' first")
-        }
         let started = Date()
-        let report: StoreCopyReport
+        let report: StoreMigrationReport
         do {
-            report = try await source.copyEverything(to: target) { table, copied, total in
+            report = try await StoreMigration.copy(configuration, to: to) { table, copied, total in
                 Terminal.progress("copying \(table): \(copied)/\(total)")
             }
-        } catch let error as StoreError {
+        } catch let error as StoreMigrationError {
+            Terminal.endProgress()
+            switch error {
+            case .noSQLiteStore, .badURL: throw CLIError.badInput(error.description)
+            default: throw CLIError.failed(error.description)
+            }
+        } catch let error as RuntimeError {
             Terminal.endProgress()
             throw CLIError.failed(error.description)
         }
         Terminal.endProgress()
-        let broken = try await target.firstBrokenAuditEntry()
-        let entries = try await target.auditEntries(subjectType: nil, subjectID: nil).count
-        for table in report.tables where table.source > 0 {
+        let broken = report.firstBrokenEntry
+        for table in report.copy.tables where table.source > 0 {
             print("\(table.name): \(table.source) → \(table.target)")
         }
         print(
-            "copied \(report.rows) rows in \(report.tables.count) tables to \(settings.redacted) in "
+            "copied \(report.copy.rows) rows in \(report.copy.tables.count) tables to \(report.target) in "
                 + String(format: "%.1f s", Date().timeIntervalSince(started)) + "; row counts match; "
                 + (broken == nil
-                    ? "audit chain intact (\(entries) entries)" : "AUDIT CHAIN BROKEN at entry \(broken ?? 0)")
+                    ? "audit chain intact (\(report.auditEntries) entries)"
+                    : "AUDIT CHAIN BROKEN at entry \(broken ?? 0)")
         )
         guard broken == nil else { throw CLIError.failed("the copy's audit chain does not verify") }
     }

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import LetheCore
 import LetheEngine
-import LetheStore
 
 /// `lethe purge`: one pass of the retention scheduler, for cron or a systemd timer.
 struct PurgeCommand: AsyncParsableCommand {
@@ -69,7 +68,7 @@ struct PurgeCommand: AsyncParsableCommand {
     }
 
     private func printHistory(_ runtime: Runtime) async throws {
-        let runs = try await runtime.store.purgeRuns(status: nil, limit: 20)
+        let runs = try await runtime.evidence.purgeRuns(limit: 20)
         if runs.isEmpty { print("no purge runs yet") }
         for run in runs {
             let total = run.counts.map(\.records).reduce(0, +)

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import LetheCore
 import LetheEngine
-import LetheStore
 
 /// `lethe requests`: the privacy-request queue.
 struct RequestsCommand: AsyncParsableCommand {
@@ -249,33 +248,18 @@ struct RequestsCommand: AsyncParsableCommand {
                     print("a new code was sent")
                     return
                 }
+                let proof: IdentityProof
                 if let code {
-                    guard try await requests.verifyCode(id, code: code) else { throw CLIError.badInput("wrong code") }
-                    print("verified by code")
-                    return
-                }
-                guard let stored = try await runtime.store.request(id), let account = stored.request.accountID else {
-                    throw CLIError.badInput("agent verification needs a request matched to an account")
-                }
-                let accounts = runtime.accounts()
-                var verification: IdentityVerification?
-                if let answer {
-                    verification = try await accounts.verifySecurityAnswer(account, answer: answer, by: officer)
+                    proof = .code(code)
+                } else if let answer {
+                    proof = .securityAnswer(answer)
                 } else if let dateOfBirth, let postcode, let dob = LocalDate(dateOfBirth) {
-                    verification = try await accounts.verifyDateOfBirthAndAddress(
-                        account,
-                        dateOfBirth: dob,
-                        postalCode: postcode,
-                        by: officer
-                    )
+                    proof = .dateOfBirthAndPostcode(dob, postcode: postcode)
                 } else {
                     throw CLIError.badInput("give --code, --answer, or --date-of-birth with --postcode")
                 }
-                guard let verification else {
-                    throw CLIError.badInput("identity could not be verified with what was given")
-                }
-                try await requests.verify(id, with: verification, by: officer)
-                print("verified by \(verification.evidence.method.rawValue)")
+                try await requests.verify(id, proof: proof, by: officer)
+                print("verified by \(proof.methodName)")
             }
         }
     }
@@ -292,7 +276,7 @@ struct RequestsCommand: AsyncParsableCommand {
             try await RequestsCommand.act(runtime) {
                 try await $0.recordAgentPermission(target.requestID, proof: proof, by: target.officer)
             }
-            let status = try await runtime.store.request(target.requestID)?.request.status.rawValue ?? "?"
+            let status = try await runtime.requests().request(target.requestID)?.request.status.rawValue ?? "?"
             print("permission recorded for \(target.requestID) (\(status))")
         }
     }
@@ -432,18 +416,9 @@ struct RequestsCommand: AsyncParsableCommand {
             let runtime = try await target.runtime.open()
             try await RequestsCommand.act(runtime) { _ in
                 guard
-                    try await RecipientFanout(store: runtime.store, clock: runtime.clock)
+                    try await runtime.deletions()
                         .settleByOfficer(target.requestID, recipient: recipient, status: status, note: note)
                 else { throw CLIError.badInput("\(recipient) is not pending for \(target.requestID)") }
-                let requests = runtime.requests()
-                try await DeletionProcessor(
-                    store: runtime.store,
-                    requests: requests,
-                    policies: runtime.policies,
-                    clock: runtime.clock,
-                    dispatcher: runtime.dispatcher()
-                )
-                .completeIfSettled(target.requestID)
             }
             print("\(recipient) settled as \(status.rawValue) for \(target.requestID)")
         }

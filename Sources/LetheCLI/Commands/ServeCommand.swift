@@ -1,14 +1,18 @@
 import ArgumentParser
 import Configuration
 import Foundation
+import Hummingbird
 import LetheCore
 import LetheCrypto
 import LetheEngine
 import LetheServer
 import Logging
 import Metrics
+import NIOCore
 import Prometheus
 import ServiceLifecycle
+import SystemPackage
+import UnixSignals
 
 /// `lethe serve`: the JSON API, the officer dashboard and the customer privacy center.
 struct ServeCommand: AsyncParsableCommand {
@@ -53,7 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "lethe.server")
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let access = AccessService(store: runtime.store, vault: runtime.vault, clock: runtime.clock)
+        let access = runtime.access()
         // Before anything is served: customers a restored backup brought back are erased again.
         let reconciled = try await runtime.suppressionGuard().run()
         if !reconciled.reErased.isEmpty {
@@ -62,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
             )
         }
         if demo { try await prepareDemo(runtime, access: access) }
-        if try await runtime.store.staffUsers().isEmpty {
+        if try await runtime.administration.staffUsers().isEmpty {
             Terminal.warn(
                 "no staff users yet: create an admin with 'lethe staff add NAME --role admin' to use the dashboard"
             )
@@ -128,14 +132,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Demo data on first start, and an officer sign-in printed to the terminal (never logged).
     func prepareDemo(_ runtime: Runtime, access: AccessService) async throws {
-        if try await runtime.store.accountCount() == 0 {
+        if try await runtime.oversight.accountCount() == 0 {
             Terminal.note("loading demo data (first start)")
-            let demo = DemoData(
-                accounts: runtime.accounts(),
-                store: runtime.store,
-                random: SeededRandomSource(seed: 20_261_123),
-                clock: runtime.clock
-            )
+            let demo = runtime.demoData(random: SeededRandomSource(seed: 20_261_123))
             let summary = try await demo.load(count: 120) { done in
                 Terminal.progress("loading demo data: \(done)/120 accounts")
             }
@@ -148,7 +147,7 @@ struct ServeCommand: AsyncParsableCommand {
             "demo-"
             + Data(try SecureRandom.bytes(9)).base64EncodedString()
             .replacingOccurrences(of: "/", with: "x").replacingOccurrences(of: "+", with: "y")
-        if try await runtime.store.staffUser("officer") == nil {
+        if try await runtime.administration.staffUser("officer") == nil {
             _ = try await access.addStaff(username: "officer", role: .officer, password: password, by: "demo")
         } else {
             try await access.setPassword(username: "officer", password: password, by: "demo")

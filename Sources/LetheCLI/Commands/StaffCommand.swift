@@ -3,7 +3,6 @@ import Foundation
 import LetheCore
 import LetheCrypto
 import LetheEngine
-import LetheStore
 
 /// `lethe staff`: the people who sign in to the dashboard.
 struct StaffCommand: AsyncParsableCommand {
@@ -37,7 +36,7 @@ struct StaffCommand: AsyncParsableCommand {
             let password =
                 try given
                 ?? Data(SecureRandom.bytes(15)).base64EncodedString().replacingOccurrences(of: "/", with: "x")
-            let access = AccessService(store: runtime.store, vault: runtime.vault, clock: runtime.clock)
+            let access = runtime.access()
             do {
                 _ = try await access.addStaff(
                     username: username,
@@ -61,7 +60,7 @@ struct StaffCommand: AsyncParsableCommand {
 
         func run() async throws {
             let runtime = try await self.runtime.open()
-            for user in try await runtime.store.staffUsers() {
+            for user in try await runtime.administration.staffUsers() {
                 print(
                     "\(user.username.padded(24)) \(user.role.rawValue.padded(8)) \(user.disabledAt == nil ? "" : "disabled")"
                 )
@@ -77,11 +76,7 @@ struct StaffCommand: AsyncParsableCommand {
         func run() async throws {
             let runtime = try await self.runtime.open()
             guard
-                try await runtime.store.disableStaffUser(
-                    username,
-                    at: runtime.clock.now(),
-                    by: AccountsCommand.agent(nil)
-                )
+                try await runtime.administration.disableStaffUser(username, by: AccountsCommand.agent(nil))
             else { throw CLIError.badInput("no enabled staff user '\(username)'") }
             print("disabled \(username)")
         }
@@ -105,7 +100,7 @@ struct TokensCommand: AsyncParsableCommand {
         func run() async throws {
             let role = try StaffCommand.role(role)
             let runtime = try await self.runtime.open()
-            let access = AccessService(store: runtime.store, vault: runtime.vault, clock: runtime.clock)
+            let access = runtime.access()
             let (record, secret) = try await access.issueToken(name: name, role: role, by: AccountsCommand.agent(nil))
             print("token \(record.id) (\(role.rawValue)): \(secret)")
         }
@@ -117,7 +112,7 @@ struct TokensCommand: AsyncParsableCommand {
 
         func run() async throws {
             let runtime = try await self.runtime.open()
-            for token in try await runtime.store.apiTokens() {
+            for token in try await runtime.administration.apiTokens() {
                 print(
                     "\(token.id.padded(16)) \(token.role.rawValue.padded(8)) \(token.revokedAt == nil ? "live   " : "revoked") \(token.name)"
                 )
@@ -132,7 +127,7 @@ struct TokensCommand: AsyncParsableCommand {
 
         func run() async throws {
             let runtime = try await self.runtime.open()
-            let access = AccessService(store: runtime.store, vault: runtime.vault, clock: runtime.clock)
+            let access = runtime.access()
             do { try await access.revokeToken(id, by: AccountsCommand.agent(nil)) } catch let error as AccessError {
                 throw CLIError.badInput(error.description)
             }

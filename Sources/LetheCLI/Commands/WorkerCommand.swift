@@ -4,6 +4,7 @@ import LetheCore
 import LetheEngine
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// `lethe worker`: the job queue, notices, the deadline watch and the retention scheduler, continuously.
 struct WorkerCommand: AsyncParsableCommand {
@@ -68,7 +69,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 logger: logger
             )
         )
-        Terminal.note("worker \(worker) started on \(runtime.store.location); SIGTERM or Ctrl-C stops it")
+        Terminal.note("worker \(worker) started on \(runtime.storeLocation); SIGTERM or Ctrl-C stops it")
         try await group.run()
         Terminal.endProgress()
         Terminal.note("worker \(worker) stopped")

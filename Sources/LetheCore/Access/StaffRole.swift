@@ -4,9 +4,13 @@
 /// requests in and works accounts; an `officer` decides requests and holds; an `admin` also manages
 /// staff and API tokens. Roles are ordered only by convention: every check goes through ``Permission``.
 public enum StaffRole: String, CaseIterable, Sendable, Codable, Comparable {
+    /// Reads requests, accounts (masked) and evidence for an inspection; changes nothing.
     case auditor
+    /// Support staff: take requests in, verify identity and work accounts.
     case agent
+    /// Privacy officer: everything an agent does, plus deciding requests, revealing values, holds and jobs.
     case officer
+    /// Every permission, including managing staff users and API tokens.
     case admin
 
     /// The permissions the role carries.
@@ -25,8 +29,10 @@ public enum StaffRole: String, CaseIterable, Sendable, Codable, Comparable {
         }
     }
 
+    /// Whether the role grants `permission`; the one check routes and commands make.
     public func may(_ permission: Permission) -> Bool { permissions.contains(permission) }
 
+    /// Orders roles auditor < agent < officer < admin, for listings only; never use it to grant access.
     public static func < (lhs: StaffRole, rhs: StaffRole) -> Bool {
         allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0
     }

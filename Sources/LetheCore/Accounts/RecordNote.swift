@@ -2,19 +2,26 @@ import Foundation
 
 /// How a customer's identity was confirmed before a change, as the company's procedures list them.
 public enum VerificationMethod: String, CaseIterable, Sendable, Codable {
+    /// The customer answered the account's security question.
     case securityQuestions = "security-questions"
+    /// The customer entered a one-time code sent to the registered email address.
     case oneTimeCodeEmail = "one-time-code-email"
+    /// The customer entered a one-time code sent to the registered phone.
     case oneTimeCodePhone = "one-time-code-phone"
+    /// The customer gave a date of birth and postal address that match the account.
     case dateOfBirthAndAddress = "date-of-birth-and-address"
 }
 
 /// The evidence that identity was verified: method, who verified, when. Never the answers themselves.
 public struct VerificationEvidence: Hashable, Sendable, Codable {
+    /// How identity was confirmed.
     public let method: VerificationMethod
     /// The staff id of the agent, or `system` for a code the customer entered.
     public let verifiedBy: String
+    /// When identity was confirmed.
     public let verifiedAt: Date
 
+    /// Evidence of one verification, recorded once a check has passed; it names the method, never the answers.
     public init(method: VerificationMethod, verifiedBy: String, verifiedAt: Date) {
         self.method = method
         self.verifiedBy = verifiedBy
@@ -25,8 +32,11 @@ public struct VerificationEvidence: Hashable, Sendable, Codable {
 /// The record kept for every change to an account: what changed (field names, never values), when,
 /// why, by whom, and what it relates to.
 public struct RecordNote: Hashable, Sendable, Codable {
+    /// The note's row id; `nil` until the store has saved it.
     public let id: Int64?
+    /// The account that changed.
     public let accountID: AccountID
+    /// When the change was made.
     public let at: Date
     /// The staff id (or `customer`, `system`) who made the change.
     public let author: String
@@ -36,8 +46,10 @@ public struct RecordNote: Hashable, Sendable, Codable {
     public let reason: String
     /// A linked privacy request or support ticket.
     public let reference: String?
+    /// How the customer's identity was confirmed for the change, if it needed confirming.
     public let verification: VerificationEvidence?
 
+    /// A note for one change; give field names in `changedFields`, never the old or new values.
     public init(
         id: Int64? = nil,
         accountID: AccountID,
@@ -78,7 +90,8 @@ public enum Masking {
         name.split(separator: " ").map { ($0.first.map(String.init) ?? "") + "***" }.joined(separator: " ")
     }
 
-    /// The first line of an address reduced to its first character, city kept.
+    /// `1***, L***, GB`: the first line and the city reduced to their first characters; only the
+    /// country is shown in full.
     public static func address(_ address: PostalAddress) -> String {
         let first = address.line1.first.map(String.init) ?? ""
         return "\(first)***, \(address.city.first.map(String.init) ?? "")***, \(address.country)"

@@ -2,8 +2,11 @@ import Foundation
 
 /// An identity claim an agent can say it has verified (DRP 1.0 §3.04, `supported_verifications`).
 public enum AgentClaim: String, CaseIterable, Sendable, Codable {
+    /// The agent checked the customer's email address (`email_verified`).
     case email
+    /// The agent checked the customer's phone number (`phone_number_verified`).
     case phoneNumber = "phone_number"
+    /// The agent checked the customer's postal address (`address_verified`).
     case address
 }
 
@@ -17,6 +20,7 @@ public struct IdentityAssurance: Sendable, Hashable, Codable {
     /// Whether the customer must still confirm directly (a code to their registered address).
     public var confirmWithCustomer: Bool
 
+    /// An assurance policy: which verified claims count, and whether the customer must still confirm.
     public init(accepts: Set<AgentClaim>, confirmWithCustomer: Bool) {
         self.accepts = accepts
         self.confirmWithCustomer = confirmWithCustomer
@@ -27,6 +31,7 @@ public struct IdentityAssurance: Sendable, Hashable, Codable {
         accepts.map(\.rawValue).sorted().joined(separator: ",") + (confirmWithCustomer ? ";confirm" : ";no-confirm")
     }
 
+    /// Reads the form written by ``stored``; `nil` for an unknown claim or a missing confirm flag.
     public init?(stored text: String) {
         let parts = text.split(separator: ";", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[1] == "confirm" || parts[1] == "no-confirm" else { return nil }
@@ -43,16 +48,20 @@ public struct IdentityAssurance: Sendable, Hashable, Codable {
 public struct AuthorizedAgent: Sendable, Hashable, Codable {
     /// The DRP directory id, `[A-Z0-9_]+` (e.g. `CR_AA_DRP_ID_001`).
     public let id: String
+    /// The agent's display name, shown to officers and customers (e.g. "Consumer Reports Permission Slip").
     public var name: String
     /// The agent's Ed25519 verify key, standard base64 of 32 bytes.
     public var verifyKey: String
+    /// What Lethe accepts on this agent's word and whether it still asks the customer.
     public var assurance: IdentityAssurance
     /// Hosts (`host` or `host:port`) the agent's status callbacks may go to; empty means none.
     public var callbackHosts: [String]
+    /// When the agent was onboarded.
     public var addedAt: Date
     /// Set once the agent is revoked: its token stops working and it cannot pair again.
     public var revokedAt: Date?
 
+    /// An agent record as onboarding (`lethe agents add` or `import`) creates it.
     public init(
         id: String,
         name: String,

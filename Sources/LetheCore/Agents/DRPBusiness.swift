@@ -5,20 +5,29 @@ import Foundation
 public struct DRPBusiness: Sendable, Equatable {
     /// The business's directory id, `[A-Z0-9_]+`; agents sign it as `business-id`.
     public var id: String
+    /// The business's name as the directory shows it.
     public var name: String
+    /// A URL of the business's logo for the directory, if any.
     public var logo: String?
     /// Where the endpoints live, without a trailing slash; its path is where Lethe mounts them.
     public var apiBase: String
+    /// The business's public website.
     public var webURL: String?
+    /// Where its privacy policy is published.
     public var privacyPolicyURL: String?
+    /// Who agents' engineers contact about the endpoint.
     public var technicalContact: String?
+    /// Who the directory operators contact about the business.
     public var businessContact: String?
+    /// The verified claims the business says it can use, as published in the directory entry.
     public var supportedVerifications: [AgentClaim]
     /// Lethe jurisdiction for `regime: ccpa`, and for a voluntary request about someone with no account.
     public var ccpaJurisdiction: String
     /// How far an agent's clock may run ahead of ours before `issued-at` counts as in the future.
     public var clockSkewSeconds: Int
 
+    /// The business entry; the defaults advertise email and phone verification, answer `ccpa` under
+    /// `us-ca` and allow one minute of clock skew.
     public init(
         id: String,
         name: String,

@@ -2,10 +2,14 @@ import Foundation
 
 /// A period during which the statutory clock was stopped, both days included.
 public struct ClockPause: Hashable, Sendable, Codable {
+    /// The first day the clock stood still (e.g. the day clarification was asked for).
     public let from: LocalDate
+    /// The last day it stood still (e.g. the day the answer arrived), included.
     public let to: LocalDate
+    /// Why the clock stopped; the rule must allow that reason.
     public let reason: PauseReason
 
+    /// A pause from `from` through `to`, both days counted.
     public init(from: LocalDate, to: LocalDate, reason: PauseReason) {
         self.from = from
         self.to = to
@@ -15,9 +19,12 @@ public struct ClockPause: Hashable, Sendable, Codable {
 
 /// The notice that extends a request's response period: when it was sent and why.
 public struct ExtensionNotice: Hashable, Sendable, Codable {
+    /// When the notice reached the customer; its local date must fall within the first period.
     public let sentAt: Date
+    /// Why more time is needed, in words the customer is owed; must not be empty.
     public let reason: String
 
+    /// A notice sent at `sentAt` giving `reason`.
     public init(sentAt: Date, reason: String) {
         self.sentAt = sentAt
         self.reason = reason
@@ -26,16 +33,22 @@ public struct ExtensionNotice: Hashable, Sendable, Codable {
 
 /// What to compute: the clocks of one request.
 public struct DeadlineQuery: Sendable {
+    /// The jurisdiction whose rules apply, e.g. `uk-gdpr`.
     public let jurisdictionID: String
+    /// The statutory clock to compute, e.g. `access` or `opt-out-of-sale`.
     public let kind: DeadlineKind
+    /// When the request reached any of the controller's channels.
     public let receivedAt: Date
     /// Overrides the jurisdiction's calendar (e.g. an EU controller's member state).
     public let calendarID: String?
     /// Overrides the jurisdiction's controller time zone.
     public let timeZoneIdentifier: String?
+    /// The extension notice, if one was sent.
     public let extensionNotice: ExtensionNotice?
+    /// Periods during which the clock stood still.
     public let pauses: [ClockPause]
 
+    /// A query for one request's clocks; the overrides default to the jurisdiction's own.
     public init(
         jurisdictionID: String,
         kind: DeadlineKind,
@@ -61,7 +74,9 @@ public struct Deadline: Hashable, Sendable, Codable {
     public let due: LocalDate
     /// The date before any roll to a working day, for showing the working.
     public let unrolled: LocalDate
+    /// The period as the law states it, e.g. `1 month` or `45 calendar days`.
     public let period: String
+    /// The legal source of the period, e.g. `UK GDPR Art 12(3)`.
     public let citation: String
     /// Present when the law is silent and the period is the controller's own choice.
     public let convention: String?
@@ -69,24 +84,36 @@ public struct Deadline: Hashable, Sendable, Codable {
 
 /// Every clock of one request, as the deadline engine computed it.
 public struct DeadlineSchedule: Hashable, Sendable, Codable {
+    /// The jurisdiction id, e.g. `uk-gdpr`.
     public let jurisdiction: String
+    /// The jurisdiction's display name.
     public let jurisdictionName: String
+    /// The statutory clock computed.
     public let kind: DeadlineKind
+    /// The instant of receipt.
     public let receivedAt: Date
-    /// The local date of receipt in ``timeZone``: day one of every clock.
+    /// The local date of receipt in ``timeZone``: day zero of every clock (periods are counted from it,
+    /// never including it).
     public let receiptDate: LocalDate
+    /// The IANA time zone the receipt date was taken in, e.g. `Europe/London`.
     public let timeZone: String
+    /// The id of the holiday calendar used for working days.
     public let calendar: String
+    /// When receipt must be acknowledged, if the jurisdiction or rule sets a timer; not moved by pauses.
     public let acknowledgement: Deadline?
+    /// The first, unextended deadline for answering.
     public let response: Deadline
     /// Present only when a valid extension notice was given.
     public let extended: Deadline?
+    /// The reason given in the extension notice; dropped by ``withoutExtensionReason`` before storage.
     public let extensionReason: String?
     /// The controller's own earlier target, never later than the legal deadline.
     public let internalTarget: LocalDate
     /// Days the clock stood still, added to every response date.
     public let pausedDays: Int
+    /// Whether dates that fall on a non-working day move to the next working day.
     public let roll: RollConvention
+    /// Whether identity must be verified before acting on this kind of request.
     public let verification: VerificationRequirement
 
     /// The deadline that binds now: the extended one when granted, else the response.
@@ -117,19 +144,32 @@ public struct DeadlineSchedule: Hashable, Sendable, Codable {
 
 /// Why the engine refused to compute a schedule. Each message names the value at fault.
 public enum DeadlineError: Error, Equatable, CustomStringConvertible {
+    /// No policy file defines the jurisdiction; the known ids are listed.
     case unknownJurisdiction(String, known: [String])
+    /// The jurisdiction sets no clock for this kind of request; the kinds it covers are listed.
     case kindNotCovered(jurisdiction: String, kind: DeadlineKind, covered: [DeadlineKind])
+    /// No holiday calendar has the given id; the known ids are listed.
     case unknownCalendar(String, known: [String])
+    /// The time zone is not an IANA name this system knows.
     case unknownTimeZone(String)
+    /// The rule does not let the clock stop for that reason.
     case pauseNotAllowed(jurisdiction: String, kind: DeadlineKind, reason: PauseReason)
+    /// A pause ends before it starts.
     case pauseOutOfOrder(ClockPause)
+    /// A pause starts before the day of receipt.
     case pauseBeforeReceipt(ClockPause, receipt: LocalDate)
+    /// The rule allows no extension.
     case noExtension(jurisdiction: String, kind: DeadlineKind)
+    /// The extension notice gives no reason, which the law requires.
     case extensionWithoutReason
+    /// The extension notice is dated before the request was received.
     case extensionBeforeReceipt(sent: LocalDate, receipt: LocalDate)
+    /// The notice reached the customer after the last day of the first period; it names that day.
     case extensionTooLate(sent: LocalDate, lastDay: LocalDate, citation: String)
+    /// A date fell outside the years the holiday calendar lists.
     case calendar(CalendarCoverageError)
 
+    /// A message naming the value at fault, fit for the CLI and the API.
     public var description: String {
         switch self {
         case .unknownJurisdiction(let id, let known):
@@ -169,10 +209,16 @@ public enum DeadlineError: Error, Equatable, CustomStringConvertible {
 /// original receipt, not from the first deadline; the internal target is never later than the legal
 /// deadline and falls on a working day.
 public struct DeadlineEngine: Sendable {
+    /// The validated policies the engine reads jurisdictions, rules and calendars from.
     public let policies: PolicySet
 
+    /// An engine over a loaded policy set.
     public init(policies: PolicySet) { self.policies = policies }
 
+    /// Every clock of one request: acknowledgement, response, extension and internal target.
+    ///
+    /// - Throws: ``DeadlineError`` when the jurisdiction, kind, calendar or time zone is unknown, a
+    ///   pause or extension notice breaks the rules, or a date falls outside the calendar's years.
     public func schedule(_ query: DeadlineQuery) throws(DeadlineError) -> DeadlineSchedule {
         guard let jurisdiction = policies.jurisdictions[query.jurisdictionID] else {
             throw .unknownJurisdiction(query.jurisdictionID, known: policies.jurisdictions.keys.sorted())

@@ -5,8 +5,11 @@ import Foundation
 /// Deadlines are dates, not instants ("by 3 October"), so the engine works on `LocalDate` and converts
 /// an instant to a date only once, in the controller's time zone (``LocalDate/init(instant:in:)``).
 public struct LocalDate: Hashable, Comparable, Sendable {
+    /// The year of the proleptic Gregorian calendar.
     public let year: Int
+    /// The month, 1 to 12.
     public let month: Int
+    /// The day of the month, 1 to 31.
     public let day: Int
 
     /// Creates a date, or returns `nil` when the day does not exist in that month.
@@ -82,6 +85,7 @@ public struct LocalDate: Hashable, Comparable, Sendable {
         other.daysSinceEpoch - daysSinceEpoch
     }
 
+    /// Earlier dates sort first.
     public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }
@@ -137,6 +141,9 @@ extension LocalDate: CustomStringConvertible, LosslessStringConvertible {
 }
 
 extension LocalDate: Codable {
+    /// Decodes the `YYYY-MM-DD` string form.
+    ///
+    /// - Throws: `DecodingError.dataCorrupted` when the text is not a real date in that form.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
@@ -149,6 +156,9 @@ extension LocalDate: Codable {
         self = date
     }
 
+    /// Encodes the date as `YYYY-MM-DD`.
+    ///
+    /// - Throws: The encoder's errors.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
@@ -157,6 +167,7 @@ extension LocalDate: Codable {
 
 /// A day of the week, Monday first (ISO 8601).
 public enum Weekday: String, CaseIterable, Sendable, Codable {
+    /// The seven days, Monday to Sunday; raw values are the lower-case English names used in calendar files.
     case monday, tuesday, wednesday, thursday, friday, saturday, sunday
 }
 

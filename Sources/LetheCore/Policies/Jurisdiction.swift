@@ -18,11 +18,14 @@ public enum PauseReason: String, Sendable, Codable, CaseIterable {
 
 /// A period plus the legal citation that grants it.
 public struct CitedPeriod: Hashable, Sendable {
+    /// How long, in the law's own unit.
     public let period: Period
+    /// The legal source, as written in the policy file, so a reviewer can check it.
     public let citation: String
     /// Set when the law is silent and the period is the controller's own choice; says what was chosen.
     public let convention: String?
 
+    /// A period with its citation, and the convention when the law left the choice to the controller.
     public init(period: Period, citation: String, convention: String? = nil) {
         self.period = period
         self.citation = citation
@@ -34,17 +37,21 @@ public struct CitedPeriod: Hashable, Sendable {
 public struct ExtensionRule: Hashable, Sendable {
     /// The whole period from receipt once extended (e.g. 3 months under the GDPR, 90 days under the CCPA).
     public let total: Period
+    /// The legal source that allows the extension.
     public let citation: String
 }
 
 /// When and why a regime lets the clock stop.
 public struct PauseRule: Hashable, Sendable {
+    /// The reasons for which the clock may stop under this rule.
     public let reasons: Set<PauseReason>
+    /// The legal source that allows stopping the clock.
     public let citation: String
 }
 
 /// Whether identity must be verified before acting.
 public enum VerificationRequirement: String, Sendable, Codable, CaseIterable {
+    /// Identity must be verified before the request is acted on.
     case required
     /// The law forbids requiring verification (e.g. CCPA opt-out, 11 CCR §7026(d)).
     case notRequired = "not-required"
@@ -52,11 +59,17 @@ public enum VerificationRequirement: String, Sendable, Codable, CaseIterable {
 
 /// The statutory clock for one kind of request under one jurisdiction.
 public struct DeadlineRule: Hashable, Sendable {
+    /// The kind of request this clock governs.
     public let kind: DeadlineKind
+    /// The period within which the request must be answered.
     public let response: CitedPeriod
+    /// Whether a due date on a non-working day moves to the next working day.
     public let roll: RollConvention
+    /// How far the period may be extended; `nil` when the law allows no extension.
     public let extensionRule: ExtensionRule?
+    /// When the clock may stop; `nil` when it never may.
     public let pause: PauseRule?
+    /// Whether identity must be verified first; some rights forbid demanding it.
     public let verification: VerificationRequirement
     /// Overrides the jurisdiction's acknowledgement timer for this kind.
     public let acknowledgement: CitedPeriod?
@@ -66,21 +79,29 @@ public struct DeadlineRule: Hashable, Sendable {
 
 /// A regulator to whom a customer may complain; named in every denial.
 public struct SupervisoryAuthority: Hashable, Sendable {
+    /// The authority's name, e.g. "Information Commissioner's Office".
     public let name: String
+    /// Where the customer can complain.
     public let url: String
 }
 
 /// One legal regime: its clocks per request kind, its default calendar and time zone.
 public struct Jurisdiction: Hashable, Sendable {
+    /// The jurisdiction id, matching its file name, e.g. `uk-gdpr` or `us-ca`.
     public let id: String
+    /// The display name, e.g. "United Kingdom: UK GDPR and Data Protection Act 2018".
     public let name: String
     /// The controller's time zone for this regime: the "day of receipt" is the local date there.
     public let timeZoneIdentifier: String
     /// The default holiday calendar (an EU controller may override it with its member state's).
     public let calendarID: String
+    /// The regulator named in denials, to whom the customer may complain.
     public let authority: SupervisoryAuthority
+    /// The default acknowledgement timer, statutory or a marked convention; `nil` when none is set.
     public let acknowledgement: CitedPeriod?
+    /// The controller's own earlier target for answering; `nil` means the legal deadline itself.
     public let internalTarget: Period?
+    /// The statutory clock for each kind of request the jurisdiction covers.
     public let rules: [DeadlineKind: DeadlineRule]
     /// How long information that was the subject of a request must be kept after the answer, so the
     /// customer can exhaust their recourse (PIPEDA s.8(8)); the purge holds it back until then.

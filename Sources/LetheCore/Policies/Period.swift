@@ -11,6 +11,7 @@ public enum Period: Hashable, Sendable, Codable, CustomStringConvertible {
     /// No period: the action is due on the day of receipt (e.g. consent withdrawal, GDPR Art 7(3)).
     case immediate
 
+    /// The period in words, e.g. `1 month`, `45 calendar days` or `immediately`, for schedules and messages.
     public var description: String {
         switch self {
         case .months(let n): return n == 1 ? "1 month" : "\(n) months"
@@ -24,6 +25,8 @@ public enum Period: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The date on which the period ends when it starts on `start`, before any roll to a working day.
     ///
     /// Business days need the calendar; the other units do not.
+    ///
+    /// - Throws: ``CalendarCoverageError`` when counting business days leaves the calendar's years.
     public func end(
         from start: LocalDate,
         calendar: HolidayCalendar

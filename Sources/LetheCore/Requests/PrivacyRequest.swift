@@ -2,8 +2,11 @@ import Foundation
 
 /// A stable identifier for a privacy request.
 public struct RequestID: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The id as stored and shown.
     public let rawValue: String
+    /// Wraps an existing id; no format is checked here.
     public init(_ rawValue: String) { self.rawValue = rawValue }
+    /// The id itself.
     public var description: String { rawValue }
 }
 
@@ -18,6 +21,7 @@ public enum Actor: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Lethe itself (scheduler, worker), naming the component.
     case system(String)
 
+    /// The stored form: `customer`, `staff:ID`, `agent:ID` or `system:NAME`.
     public var description: String {
         switch self {
         case .customer: return "customer"
@@ -56,6 +60,7 @@ public enum DenialReason: String, CaseIterable, Sendable, Codable {
     case exemption
     /// The requester is not a data subject or consumer the law covers.
     case notCovered = "not-covered"
+    /// Another basis, explained in the reason the officer writes.
     case other
 
     /// The basis in words a customer understands, for notices and pages (never the slug).
@@ -72,6 +77,7 @@ public enum DenialReason: String, CaseIterable, Sendable, Codable {
 
 /// The record of one transition: who moved the request, when, why, from which status to which.
 public struct LifecycleEvent: Hashable, Sendable, Codable {
+    /// An event as the state machine records it, or as it is read back from the store.
     public init(
         requestID: RequestID,
         from: RequestStatus,
@@ -90,11 +96,17 @@ public struct LifecycleEvent: Hashable, Sendable, Codable {
         self.denialReason = denialReason
     }
 
+    /// The request that moved.
     public let requestID: RequestID
+    /// The status before the move.
     public let from: RequestStatus
+    /// The status after the move.
     public let to: RequestStatus
+    /// Who made the move.
     public let actor: Actor
+    /// When it was made.
     public let at: Date
+    /// Why, trimmed; required for denials, extensions and cancellations.
     public let reason: String?
     /// For denials: the legal basis.
     public let denialReason: DenialReason?
@@ -102,11 +114,16 @@ public struct LifecycleEvent: Hashable, Sendable, Codable {
 
 /// An attempted transition that the state machine does not allow. Nothing changes when it is thrown.
 public struct IllegalTransition: Error, Equatable, CustomStringConvertible {
+    /// The request whose move was refused.
     public let requestID: RequestID
+    /// Its status at the time.
     public let from: RequestStatus
+    /// The status asked for.
     public let to: RequestStatus
+    /// What was missing when the move itself is legal (e.g. a denial without a legal basis).
     public let detail: String?
 
+    /// Names the request and both statuses, then the missing detail or the moves that are allowed.
     public var description: String {
         let base = "request \(requestID) cannot move from \(from.rawValue) to \(to.rawValue)"
         if let detail { return "\(base): \(detail)" }
@@ -121,17 +138,25 @@ public struct IllegalTransition: Error, Equatable, CustomStringConvertible {
 /// The value is immutable from outside: the only way to change ``status`` is ``transition(to:actor:at:reason:denialReason:)``,
 /// which refuses illegal moves and returns the event to append to the audit trail.
 public struct PrivacyRequest: Hashable, Sendable, Codable {
+    /// The request's id.
     public let id: RequestID
+    /// What is asked: export, consent change, deactivation or deletion.
     public let kind: RequestKind
     /// The statutory clock that applies (e.g. `portability` rather than `access` for an export).
     public let deadlineKind: DeadlineKind
     /// The customer, when known; a request about an unknown person is still recorded and answered.
     public let accountID: AccountID?
+    /// The law the request is answered under, e.g. `uk-gdpr`.
     public let jurisdictionID: String
+    /// When it reached any of the controller's channels: the start of every clock.
     public let receivedAt: Date
+    /// Where the request stands; changed only by ``transition(to:actor:at:reason:denialReason:)``.
     public private(set) var status: RequestStatus
+    /// Every transition so far, oldest first.
     public private(set) var events: [LifecycleEvent]
 
+    /// A new request in status ``RequestStatus/received`` with no events; the clock defaults to the
+    /// kind's ``RequestKind/defaultDeadlineKind``.
     public init(
         id: RequestID,
         kind: RequestKind,
@@ -154,6 +179,8 @@ public struct PrivacyRequest: Hashable, Sendable, Codable {
     ///
     /// The events are replayed through the state machine, so a stored history that the machine would
     /// not allow (an edited database) is refused rather than trusted.
+    ///
+    /// - Throws: ``IllegalTransition`` when the stored events are out of order or not allowed.
     public static func restore(
         id: RequestID,
         kind: RequestKind,
@@ -195,6 +222,8 @@ public struct PrivacyRequest: Hashable, Sendable, Codable {
     ///
     /// Denials and cancellations must say why, and a denial must name its legal basis, because the
     /// customer is owed the reason (GDPR Art 12(4), CCPA §7022(f)) and the record must keep it (§7101).
+    ///
+    /// - Throws: ``IllegalTransition`` when the move is not allowed or its reason or legal basis is missing.
     @discardableResult
     public mutating func transition(
         to next: RequestStatus,

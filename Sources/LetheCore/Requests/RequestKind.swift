@@ -36,13 +36,22 @@ public enum RequestKind: String, CaseIterable, Sendable, Codable {
 
 /// The statutory clocks, finer than ``RequestKind`` where the law distinguishes them.
 public enum DeadlineKind: String, CaseIterable, Sendable, Codable {
+    /// A copy of the personal data held (GDPR Art 15, CCPA right to know).
     case access
+    /// The data in a portable, machine-readable form (GDPR Art 20).
     case portability
+    /// Erasure (GDPR Art 17, CCPA §1798.105).
     case deletion
+    /// Rectification of inaccurate data (GDPR Art 16, CCPA §1798.106).
     case correction
+    /// Opting out of sale or sharing (CCPA §1798.120); identity may not be demanded.
     case optOutOfSale = "opt-out-of-sale"
+    /// Stopping marketing email (CAN-SPAM, 10 business days).
     case marketingUnsubscribe = "marketing-unsubscribe"
+    /// Withdrawing consent or objecting to direct marketing (GDPR Arts 7(3), 21(3)); immediate under the GDPR.
     case consentWithdrawal = "consent-withdrawal"
+    /// Restriction of processing by suspending the account (GDPR Art 18).
     case deactivation
+    /// The customer's appeal against a refusal, where a US state law grants one.
     case appeal
 }

@@ -2,18 +2,31 @@ import Foundation
 
 /// A kind of data Lethe holds, as a privacy officer would list it in a record of processing.
 public enum DataCategory: String, CaseIterable, Sendable, Codable {
+    /// Name, date of birth, credentials, account status and the notes on changes to the account.
     case identity
+    /// Email address and phone number.
     case contact
+    /// Postal addresses.
     case address
+    /// Stored payment cards.
     case payment
+    /// Language, notification settings, subscription, promo code.
     case preferences
+    /// The consent ledger: what was agreed or withdrawn, when and how.
     case consent
+    /// Orders, kept for tax and accounting law.
     case orders
+    /// Support conversations and their transcripts.
     case supportHistory = "support-history"
+    /// Sign-in and security events (IP addresses, user agents).
     case securityLogs = "security-logs"
+    /// Export files made for access and portability requests.
     case exportBundles = "export-bundles"
+    /// The record of each privacy request, kept as evidence of compliance.
     case requestRecords = "request-records"
+    /// Notices and messages sent to customers (the outbox).
     case notifications
+    /// Blind-index tokens that keep an erased customer erased after a restore.
     case suppression
     /// The tamper-evident audit trail itself.
     case auditTrail = "audit-trail"
@@ -47,16 +60,24 @@ public enum RetentionTrigger: String, CaseIterable, Sendable, Codable {
 
 /// How long one category of data may be kept, why, and what happens at the end.
 public struct RetentionRule: Hashable, Sendable {
+    /// The rule's id in `retention.yaml`, named in purge reports.
     public let id: String
+    /// The category of data it governs.
     public let category: DataCategory
+    /// The event the period runs from.
     public let trigger: RetentionTrigger
+    /// How long the data is kept after the trigger (days, months or years).
     public let period: Period
+    /// What happens when the period ends.
     public let action: RetentionAction
+    /// Why the data may or must be kept that long.
     public let legalBasis: String
+    /// The legal source of the period.
     public let citation: String
     /// Set when the law is silent and the period is the controller's choice.
     public let convention: String?
 
+    /// A rule from its parsed fields.
     public init(
         id: String,
         category: DataCategory,
@@ -112,7 +133,9 @@ extension Period {
 
 /// Whether a field holds personal or payment data, which decides if it is encrypted at rest.
 public enum FieldSensitivity: String, CaseIterable, Sendable, Codable {
+    /// About an identifiable person: encrypted under the customer's key.
     case personal
+    /// Card data: encrypted, and never shown in full.
     case payment
     /// Not about an identifiable person on its own (ids, timestamps, status codes).
     case nonPersonal = "non-personal"
@@ -123,9 +146,13 @@ public enum FieldSensitivity: String, CaseIterable, Sendable, Codable {
 
 /// Where one stored field belongs and how it must be protected.
 public struct FieldClassification: Hashable, Sendable {
+    /// The record type, e.g. `contact`, as in `classification.yaml` and each field's associated data.
     public let record: String
+    /// The field within the record, e.g. `email`.
     public let field: String
+    /// The category the field belongs to, for retention and exports.
     public let category: DataCategory
+    /// Whether the field is encrypted at rest.
     public let sensitivity: FieldSensitivity
     /// Whether a keyed blind index is kept for exact-match lookup (e.g. email).
     public let blindIndex: Bool
@@ -133,17 +160,22 @@ public struct FieldClassification: Hashable, Sendable {
 
 /// An order to keep data despite any rule or request that would erase it (GDPR Art 17(3)(e)).
 public struct LegalHold: Hashable, Sendable, Codable {
+    /// The hold's id.
     public let id: String
     /// The account held.
     public let accountID: AccountID
     /// The categories held; empty means every category.
     public let categories: Set<DataCategory>
+    /// Why the data must be kept (a case or an inquiry); may name people, so stored encrypted.
     public let reason: String
     /// Who placed it and answers for it (staff id).
     public let owner: String
+    /// When the hold took effect.
     public let placedAt: Date
+    /// When it was released; `nil` while it stands.
     public let releasedAt: Date?
 
+    /// A hold as placed by an officer, or read back from the store.
     public init(
         id: String,
         accountID: AccountID,
@@ -172,13 +204,16 @@ public struct LegalHold: Hashable, Sendable, Codable {
 
 /// Something a customer can consent to or withdraw from, as `Policies/purposes.yaml` defines it.
 public struct ConsentPurpose: Hashable, Sendable, Codable {
+    /// The purpose id in lower-case words joined by hyphens, e.g. `marketing-email`.
     public let id: String
+    /// The purpose as the customer reads it.
     public let name: String
     /// The legal basis and citation.
     public let basis: String
     /// Whether a browser opt-out preference signal (GPC) withdraws it.
     public let withdrawnByOptOutSignal: Bool
 
+    /// A purpose from its parsed fields.
     public init(id: String, name: String, basis: String, withdrawnByOptOutSignal: Bool) {
         self.id = id
         self.name = name

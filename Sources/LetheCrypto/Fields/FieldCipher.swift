@@ -1,11 +1,14 @@
 /// Where an encrypted value lives. Bound into the associated data, never stored in the ciphertext:
 /// a value copied to another record type, field or customer fails to open.
 public struct FieldLocation: Hashable, Sendable {
+    /// The record type as named in `classification.yaml`, e.g. `contact` or `payment-method`.
     public let record: String
+    /// The field within the record, e.g. `email`.
     public let field: String
     /// `LP(record) ‖ LP(field)`, encoded once: locations are long-lived and sealing is hot.
     let encoded: [UInt8]
 
+    /// The location `record.field`, with its length-prefixed encoding computed once.
     public init(record: String, field: String) {
         self.record = record
         self.field = field
@@ -15,10 +18,12 @@ public struct FieldLocation: Hashable, Sendable {
         self.encoded = encoded
     }
 
+    /// Two locations are the same when record and field are; the cached encoding follows from them.
     public static func == (lhs: FieldLocation, rhs: FieldLocation) -> Bool {
         lhs.record == rhs.record && lhs.field == rhs.field
     }
 
+    /// Hashes record and field, consistent with `==`.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(record)
         hasher.combine(field)
@@ -34,10 +39,15 @@ public struct FieldLocation: Hashable, Sendable {
 public enum FieldCiphertext {
     /// AES-256-GCM, random 96-bit nonce. 0x00 and 0xFF are never valid, so plaintext is never mistaken for ciphertext.
     public static let formatAES256GCM: UInt8 = 0x01
+    /// Bytes before the nonce: format (1), key id (4) and key version (2).
     public static let headerSize = 7
+    /// Bytes a sealed field adds to its plaintext: header, nonce and tag (35 in all).
     public static let overhead = headerSize + AES256GCM.overhead
 
     /// The key a ciphertext was sealed with, read from the header alone (for rotation and routing).
+    ///
+    /// - Throws: ``CryptoError/malformedCiphertext(_:)`` when the value is shorter than the overhead,
+    ///   ``CryptoError/unknownFormatVersion(_:)`` when the first byte is not a known format.
     public static func keyID(of ciphertext: [UInt8]) throws(CryptoError) -> DataKeyID {
         guard ciphertext.count >= overhead else {
             throw .malformedCiphertext("\(ciphertext.count) bytes is shorter than the \(overhead)-byte overhead")
@@ -62,7 +72,10 @@ public enum FieldCiphertext {
 /// Holds reused cipher contexts and a scratch buffer for associated data, so a seal allocates only
 /// its output. Not `Sendable`: one per task.
 public final class FieldCipher {
+    /// The account id (e.g. `TR-04217`) bound into every value's associated data, so a value moved to
+    /// another customer fails to open.
     public let customerID: String
+    /// The customer data key this cipher seals with; written into every header it produces.
     public let keyID: DataKeyID
     private let cipher: AES256GCM
     private let header: [UInt8]
@@ -71,6 +84,10 @@ public final class FieldCipher {
     /// `LP(customer id)`: the part that closes every associated data of this customer.
     private let aadSuffix: [UInt8]
 
+    /// A cipher for one customer's fields under their unwrapped data key.
+    ///
+    /// - Throws: ``CryptoError/invalidKeyLength(expected:actual:)`` when the key is not 32 bytes,
+    ///   ``CryptoError/openssl(_:)`` when the cipher contexts cannot be prepared.
     public init(dataKey: SecretBytes, keyID: DataKeyID, customerID: String) throws(CryptoError) {
         self.cipher = try AES256GCM(key: dataKey)
         self.keyID = keyID
@@ -84,6 +101,8 @@ public final class FieldCipher {
     }
 
     /// `header ‖ nonce ‖ ciphertext ‖ tag` for `plaintext` at `location`.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when randomness or encryption fails.
     public func seal(_ plaintext: [UInt8], at location: FieldLocation) throws(CryptoError) -> [UInt8] {
         try CryptoError.typed {
             try withAAD(location) { aad in
@@ -95,11 +114,17 @@ public final class FieldCipher {
     }
 
     /// Seals the UTF-8 bytes of `text`.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when randomness or encryption fails.
     public func seal(_ text: String, at location: FieldLocation) throws(CryptoError) -> [UInt8] {
         try seal(Array(text.utf8), at: location)
     }
 
     /// The plaintext of a value sealed for this customer at `location`.
+    ///
+    /// - Throws: ``CryptoError/malformedCiphertext(_:)`` or ``CryptoError/unknownFormatVersion(_:)`` for a
+    ///   bad header, ``CryptoError/unknownDataKey(keyID:keyVersion:)`` when another key sealed it, and
+    ///   ``CryptoError/authenticationFailed`` when it was altered or moved.
     public func open(_ ciphertext: [UInt8], at location: FieldLocation) throws(CryptoError) -> [UInt8] {
         let id = try FieldCiphertext.keyID(of: ciphertext)
         guard id == keyID else { throw .unknownDataKey(keyID: id.keyID, keyVersion: id.version) }
@@ -113,6 +138,8 @@ public final class FieldCipher {
     }
 
     /// Opens a value sealed from a `String`.
+    ///
+    /// - Throws: As ``open(_:at:)``, and ``CryptoError/malformedCiphertext(_:)`` when the plaintext is not UTF-8.
     public func openString(_ ciphertext: [UInt8], at location: FieldLocation) throws(CryptoError) -> String {
         let bytes = try open(ciphertext, at: location)
         guard let text = String(validating: bytes, as: UTF8.self) else {

@@ -2,26 +2,34 @@ import COpenSSL
 
 /// Identifies one customer data key: a random 32-bit id and its generation.
 public struct DataKeyID: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The random 32-bit id written into each field header, which routes a ciphertext to its key.
     public let keyID: UInt32
+    /// The key's generation for this customer: 1 for the first key, higher after a re-key.
     public let version: UInt16
 
+    /// Names a data key by its id and generation.
     public init(keyID: UInt32, version: UInt16) {
         self.keyID = keyID
         self.version = version
     }
 
+    /// `id.vN`, e.g. `305419896.v1`, for logs and `lethe keys status`; not secret.
     public var description: String { "\(keyID).v\(version)" }
 }
 
 /// A customer's data-encryption key as stored: sealed under one master-key version, bound to the
 /// customer and key id so it cannot be swapped onto another customer's row.
 public struct WrappedDataKey: Hashable, Sendable, Codable {
+    /// The account id the key belongs to; part of the associated data, so the row cannot be moved.
     public let customerID: String
+    /// Which data key this is (id and generation).
     public let id: DataKeyID
+    /// The master-key version that wraps it; once that version is retired, this copy can never be opened.
     public let masterVersion: UInt32
     /// `nonce (12) ‖ ciphertext (32) ‖ tag (16)`.
     public let sealed: [UInt8]
 
+    /// A wrapped key as read back from the key table.
     public init(customerID: String, id: DataKeyID, masterVersion: UInt32, sealed: [UInt8]) {
         self.customerID = customerID
         self.id = id
@@ -42,6 +50,8 @@ extension MasterKeyring {
     }
 
     /// A fresh random data key for `customerID`, and its wrapped form under the primary master key.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when randomness or encryption fails.
     public func newDataKey(customerID: String, version: UInt16 = 1) throws(CryptoError) -> (SecretBytes, WrappedDataKey)
     {
         let key = try SecretBytes(randomCount: AES256GCM.keySize)
@@ -50,6 +60,8 @@ extension MasterKeyring {
     }
 
     /// Seals `key` under the primary master key.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when randomness or encryption fails.
     public func wrap(_ key: SecretBytes, customerID: String, id: DataKeyID) throws(CryptoError) -> WrappedDataKey {
         let cipher = try AES256GCM(key: self.key(primaryVersion))
         let aad = Self.wrapAAD(customerID: customerID, id: id, masterVersion: primaryVersion)
@@ -60,6 +72,10 @@ extension MasterKeyring {
     }
 
     /// Opens a wrapped key; fails if any field was changed, or its master version was retired.
+    ///
+    /// - Throws: ``CryptoError/unknownMasterKeyVersion(_:)`` when its master version is not loaded,
+    ///   ``CryptoError/authenticationFailed`` when any part was changed, and
+    ///   ``CryptoError/malformedCiphertext(_:)`` when it does not hold 32 bytes.
     public func unwrap(_ wrapped: WrappedDataKey) throws(CryptoError) -> SecretBytes {
         let cipher = try AES256GCM(key: key(wrapped.masterVersion))
         let aad = Self.wrapAAD(customerID: wrapped.customerID, id: wrapped.id, masterVersion: wrapped.masterVersion)
@@ -75,6 +91,8 @@ extension MasterKeyring {
     }
 
     /// The same data key wrapped under the primary master key (unchanged if it already is).
+    ///
+    /// - Throws: The errors of ``unwrap(_:)`` and ``wrap(_:customerID:id:)``.
     public func rewrap(_ wrapped: WrappedDataKey) throws(CryptoError) -> WrappedDataKey {
         guard wrapped.masterVersion != primaryVersion else { return wrapped }
         return try wrap(try unwrap(wrapped), customerID: wrapped.customerID, id: wrapped.id)
@@ -108,6 +126,9 @@ extension MasterKeyring {
     ///
     /// Derived keys follow their master version: whatever was made with one (blind indexes, audit
     /// signatures) records that version, and the version is retired only after it has been redone.
+    ///
+    /// - Throws: ``CryptoError/unknownMasterKeyVersion(_:)`` when `version` is not loaded,
+    ///   ``CryptoError/openssl(_:)`` when HKDF fails.
     public func purposeKey(_ purpose: KeyPurpose, version: UInt32? = nil) throws(CryptoError) -> SecretBytes {
         var info = purpose.info
         info.appendBigEndian(version ?? primaryVersion)

@@ -8,14 +8,20 @@ import Foundation
 /// everything, an old version is retired (removed), and every copy of a data key wrapped under it,
 /// including those in old backups, can no longer be opened.
 public struct MasterKeyring: Sendable {
+    /// Every master key is 32 bytes (AES-256).
     public static let keySize = 32
 
+    /// The version that wraps new data keys and derives new purpose keys; the newest after a rotation.
     public let primaryVersion: UInt32
     private let keys: [UInt32: SecretBytes]
 
     /// The loaded versions, ascending.
     public var versions: [UInt32] { keys.keys.sorted() }
 
+    /// A keyring of the given versions.
+    ///
+    /// - Throws: ``CryptoError/unknownMasterKeyVersion(_:)`` when `primaryVersion` is not among `keys`,
+    ///   ``CryptoError/invalidKeyLength(expected:actual:)`` when a key is not 32 bytes.
     public init(keys: [UInt32: SecretBytes], primaryVersion: UInt32) throws(CryptoError) {
         guard keys[primaryVersion] != nil else { throw .unknownMasterKeyVersion(primaryVersion) }
         for key in keys.values where key.count != Self.keySize {
@@ -26,11 +32,15 @@ public struct MasterKeyring: Sendable {
     }
 
     /// A keyring with one fresh random key, version 1.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when the CSPRNG fails.
     public static func generate() throws(CryptoError) -> MasterKeyring {
         try MasterKeyring(keys: [1: SecretBytes(randomCount: keySize)], primaryVersion: 1)
     }
 
     /// A new primary version (highest + 1) beside the existing ones.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when the CSPRNG fails.
     public func rotated() throws(CryptoError) -> MasterKeyring {
         let next = (keys.keys.max() ?? 0) + 1
         var updated = keys
@@ -39,6 +49,9 @@ public struct MasterKeyring: Sendable {
     }
 
     /// The keyring without `version`. The primary version cannot be retired.
+    ///
+    /// - Throws: ``CryptoError/masterKeyUnavailable(_:)`` for the primary version,
+    ///   ``CryptoError/unknownMasterKeyVersion(_:)`` for a version that is not loaded.
     public func retiring(_ version: UInt32) throws(CryptoError) -> MasterKeyring {
         guard version != primaryVersion else {
             throw .masterKeyUnavailable("version \(version) is primary; rotate before retiring it")
@@ -60,6 +73,12 @@ public struct MasterKeyring: Sendable {
 extension MasterKeyring {
     /// Loads from `LETHE_MASTER_KEY` (base64 of 32 bytes; version from `LETHE_MASTER_KEY_VERSION`,
     /// default 1) when set, else from the key file at `path`. Returns `nil` when neither exists.
+    ///
+    /// `LETHE_MASTER_KEYS` (`VERSION:BASE64` pairs, comma-separated; the highest is primary) takes
+    /// precedence over both.
+    ///
+    /// - Throws: ``CryptoError/masterKeyUnavailable(_:)`` when a variable or the file is malformed or the
+    ///   file's permissions are too open, and the errors of ``init(keys:primaryVersion:)``.
     public static func load(environment: [String: String], keyFile path: String) throws(CryptoError) -> MasterKeyring? {
         // Several versions from the environment, for rotation without a key file: `2:BASE64,1:BASE64`;
         // the highest version is the primary.
@@ -100,6 +119,9 @@ extension MasterKeyring {
     }
 
     /// Loads a key file written by ``write(to:)``; refuses one that group or others could read.
+    ///
+    /// - Throws: ``CryptoError/masterKeyUnavailable(_:)`` when the file is unreadable, too open, or not a
+    ///   keyring, and ``CryptoError/unknownMasterKeyVersion(_:)`` when its primary is not among its keys.
     public static func load(file path: String) throws(CryptoError) -> MasterKeyring {
         var info = stat()
         guard stat(path, &info) == 0 else { throw .masterKeyUnavailable("cannot read key file \(path)") }
@@ -128,6 +150,8 @@ extension MasterKeyring {
     }
 
     /// Writes the keyring to `path` with mode 0600, atomically (a temporary file renamed into place).
+    ///
+    /// - Throws: ``CryptoError/masterKeyUnavailable(_:)`` when the file cannot be created, written or renamed.
     public func write(to path: String) throws(CryptoError) {
         let entries = keys.keys.sorted().map { version in
             KeyFile.Entry(

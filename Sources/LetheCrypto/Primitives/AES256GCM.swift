@@ -6,9 +6,13 @@ import COpenSSL
 /// the per-message cost against a fresh context; it is therefore not `Sendable`: use one per task.
 /// Sealed output is `nonce (12) ‖ ciphertext ‖ tag (16)`.
 public final class AES256GCM {
+    /// Key length in bytes (256 bits).
     public static let keySize = 32
+    /// Nonce length in bytes (96 bits), drawn at random for every seal.
     public static let nonceSize = 12
+    /// Authentication tag length in bytes (128 bits).
     public static let tagSize = 16
+    /// Bytes a seal adds to its plaintext: nonce and tag (28).
     public static let overhead = nonceSize + tagSize
 
     // Fetched once: EVP_aes_256_gcm() would fetch implicitly on every init. Immutable and thread-safe.
@@ -19,6 +23,9 @@ public final class AES256GCM {
     private var nonces = NonceBuffer()
 
     /// Prepares both contexts with `key` (32 bytes).
+    ///
+    /// - Throws: ``CryptoError/invalidKeyLength(expected:actual:)`` for a key that is not 32 bytes,
+    ///   ``CryptoError/openssl(_:)`` when OpenSSL cannot set up the contexts.
     public init(key: SecretBytes) throws(CryptoError) {
         guard key.count == Self.keySize else { throw .invalidKeyLength(expected: Self.keySize, actual: key.count) }
         guard let cipher = Self.cipher else { throw .openssl(.drain("EVP_CIPHER_fetch AES-256-GCM")) }
@@ -46,6 +53,8 @@ public final class AES256GCM {
     /// Seals `plaintext` under a fresh random nonce; returns `prefix ‖ nonce ‖ ciphertext ‖ tag`.
     ///
     /// `prefix` (e.g. a format header) is copied in first so the whole value is one allocation.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when randomness or encryption fails; the output is wiped.
     public func seal(
         _ plaintext: UnsafeRawBufferPointer,
         aad: UnsafeRawBufferPointer,
@@ -103,6 +112,9 @@ public final class AES256GCM {
 
     /// Opens `nonce ‖ ciphertext ‖ tag`; throws ``CryptoError/authenticationFailed`` on any mismatch,
     /// never returning a byte of unauthenticated plaintext.
+    ///
+    /// - Throws: ``CryptoError/malformedCiphertext(_:)`` when shorter than nonce and tag,
+    ///   ``CryptoError/authenticationFailed`` on a mismatch, ``CryptoError/openssl(_:)`` on other failures.
     public func open(_ box: UnsafeRawBufferPointer, aad: UnsafeRawBufferPointer) throws(CryptoError) -> [UInt8] {
         guard box.count >= Self.overhead else {
             throw .malformedCiphertext("\(box.count) bytes is shorter than nonce and tag (\(Self.overhead))")

@@ -24,6 +24,7 @@ public struct OpenSSLError: Error, Equatable, Sendable, CustomStringConvertible 
         return OpenSSLError(operation: operation, reason: reason ?? "failed (no reason queued)")
     }
 
+    /// `operation: reason`, for logs.
     public var description: String { "\(operation): \(reason)" }
 }
 
@@ -45,8 +46,10 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
     case masterKeyUnavailable(String)
     /// A public key that is malformed or unsafe to trust (e.g. a small-order Ed25519 point).
     case invalidPublicKey(String)
+    /// OpenSSL itself failed (allocation, randomness, a primitive); the error carries its reason string.
     case openssl(OpenSSLError)
 
+    /// A one-line explanation for logs and operators; never includes plaintext or key bytes.
     public var description: String {
         switch self {
         case .authenticationFailed:

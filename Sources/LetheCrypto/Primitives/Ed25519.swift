@@ -29,6 +29,9 @@ public struct Ed25519PublicKey: Sendable, Hashable {
     ]
 
     /// Accepts exactly 32 bytes that are not a small-order point.
+    ///
+    /// - Throws: ``CryptoError/invalidKeyLength(expected:actual:)`` when not 32 bytes,
+    ///   ``CryptoError/invalidPublicKey(_:)`` for a small-order point.
     public init(rawRepresentation bytes: [UInt8]) throws(CryptoError) {
         guard bytes.count == 32 else { throw .invalidKeyLength(expected: 32, actual: bytes.count) }
         var masked = bytes
@@ -41,6 +44,9 @@ public struct Ed25519PublicKey: Sendable, Hashable {
 
     /// Reads a key as agents publish it: standard or URL-safe base64 of 32 bytes (padding optional),
     /// or 64 hexadecimal digits (the older directory form).
+    ///
+    /// - Throws: ``CryptoError/invalidPublicKey(_:)`` when the text is neither form or the key is unsafe,
+    ///   ``CryptoError/invalidKeyLength(expected:actual:)`` when it decodes to other than 32 bytes.
     public init(encoded text: String) throws(CryptoError) {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.count == 64, let bytes = Self.hexBytes(trimmed) {
@@ -103,8 +109,13 @@ public struct Ed25519PublicKey: Sendable, Hashable {
 /// reference agent keep). Lethe itself only verifies; this is what its tests sign with as an agent.
 public struct Ed25519SigningKey: Sendable {
     private let seed: SecretBytes
+    /// The public half, as an agent would publish it in the DRP directory.
     public let publicKey: Ed25519PublicKey
 
+    /// A signing key from its 32-byte seed.
+    ///
+    /// - Throws: ``CryptoError/invalidKeyLength(expected:actual:)`` when the seed is not 32 bytes,
+    ///   ``CryptoError/openssl(_:)`` when OpenSSL cannot build the key.
     public init(seed: SecretBytes) throws(CryptoError) {
         guard seed.count == 32 else { throw .invalidKeyLength(expected: 32, actual: seed.count) }
         self.seed = seed
@@ -118,11 +129,15 @@ public struct Ed25519SigningKey: Sendable {
     }
 
     /// A new key from OpenSSL's CSPRNG.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when the CSPRNG or key construction fails.
     public static func generate() throws(CryptoError) -> Ed25519SigningKey {
         try Ed25519SigningKey(seed: SecretBytes(randomCount: 32))
     }
 
     /// The 64-byte signature of `message`.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when signing fails.
     public func signature(for message: some Collection<UInt8>) throws(CryptoError) -> [UInt8] {
         let message = Array(message)
         let key = try Self.privateKey(seed)
@@ -160,6 +175,8 @@ public struct Ed25519SigningKey: Sendable {
 /// Base64 as agents send it: the spec names no flavour, so whitespace is ignored and the URL-safe
 /// alphabet and missing padding are accepted.
 public enum LenientBase64 {
+    /// The bytes of standard or URL-safe base64, with or without padding and whitespace; `nil` when
+    /// the text is not base64 at all.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         var normalised = String(
             text.unicodeScalars.filter { !CharacterSet.whitespacesAndNewlines.contains($0) }.map(Character.init)
@@ -172,5 +189,6 @@ public enum LenientBase64 {
         return [UInt8](data)
     }
 
+    /// Standard, padded base64: the form Lethe writes.
     public static func encode(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
 }

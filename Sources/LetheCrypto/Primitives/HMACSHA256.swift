@@ -5,12 +5,16 @@ import COpenSSL
 /// Re-initialising a keyed `EVP_MAC_CTX` without a key keeps the key's precomputed state, which
 /// makes a blind-index token about four times cheaper than a one-shot `HMAC()`. Not `Sendable`.
 public final class HMACSHA256 {
+    /// MAC length in bytes.
     public static let outputSize = 32
 
     nonisolated(unsafe) private static let mac: OpaquePointer? = EVP_MAC_fetch(nil, "HMAC", nil)
 
     private let context: OpaquePointer
 
+    /// A context keyed once with `key`, ready for many messages.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when OpenSSL cannot create or key the context.
     public init(key: SecretBytes) throws(CryptoError) {
         guard let mac = Self.mac, let context = EVP_MAC_CTX_new(mac) else {
             throw .openssl(.drain("EVP_MAC_CTX_new HMAC"))
@@ -25,6 +29,8 @@ public final class HMACSHA256 {
     deinit { EVP_MAC_CTX_free(context) }
 
     /// The 32-byte MAC of the concatenation of `parts`.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when OpenSSL fails.
     public func authenticate(_ parts: UnsafeRawBufferPointer...) throws(CryptoError) -> [UInt8] {
         guard EVP_MAC_init(context, nil, 0, nil) == 1 else { throw .openssl(.drain("EVP_MAC_init")) }
         for part in parts where part.count > 0 {
@@ -40,6 +46,8 @@ public final class HMACSHA256 {
     }
 
     /// The MAC of `message`.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when OpenSSL fails.
     public func authenticate(_ message: [UInt8]) throws(CryptoError) -> [UInt8] {
         try CryptoError.typed { try message.withUnsafeBytes { try authenticate($0) } }
     }
@@ -50,6 +58,8 @@ public enum HKDFSHA256 {
     nonisolated(unsafe) private static let kdf: OpaquePointer? = EVP_KDF_fetch(nil, "HKDF", nil)
 
     /// `length` bytes of output keying material.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when HKDF is unavailable or fails.
     public static func derive(
         from secret: SecretBytes,
         salt: [UInt8],

@@ -8,7 +8,9 @@ import Foundation
 public struct PasswordHasher: Sendable {
     /// log2 of the CPU/memory cost N.
     public let logN: Int
+    /// scrypt's block size parameter.
     public let r: Int
+    /// scrypt's parallelisation parameter.
     public let p: Int
 
     nonisolated(unsafe) private static let kdf: OpaquePointer? = EVP_KDF_fetch(nil, "SCRYPT", nil)
@@ -21,6 +23,8 @@ public struct PasswordHasher: Sendable {
     }
 
     /// A new hash of `password` with a fresh 16-byte salt.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when randomness or scrypt fails.
     public func hash(_ password: String) throws(CryptoError) -> String {
         let salt = try SecureRandom.bytes(16)
         let digest = try Self.derive(password, salt: salt, logN: logN, r: r, p: p)

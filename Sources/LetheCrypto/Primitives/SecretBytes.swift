@@ -17,6 +17,8 @@ public final class SecretBytes: @unchecked Sendable, CustomStringConvertible, Cu
     }
 
     /// `count` fresh random bytes from OpenSSL's CSPRNG.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when the CSPRNG fails.
     public init(randomCount count: Int) throws(CryptoError) {
         storage = .allocate(byteCount: max(count, 1), alignment: 16)
         self.count = count
@@ -37,10 +39,14 @@ public final class SecretBytes: @unchecked Sendable, CustomStringConvertible, Cu
     }
 
     /// Lends the bytes for the duration of `body`; do not let the pointer escape.
+    ///
+    /// - Throws: Whatever `body` throws.
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try body(UnsafeRawBufferPointer(start: storage, count: count))
     }
 
+    /// `<secret: N bytes>`: the length only, so a key printed by mistake reveals nothing.
     public var description: String { "<secret: \(count) bytes>" }
+    /// The same as ``description``: the debugger shows no bytes either.
     public var debugDescription: String { description }
 }

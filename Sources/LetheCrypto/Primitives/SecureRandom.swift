@@ -4,6 +4,8 @@ import Synchronization
 /// Random bytes from OpenSSL's CSPRNG (`RAND_bytes`, reseeded by OpenSSL after `fork()`).
 public enum SecureRandom {
     /// `count` random bytes.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when the CSPRNG fails.
     public static func bytes(_ count: Int) throws(CryptoError) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
         let ok = out.withUnsafeMutableBytes {
@@ -14,6 +16,8 @@ public enum SecureRandom {
     }
 
     /// A uniformly random `UInt32`.
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when the CSPRNG fails.
     public static func uint32() throws(CryptoError) -> UInt32 {
         let b = try bytes(4)
         return UInt32(b[0]) << 24 | UInt32(b[1]) << 16 | UInt32(b[2]) << 8 | UInt32(b[3])

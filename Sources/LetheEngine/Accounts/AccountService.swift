@@ -290,6 +290,25 @@ public struct AccountService: Sendable {
         )
     }
 
+    /// Checks `proof` against the account: the one staff-side identity check the API, the dashboard and
+    /// the CLI share. Nil when the proof does not match.
+    /// - Throws: ``AccountError/identityChecksLocked(_:)`` after too many wrong checks in the last hour,
+    ///   ``AccountError/notFound(_:)``, and ``AccountError/invalid(field:reason:)`` for an unusable code.
+    public func verifyIdentity(
+        _ id: AccountID,
+        proof: IdentityProof,
+        by agent: String
+    ) async throws
+        -> IdentityVerification?
+    {
+        switch proof {
+        case .code(let code): return try await verifyOneTimeCode(id, code: code, by: agent)
+        case .securityAnswer(let answer): return try await verifySecurityAnswer(id, answer: answer, by: agent)
+        case .dateOfBirthAndPostcode(let dateOfBirth, let postcode):
+            return try await verifyDateOfBirthAndAddress(id, dateOfBirth: dateOfBirth, postalCode: postcode, by: agent)
+        }
+    }
+
     // MARK: Modify
 
     /// Applies `changes` when identity is verified and nothing conflicts; otherwise holds them for a supervisor.
@@ -506,6 +525,13 @@ public struct AccountService: Sendable {
         )
         logger.notice("personal value revealed", metadata: ["account": "\(id)", "field": "\(field)", "by": "\(agent)"])
         return value
+    }
+
+    /// The account's consent ledger, oldest first; nil when there is no such account.
+    /// - Throws: the store's errors.
+    public func consents(_ id: AccountID) async throws -> [ConsentRecord]? {
+        guard try await store.accountStatus(id) != nil else { return nil }
+        return try await store.consents(id).sorted { $0.at < $1.at }
     }
 
     /// Record notes for supervisor review.

@@ -224,6 +224,23 @@ public struct DeletionProcessor: Sendable {
         try await finish(id, receipt)
     }
 
+    /// An officer's note that a recipient was told by hand (or cannot be told), then completion when it
+    /// was the last one outstanding. False when the recipient is not pending for the request.
+    /// - Throws: `RequestError` when the status or note is not allowed; the store's errors otherwise.
+    public func settleByOfficer(
+        _ id: RequestID,
+        recipient: String,
+        status: RecipientStatus,
+        note: String
+    ) async throws -> Bool {
+        guard
+            try await RecipientFanout(store: store, clock: clock)
+                .settleByOfficer(id, recipient: recipient, status: status, note: note)
+        else { return false }
+        try await completeIfSettled(id)
+        return true
+    }
+
     /// Completes a request once every recipient has settled: a deletion with its receipt, an opt-out with
     /// its list of recipients. Called after erasure, after each recipient's answer, and after an officer's note.
     public func completeIfSettled(_ id: RequestID) async throws {

@@ -370,6 +370,16 @@ public struct ExportBuilder: Sendable {
         return Array(box)
     }
 
+    /// A bundle's record (where it is, its digest, its expiry and downloads left), or nil.
+    /// - Throws: the store's errors.
+    public func bundle(_ id: String) async throws -> ExportBundleRecord? { try await store.bundle(id) }
+
+    /// The bundle built for a request, or nil while there is none.
+    /// - Throws: the store's errors.
+    public func bundle(forRequest request: RequestID) async throws -> ExportBundleRecord? {
+        try await store.bundle(forRequest: request)
+    }
+
     /// Counts a download and decrypts the bundle to `destination`, while the link is valid.
     public func download(_ bundleID: String, to destination: URL) async throws {
         let (sealed, cipher) = try await takeDownload(bundleID)

@@ -32,7 +32,7 @@ public struct CCPAMetrics: Sendable, Equatable {
     public static func compile(
         year: Int,
         jurisdiction: String = "us-ca",
-        store: any LetheStore
+        store: any RequestRepository
     ) async throws
         -> CCPAMetrics
     {

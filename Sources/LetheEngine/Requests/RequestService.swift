@@ -716,6 +716,10 @@ public struct RequestService: Sendable {
 
     // MARK: Reading
 
+    /// The request with its lifecycle events and pauses, or nil when there is no such request.
+    /// - Throws: the store's errors.
+    public func request(_ id: RequestID) async throws -> StoredRequest? { try await store.request(id) }
+
     public func list(_ query: RequestQuery) async throws -> [RequestSummary] { try await store.listRequests(query) }
 
     public func dossier(_ id: RequestID) async throws -> RequestDossier {

@@ -100,6 +100,12 @@ public enum RequestError: Error, Equatable, CustomStringConvertible {
     case deadlineKindNotAllowed(RequestKind, DeadlineKind)
     /// `receivedAt` lies later than now by more than the allowed clock skew.
     case receivedInFuture(skewSeconds: Int)
+    /// The one-time code given was wrong (attempts are counted, and locked after too many).
+    case codeRefused
+    /// The staff-side evidence (security answer, or date of birth with postcode) did not match.
+    case identityNotVerified
+    /// Staff-side verification checks the account's record, so the request must be matched to an account.
+    case needsMatchedAccount
 
     public var description: String {
         switch self {
@@ -126,6 +132,9 @@ public enum RequestError: Error, Equatable, CustomStringConvertible {
         case .deadlineKindNotAllowed(let kind, let deadlineKind):
             let allowed = kind.allowedDeadlineKinds.map(\.rawValue).joined(separator: ", ")
             return "a \(kind.rawValue) request cannot run on the \(deadlineKind.rawValue) clock (allowed: \(allowed))"
+        case .codeRefused: return "the code is wrong"
+        case .identityNotVerified: return "identity could not be verified with what was given"
+        case .needsMatchedAccount: return "agent verification needs a request matched to an account"
         case .receivedInFuture(let skew):
             return
                 "the time of receipt is later than now (by more than \(skew) seconds of clock skew); a request cannot be received in the future"

@@ -37,14 +37,7 @@ extension Runtime {
     /// The job runner; a job leased for `lease` seconds goes to another worker if this one dies holding it.
     public func jobRunner(worker: String, lease: TimeInterval = 300) -> JobRunner {
         let requests = requests()
-        var deletion = DeletionProcessor(
-            store: store,
-            requests: requests,
-            policies: policies,
-            clock: clock,
-            dispatcher: dispatcher()
-        )
-        deletion.journal = suppressionJournal
+        let deletion = deletions()
         let handlers = ProcessingHandlers(
             deletion: deletion,
             export: exporter(),

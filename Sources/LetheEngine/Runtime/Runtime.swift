@@ -52,8 +52,11 @@ public enum RuntimeError: Error, CustomStringConvertible {
 /// An open store with its keys, policies and services.
 public struct Runtime: Sendable {
     public let configuration: RuntimeConfiguration
-    public let store: SQLStore
-    public let vault: KeyVault
+    /// The open store. Only the engine and the package's tests reach it: front ends go through the
+    /// services and the query facades (``oversight``, ``evidence``, ``administration``, ``keys``).
+    package let store: SQLStore
+    /// The keys this process holds; rotation goes through ``keys``.
+    package let vault: KeyVault
     public let policies: PolicySet
     public let clock: any WallClock
     /// Set when a development key was generated on this start.

@@ -1,7 +1,6 @@
 import Foundation
 import LetheCore
 import LetheEngine
-import LetheStore
 
 extension APIHandler {
     static func token(_ token: APITokenRecord) -> Components.Schemas.APIToken {
@@ -17,7 +16,7 @@ extension APIHandler {
 
     func listTokens(_ input: Operations.ListTokens.Input) async throws -> Operations.ListTokens.Output {
         _ = try Caller.require(.manageAccess)
-        return .ok(.init(body: .json(.init(tokens: try await runtime.store.apiTokens().map(Self.token)))))
+        return .ok(.init(body: .json(.init(tokens: try await runtime.administration.apiTokens().map(Self.token)))))
     }
 
     func createToken(_ input: Operations.CreateToken.Input) async throws -> Operations.CreateToken.Output {
@@ -37,7 +36,7 @@ extension APIHandler {
 
     func listStaff(_ input: Operations.ListStaff.Input) async throws -> Operations.ListStaff.Output {
         _ = try Caller.require(.manageAccess)
-        let staff = try await runtime.store.staffUsers()
+        let staff = try await runtime.administration.staffUsers()
         return .ok(
             .init(
                 body: .json(

@@ -1,7 +1,6 @@
 import Foundation
 import LetheCore
 import LetheEngine
-import LetheStore
 
 extension APIHandler {
     static func masked(_ account: MaskedAccount) -> Components.Schemas.MaskedAccount {
@@ -57,19 +56,16 @@ extension APIHandler {
         var verification: IdentityVerification?
         if let given = body.verification {
             guard try Caller.require(.verifyIdentity) == caller else { throw Problem.forbidden(.verifyIdentity) }
+            var proof: IdentityProof?
             if let answer = given.answer {
-                verification = try await accounts.verifySecurityAnswer(id, answer: answer, by: caller.actorName)
+                proof = .securityAnswer(answer)
             } else if let code = given.code {
-                verification = try await accounts.verifyOneTimeCode(id, code: code, by: caller.actorName)
+                proof = .code(code)
             } else if let text = given.dateOfBirth, let postcode = given.postcode {
                 guard let dob = LocalDate(text) else { throw Problem.badRequest("dateOfBirth is YYYY-MM-DD") }
-                verification = try await accounts.verifyDateOfBirthAndAddress(
-                    id,
-                    dateOfBirth: dob,
-                    postalCode: postcode,
-                    by: caller.actorName
-                )
+                proof = .dateOfBirthAndPostcode(dob, postcode: postcode)
             }
+            if let proof { verification = try await accounts.verifyIdentity(id, proof: proof, by: caller.actorName) }
         }
         let outcome = try await act {
             try await accounts.modify(
@@ -129,10 +125,9 @@ extension APIHandler {
     func listConsents(_ input: Operations.ListConsents.Input) async throws -> Operations.ListConsents.Output {
         _ = try Caller.require(.readAccounts)
         let id = try accountID(input.path.account)
-        guard try await runtime.store.account(id) != nil else { throw Problem.notFound("no account \(id)") }
-        let history = try await runtime.store.consents(id)
+        guard let history = try await accounts.consents(id) else { throw Problem.notFound("no account \(id)") }
         var current: [String: Bool] = [:]
-        for entry in history.sorted(by: { $0.at < $1.at }) { current[entry.purpose] = entry.granted }
+        for entry in history { current[entry.purpose] = entry.granted }
         return .ok(
             .init(
                 body: .json(

@@ -1,10 +1,9 @@
 import Foundation
 import LetheCore
 import LetheEngine
-import LetheStore
 
 extension APIHandler {
-    var holdService: HoldService { HoldService(store: runtime.store, clock: runtime.clock) }
+    var holdService: HoldService { runtime.holds() }
 
     static func hold(_ hold: LegalHold) -> Components.Schemas.LegalHold {
         .init(
@@ -20,7 +19,7 @@ extension APIHandler {
 
     func listHolds(_ input: Operations.ListHolds.Input) async throws -> Operations.ListHolds.Output {
         _ = try Caller.require(.readEvidence)
-        let holds = try await runtime.store.holds(includeReleased: input.query.includeReleased ?? false)
+        let holds = try await runtime.evidence.holds(includeReleased: input.query.includeReleased ?? false)
         return .ok(.init(body: .json(.init(holds: holds.map(Self.hold)))))
     }
 
@@ -55,7 +54,7 @@ extension APIHandler {
 
     func listRecipients(_ input: Operations.ListRecipients.Input) async throws -> Operations.ListRecipients.Output {
         _ = try Caller.require(.readEvidence)
-        let recipients = try await runtime.store.recipients()
+        let recipients = try await runtime.administration.recipients()
         return .ok(
             .init(
                 body: .json(
@@ -75,7 +74,7 @@ extension APIHandler {
     }
 
     func addRecipient(_ input: Operations.AddRecipient.Input) async throws -> Operations.AddRecipient.Output {
-        _ = try Caller.require(.manageAccess)
+        let caller = try Caller.require(.manageAccess)
         guard case .json(let body) = input.body else { throw Problem.badRequest("send the recipient") }
         var categories = Set<DataCategory>()
         for name in body.categories.map(\.rawValue) {
@@ -84,12 +83,6 @@ extension APIHandler {
             }
             categories.insert(category)
         }
-        guard let url = URL(string: body.webhookURL), ["https", "http"].contains(url.scheme ?? "") else {
-            throw Problem.badRequest("webhookURL must be an http(s) URL")
-        }
-        guard body.secret.count >= 16 else {
-            throw Problem.badRequest("the signing secret needs 16 characters or more")
-        }
         let recipient = Recipient(
             id: body.id,
             name: body.name,
@@ -97,10 +90,7 @@ extension APIHandler {
             webhookURL: body.webhookURL,
             active: true
         )
-        guard try await !runtime.store.recipients().contains(where: { $0.id == body.id }) else {
-            throw Problem.conflict("a recipient '\(body.id)' is registered")
-        }
-        try await runtime.store.addRecipient(recipient, secret: body.secret, at: runtime.clock.now())
+        try await runtime.administration.addRecipient(recipient, secret: body.secret, by: caller.actorName)
         return .created(
             .init(
                 body: .json(
@@ -117,7 +107,7 @@ extension APIHandler {
 
     func listEscalations(_ input: Operations.ListEscalations.Input) async throws -> Operations.ListEscalations.Output {
         _ = try Caller.require(.readAccounts)
-        let open = try await runtime.store.escalations(status: "open")
+        let open = try await runtime.oversight.openEscalations()
         return .ok(
             .init(
                 body: .json(
@@ -175,14 +165,14 @@ extension APIHandler {
     func verifyAuditTrail(_ input: Operations.VerifyAuditTrail.Input) async throws -> Operations.VerifyAuditTrail.Output
     {
         _ = try Caller.require(.readEvidence)
-        let broken = try await runtime.store.firstBrokenAuditEntry()
-        return .ok(.init(body: .json(.init(intact: broken == nil, firstBrokenEntry: broken))))
+        let state = try await runtime.evidence.verifyAuditTrail()
+        return .ok(.init(body: .json(.init(intact: state.isIntact, firstBrokenEntry: state.firstBrokenEntry))))
     }
 
     func ccpaMetrics(_ input: Operations.CcpaMetrics.Input) async throws -> Operations.CcpaMetrics.Output {
         _ = try Caller.require(.readEvidence)
         guard (2000...2200).contains(input.query.year) else { throw Problem.badRequest("year is 2000 to 2200") }
-        let metrics = try await CCPAMetrics.compile(year: input.query.year, store: runtime.store)
+        let metrics = try await runtime.oversight.ccpaMetrics(year: input.query.year)
         return .ok(
             .init(
                 body: .json(

@@ -1,7 +1,6 @@
 import Foundation
 import LetheCore
 import LetheEngine
-import LetheStore
 
 extension APIHandler {
     func listRequests(_ input: Operations.ListRequests.Input) async throws -> Operations.ListRequests.Output {
@@ -115,39 +114,18 @@ extension APIHandler {
                 try await requests.resendCode(id)
                 return
             }
+            let proof: IdentityProof
             if let code = body.code {
-                guard try await requests.verifyCode(id, code: code) else {
-                    throw Problem("code-refused", "The code was not accepted", status: 422, detail: "the code is wrong")
-                }
-                return
-            }
-            guard let stored = try await runtime.store.request(id) else { throw Problem.notFound("no request \(id)") }
-            guard let account = stored.request.accountID else {
-                throw Problem.conflict("agent verification needs a request matched to an account")
-            }
-            var verification: IdentityVerification?
-            if let answer = body.answer {
-                verification = try await accounts.verifySecurityAnswer(account, answer: answer, by: officer)
+                proof = .code(code)
+            } else if let answer = body.answer {
+                proof = .securityAnswer(answer)
             } else if let text = body.dateOfBirth, let postcode = body.postcode {
                 guard let dob = LocalDate(text) else { throw Problem.badRequest("dateOfBirth is YYYY-MM-DD") }
-                verification = try await accounts.verifyDateOfBirthAndAddress(
-                    account,
-                    dateOfBirth: dob,
-                    postalCode: postcode,
-                    by: officer
-                )
+                proof = .dateOfBirthAndPostcode(dob, postcode: postcode)
             } else {
                 throw Problem.badRequest("give code, answer, or dateOfBirth with postcode (or resend: true)")
             }
-            guard let verification else {
-                throw Problem(
-                    "verification-failed",
-                    "Identity not verified",
-                    status: 422,
-                    detail: "identity could not be verified with what was given"
-                )
-            }
-            try await requests.verify(id, with: verification, by: officer)
+            try await requests.verify(id, proof: proof, by: officer)
         }
         return .ok(.init(body: .json(try await state(id))))
     }

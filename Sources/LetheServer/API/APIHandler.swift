@@ -1,7 +1,6 @@
 import Foundation
 import LetheCore
 import LetheEngine
-import LetheStore
 import OpenAPIRuntime
 
 /// The JSON API: implements the protocol swift-openapi-generator makes from `openapi.yaml`.
@@ -40,7 +39,7 @@ struct APIHandler: APIProtocol {
 
     /// The request as it now stands, for the answer to an action.
     func state(_ id: RequestID) async throws -> Components.Schemas.RequestSummary {
-        guard let stored = try await runtime.store.request(id) else { throw Problem.notFound("no request \(id)") }
+        guard let stored = try await requests.request(id) else { throw Problem.notFound("no request \(id)") }
         return Self.summary(stored, today: today)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import LetheCore
 import Yams
 
 /// The constraints `docs/openapi.yaml` states, read from the document itself and enforced on every API

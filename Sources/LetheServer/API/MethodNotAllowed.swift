@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OpenAPIHummingbird
 import OpenAPIRuntime
 
 /// Records the (path, method) pairs the generated code registers, so that every other method on an

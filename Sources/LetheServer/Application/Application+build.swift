@@ -2,10 +2,10 @@ import Foundation
 import Hummingbird
 import LetheCore
 import LetheEngine
-import LetheStore
 import Logging
 import NIOCore
 import OpenAPIHummingbird
+import OpenAPIRuntime
 import Prometheus
 import ServiceLifecycle
 

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import LetheCore
 import LetheEngine
-import LetheStore
 import Prometheus
 
 /// Liveness, readiness and Prometheus metrics: unauthenticated, and free of personal data.
@@ -23,8 +22,7 @@ struct HealthRoutes: Sendable {
         // sends traffic only then.
         router.get("ready") { _, _ in
             do {
-                _ = try await runtime.store.accountCount()
-                _ = try await runtime.vault.tokenHashingKey()
+                try await runtime.checkReadiness()
             } catch {
                 throw Problem(
                     "not-ready",
@@ -52,7 +50,7 @@ struct HealthRoutes: Sendable {
     /// Queue depth by status, due-soon (within 7 days) and overdue, counted at scrape time.
     func refreshQueueGauges() async throws {
         let today = LocalDate(instant: runtime.clock.now(), in: TimeZone(identifier: "UTC") ?? .current)
-        let depth = try await runtime.store.queueDepth(today: today, dueSoonBy: Urgency.dueSoonBy(today))
+        let depth = try await runtime.oversight.queueDepth(today: today, dueSoonBy: Urgency.dueSoonBy(today))
         for status in RequestQuery.open.sorted(by: { $0.rawValue < $1.rawValue }) {
             registry.makeGauge(
                 name: "lethe_requests_open",
@@ -70,7 +68,7 @@ struct HealthRoutes: Sendable {
         // The audit chain's anchored head, for an outside witness: a sequence number that ever goes down,
         // or a different MAC for a sequence number already seen, means the trail was rolled back. The
         // MAC's first 48 bits fit a gauge's double exactly.
-        if let head = try await runtime.store.auditHead() {
+        if let head = try await runtime.evidence.auditHead() {
             registry.makeGauge(name: "lethe_audit_head_seq", help: "Sequence number of the newest audit entry.")
                 .set(Double(head.seq))
             let prefix = head.mac.prefix(6).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }

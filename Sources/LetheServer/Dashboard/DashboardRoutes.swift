@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import LetheCore
 import LetheEngine
-import LetheStore
 
 /// The officer dashboard: sign-in, the queue, a request with its actions, accounts, oversight
 /// (holds, recipients, escalations), the load ahead, the evidence dossier and the CCPA report.
@@ -124,7 +123,7 @@ struct DashboardRoutes: PageRoutes {
         query.assignee = assignee
         let rows = try await requests.list(query)
         let today = self.today
-        let depth = try await runtime.store.queueDepth(today: today, dueSoonBy: Urgency.dueSoonBy(today))
+        let depth = try await runtime.oversight.queueDepth(today: today, dueSoonBy: Urgency.dueSoonBy(today))
         var model = frame(context, principal, title: "Queue")
         model["rows"] = rows.map { row -> [String: Any] in
             let urgency = APIHandler.urgency(status: row.status, due: row.due, today: today)
@@ -245,19 +244,19 @@ struct DashboardRoutes: PageRoutes {
         var model = frame(context, principal, title: "Evidence dossier \(id)")
         model.merge(RequestViews.detail(dossier, today: today)) { _, new in new }
         model["generatedAt"] = ISO8601DateFormatter().string(from: runtime.clock.now())
-        model["recipients"] = try await runtime.store.requestRecipients(requestID).map {
+        model["recipients"] = try await runtime.evidence.recipients(of: requestID).map {
             [
                 "recipient": $0.recipientID, "action": $0.action, "status": $0.status.rawValue,
                 "note": $0.note ?? "",
             ]
         }
-        if let receipt = try await runtime.store.deletionReceipt(requestID) {
+        if let receipt = try await runtime.evidence.deletionReceipt(requestID) {
             model["receipt"] = RequestViews.receipt(receipt)
         }
-        model["audit"] = try await runtime.store.auditEntries(subjectType: "request", subjectID: id).map {
+        model["audit"] = try await runtime.evidence.auditEntries(subjectType: "request", subjectID: id).map {
             ["seq": $0.seq, "at": RequestViews.iso($0.event.at), "actor": $0.event.actor, "action": $0.event.action]
         }
-        model["auditIntact"] = try await runtime.store.firstBrokenAuditEntry() == nil
+        model["auditIntact"] = try await runtime.evidence.verifyAuditTrail().isIntact
         return pages.render("dossier", model)
     }
 
@@ -288,7 +287,7 @@ struct DashboardRoutes: PageRoutes {
         model["requests"] = try await requests.list(RequestQuery(accountID: id, limit: 50)).map {
             ["id": $0.id.rawValue, "kind": $0.kind.rawValue, "status": $0.status.rawValue, "due": $0.due.description]
         }
-        model["holds"] = try await runtime.store.activeHolds(id, at: runtime.clock.now()).map {
+        model["holds"] = try await runtime.evidence.activeHolds(id, at: runtime.clock.now()).map {
             [
                 "id": $0.id, "reason": $0.reason,
                 "categories": $0.categories.map(\.rawValue).sorted().joined(separator: ", "),
@@ -321,7 +320,7 @@ struct DashboardRoutes: PageRoutes {
     func oversight(_ context: LetheRequestContext, error: String? = nil) async throws -> Response {
         guard let principal = try staff(context, .readEvidence) else { return Pages.redirect("/login") }
         var model = frame(context, principal, title: "Holds, recipients, escalations")
-        model["holds"] = try await runtime.store.holds(includeReleased: false).map {
+        model["holds"] = try await runtime.evidence.holds().map {
             [
                 "id": $0.id, "account": $0.accountID.description, "reason": $0.reason, "owner": $0.owner,
                 "placedAt": RequestViews.iso($0.placedAt),
@@ -329,20 +328,20 @@ struct DashboardRoutes: PageRoutes {
                     ? "all" : $0.categories.map(\.rawValue).sorted().joined(separator: ", "),
             ]
         }
-        model["recipients"] = try await runtime.store.recipients().map {
+        model["recipients"] = try await runtime.administration.recipients().map {
             [
                 "id": $0.id, "name": $0.name,
                 "categories": $0.categories.map(\.rawValue).sorted().joined(separator: ", "),
                 "active": $0.active,
             ]
         }
-        model["escalations"] = try await runtime.store.escalations(status: "open").map {
+        model["escalations"] = try await runtime.oversight.openEscalations().map {
             [
                 "id": $0.id, "account": $0.accountID.description, "kind": $0.kind, "reason": $0.reason,
                 "at": RequestViews.iso($0.at), "by": $0.requestedBy,
             ]
         }
-        model["agents"] = try await runtime.store.agents().map {
+        model["agents"] = try await runtime.administration.agents().map {
             [
                 "id": $0.id, "name": $0.name, "accepts": $0.assurance.stored, "active": $0.revokedAt == nil,
                 "callbackHosts": $0.callbackHosts.joined(separator: " "), "addedAt": RequestViews.iso($0.addedAt),
@@ -360,7 +359,7 @@ struct DashboardRoutes: PageRoutes {
         guard let principal = try staff(context, .manageAccess) else { return Pages.redirect("/login") }
         let claims = Set((form.values["accept"] ?? []).compactMap(AgentClaim.init(rawValue:)))
         do {
-            try await AgentRegistry(store: runtime.store, clock: runtime.clock).add(
+            try await runtime.agentRegistry().add(
                 id: form["id"] ?? "",
                 name: form["name"] ?? "",
                 verifyKey: form["key"] ?? "",
@@ -379,7 +378,7 @@ struct DashboardRoutes: PageRoutes {
         let form = try await Form(request, context: context)
         try context.checkCSRF(request, formToken: form["csrf"] ?? "")
         guard let principal = try staff(context, .manageAccess) else { return Pages.redirect("/login") }
-        guard try await runtime.store.revokeAgent(agent, at: runtime.clock.now(), by: principal.actorName) else {
+        guard try await runtime.administration.revokeAgent(agent, by: principal.actorName) else {
             throw Problem.notFound("no active agent \(agent)")
         }
         return Pages.redirect("/dashboard/oversight")
@@ -392,7 +391,7 @@ struct DashboardRoutes: PageRoutes {
         do {
             let id = try AccountID(form["account"] ?? "")
             let categories = Set((form.values["category"] ?? []).compactMap(DataCategory.init(rawValue:)))
-            _ = try await HoldService(store: runtime.store, clock: runtime.clock).place(
+            _ = try await runtime.holds().place(
                 id,
                 categories: categories,
                 reason: form["reason"] ?? "",
@@ -411,7 +410,7 @@ struct DashboardRoutes: PageRoutes {
         let form = try await Form(request, context: context)
         try context.checkCSRF(request, formToken: form["csrf"] ?? "")
         guard let principal = try staff(context, .manageHolds) else { return Pages.redirect("/login") }
-        guard try await HoldService(store: runtime.store, clock: runtime.clock).release(hold, by: principal.actorName)
+        guard try await runtime.holds().release(hold, by: principal.actorName)
         else { throw Problem.notFound("no hold \(hold) in force") }
         return Pages.redirect("/dashboard/oversight")
     }
@@ -422,9 +421,9 @@ struct DashboardRoutes: PageRoutes {
         guard let principal = try staff(context, .readRequests) else { return Pages.redirect("/login") }
         // Counted in the database per day and per month, however long the queue.
         let today = self.today
-        let due = try await runtime.store.openRequestsByDueDate(through: today.adding(days: 59))
+        let due = try await runtime.oversight.openRequestsByDueDate(through: today.adding(days: 59))
         let firstMonth = LocalDate(year: today.year, month: today.month, day: 1)?.adding(months: -11) ?? today
-        let monthly = try await runtime.store.requestsByMonth(
+        let monthly = try await runtime.oversight.requestsByMonth(
             since: Date(timeIntervalSince1970: Double(firstMonth.daysSinceEpoch) * 86_400)
         )
         var model = frame(context, principal, title: "The load ahead")
@@ -445,7 +444,7 @@ struct DashboardRoutes: PageRoutes {
     func report(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         guard let principal = try staff(context, .readEvidence) else { return Pages.redirect("/login") }
         let year = try reportYear(request)
-        let metrics = try await CCPAMetrics.compile(year: year, store: runtime.store)
+        let metrics = try await runtime.oversight.ccpaMetrics(year: year)
         var model = frame(context, principal, title: "CCPA metrics \(year)")
         model["year"] = year
         model["citation"] = CCPAMetrics.citation
@@ -465,7 +464,7 @@ struct DashboardRoutes: PageRoutes {
     func reportCSV(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         guard try staff(context, .readEvidence) != nil else { return Pages.redirect("/login") }
         let year = try reportYear(request)
-        let metrics = try await CCPAMetrics.compile(year: year, store: runtime.store)
+        let metrics = try await runtime.oversight.ccpaMetrics(year: year)
         return Response(
             status: .ok,
             headers: [

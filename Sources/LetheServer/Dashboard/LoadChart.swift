@@ -1,6 +1,5 @@
 import Foundation
 import LetheCore
-import LetheStore
 
 /// Server-rendered SVG charts of the work ahead and behind: no scripts, readable when printed, with a
 /// text table beside each for screen readers.

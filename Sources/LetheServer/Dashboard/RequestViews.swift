@@ -1,7 +1,6 @@
 import Foundation
 import LetheCore
 import LetheEngine
-import LetheStore
 
 /// A request as the pages show it: deadlines with their citations, the timeline, the deadline history.
 enum RequestViews {

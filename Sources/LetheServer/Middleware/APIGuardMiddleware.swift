@@ -1,4 +1,5 @@
 import Hummingbird
+import LetheEngine
 
 /// The API's door: staff or a token only (a customer's privacy-center session is not enough), and a
 /// change made with a session cookie must carry the session's CSRF token.

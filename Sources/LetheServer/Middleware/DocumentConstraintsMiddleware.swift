@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOFoundationEssentialsCompat
 
 /// Enforces the lengths, patterns and ranges `docs/openapi.yaml` states (``DocumentConstraints``) on
 /// every API call, before its handler runs: 400 naming the parameter or property, never the value.

@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import LetheCore
 import LetheEngine
-import LetheStore
+import Logging
 import OpenAPIRuntime
 
 /// Turns every failure into an answer that says what to fix: RFC 9457 `application/problem+json` for

@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import LetheCore
 import LetheEngine
-import LetheStore
+import Logging
 
 /// The customer privacy center: make a request (each kind), verify it with the emailed code, follow it,
 /// cancel it, manage consents (a Global Privacy Control signal is honoured as an opt-out), and download
@@ -79,7 +79,7 @@ struct PrivacyCenterRoutes: PageRoutes {
     /// A request the signed-in customer owns; anyone else's is "not found", so ids cannot be probed.
     func ownRequest(_ context: LetheRequestContext, _ text: String) async throws -> StoredRequest {
         guard let id = customer(context) else { throw Problem.unauthenticated }
-        guard text.hasPrefix("R-"), text.count < 40, let stored = try await runtime.store.request(RequestID(text)),
+        guard text.hasPrefix("R-"), text.count < 40, let stored = try await requests.request(RequestID(text)),
             stored.request.accountID == id
         else { throw Problem.notFound("no request \(text) on your account") }
         return stored
@@ -164,7 +164,7 @@ struct PrivacyCenterRoutes: PageRoutes {
         }
         outbox.nudge()
         // The right code proves control of the account's email, which is what signing in proves too.
-        guard let stored = try await runtime.store.request(id), let account = stored.request.accountID else {
+        guard let stored = try await requests.request(id), let account = stored.request.accountID else {
             model["verified"] = true
             return pages.render("privacy-received", model)
         }
@@ -186,7 +186,7 @@ struct PrivacyCenterRoutes: PageRoutes {
         let stored = try await ownRequest(context, try context.parameters.require("id"))
         var model = frame(context, request, title: "Request \(stored.request.id)")
         model["request"] = requestModel(stored)
-        if let bundle = try await runtime.store.bundle(forRequest: stored.request.id),
+        if let bundle = try await runtime.exporter().bundle(forRequest: stored.request.id),
             bundle.expiresAt > runtime.clock.now(), bundle.downloadsLeft > 0
         {
             model["bundle"] = [
@@ -327,7 +327,7 @@ struct PrivacyCenterRoutes: PageRoutes {
         model["requests"] = rows
         model["noRequests"] = rows.isEmpty
         var current: [String: Bool] = [:]
-        for entry in try await runtime.store.consents(id).sorted(by: { $0.at < $1.at }) {
+        for entry in try await runtime.accounts().consents(id) ?? [] {
             current[entry.purpose] = entry.granted
         }
         model["purposes"] = runtime.policies.purposes.map {
@@ -342,7 +342,7 @@ struct PrivacyCenterRoutes: PageRoutes {
         guard let id = customer(context) else { throw Problem.unauthenticated }
         let given = Set(form.values["granted"] ?? [])
         var current: [String: Bool] = [:]
-        for entry in try await runtime.store.consents(id).sorted(by: { $0.at < $1.at }) {
+        for entry in try await runtime.accounts().consents(id) ?? [] {
             current[entry.purpose] = entry.granted
         }
         var changes: [String: Bool] = [:]
@@ -371,7 +371,7 @@ struct PrivacyCenterRoutes: PageRoutes {
         guard let id = customer(context) else { return Pages.redirect("/privacy") }
         let bundleID = try context.parameters.require("bundle")
         // Someone else's bundle, an expired one and a missing one all look the same from here.
-        guard let record = try await runtime.store.bundle(bundleID), record.accountID == id else {
+        guard let record = try await runtime.exporter().bundle(bundleID), record.accountID == id else {
             throw Problem.notFound("no download \(bundleID) on your account")
         }
         let data: Data

@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import LetheCore
 import LetheEngine
-import LetheStore
 
 /// An RFC 9457 problem: a stable type (the last part of its URI), a title, the status, and a detail
 /// that says what to fix. Details carry ids and field names, never personal values.
@@ -92,9 +91,17 @@ extension Problem {
             case .notFound, .accountNotFound: return .notFound(error.description)
             case .illegal, .notPaused, .alreadyPaused: return .conflict(error.description)
             case .rateLimited: return Problem("throttled", "Too many attempts", status: 429, detail: error.description)
-            case .codeLocked, .codeExpired, .noCodePending:
+            case .codeLocked, .codeExpired, .noCodePending, .codeRefused:
                 return Problem("code-refused", "The code was not accepted", status: 422, detail: error.description)
+            case .identityNotVerified:
+                return Problem("verification-failed", "Identity not verified", status: 422, detail: error.description)
+            case .needsMatchedAccount: return .conflict(error.description)
             default: return .badRequest(error.description)
+            }
+        case let error as AdministrationError:
+            switch error {
+            case .recipientExists: return .conflict(error.description)
+            case .badWebhookURL, .weakSecret: return .badRequest(error.description)
             }
         case let error as AccountError:
             switch error {

@@ -4,39 +4,79 @@ import LetheCrypto
 /// Every encrypted column, by the record and field names of `Policies/classification.yaml`.
 /// A test checks this list against the classification, so the two cannot drift.
 public enum EncryptedField {
+    /// `account.full-name`: the customer's name (`accounts.full_name`).
     public static let fullName = FieldLocation(record: "account", field: "full-name")
+    /// `account.date-of-birth`: the date of birth as an ISO date (`accounts.date_of_birth`).
     public static let dateOfBirth = FieldLocation(record: "account", field: "date-of-birth")
+    /// `account.password-hash`: the customer's scrypt hash, encrypted again (`accounts.password_hash`).
     public static let passwordHash = FieldLocation(record: "account", field: "password-hash")
+    /// `account.security-answer`: the normalised security answer (`accounts.security_answer`).
     public static let securityAnswer = FieldLocation(record: "account", field: "security-answer")
+    /// `contact.email`: the normalised email (`accounts.email`); also the location its blind-index
+    /// tokens are derived for (`accounts.email_index`, `suppressions.token`).
     public static let email = FieldLocation(record: "contact", field: "email")
+    /// `contact.phone`: the E.164 phone number (`accounts.phone`); also the location of its blind-index
+    /// tokens (`accounts.phone_index`).
     public static let phone = FieldLocation(record: "contact", field: "phone")
+    /// `address.line1`: a postal address's first line (`addresses.line1`).
     public static let line1 = FieldLocation(record: "address", field: "line1")
+    /// `address.line2`: a postal address's optional second line (`addresses.line2`).
     public static let line2 = FieldLocation(record: "address", field: "line2")
+    /// `address.city`: a postal address's city (`addresses.city`).
     public static let city = FieldLocation(record: "address", field: "city")
+    /// `address.postal-code`: a postal address's postal code (`addresses.postal_code`).
     public static let postalCode = FieldLocation(record: "address", field: "postal-code")
+    /// `payment-method.card-number`: the full card number (`payment_methods.card_number`).
     public static let cardNumber = FieldLocation(record: "payment-method", field: "card-number")
+    /// `payment-method.cardholder-name`: the name on the card (`payment_methods.cardholder_name`).
     public static let cardholderName = FieldLocation(record: "payment-method", field: "cardholder-name")
+    /// `payment-method.expiry`: the card's expiry (`payment_methods.expiry`).
     public static let expiry = FieldLocation(record: "payment-method", field: "expiry")
+    /// `payment-method.last4`: the card number's last four digits (`payment_methods.last4`).
     public static let last4 = FieldLocation(record: "payment-method", field: "last4")
+    /// `preferences.notification-settings`: the notification switches as JSON (`accounts.notification_settings`).
     public static let notificationSettings = FieldLocation(record: "preferences", field: "notification-settings")
+    /// `consent.source-detail`: free text about where a consent decision came from (`consents.source_detail`).
     public static let consentSourceDetail = FieldLocation(record: "consent", field: "source-detail")
+    /// `order.items`: what an order contained (`orders.items`).
     public static let orderItems = FieldLocation(record: "order", field: "items")
+    /// `order.shipping-address`: where an order was sent (`orders.shipping_address`).
     public static let orderShippingAddress = FieldLocation(record: "order", field: "shipping-address")
+    /// `support-interaction.transcript`: a support conversation (`support_interactions.transcript`).
     public static let transcript = FieldLocation(record: "support-interaction", field: "transcript")
+    /// `security-event.ip-address`: the client address of a security event (`security_events.ip_address`).
     public static let ipAddress = FieldLocation(record: "security-event", field: "ip-address")
+    /// `security-event.user-agent`: the client software of a security event (`security_events.user_agent`).
     public static let userAgent = FieldLocation(record: "security-event", field: "user-agent")
+    /// `record-note.reason`: an agent's own words about a change (`record_notes.reason`).
     public static let noteReason = FieldLocation(record: "record-note", field: "reason")
+    /// `escalation.proposed-changes`: the held values of an escalated change, as JSON
+    /// (`escalations.proposed_changes`).
     public static let escalationChanges = FieldLocation(record: "escalation", field: "proposed-changes")
+    /// `escalation.reason`: why a change was escalated (`escalations.reason`).
     public static let escalationReason = FieldLocation(record: "escalation", field: "reason")
+    /// `notification.recipient`: the address a queued message goes to (`outbox.recipient`).
     public static let outboxRecipient = FieldLocation(record: "notification", field: "recipient")
+    /// `notification.body`: a queued message's parameters as JSON (`outbox.parameters`).
     public static let outboxParameters = FieldLocation(record: "notification", field: "body")
+    /// `privacy-request.requester-email`: the requester's email, under the request subject's key
+    /// (`privacy_requests.requester_email`).
     public static let requesterEmail = FieldLocation(record: "privacy-request", field: "requester-email")
+    /// `privacy-request.event-reason`: the free-text reason of a lifecycle event (`request_events.reason`).
     public static let requestEventReason = FieldLocation(record: "privacy-request", field: "event-reason")
+    /// `privacy-request.extension-reason`: the reason given for extending a deadline
+    /// (`privacy_requests.extension_reason`).
     public static let extensionReason = FieldLocation(record: "privacy-request", field: "extension-reason")
+    /// `legal-hold.reason`: a legal hold's reason, which may name people (`legal_holds.reason`).
     public static let holdReason = FieldLocation(record: "legal-hold", field: "reason")
+    /// `privacy-request.agent-permission`: an authorized agent's proof of permission
+    /// (`privacy_requests.agent_permission`).
     public static let agentPermission = FieldLocation(record: "privacy-request", field: "agent-permission")
+    /// `audit.reason`: the reason of an audit entry about an account, stored as `sealed:` and base64
+    /// (`audit_log.reason`), so erasing the customer shreds it while the entry's MAC still verifies.
     public static let auditReason = FieldLocation(record: "audit", field: "reason")
 
+    /// Every location above; the classification test compares this list with `Policies/classification.yaml`.
     public static let all: [FieldLocation] = [
         fullName, dateOfBirth, passwordHash, securityAnswer, email, phone, line1, line2, city, postalCode, cardNumber,
         cardholderName, expiry, last4, notificationSettings, consentSourceDetail, orderItems, orderShippingAddress,

@@ -5,10 +5,13 @@ import LetheCrypto
 /// An actor because the cache is shared mutable state. Shredding a customer evicts them here as
 /// well as deleting their wrapped key, so no cached copy outlives the erasure.
 public actor KeyVault {
+    /// The master keyring that wraps data keys and derives purpose keys; changed only by
+    /// ``replaceKeyring(_:)``.
     public private(set) var keyring: MasterKeyring
     private var dataKeys: [String: (id: DataKeyID, key: SecretBytes)] = [:]
     private var purposeKeys: [String: SecretBytes] = [:]
 
+    /// Creates a vault over `keyring`, with empty caches.
     public init(keyring: MasterKeyring) { self.keyring = keyring }
 
     /// A fresh data key for a new customer; it is cached only once its wrapped form is committed.

@@ -1,4 +1,5 @@
 import Foundation
+import LetheCore
 import Logging
 import PostgresNIO
 

@@ -1,4 +1,5 @@
 import Foundation
+import LetheCore
 import Logging
 
 /// Where the PostgreSQL database is and how to reach it, read from a libpq-style URL:
@@ -8,25 +9,42 @@ import Logging
 /// `verify-full`), `sslrootcert` (a PEM file of trusted roots for the verifying modes), `host` (a socket
 /// directory, as libpq's), `pool_size` (connections per process, default 10) and `connect_timeout` (seconds).
 public struct PostgresSettings: Sendable, Equatable {
+    /// How the connection uses TLS, as libpq's `sslmode` names it.
     public enum TLSMode: String, Sendable, CaseIterable {
+        /// `disable`: plain TCP. `prefer` (the default): TLS when the server offers it, certificate not
+        /// checked. `require`: TLS always, certificate not checked.
         case disable, prefer, require
+        /// TLS with the server's certificate chain checked against the trusted roots, not its host name.
         case verifyCA = "verify-ca"
+        /// TLS with the certificate chain and the host name both checked.
         case verifyFull = "verify-full"
     }
 
+    /// The server's host name or address (`localhost` when the URL names none).
     public var host: String
+    /// The server's port, 5432 unless the URL says otherwise.
     public var port: Int
     /// A Unix socket directory; when set, `host` is not used.
     public var socketDirectory: String?
+    /// The role to connect as (`postgres` when the URL names none).
     public var username: String
+    /// The role's password, if the URL has one; never printed (see ``redacted``).
     public var password: String?
+    /// The database name: the URL's path, or the user name when the path is empty.
     public var database: String
+    /// The `sslmode` parameter; ``TLSMode/prefer`` by default.
     public var tls: TLSMode
+    /// The `sslrootcert` parameter: a PEM file of trusted roots for the verifying modes.
     public var rootCertificates: String?
+    /// The `pool_size` parameter: connections (and transaction threads) per process, 1 to 500, default 10.
     public var poolSize: Int
+    /// The `connect_timeout` parameter, in seconds; default 10.
     public var connectTimeout: Int
 
     /// Parses a URL; the error names the part that is wrong and never repeats the password.
+    ///
+    /// - Throws: `StoreError.invalidValue(field:reason:)` for another scheme, an unknown parameter, or an
+    ///   `sslmode`, `pool_size` or `connect_timeout` out of range.
     public init(url text: String) throws {
         guard let url = URLComponents(string: text), let scheme = url.scheme,
             ["postgres", "postgresql"].contains(scheme)

@@ -1,4 +1,5 @@
 import Foundation
+import LetheCore
 
 /// One value bound to, or read from, a statement: the types both backends store.
 enum SQLValue: Sendable, Equatable {

@@ -2,6 +2,7 @@ import Foundation
 import LetheCore
 
 extension SQLStore {
+    /// Inserts into `staff_users` with a `staff.added` audit entry in one serialized write.
     public func addStaffUser(_ user: StaffUserRecord, by actor: String) async throws {
         let signer = try await auditSigner()
         let audit = AuditEvent(
@@ -26,6 +27,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads one `staff_users` row, disabled or not.
     public func staffUser(_ username: String) async throws -> StaffUserRecord? {
         try await database.read { db in
             try SQLRow.fetchOne(db, sql: "SELECT * FROM staff_users WHERE username = ?", arguments: [username])
@@ -33,6 +35,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads every `staff_users` row by name; rows with an unknown role are skipped.
     public func staffUsers() async throws -> [StaffUserRecord] {
         try await database.read { db in
             try SQLRow.fetchAll(db, sql: "SELECT * FROM staff_users ORDER BY username").compactMap(Self.staffUser)
@@ -50,6 +53,10 @@ extension SQLStore {
         )
     }
 
+    /// Updates `staff_users`, deletes the user's `sessions` and appends `staff.password-set`, in one
+    /// serialized write.
+    ///
+    /// - Throws: `StoreError.invalidValue(field:reason:)` when there is no such user.
     public func setStaffPassword(_ username: String, hash: String, at: Date, by actor: String) async throws {
         let signer = try await auditSigner()
         let audit = AuditEvent(
@@ -72,6 +79,7 @@ extension SQLStore {
         }
     }
 
+    /// Sets `disabled_at`, deletes the user's `sessions` and appends `staff.disabled`, in one serialized write.
     public func disableStaffUser(_ username: String, at: Date, by actor: String) async throws -> Bool {
         let signer = try await auditSigner()
         let audit = AuditEvent(
@@ -93,6 +101,8 @@ extension SQLStore {
         }
     }
 
+    /// Inserts into `sign_in_failures` and drops failures older than a day, in one concurrent write (no
+    /// advisory lock on PostgreSQL).
     public func recordSignInFailure(key: String, at: Date) async throws {
         try await database.write(.concurrent) { db in
             try db.execute(
@@ -107,6 +117,7 @@ extension SQLStore {
         }
     }
 
+    /// Counts the key's `sign_in_failures` rows since `since`.
     public func signInFailures(key: String, since: Date) async throws -> Int {
         try await database.read { db in
             try Int.fetchOne(
@@ -117,12 +128,14 @@ extension SQLStore {
         }
     }
 
+    /// Deletes the key's `sign_in_failures` rows.
     public func clearSignInFailures(key: String) async throws {
         try await database.write(.concurrent) { db in
             try db.execute(sql: "DELETE FROM sign_in_failures WHERE key = ?", arguments: [key])
         }
     }
 
+    /// Inserts into `sessions`, with the staff user name or the account id.
     public func createSession(hash: Data, _ session: SessionRecord) async throws {
         let (staff, account): (String?, String?)
         switch session.subject {
@@ -140,6 +153,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads the session by token hash; nil when it has expired or its staff user is disabled.
     public func session(hash: Data, at: Date) async throws -> SessionRecord? {
         try await database.read { db in
             guard
@@ -169,12 +183,14 @@ extension SQLStore {
         }
     }
 
+    /// Deletes the `sessions` row, if any.
     public func deleteSession(hash: Data) async throws {
         try await database.write(.concurrent) { db in
             try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [hash])
         }
     }
 
+    /// Deletes `sessions` rows expiring at or before `instant`.
     public func deleteExpiredSessions(before instant: Date) async throws -> Int {
         try await database.write(.concurrent) { db in
             try db.execute(sql: "DELETE FROM sessions WHERE expires_at <= ?", arguments: [instant.storeValue])
@@ -182,6 +198,7 @@ extension SQLStore {
         }
     }
 
+    /// Inserts into `api_tokens` with a `token.issued` audit entry in one serialized write.
     public func addAPIToken(_ token: APITokenRecord, hash: Data) async throws {
         let signer = try await auditSigner()
         let audit = AuditEvent(
@@ -206,6 +223,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads the `api_tokens` row whose `secret_hash` matches.
     public func apiToken(hash: Data) async throws -> APITokenRecord? {
         try await database.read { db in
             try SQLRow.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE secret_hash = ?", arguments: [hash])
@@ -213,6 +231,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads every `api_tokens` row, oldest first; secrets are never stored.
     public func apiTokens() async throws -> [APITokenRecord] {
         try await database.read { db in
             try SQLRow.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY created_at, id").compactMap(Self.apiToken)
@@ -231,6 +250,7 @@ extension SQLStore {
         )
     }
 
+    /// Sets `revoked_at` with a `token.revoked` audit entry in one serialized write.
     public func revokeAPIToken(_ id: String, at: Date, by actor: String) async throws -> Bool {
         let signer = try await auditSigner()
         let audit = AuditEvent(at: at, actor: actor, action: "token.revoked", subjectType: "api-token", subjectID: id)

@@ -43,6 +43,8 @@ private enum SealedChange: Sendable {
 }
 
 extension SQLStore {
+    /// Inserts the wrapped key into `data_keys`, then `accounts`, `addresses`, `record_notes`, `outbox` and an
+    /// `account.created` audit entry in one serialized write; the email must be free under every loaded master version.
     public func createAccount(_ id: AccountID, _ new: NewAccount, note: RecordNote, welcome: OutboxMessage) async throws
     {
         let (key, wrapped) = try await vault.newDataKey(for: id.description)
@@ -137,6 +139,8 @@ extension SQLStore {
         await vault.remember(key, id: wrapped.id, for: account)
     }
 
+    /// Reads `accounts`, `addresses` and `payment_methods` in one snapshot, then opens the columns; only
+    /// the brand, last four digits and expiry of each card are read.
     public func account(_ id: AccountID) async throws -> Account? {
         let account = id.description
         let rows = try await database.read { db -> (AccountColumns, [AddressColumns], [PaymentColumns])? in
@@ -195,6 +199,7 @@ extension SQLStore {
         )
     }
 
+    /// Matches `accounts.email_index` against the email's token under every loaded master version.
     public func accountID(forEmail email: String) async throws -> AccountID? {
         let tokens = try await emailIndexes(email)
         return try await lookup(
@@ -203,6 +208,7 @@ extension SQLStore {
         )
     }
 
+    /// Matches `accounts.phone_index` against the phone's token under every loaded master version.
     public func accountID(forPhone phone: String) async throws -> AccountID? {
         let tokens = try await phoneIndexes(phone)
         return try await lookup(
@@ -217,6 +223,7 @@ extension SQLStore {
         return try text.map { try AccountID($0) }
     }
 
+    /// Opens `accounts.security_answer`; nil when the account has none or does not exist.
     public func securityAnswer(_ id: AccountID) async throws -> String? {
         let account = id.description
         let sealed = try await database.read { db in
@@ -226,6 +233,8 @@ extension SQLStore {
         return try await codec(id).open(data, EncryptedField.securityAnswer)
     }
 
+    /// Seals every change first, then applies them with `updated_at`, the note, the notification and an
+    /// `account.changed` audit entry in one serialized write.
     public func updateAccount(
         _ id: AccountID,
         changes: [AccountChange],
@@ -396,6 +405,7 @@ extension SQLStore {
         }
     }
 
+    /// Filters `record_notes` in SQL (at least one row is asked for), then opens each reason under its account's key.
     public func recordNotes(_ query: RecordNoteQuery) async throws -> [RecordNote] {
         var conditions: [String] = []
         var arguments: [(any SQLBindable)?] = []
@@ -437,6 +447,8 @@ extension SQLStore {
         return notes
     }
 
+    /// Inserts an `open` row into `escalations` (changes and reason sealed) with an `account.change-escalated`
+    /// audit entry in one transaction; returns the row id.
     public func escalate(
         _ id: AccountID,
         at: Date,
@@ -472,6 +484,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads `escalations` of one status, oldest first, and opens each reason; the proposed values stay sealed.
     public func escalations(status: String) async throws -> [Escalation] {
         let rows = try await database.read { db in
             try SQLRow.fetchAll(
@@ -506,6 +519,7 @@ extension SQLStore {
         return result
     }
 
+    /// Inserts the orders into `orders` in one transaction, items and shipping address sealed.
     public func addOrders(_ id: AccountID, _ orders: [NewOrder]) async throws {
         let codec = try await codec(id)
         let sealed = try orders.map { order in
@@ -529,6 +543,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads `orders` oldest first (by `placed_at`, then id), up to `limit` when given.
     public func orders(_ id: AccountID, limit: Int?) async throws -> [OrderRecord] {
         let account = id.description
         let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
@@ -543,6 +558,7 @@ extension SQLStore {
         return try rows.map { try $0.open(codec) }
     }
 
+    /// Reads `orders` by ascending id after `afterID`, at least one row per page.
     public func ordersPage(_ id: AccountID, after afterID: Int64?, limit: Int) async throws -> [OrderRecord] {
         let account = id.description
         let after = afterID ?? -1
@@ -557,6 +573,7 @@ extension SQLStore {
         return try rows.map { try $0.open(codec) }
     }
 
+    /// Reads `support_interactions` oldest first and opens each transcript.
     public func supportInteractions(_ id: AccountID) async throws -> [(at: Date, channel: String, transcript: String)] {
         let account = id.description
         let rows = try await database.read { db in
@@ -573,6 +590,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads `security_events` oldest first and opens the address and user agent.
     public func securityEvents(
         _ id: AccountID
     ) async throws -> [(at: Date, kind: String, ipAddress: String?, userAgent: String?)] {
@@ -599,6 +617,7 @@ extension SQLStore {
         }
     }
 
+    /// Inserts one row into `support_interactions`, the transcript sealed.
     public func addSupportInteraction(_ id: AccountID, at: Date, channel: String, transcript: String) async throws {
         let sealed = try await codec(id).seal(transcript, EncryptedField.transcript)
         let account = id.description
@@ -610,6 +629,7 @@ extension SQLStore {
         }
     }
 
+    /// Inserts one row into `security_events`, the address and user agent sealed.
     public func addSecurityEvent(
         _ id: AccountID,
         at: Date,
@@ -630,6 +650,7 @@ extension SQLStore {
         }
     }
 
+    /// Inserts one row into the append-only `consents` ledger, the source detail sealed.
     public func appendConsent(_ id: AccountID, _ consent: ConsentRecord) async throws {
         let detail = try await codec(id).sealOptional(consent.sourceDetail, EncryptedField.consentSourceDetail)
         let account = id.description
@@ -647,6 +668,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads the `consents` ledger oldest first and opens each source detail.
     public func consents(_ id: AccountID) async throws -> [ConsentRecord] {
         let account = id.description
         let rows = try await database.read { db in
@@ -676,6 +698,9 @@ extension SQLStore {
         }
     }
 
+    /// Deletes the rows of every account table and `data_keys` in one transaction, then evicts the key from
+    /// ``vault``. Unlike ``eraseCustomer(_:request:plan:at:)`` it keeps nothing, writes no receipt or audit
+    /// entry, and does not checkpoint SQLite's WAL.
     public func eraseAccount(_ id: AccountID) async throws -> Int {
         let account = id.description
         let faults = self.faults
@@ -686,6 +711,7 @@ extension SQLStore {
         return removed
     }
 
+    /// Reads `accounts.status` alone.
     public func accountStatus(_ id: AccountID) async throws -> AccountStatus? {
         let account = id.description
         return try await database.read { db in
@@ -693,6 +719,7 @@ extension SQLStore {
         }.flatMap(AccountStatus.init(rawValue:))
     }
 
+    /// Counts the rows of `accounts`.
     public func accountCount() async throws -> Int {
         try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM accounts") ?? 0 }
     }

@@ -6,6 +6,7 @@ extension SQLStore {
     /// about (a deletion is reported `fulfilled` after the customer's key is gone).
     static let agentsKeyOwner = "system:agents"
 
+    /// Inserts into `drp_agents` with an `agent.added` audit entry in one serialized write.
     public func addAgent(_ agent: AuthorizedAgent, by actor: String) async throws {
         let signer = try await auditSigner()
         let audit = AuditEvent(
@@ -34,12 +35,14 @@ extension SQLStore {
         }
     }
 
+    /// Reads one `drp_agents` row, revoked or not.
     public func agent(_ id: String) async throws -> AuthorizedAgent? {
         try await database.read { db in
             try SQLRow.fetchOne(db, sql: "SELECT * FROM drp_agents WHERE id = ?", arguments: [id]).flatMap(Self.agent)
         }
     }
 
+    /// Reads every `drp_agents` row by id, revoked ones included.
     public func agents() async throws -> [AuthorizedAgent] {
         try await database.read { db in
             try SQLRow.fetchAll(db, sql: "SELECT * FROM drp_agents ORDER BY id").compactMap(Self.agent)
@@ -59,6 +62,7 @@ extension SQLStore {
         )
     }
 
+    /// Sets `revoked_at`, clears `token_hash` and appends `agent.revoked`, in one serialized write.
     public func revokeAgent(_ id: String, at: Date, by actor: String) async throws -> Bool {
         let signer = try await auditSigner()
         return try await database.write { db in
@@ -75,6 +79,9 @@ extension SQLStore {
         }
     }
 
+    /// Replaces `drp_agents.token_hash` with an `agent.paired` audit entry in one serialized write.
+    ///
+    /// - Throws: `StoreError.invalidValue(field:reason:)` when there is no active agent `id`.
     public func issueAgentToken(_ id: String, tokenHash: Data, at: Date) async throws {
         let signer = try await auditSigner()
         try await database.write { db in
@@ -92,6 +99,7 @@ extension SQLStore {
         }
     }
 
+    /// Looks the hash up in `drp_agents`, ignoring revoked agents.
     public func agentID(forTokenHash hash: Data) async throws -> String? {
         try await database.read { db in
             try String.fetchOne(
@@ -102,6 +110,8 @@ extension SQLStore {
         }
     }
 
+    /// Deletes expired rows of `drp_signatures`, then inserts the digest unless present, in one concurrent
+    /// write (no advisory lock on PostgreSQL; the digest's primary key decides a race).
     public func recordSignature(_ digest: Data, agentID: String, expiresAt: Date, now: Date) async throws -> Bool {
         try await database.write(.concurrent) { db in
             try db.execute(sql: "DELETE FROM drp_signatures WHERE expires_at < ?", arguments: [now.storeValue])
@@ -114,12 +124,14 @@ extension SQLStore {
         }
     }
 
+    /// Looks the digest up in `drp_signatures`; an expired row not yet dropped still counts.
     public func signatureSeen(_ digest: Data) async throws -> Bool {
         try await database.read { db in
             try Bool.fetchOne(db, sql: "SELECT 1 FROM drp_signatures WHERE digest = ?", arguments: [digest]) ?? false
         }
     }
 
+    /// Looks the signature digest up in `drp_requests`, else inserts `record`, in one serialized write.
     public func linkDRPRequest(_ record: DRPRequestRecord) async throws -> DRPRequestRecord {
         try await database.write { db in
             if let existing = try SQLRow.fetchOne(
@@ -145,6 +157,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads one `drp_requests` row by protocol id.
     public func drpRequest(_ id: String) async throws -> DRPRequestRecord? {
         try await database.read { db in
             try SQLRow.fetchOne(db, sql: "SELECT * FROM drp_requests WHERE id = ?", arguments: [id]).map(
@@ -153,6 +166,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads `drp_requests` not yet settled, by ascending id after `afterID`.
     public func unsettledDRPRequests(after afterID: String?, limit: Int) async throws -> [DRPRequestRecord] {
         try await database.read { db in
             try SQLRow.fetchAll(
@@ -163,12 +177,15 @@ extension SQLStore {
         }
     }
 
+    /// Sets `drp_requests.denied_reason`; an unknown id changes nothing.
     public func setDRPDeniedReason(_ id: String, reason: String) async throws {
         try await database.write { db in
             try db.execute(sql: "UPDATE drp_requests SET denied_reason = ? WHERE id = ?", arguments: [reason, id])
         }
     }
 
+    /// Compare-and-sets `pushed_state` (and `settled_at`) and inserts the message, sealed under the
+    /// `system:agents` key, in one serialized write.
     public func recordDRPPush(
         _ id: String,
         state: String,

@@ -1,4 +1,5 @@
 import Foundation
+import LetheCore
 import LetheCrypto
 
 /// The audit chain: each entry's MAC, under a key derived from the master key, covers the previous
@@ -115,6 +116,8 @@ struct AuditSigner: Sendable {
 }
 
 extension SQLStore {
+    /// Seals the reason of an entry about an account (when its key exists) under that key, then appends
+    /// to `audit_log` and moves `audit_head` in one serialized write.
     @discardableResult
     public func appendAudit(_ event: AuditEvent) async throws -> Int64 {
         let signer = try await auditSigner()
@@ -141,6 +144,8 @@ extension SQLStore {
         )
     }
 
+    /// Opens a `sealed:` reason under the subject's key; returns a placeholder once the key is gone, and
+    /// any other reason as stored.
     public func auditReason(_ entry: AuditEntry) async throws -> String? {
         guard let reason = entry.event.reason, reason.hasPrefix(Self.sealedReasonPrefix) else {
             return entry.event.reason
@@ -157,6 +162,7 @@ extension SQLStore {
         return AuditSigner(version: version, key: key)
     }
 
+    /// Reads `audit_log` in sequence order; filters only when both `subjectType` and `subjectID` are given.
     public func auditEntries(subjectType: String?, subjectID: String?) async throws -> [AuditEntry] {
         var sql = "SELECT * FROM audit_log"
         var arguments: [(any SQLBindable)?] = []
@@ -191,6 +197,8 @@ extension SQLStore {
         )
     }
 
+    /// Reads `audit_log`, `audit_checkpoint` and `audit_head` in one snapshot and verifies each MAC under
+    /// the audit key of the version that made it.
     public func firstBrokenAuditEntry() async throws -> Int64? {
         let (entries, checkpoint, head) = try await database.read { db in
             (
@@ -250,7 +258,7 @@ extension SQLStore {
     /// the purged prefix's digest stays as it was (nothing is left to recompute it from), vouched for by
     /// the checkpoint's new MAC. Returns the number of entries re-MACed.
     ///
-    /// - Throws: ``StoreError/invalidValue(field:reason:)`` when the chain does not verify.
+    /// - Throws: `StoreError.invalidValue(field:reason:)` when the chain does not verify.
     public func reMACAuditTrail() async throws -> Int {
         guard try await firstBrokenAuditEntry() == nil else {
             throw StoreError.invalidValue(field: "audit trail", reason: "the chain does not verify; it is not re-MACed")

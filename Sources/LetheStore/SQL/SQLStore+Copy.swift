@@ -1,17 +1,6 @@
 import Foundation
 import GRDB
-
-/// What `copyEverything(to:)` moved, table by table, with the source's and the target's row counts.
-public struct StoreCopyReport: Sendable, Equatable {
-    public struct Table: Sendable, Equatable {
-        public let name: String
-        public let source: Int
-        public let target: Int
-    }
-    public let tables: [Table]
-    public var rows: Int { tables.reduce(0) { $0 + $1.source } }
-    public var countsMatch: Bool { tables.allSatisfy { $0.source == $0.target } }
-}
+import LetheCore
 
 extension SQLStore {
     /// Every table, parents before children, so each row's references exist when it arrives.

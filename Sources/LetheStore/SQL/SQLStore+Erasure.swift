@@ -12,6 +12,9 @@ extension SQLStore {
         return "X-" + mac.prefix(10).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
+    /// Copies kept orders and consents into `retained_records` with SQL (`json_object` on SQLite,
+    /// `json_build_object` on PostgreSQL), then deletes, in one serialized write; after the commit it evicts the
+    /// key and, on SQLite, runs a TRUNCATE checkpoint so no copy of the wrapped key is left in the WAL.
     public func eraseCustomer(
         _ id: AccountID,
         request: RequestID,
@@ -148,6 +151,7 @@ extension SQLStore {
         return receipt
     }
 
+    /// Reads the row of `deletion_receipts` for the request and decodes its JSON counts.
     public func deletionReceipt(_ request: RequestID) async throws -> DeletionReceipt? {
         let key = request.rawValue
         let decoder = JSONDecoder()
@@ -167,6 +171,7 @@ extension SQLStore {
         )
     }
 
+    /// Looks the email's token under every loaded master version up in `suppressions`.
     public func isSuppressed(email: String) async throws -> Bool {
         let tokens = try await emailIndexes(email)
         let arguments = tokens.map { $0 as (any SQLBindable)? }
@@ -179,6 +184,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads `suppressions` ordered by creation time, then token; rows of an unknown kind are skipped.
     public func suppressionEntries(request: RequestID?) async throws -> [SuppressionEntry] {
         let filter = request == nil ? "" : "WHERE request_id = ?"
         let arguments: SQLArguments = request.map { [$0.rawValue] } ?? []
@@ -203,6 +209,7 @@ extension SQLStore {
         }
     }
 
+    /// Inserts the entries into `suppressions` in one transaction, skipping tokens already listed.
     public func restoreSuppressions(_ entries: [SuppressionEntry]) async throws -> Int {
         guard !entries.isEmpty else { return 0 }
         return try await database.write(.concurrent) { db in
@@ -224,6 +231,8 @@ extension SQLStore {
         }
     }
 
+    /// Joins `accounts` to `suppressions` on the email and phone tokens; when several erasures listed an
+    /// account, the smallest request id is named.
     public func suppressedAccounts() async throws -> [(account: AccountID, request: RequestID)] {
         let rows = try await database.read { db in
             try SQLRow.fetchAll(
@@ -238,6 +247,9 @@ extension SQLStore {
         return try rows.map { (try AccountID($0["account"] as String), RequestID($0["request"] as String)) }
     }
 
+    /// Inserts into `outbox` in one serialized write, which also looks up `dedupe_key` first.
+    ///
+    /// - Throws: `StoreError.invalidValue(field:reason:)` when `keyOwner` has no key (erased or unknown).
     public func enqueueMessage(
         _ message: OutboxMessage,
         keyOwner: String,
@@ -272,6 +284,7 @@ extension SQLStore {
         try await codec(subject: subject)?.cipher
     }
 
+    /// Selects `outbox` ids whose `account_id` or `subject_id` is the account.
     public func messageIDs(account: AccountID) async throws -> [Int64] {
         let key = account.description
         return try await database.read { db in
@@ -283,6 +296,7 @@ extension SQLStore {
         }
     }
 
+    /// Looks the ids up in `outbox` 500 at a time, one read each.
     public func existingMessageIDs(_ ids: [Int64]) async throws -> Set<Int64> {
         guard !ids.isEmpty else { return [] }
         var found: Set<Int64> = []
@@ -302,6 +316,7 @@ extension SQLStore {
         return found
     }
 
+    /// Whether the `outbox` row's status is `delivered`; false when the row is gone.
     public func messageDelivered(_ id: Int64) async throws -> Bool {
         try await database.read { db in
             try String.fetchOne(db, sql: "SELECT status FROM outbox WHERE id = ?", arguments: [id]) == "delivered"

@@ -25,6 +25,8 @@ private struct HoldColumns: Sendable {
 }
 
 extension SQLStore {
+    /// Inserts into `legal_holds` (the reason sealed under the customer's key) with a `hold.placed` audit
+    /// entry in one transaction.
     public func placeHold(_ hold: LegalHold) async throws {
         let categories = hold.categories.map(\.rawValue).sorted().joined(separator: ",")
         // The reason may name people (a case title): sealed under the customer's key like other free text.
@@ -51,6 +53,7 @@ extension SQLStore {
         }
     }
 
+    /// Sets `legal_holds.released_at` with a `hold.released` audit entry in one transaction.
     public func releaseHold(_ id: String, at: Date, by: String) async throws -> Bool {
         let signer = try await auditSigner()
         return try await database.write { db in
@@ -77,6 +80,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads the account's `legal_holds` rows, opens their reasons, and keeps those in force at `instant`.
     public func activeHolds(_ account: AccountID, at instant: Date) async throws -> [LegalHold] {
         let key = account.description
         let rows = try await database.read { db in
@@ -90,6 +94,7 @@ extension SQLStore {
         return try await open(rows).filter { $0.placedAt <= instant && ($0.releasedAt.map { $0 > instant } ?? true) }
     }
 
+    /// Reads `legal_holds`, oldest first; a reason whose customer was erased reads `(erased)`.
     public func holds(includeReleased: Bool) async throws -> [LegalHold] {
         let sql =
             "SELECT * FROM legal_holds" + (includeReleased ? "" : " WHERE released_at IS NULL") + " ORDER BY placed_at"
@@ -118,6 +123,7 @@ extension SQLStore {
         return holds
     }
 
+    /// Inserts one row into `export_bundles`.
     public func recordBundle(_ bundle: ExportBundleRecord) async throws {
         try await database.write { db in
             try db.execute(
@@ -133,6 +139,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads one row of `export_bundles` by id.
     public func bundle(_ id: String) async throws -> ExportBundleRecord? {
         try await database.read { db in
             try SQLRow.fetchOne(db, sql: "SELECT * FROM export_bundles WHERE id = ?", arguments: [id]).flatMap(
@@ -141,6 +148,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads the oldest `export_bundles` row of the request.
     public func bundle(forRequest request: RequestID) async throws -> ExportBundleRecord? {
         try await database.read { db in
             try SQLRow.fetchOne(
@@ -151,6 +159,8 @@ extension SQLStore {
         }
     }
 
+    /// Decrements `downloads_left` with one conditional `UPDATE` (unexpired, uses left), then returns the
+    /// row as updated, so `downloadsLeft` is what remains after this download.
     public func takeDownload(_ id: String, at: Date) async throws -> ExportBundleRecord? {
         try await database.write { db in
             // One statement decides and counts, so two downloads racing for the last use cannot both win.
@@ -166,6 +176,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads `export_bundles` past `expires_at` or with no downloads left; holds are not considered.
     public func expiredBundles(at instant: Date) async throws -> [ExportBundleRecord] {
         try await database.read { db in
             try SQLRow.fetchAll(
@@ -176,6 +187,7 @@ extension SQLStore {
         }
     }
 
+    /// Deletes the `export_bundles` row; the bundle's file is the caller's to remove.
     public func deleteBundleRecord(_ id: String) async throws {
         try await database.write { db in try db.execute(sql: "DELETE FROM export_bundles WHERE id = ?", arguments: [id])
         }

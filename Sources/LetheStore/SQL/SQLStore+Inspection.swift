@@ -1,4 +1,5 @@
 import Foundation
+import LetheCore
 
 /// A stored value as a diagnostic reader sees it, independent of the backend's own types.
 ///

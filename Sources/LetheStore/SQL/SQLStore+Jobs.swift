@@ -3,12 +3,16 @@ import LetheCore
 import LetheCrypto
 
 extension SQLStore {
+    /// Inserts into `jobs` with `ON CONFLICT(dedupe_key) DO NOTHING`, in one concurrent write (no advisory
+    /// lock on PostgreSQL).
     @discardableResult
     public func enqueue(_ job: NewJob) async throws -> Bool {
         let now = Date().storeValue
         return try await database.write(.concurrent) { db in try Self.insertJob(db, job, now: now) }
     }
 
+    /// In one transaction: dead-letters jobs whose lease ran out on their last attempt, then leases the
+    /// oldest due candidates with a fresh random token each (`FOR UPDATE SKIP LOCKED` on PostgreSQL).
     public func leaseJobs(
         worker: String,
         limit: Int,
@@ -75,6 +79,7 @@ extension SQLStore {
         }
     }
 
+    /// Increments `attempts` only while the lease token matches and has not expired.
     public func startJob(_ job: LeasedJob, now: Date) async throws -> LeasedJob? {
         try await database.write(.concurrent) { db in
             try db.execute(
@@ -96,6 +101,7 @@ extension SQLStore {
         }
     }
 
+    /// Returns to `ready` every leased job whose `leased_by` ends in `@host:pid`, attempts unchanged.
     public func releaseJobLeases(ofProcess host: String, pid: Int32) async throws -> Int {
         let suffix = "@\(host):\(pid)"
         return try await database.write(.concurrent) { db in
@@ -110,6 +116,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads `dead` jobs by the time they died, oldest first.
     public func deadJobs(limit: Int) async throws -> [DeadJob] {
         try await database.read { db in
             try SQLRow.fetchAll(
@@ -132,6 +139,8 @@ extension SQLStore {
         }
     }
 
+    /// Resets a `dead` job to `ready` with zero attempts, due at `at`, with a `job.requeued` audit entry in
+    /// one serialized write.
     public func requeueDeadJob(_ id: Int64, by actor: String, reason: String, at: Date) async throws -> Bool {
         let signer = try await auditSigner()
         return try await database.write { db in
@@ -160,6 +169,7 @@ extension SQLStore {
         }
     }
 
+    /// Marks the job `done` only while its lease token still matches.
     public func completeJob(_ job: LeasedJob, now: Date) async throws -> Bool {
         try await database.write(.concurrent) { db in
             try db.execute(
@@ -171,6 +181,8 @@ extension SQLStore {
         }
     }
 
+    /// Returns the job to `ready` at `retryAt`, or marks it `dead` when its attempts are used up, only while
+    /// its lease token matches; returns the status the row has afterwards (`dead` when the row is gone).
     public func failJob(_ job: LeasedJob, error: String, now: Date, retryAt: Date) async throws -> JobStatus {
         try await database.write(.concurrent) { db in
             try db.execute(
@@ -188,6 +200,7 @@ extension SQLStore {
         }
     }
 
+    /// Counts due ready jobs (and leases that ran out) and live leases of `kinds` in one snapshot.
     public func jobBacklog(kinds: Set<JobKind>, now: Date) async throws -> (ready: Int, leased: Int) {
         let list = kinds.map(\.rawValue).sorted().map(SQLText.quote).joined(separator: ", ")
         let at = now.storeValue
@@ -212,6 +225,7 @@ extension SQLStore {
         }
     }
 
+    /// Groups `jobs` by status; statuses this build does not know are left out.
     public func jobCounts() async throws -> [JobStatus: Int] {
         try await database.read { db in
             var counts: [JobStatus: Int] = [:]

@@ -3,6 +3,7 @@ import LetheCore
 import LetheCrypto
 
 extension SQLStore {
+    /// Groups `data_keys` by `master_version`.
     public func dataKeyCounts() async throws -> [UInt32: Int] {
         let rows = try await database.read { db in
             try SQLRow.fetchAll(db, sql: "SELECT master_version, COUNT(*) AS n FROM data_keys GROUP BY master_version")
@@ -11,6 +12,8 @@ extension SQLStore {
         return Dictionary(uniqueKeysWithValues: rows)
     }
 
+    /// Rewraps one batch of `data_keys` rows in one transaction; on PostgreSQL the rows are taken with
+    /// `FOR UPDATE SKIP LOCKED`, so processes rotating at once never rewrap the same row.
     public func rewrapDataKeys(limit: Int) async throws -> Int {
         let keyring = await vault.keyring
         let primary = Int64(keyring.primaryVersion)
@@ -52,23 +55,6 @@ extension SQLStore {
             return count
         }
     }
-}
-
-/// What one master-key version still secures; it can be retired only when every count is zero.
-public struct KeyVersionUsage: Sendable, Equatable {
-    /// Customer data keys wrapped under it (moved by rewrapping).
-    public var dataKeys = 0
-    /// Account email and phone tokens made with its blind-index keys (recomputed by reindexing).
-    public var accountIndexes = 0
-    /// Suppression tokens of erased customers made with its keys; they cannot be recomputed (nothing
-    /// of the customer is left to compute them from), so the version stays while they are kept.
-    public var suppressions = 0
-    /// Audit entries (with the checkpoint and the head) MACed under its audit key.
-    public var auditEntries = 0
-
-    public init() {}
-
-    public var isUnused: Bool { dataKeys == 0 && accountIndexes == 0 && suppressions == 0 && auditEntries == 0 }
 }
 
 extension SQLStore {

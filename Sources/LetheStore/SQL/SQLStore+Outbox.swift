@@ -2,6 +2,8 @@ import Foundation
 import LetheCore
 
 extension SQLStore {
+    /// Reads due `pending` rows of `outbox` by `next_attempt_at`, then id, and opens them; a message whose
+    /// key was shredded comes back without recipient or parameters.
     public func pendingMessages(limit: Int, now: Date) async throws -> [PendingMessage] {
         let rows = try await database.read { db in
             try SQLRow.fetchAll(
@@ -16,6 +18,8 @@ extension SQLStore {
         return try await open(rows)
     }
 
+    /// Pushes `next_attempt_at` of the due rows to the end of the claim in one concurrent write, with
+    /// `FOR UPDATE SKIP LOCKED` on PostgreSQL, then opens them outside the transaction.
     public func claimMessages(limit: Int, now: Date, claimFor: TimeInterval) async throws -> [PendingMessage] {
         let until = now.addingTimeInterval(claimFor).storeValue
         // Claiming pushes the next attempt past the claim, so no other worker takes the message while this
@@ -38,6 +42,8 @@ extension SQLStore {
         return try await open(rows)
     }
 
+    /// Claims the one row as ``claimMessages(limit:now:claimFor:)`` does; nil when it is not pending, not
+    /// due, already claimed, or locked by another worker.
     public func claimMessage(_ id: Int64, now: Date, claimFor: TimeInterval) async throws -> PendingMessage? {
         let until = now.addingTimeInterval(claimFor).storeValue
         let rows = try await database.write(.concurrent) { db in
@@ -84,6 +90,7 @@ extension SQLStore {
         return messages
     }
 
+    /// Sets the row's status to `delivered` with `delivered_at`, in one concurrent write.
     public func markDelivered(_ id: Int64, at: Date) async throws {
         try await database.write(.concurrent) { db in
             try db.execute(
@@ -93,6 +100,8 @@ extension SQLStore {
         }
     }
 
+    /// Counts the attempt, keeps the first 300 characters of `error`, and sets the row back to `pending` at
+    /// `retryAt`, or to `failed` once `maxAttempts` is reached, in one concurrent write.
     public func markFailed(_ id: Int64, error: String, retryAt: Date, maxAttempts: Int) async throws {
         try await database.write(.concurrent) { db in
             try db.execute(

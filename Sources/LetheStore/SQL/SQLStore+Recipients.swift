@@ -11,21 +11,38 @@ extension SQLStore {
         try await systemCodec(Self.recipientsKeyOwner)
     }
 
-    public func addRecipient(_ recipient: Recipient, secret: String, at: Date) async throws {
+    /// Inserts into `recipients` unless the id exists, with a `recipient.added` audit entry, in one serialized
+    /// write; the secret is sealed under the `system:recipients` key (created on first use).
+    @discardableResult
+    public func addRecipient(_ recipient: Recipient, secret: String, at: Date, by actor: String) async throws -> Bool {
         let sealed = try await recipientsCodec().seal(secret, Self.recipientSecret)
         let categories = recipient.categories.map(\.rawValue).sorted().joined(separator: ",")
-        try await database.write { db in
+        let signer = try await auditSigner()
+        let audit = AuditEvent(
+            at: at,
+            actor: actor,
+            action: "recipient.added",
+            subjectType: "recipient",
+            subjectID: recipient.id,
+            fields: ["categories", "webhook-url", "secret"]
+        )
+        return try await database.write { db in
+            // The id is the key: a second registration under it changes nothing and says so.
             try db.execute(
                 sql:
-                    "INSERT INTO recipients (id, name, categories, webhook_url, secret, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO recipients (id, name, categories, webhook_url, secret, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                 arguments: [
                     recipient.id, recipient.name, categories, recipient.webhookURL, sealed, recipient.active,
                     at.storeValue,
                 ]
             )
+            guard db.changesCount == 1 else { return false }
+            try signer.append(audit, db)
+            return true
         }
     }
 
+    /// Reads `recipients` by name; secrets are not read.
     public func recipients() async throws -> [Recipient] {
         try await database.read { db in
             try SQLRow.fetchAll(db, sql: "SELECT * FROM recipients ORDER BY name").map { row in
@@ -44,6 +61,7 @@ extension SQLStore {
         }
     }
 
+    /// Opens the recipient's sealed secret; nil when there is no such recipient.
     public func recipientSecret(_ id: String) async throws -> String? {
         guard
             let sealed = try await database.read({ db in
@@ -53,6 +71,7 @@ extension SQLStore {
         return try await recipientsCodec().open(sealed, Self.recipientSecret)
     }
 
+    /// Inserts `pending` rows into `request_recipients` in one transaction, skipping pairs already recorded.
     public func addRequestRecipients(_ request: RequestID, recipients: [String], action: String, at: Date) async throws
     {
         try await database.write { db in
@@ -68,6 +87,7 @@ extension SQLStore {
         }
     }
 
+    /// Joins `request_recipients` to `recipients`, ordered by recipient name.
     public func requestRecipients(_ request: RequestID) async throws -> [RequestRecipient] {
         try await database.read { db in
             try SQLRow.fetchAll(
@@ -89,6 +109,8 @@ extension SQLStore {
         }
     }
 
+    /// Moves a `pending` row of `request_recipients` with a `recipient.<status>` audit entry in one
+    /// transaction; the note is stored as given, not sealed.
     public func settleRecipient(
         _ request: RequestID,
         recipient: String,

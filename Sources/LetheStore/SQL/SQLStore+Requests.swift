@@ -98,6 +98,9 @@ extension SQLStore {
         return db.changesCount > 0
     }
 
+    /// Checks the idempotency key (`privacy_requests`, `request_links`) and the customer's open request of
+    /// the same kind, then writes the request, a new subject key when needed, its events, deadline history,
+    /// code, outbox messages and audit entries, all in one serialized write.
     public func createRequest(_ record: NewRequestRecord) async throws -> IntakeOutcome {
         let subject = record.subjectID
         // A request about an unknown person gets its own key, created with it (and shredded with it).
@@ -223,6 +226,8 @@ extension SQLStore {
         return outcome
     }
 
+    /// Reads the request, its events, pauses and link count in one snapshot; after the subject's erasure
+    /// free-text reasons read `(erased)` and the requester email is nil.
     public func request(_ id: RequestID) async throws -> StoredRequest? {
         let key = id.rawValue
         struct Columns: Sendable {
@@ -365,6 +370,8 @@ extension SQLStore {
         )
     }
 
+    /// Compare-and-sets `privacy_requests.status`, then writes the event, schedule, pauses, notices, jobs
+    /// and audit entries in the same serialized write.
     public func updateRequest(_ id: RequestID, expecting expected: RequestStatus, _ update: RequestUpdate) async throws
     {
         let key = id.rawValue
@@ -465,6 +472,7 @@ extension SQLStore {
         }
     }
 
+    /// Groups open `privacy_requests` by `binding_due` and kind in SQL.
     public func openRequestsByDueDate(through: LocalDate) async throws -> [DueDateCount] {
         let open = RequestQuery.open.map(\.rawValue).sorted()
         let marks = open.map { _ in "?" }.joined(separator: ",")
@@ -484,6 +492,7 @@ extension SQLStore {
         }
     }
 
+    /// Groups `privacy_requests` by UTC month of `received_at` (`strftime` on SQLite, `to_char` on PostgreSQL).
     public func requestsByMonth(since: Date) async throws -> [MonthCount] {
         try await database.read { db in
             try SQLRow.fetchAll(
@@ -509,6 +518,7 @@ extension SQLStore {
         to_char(to_timestamp(received_at) AT TIME ZONE 'UTC', 'MM') AS m
         """
 
+    /// Reads each request with the denial reason of its latest `denied` event; rows of unknown kinds are skipped.
     public func requestOutcomes(
         jurisdiction: String,
         receivedFrom from: Date,
@@ -544,6 +554,7 @@ extension SQLStore {
         }
     }
 
+    /// Counts open `privacy_requests` per status, overdue and due soon, in one snapshot.
     public func queueDepth(today: LocalDate, dueSoonBy: LocalDate) async throws -> QueueDepth {
         let open = RequestQuery.open.map(\.rawValue).sorted()
         let marks = open.map { _ in "?" }.joined(separator: ",")
@@ -575,6 +586,7 @@ extension SQLStore {
         }
     }
 
+    /// Filters `privacy_requests` in SQL, ordered by `binding_due` then `received_at`, at least one row.
     public func listRequests(_ query: RequestQuery) async throws -> [RequestSummary] {
         var conditions: [String] = []
         var arguments: [(any SQLBindable)?] = []
@@ -632,6 +644,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads `deadline_history` of the request in insertion order.
     public func deadlineHistory(_ id: RequestID) async throws -> [DeadlineChange] {
         let key = id.rawValue
         return try await database.read { db in
@@ -656,6 +669,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads the `verification_codes` row of `purpose`.
     public func verificationCode(_ purpose: String) async throws -> VerificationCodeRecord? {
         try await database.read { db in
             try SQLRow.fetchOne(db, sql: "SELECT * FROM verification_codes WHERE purpose = ?", arguments: [purpose])
@@ -676,6 +690,8 @@ extension SQLStore {
         )
     }
 
+    /// Locks the code on success, or counts a failure and locks at `maxAttempts`, then rereads it, in one
+    /// serialized write; nil when there is no code for `purpose`.
     public func recordCodeAttempt(
         _ purpose: String,
         succeeded: Bool,
@@ -707,6 +723,10 @@ extension SQLStore {
         }
     }
 
+    /// Upserts `verification_codes` (attempts reset, unlocked), inserts a `code_sends` row and the sealed
+    /// `outbox` message in one serialized write.
+    ///
+    /// - Throws: `StoreError.invalidValue(field:reason:)` when `keyOwner` has no key.
     public func replaceCode(
         _ purpose: String,
         keyOwner: String,
@@ -739,6 +759,7 @@ extension SQLStore {
         }
     }
 
+    /// Counts `code_sends` rows since `since` for the subject and for the address token, in one snapshot.
     public func codeSends(
         subject: String,
         addressIndex: [UInt8],
@@ -761,6 +782,9 @@ extension SQLStore {
         }
     }
 
+    /// Inserts into `request_alerts` (`ON CONFLICT DO NOTHING`), then the message and audit entry, in one
+    /// serialized write. Also returns false, raising nothing, when a message is given but the request or its
+    /// subject's key is gone.
     public func raiseAlert(_ alert: RequestAlert, message: OutboxMessage?, audit: AuditEvent) async throws -> Bool {
         let key = alert.requestID.rawValue
         var sealed: SealedOutbox?
@@ -791,6 +815,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads `request_alerts` of the request, oldest first.
     public func alerts(_ id: RequestID) async throws -> [RequestAlert] {
         let key = id.rawValue
         return try await database.read { db in

@@ -175,6 +175,8 @@ struct HoldSQL {
 extension SQLStore {
     // MARK: Lease and runs
 
+    /// Upserts the single `purge_lease` row in one serialized write when it is free, expired, held by
+    /// `replacing`, or already `claim`'s holder; returns nil on success.
     public func acquirePurgeLease(_ claim: PurgeLeaseHolder, replacing: String?) async throws -> PurgeLeaseHolder? {
         try await database.write { db in
             if let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM purge_lease WHERE name = 'purge'") {
@@ -207,6 +209,7 @@ extension SQLStore {
         )
     }
 
+    /// Moves `purge_lease.expires_at` only while `holder` still holds the row.
     public func renewPurgeLease(holder: String, until: Date) async throws -> Bool {
         try await database.write { db in
             try db.execute(
@@ -217,12 +220,14 @@ extension SQLStore {
         }
     }
 
+    /// Deletes the `purge_lease` row if `holder` holds it; does nothing otherwise.
     public func releasePurgeLease(holder: String) async throws {
         try await database.write { db in
             try db.execute(sql: "DELETE FROM purge_lease WHERE name = 'purge' AND holder = ?", arguments: [holder])
         }
     }
 
+    /// Inserts a `running` row into `purge_runs`.
     public func beginPurgeRun(id: String, holder: String, asOf: Date, at: Date) async throws {
         try await database.write { db in
             try db.execute(
@@ -234,6 +239,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads `purge_runs`, newest first, with each run's `purge_counts`, in one snapshot.
     public func purgeRuns(status: PurgeRunStatus?, limit: Int) async throws -> [PurgeRunRecord] {
         try await database.read { db in
             let rows = try SQLRow.fetchAll(
@@ -268,6 +274,8 @@ extension SQLStore {
         }
     }
 
+    /// Closes a `running` row of `purge_runs` and appends the receipt in one serialized write; a run already
+    /// closed is left as it is and no second receipt is written.
     public func finishPurgeRun(
         id: String,
         status: PurgeRunStatus,
@@ -301,6 +309,8 @@ extension SQLStore {
 
     // MARK: Counting and purging
 
+    /// Counts due rows with the same hold SQL the purge uses, so a dry run and a purge agree; audit
+    /// entries are counted as a purgeable prefix.
     public func countDue(_ target: PurgeTarget, cutoff: Date, holds: RetentionHolds) async throws -> DueCount {
         if target == .auditEntries { return try await countAuditDue(cutoff: cutoff, holds: holds) }
         guard let spec = PurgeTable.of(target) else { return DueCount(due: 0, held: 0, holds: []) }
@@ -340,6 +350,11 @@ extension SQLStore {
         }
     }
 
+    /// Deletes one batch with a single `DELETE … IN (SELECT …)` (request records table by table) and adds
+    /// the count to `purge_counts`, in one serialized write.
+    ///
+    /// - Throws: `StoreError.invalidValue(field:reason:)` for export bundles, inactive accounts, pending
+    ///   deletions, audit entries and the mail spool.
     public func purgeBatch(
         _ target: PurgeTarget,
         cutoff: Date,
@@ -396,6 +411,7 @@ extension SQLStore {
         return db.changesCount
     }
 
+    /// Selects `deactivated` accounts idle since `cutoff` and not held for the identity category, by id.
     public func dueInactiveAccounts(cutoff: Date, holds: RetentionHolds, limit: Int) async throws -> [DueAccount] {
         let hold = HoldSQL(holds: holds, category: .identity)
         return try await database.read { db in
@@ -416,6 +432,7 @@ extension SQLStore {
         }
     }
 
+    /// Selects `export_bundles` whose link died by `cutoff` (expiry or last download) and that no hold keeps.
     public func dueBundles(cutoff: Date, holds: RetentionHolds, limit: Int) async throws -> [ExportBundleRecord] {
         let hold = HoldSQL(holds: holds, category: .exportBundles)
         return try await database.read { db in
@@ -430,6 +447,7 @@ extension SQLStore {
         }
     }
 
+    /// Deletes the `export_bundles` row and counts it on the checkpoint in one serialized write.
     public func purgeBundleRecord(_ id: String, checkpoint: PurgeCheckpoint) async throws -> Bool {
         try await database.write { db in
             try db.execute(sql: "DELETE FROM export_bundles WHERE id = ?", arguments: [id])
@@ -439,10 +457,12 @@ extension SQLStore {
         }
     }
 
+    /// Adds `count` to the checkpoint's `purge_counts` row; zero or less adds nothing.
     public func recordPurged(_ count: Int, checkpoint: PurgeCheckpoint) async throws {
         try await database.write { db in try Self.addToCheckpoint(db, checkpoint, count) }
     }
 
+    /// Selects `outbox` ids whose account is held for `category`.
     public func heldMessageIDs(holds: RetentionHolds, category: DataCategory) async throws -> Set<Int64> {
         let hold = HoldSQL(holds: holds, category: category)
         return try await database.read { db in
@@ -527,6 +547,8 @@ extension SQLStore {
         }
     }
 
+    /// Deletes a prefix of `audit_log` and moves the MACed `audit_checkpoint` to its last entry, in one
+    /// serialized write.
     public func purgeAuditEntries(
         cutoff: Date,
         holds: RetentionHolds,
@@ -569,6 +591,7 @@ extension SQLStore {
         }
     }
 
+    /// Reads the single `audit_checkpoint` row.
     public func auditCheckpoint() async throws -> AuditCheckpoint? {
         try await database.read { db in try Self.auditCheckpointRow(db) }.map(\.checkpoint)
     }

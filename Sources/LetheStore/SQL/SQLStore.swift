@@ -5,7 +5,9 @@ import LetheCrypto
 /// Named points inside store transactions where a test can make the transaction fail, to prove that
 /// a crash between steps leaves nothing half-written. Empty in production.
 public struct StoreFaults: Sendable {
+    /// The names of the points that fail, such as `create.after-key` or `erase.after-data_keys`.
     public let points: Set<String>
+    /// Fails at each of `points`; with none (the default), nothing fails.
     public init(_ points: Set<String> = []) { self.points = points }
 
     func check(_ point: String) throws {
@@ -14,10 +16,11 @@ public struct StoreFaults: Sendable {
 }
 
 /// Lethe's store on a SQL database: SQLite embedded (the default), or PostgreSQL shared by several
-/// nodes. Every statement is written once against ``SQLSession``; the backend supplies transactions,
+/// nodes. Every statement is written once against `SQLSession`; the backend supplies transactions,
 /// and its dialect the few statements that differ. Personal columns hold ciphertext only.
 public final class SQLStore: LetheStore {
     let database: any SQLBackend
+    /// The key cache this store unwraps customer keys with and evicts them from on erasure.
     public let vault: KeyVault
     let faults: StoreFaults
     /// The SQLite database file, for operators and the plaintext-scan tests; nil on PostgreSQL.

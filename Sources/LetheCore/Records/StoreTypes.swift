@@ -1,22 +1,31 @@
 import Foundation
-import LetheCore
-import LetheCrypto
 
 /// What is needed to open an account. Values are plaintext here; the store encrypts them.
 public struct NewAccount: Sendable {
+    /// The customer's full name.
     public var fullName: String
+    /// The email address; must not be in use by another account.
     public var email: String
+    /// The phone number in E.164 form, if given.
     public var phone: String?
+    /// The date of birth, if given.
     public var dateOfBirth: LocalDate?
+    /// The jurisdiction id whose law governs the customer's requests.
     public var residence: String
+    /// Postal addresses to record with the account.
     public var addresses: [PostalAddress]
     /// An scrypt hash string, never the password.
     public var passwordHash: String?
+    /// The answer to the security question, normalised; stored encrypted, never shown.
     public var securityAnswer: String?
+    /// A promotional code, if any.
     public var promoCode: String?
+    /// Language, notifications and subscription.
     public var preferences: Preferences
+    /// When the account is opened.
     public var createdAt: Date
 
+    /// A new account's values; optional fields default to absent, preferences to the defaults.
     public init(
         fullName: String,
         email: String,
@@ -46,10 +55,14 @@ public struct NewAccount: Sendable {
 
 /// A card to store: the number goes only into ciphertext.
 public struct NewPaymentMethod: Sendable {
+    /// The card number; it prints masked and reaches only the ciphertext.
     public let card: PaymentCardNumber
+    /// The name on the card; stored encrypted.
     public let cardholderName: String
+    /// The expiry; stored encrypted.
     public let expiry: CardExpiry
 
+    /// A card to store.
     public init(card: PaymentCardNumber, cardholderName: String, expiry: CardExpiry) {
         self.card = card
         self.cardholderName = cardholderName
@@ -59,18 +72,30 @@ public struct NewPaymentMethod: Sendable {
 
 /// One change to an account. ``fieldName`` is what the record note records: the name, never the value.
 public enum AccountChange: Sendable {
+    /// A new full name.
     case fullName(String)
+    /// A new email address (its blind index is recomputed).
     case email(String)
+    /// A new phone number, or `nil` to remove it.
     case phone(String?)
+    /// A further postal address.
     case addAddress(PostalAddress)
+    /// Replace the address with this row id.
     case replaceAddress(id: Int64, PostalAddress)
+    /// Remove the address with this row id.
     case removeAddress(id: Int64)
+    /// Store a further card.
     case addPaymentMethod(NewPaymentMethod)
+    /// Remove the card with this row id.
     case removePaymentMethod(id: Int64)
+    /// New language and notification settings.
     case preferences(Preferences)
+    /// A new subscription plan, or `nil` to end it.
     case subscription(String?)
+    /// A new account status (e.g. deactivated at the customer's request).
     case status(AccountStatus)
 
+    /// The field's name for the record note and audit trail, e.g. `email` or `address`.
     public var fieldName: String {
         switch self {
         case .fullName: return "full-name"
@@ -87,13 +112,16 @@ public enum AccountChange: Sendable {
 
 /// A message to send after the transaction commits (transactional outbox).
 public struct OutboxMessage: Sendable, Equatable {
+    /// The notice template, e.g. `verification-code` or `request-overdue`.
     public let kind: String
+    /// The customer it concerns, so an erasure can remove it; `nil` for staff alerts.
     public let accountID: AccountID?
     /// Where to send it (an email address); encrypted at rest.
     public let recipient: String?
     /// Template parameters; encrypted at rest.
     public let parameters: [String: String]
 
+    /// A message to queue.
     public init(kind: String, accountID: AccountID?, recipient: String?, parameters: [String: String] = [:]) {
         self.kind = kind
         self.accountID = accountID
@@ -104,22 +132,42 @@ public struct OutboxMessage: Sendable, Equatable {
 
 /// A queued message as the dispatcher sees it (decrypted for delivery).
 public struct PendingMessage: Sendable, Equatable {
+    /// The outbox row id; also the stable message id, so a retried delivery is recognisable.
     public let id: Int64
+    /// The message, decrypted.
     public let message: OutboxMessage
+    /// Delivery attempts so far.
     public let attempts: Int
+    /// When it was queued.
     public let createdAt: Date
+
+    /// Makes the value from each of its parts.
+    public init(id: Int64, message: OutboxMessage, attempts: Int, createdAt: Date) {
+        self.id = id
+        self.message = message
+        self.attempts = attempts
+        self.createdAt = createdAt
+    }
 }
 
 /// An action for the audit trail: ids and field names only, never personal values.
 public struct AuditEvent: Sendable, Equatable {
+    /// When it happened.
     public let at: Date
+    /// Who did it, usually in ``Actor``'s stored form (e.g. `staff:ana`).
     public let actor: String
+    /// What was done, e.g. `request.received` or `request.clock-stopped`.
     public let action: String
+    /// The kind of thing acted on, e.g. `request` or `account`.
     public let subjectType: String
+    /// The id of the thing acted on.
     public let subjectID: String
+    /// Names of the fields touched, never their values.
     public let fields: [String]
+    /// Why; sealed under the customer's key when it is about an account, so erasure shreds it.
     public let reason: String?
 
+    /// An audit event to append.
     public init(
         at: Date,
         actor: String,
@@ -141,21 +189,41 @@ public struct AuditEvent: Sendable, Equatable {
 
 /// A stored audit entry with its place in the chain.
 public struct AuditEntry: Sendable, Equatable {
+    /// The entry's place in the chain, from 1.
     public let seq: Int64
+    /// What was recorded.
     public let event: AuditEvent
+    /// The master-key version whose audit key made the MAC.
     public let keyVersion: UInt32
+    /// The previous entry's MAC, which this entry's MAC covers.
     public let previousDigest: [UInt8]
+    /// HMAC-SHA256 over the previous MAC and this entry's canonical content.
     public let mac: [UInt8]
+
+    /// Makes the value from each of its parts.
+    public init(seq: Int64, event: AuditEvent, keyVersion: UInt32, previousDigest: [UInt8], mac: [UInt8]) {
+        self.seq = seq
+        self.event = event
+        self.keyVersion = keyVersion
+        self.previousDigest = previousDigest
+        self.mac = mac
+    }
 }
 
 /// Which record notes a supervisor wants to review.
 public struct RecordNoteQuery: Sendable {
+    /// Only notes about this account.
     public var accountID: AccountID?
+    /// Only notes by this author.
     public var author: String?
+    /// Only notes made at or after this instant.
     public var from: Date?
+    /// Only notes made before this instant.
     public var to: Date?
+    /// At most this many notes.
     public var limit: Int
 
+    /// A query; every filter is off by default and at most 200 notes are returned.
     public init(
         accountID: AccountID? = nil,
         author: String? = nil,
@@ -173,32 +241,71 @@ public struct RecordNoteQuery: Sendable {
 
 /// A change held for a supervisor because identity could not be verified or it conflicts with the record.
 public struct Escalation: Sendable, Equatable {
+    /// The escalation's row id.
     public let id: Int64
+    /// The account the change is for.
     public let accountID: AccountID
+    /// When it was raised.
     public let at: Date
+    /// The staff member who asked for the change.
     public let requestedBy: String
+    /// Why it was escalated (unverified identity or a conflict with the record).
     public let kind: String
+    /// Names of the fields the change would touch.
     public let changedFields: [String]
+    /// The agent's reason, decrypted; stored encrypted.
     public let reason: String
+    /// `open` until a supervisor resolves it.
     public let status: String
+
+    /// Makes the value from each of its parts.
+    public init(
+        id: Int64,
+        accountID: AccountID,
+        at: Date,
+        requestedBy: String,
+        kind: String,
+        changedFields: [String],
+        reason: String,
+        status: String
+    ) {
+        self.id = id
+        self.accountID = accountID
+        self.at = at
+        self.requestedBy = requestedBy
+        self.kind = kind
+        self.changedFields = changedFields
+        self.reason = reason
+        self.status = status
+    }
 }
 
 /// What a store can refuse. Messages carry ids and field names, never personal values.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
+    /// An account with that id already exists.
     case accountIDTaken(AccountID)
+    /// Another account already uses the email address (found by its blind index).
     case emailInUse
+    /// No account has that id.
     case accountNotFound(AccountID)
+    /// The account has no address with that row id.
     case addressNotFound(AccountID, Int64)
+    /// The account has no payment method with that row id.
     case paymentMethodNotFound(AccountID, Int64)
+    /// The account has no data key, usually because it was erased.
     case keyMissing(AccountID)
+    /// A value was refused; the message names the field and the problem, never the value.
     case invalidValue(field: String, reason: String)
     /// The request's subject was erased: nothing can be sent to them or sealed for them any more.
     case subjectErased(RequestID)
     /// A deliberately injected failure (tests of crash safety).
     case injectedFault(String)
+    /// A staff user with that username exists.
     case staffExists(String)
+    /// An authorized agent with that id is already registered.
     case agentExists(String)
 
+    /// A message with ids and field names only.
     public var description: String {
         switch self {
         case .accountIDTaken(let id): return "account id \(id) is taken"
@@ -219,15 +326,24 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
 
 /// An export bundle's record: where the encrypted file is, its digest, and how long and how often it may be fetched.
 public struct ExportBundleRecord: Sendable, Equatable {
+    /// The bundle's id.
     public let id: String
+    /// The customer it was made for.
     public let accountID: AccountID
+    /// The export request it answers.
     public let requestID: RequestID
+    /// Where the encrypted file lies under `Exports/`.
     public let path: String
+    /// The file's SHA-256 in hex, so a download can be checked.
     public let sha256: String
+    /// When it was made.
     public let createdAt: Date
+    /// After this instant the link no longer works and the file is purged.
     public let expiresAt: Date
+    /// How many more downloads are allowed.
     public let downloadsLeft: Int
 
+    /// A bundle record as written after the file.
     public init(
         id: String,
         accountID: AccountID,

@@ -1,10 +1,15 @@
 /// Why a card number or expiry was refused. Never includes the digits.
 public enum PaymentCardError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The number holds something other than digits, spaces and dashes.
     case notDigits
+    /// The number has fewer than 12 or more than 19 digits (the count is given).
     case wrongLength(Int)
+    /// The check digit is wrong: most likely a typing error.
     case failsLuhnCheck
+    /// The month is not 1 to 12 or the year is not between 2000 and 2099.
     case invalidExpiry
 
+    /// A message for the customer or operator that never repeats the digits.
     public var description: String {
         switch self {
         case .notDigits: return "a card number may contain only digits, spaces and dashes"
@@ -17,6 +22,7 @@ public enum PaymentCardError: Error, Equatable, Sendable, CustomStringConvertibl
 
 /// The card network, from the number's leading digits.
 public enum CardBrand: String, Sendable, Codable, CaseIterable {
+    /// The networks recognised by their leading digits; `unknown` when none matches.
     case visa, mastercard, amex, discover, jcb, dinersClub = "diners-club", unionPay = "unionpay", unknown
 }
 
@@ -29,8 +35,13 @@ public struct PaymentCardNumber: Sendable, Equatable, CustomStringConvertible, C
     CustomReflectable
 {
     private let digits: [UInt8]
+    /// The card network derived from the leading digits.
     public let brand: CardBrand
 
+    /// Accepts 12 to 19 digits, ignoring spaces and dashes, that pass the Luhn check.
+    ///
+    /// - Throws: ``PaymentCardError/notDigits``, ``PaymentCardError/wrongLength(_:)`` or
+    ///   ``PaymentCardError/failsLuhnCheck``; none of them carries the digits.
     public init(_ text: String) throws(PaymentCardError) {
         var digits: [UInt8] = []
         for scalar in text.unicodeScalars {
@@ -52,11 +63,16 @@ public struct PaymentCardNumber: Sendable, Equatable, CustomStringConvertible, C
     /// `•••• 4242`.
     public var masked: String { "•••• \(last4)" }
 
+    /// `visa •••• 4242`: brand and last four only, so logs and messages never carry the number.
     public var description: String { "\(brand.rawValue) \(masked)" }
+    /// The same masked form as ``description``, so the debugger shows no more.
     public var debugDescription: String { description }
+    /// A mirror with one masked child, so `dump` and reflection cannot reach the digits.
     public var customMirror: Mirror { Mirror(self, children: ["masked": description]) }
 
     /// Lends the full number as ASCII digits, for encryption only.
+    ///
+    /// - Throws: Whatever `body` throws.
     public func withDigits<R, E: Error>(_ body: ([UInt8]) throws(E) -> R) throws(E) -> R {
         try body(digits.map { $0 + 48 })
     }
@@ -91,9 +107,14 @@ public struct PaymentCardNumber: Sendable, Equatable, CustomStringConvertible, C
 
 /// A card's expiry month and year.
 public struct CardExpiry: Sendable, Equatable, Codable, CustomStringConvertible {
+    /// The expiry month, 1 to 12.
     public let month: Int
+    /// The four-digit expiry year.
     public let year: Int
 
+    /// An expiry from its month and four-digit year.
+    ///
+    /// - Throws: ``PaymentCardError/invalidExpiry`` when the month or year is out of range.
     public init(month: Int, year: Int) throws(PaymentCardError) {
         guard (1...12).contains(month), (2000...2099).contains(year) else { throw .invalidExpiry }
         self.month = month

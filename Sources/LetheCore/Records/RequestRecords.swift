@@ -1,16 +1,21 @@
 import Foundation
-import LetheCore
 
 /// A verification code as stored: only its keyed hash, never the digits.
 public struct VerificationCodeRecord: Sendable, Equatable {
+    /// The code's keyed hash (under the token-hashing key); the digits are never stored.
     public let hash: [UInt8]
+    /// When the code was issued.
     public let createdAt: Date
+    /// After this instant the code no longer verifies.
     public let expiresAt: Date
+    /// Wrong tries so far.
     public let attempts: Int
+    /// Whether too many wrong tries locked the code; the customer must ask for a new one.
     public let locked: Bool
     /// Blind index of the address the code went to, for rate limits per address.
     public let addressIndex: [UInt8]
 
+    /// A code record as issued (no attempts, unlocked) or read back.
     public init(
         hash: [UInt8],
         createdAt: Date,
@@ -32,19 +37,28 @@ public struct VerificationCodeRecord: Sendable, Equatable {
 public struct NewRequestRecord: Sendable {
     /// The request with its first lifecycle events already applied.
     public let request: PrivacyRequest
+    /// How the request arrived.
     public let channel: RequestChannel
     /// Whose key seals this request's personal values: the account id, or the request id for an unknown person.
     public let subjectID: String
+    /// The authorized agent acting for the customer, if any.
     public let agentID: String?
+    /// Where to reach the requester when no account is known; personal, sealed under ``subjectID``'s key.
     public let requesterEmail: String?
+    /// The caller's key for retries: a second submission with it returns the first request.
     public let idempotencyKey: String?
+    /// The deadlines computed at intake.
     public let schedule: DeadlineSchedule
     /// What a consent change asks: purpose id → granted.
     public let consentChanges: [String: Bool]
+    /// The one-time code sent to verify identity, if one was.
     public let code: VerificationCodeRecord?
+    /// Notices to send once the intake commits (acknowledgement, code).
     public let messages: [OutboxMessage]
+    /// Audit entries written in the same transaction.
     public let audit: [AuditEvent]
 
+    /// Everything intake stores in one transaction.
     public init(
         request: PrivacyRequest,
         channel: RequestChannel,
@@ -74,12 +88,14 @@ public struct NewRequestRecord: Sendable {
 
 /// What intake did with a submission.
 public enum IntakeOutcome: Sendable, Equatable {
+    /// A new request was recorded.
     case created(RequestID)
     /// The idempotency key was seen before: this is that request.
     case repeated(RequestID)
     /// An open request of the same kind exists for the customer; the submission was linked to it.
     case linked(RequestID)
 
+    /// The request the submission ended up in, whichever the outcome.
     public var requestID: RequestID {
         switch self {
         case .created(let id), .repeated(let id), .linked(let id): return id
@@ -89,58 +105,157 @@ public enum IntakeOutcome: Sendable, Equatable {
 
 /// A request as stored, decrypted for the caller.
 public struct StoredRequest: Sendable {
+    /// The request with its full lifecycle, replayed from its events.
     public let request: PrivacyRequest
+    /// How it arrived.
     public let channel: RequestChannel
+    /// Whose key seals its personal values: the account id, or the request id for an unknown person.
     public let subjectID: String
+    /// The authorized agent acting for the customer, if any.
     public let agentID: String?
+    /// The requester's email when no account is known (decrypted).
     public let requesterEmail: String?
+    /// The current deadlines, after any pause or extension.
     public let schedule: DeadlineSchedule
+    /// The staff member working it, if assigned.
     public let assignee: String?
+    /// Every clock stop, the open one last.
     public let pauses: [StoredPause]
+    /// The extension notice, once sent (its reason decrypted).
     public let extensionNotice: ExtensionNotice?
+    /// When it was completed.
     public let completedAt: Date?
+    /// How many later submissions of the same kind were linked to it instead of opening a new request.
     public let linkedSubmissions: Int
     /// The authorized agent's proof of permission, when recorded (decrypted).
     public let agentPermission: String?
+    /// When the agent's proof of permission was recorded.
     public let agentPermissionAt: Date?
     /// When the customer confirmed directly that the agent acts for them.
     public let customerConfirmedAt: Date?
     /// What a consent change asks: purpose id → granted.
     public let consentChanges: [String: Bool]
+
+    /// Makes the value from each of its parts.
+    public init(
+        request: PrivacyRequest,
+        channel: RequestChannel,
+        subjectID: String,
+        agentID: String? = nil,
+        requesterEmail: String? = nil,
+        schedule: DeadlineSchedule,
+        assignee: String? = nil,
+        pauses: [StoredPause],
+        extensionNotice: ExtensionNotice? = nil,
+        completedAt: Date? = nil,
+        linkedSubmissions: Int,
+        agentPermission: String? = nil,
+        agentPermissionAt: Date? = nil,
+        customerConfirmedAt: Date? = nil,
+        consentChanges: [String: Bool]
+    ) {
+        self.request = request
+        self.channel = channel
+        self.subjectID = subjectID
+        self.agentID = agentID
+        self.requesterEmail = requesterEmail
+        self.schedule = schedule
+        self.assignee = assignee
+        self.pauses = pauses
+        self.extensionNotice = extensionNotice
+        self.completedAt = completedAt
+        self.linkedSubmissions = linkedSubmissions
+        self.agentPermission = agentPermission
+        self.agentPermissionAt = agentPermissionAt
+        self.customerConfirmedAt = customerConfirmedAt
+        self.consentChanges = consentChanges
+    }
 }
 
 /// A clock stop; `to` is nil while it lasts.
 public struct StoredPause: Sendable, Equatable {
+    /// The first day the clock stood still.
     public let from: LocalDate
+    /// The last day, once the clock runs again.
     public let to: LocalDate?
+    /// Why the clock stopped.
     public let reason: PauseReason
+
+    /// Makes the value from each of its parts.
+    public init(from: LocalDate, to: LocalDate? = nil, reason: PauseReason) {
+        self.from = from
+        self.to = to
+        self.reason = reason
+    }
 }
 
 /// One line of the queue listing.
 public struct RequestSummary: Sendable, Equatable {
+    /// The request's id.
     public let id: RequestID
+    /// What is asked.
     public let kind: RequestKind
+    /// The customer, when known.
     public let accountID: AccountID?
+    /// The jurisdiction id it is answered under.
     public let jurisdiction: String
+    /// Where it stands.
     public let status: RequestStatus
+    /// How it arrived.
     public let channel: RequestChannel
+    /// When it was received.
     public let receivedAt: Date
     /// The deadline that binds now (extended or response).
     public let due: LocalDate
+    /// The controller's own earlier target date.
     public let internalTarget: LocalDate
+    /// The staff member working it, if assigned.
     public let assignee: String?
+
+    /// Makes the value from each of its parts.
+    public init(
+        id: RequestID,
+        kind: RequestKind,
+        accountID: AccountID? = nil,
+        jurisdiction: String,
+        status: RequestStatus,
+        channel: RequestChannel,
+        receivedAt: Date,
+        due: LocalDate,
+        internalTarget: LocalDate,
+        assignee: String? = nil
+    ) {
+        self.id = id
+        self.kind = kind
+        self.accountID = accountID
+        self.jurisdiction = jurisdiction
+        self.status = status
+        self.channel = channel
+        self.receivedAt = receivedAt
+        self.due = due
+        self.internalTarget = internalTarget
+        self.assignee = assignee
+    }
 }
 
 /// Filters for the queue.
 public struct RequestQuery: Sendable {
+    /// Only these statuses; `nil` for all (``open`` for the working queue).
     public var statuses: Set<RequestStatus>?
+    /// Only this kind.
     public var kind: RequestKind?
+    /// Only this jurisdiction id.
     public var jurisdiction: String?
+    /// Only requests assigned to this staff member.
     public var assignee: String?
+    /// Only requests whose binding deadline is on or before this date.
     public var dueOnOrBefore: LocalDate?
+    /// Only this customer's requests.
     public var accountID: AccountID?
+    /// At most this many rows.
     public var limit: Int
 
+    /// A query; every filter is off by default and at most 50 rows are returned.
     public init(
         statuses: Set<RequestStatus>? = nil,
         accountID: AccountID? = nil,
@@ -165,20 +280,32 @@ public struct RequestQuery: Sendable {
 
 /// A change to a request's recorded state, applied together with its lifecycle event.
 public struct RequestUpdate: Sendable {
+    /// The transition to apply; the store writes it only if the request is still in its `from` status.
     public var event: LifecycleEvent?
     /// New deadlines and why they changed (kept in the history).
     public var schedule: (DeadlineSchedule, cause: String)?
+    /// Stop the clock from this date for this reason.
     public var startPause: (LocalDate, PauseReason)?
+    /// Restart the clock: the open pause ends on this date.
     public var endPause: LocalDate?
+    /// Record the extension notice (its reason is sealed).
     public var extensionNotice: ExtensionNotice?
+    /// Assign the request to this staff member.
     public var assignee: String?
+    /// Record when the request was completed.
     public var completedAt: Date?
+    /// Record the authorized agent's proof of permission (sealed) and when it was given.
     public var agentPermission: (proof: String, at: Date)?
+    /// Record when the customer confirmed the agent acts for them.
     public var customerConfirmedAt: Date?
+    /// Notices to send once the update commits.
     public var messages: [OutboxMessage]
+    /// Audit entries written in the same transaction.
     public var audit: [AuditEvent]
+    /// Deferred work to enqueue in the same transaction.
     public var jobs: [NewJob]
 
+    /// An update; every part is optional and only the parts given are applied.
     public init(
         event: LifecycleEvent? = nil,
         schedule: (DeadlineSchedule, cause: String)? = nil,
@@ -210,12 +337,35 @@ public struct RequestUpdate: Sendable {
 
 /// One entry of a request's deadline history.
 public struct DeadlineChange: Sendable, Equatable {
+    /// When the deadlines changed.
     public let at: Date
+    /// Why, e.g. intake, a pause, its end or an extension.
     public let cause: String
+    /// The acknowledgement date after the change, if there is one.
     public let acknowledgementDue: LocalDate?
+    /// The response date after the change.
     public let responseDue: LocalDate
+    /// The extended date, once an extension was granted.
     public let extendedDue: LocalDate?
+    /// The internal target after the change.
     public let internalTarget: LocalDate
+
+    /// Makes the value from each of its parts.
+    public init(
+        at: Date,
+        cause: String,
+        acknowledgementDue: LocalDate? = nil,
+        responseDue: LocalDate,
+        extendedDue: LocalDate? = nil,
+        internalTarget: LocalDate
+    ) {
+        self.at = at
+        self.cause = cause
+        self.acknowledgementDue = acknowledgementDue
+        self.responseDue = responseDue
+        self.extendedDue = extendedDue
+        self.internalTarget = internalTarget
+    }
 }
 
 /// Work to run later, durably: leased by one worker at a time, retried, dead-lettered.
@@ -224,9 +374,12 @@ public struct NewJob: Sendable, Equatable {
     public let job: Job
     /// At most one job per key ever exists, so enqueueing twice is harmless.
     public let dedupeKey: String
+    /// Not leased before this instant.
     public let runAt: Date
+    /// Attempts before the job is dead-lettered.
     public let maxAttempts: Int
 
+    /// A job to enqueue; five attempts by default.
     public init(_ job: Job, dedupeKey: String, runAt: Date, maxAttempts: Int = 5) {
         self.job = job
         self.dedupeKey = dedupeKey
@@ -234,9 +387,12 @@ public struct NewJob: Sendable, Equatable {
         self.maxAttempts = maxAttempts
     }
 
-    var kind: String { job.kind.rawValue }
-    var requestID: RequestID? { job.requestID }
-    var payload: String { job.payload }
+    /// The stored kind name.
+    public var kind: String { job.kind.rawValue }
+    /// The request the job works on, if any.
+    public var requestID: RequestID? { job.requestID }
+    /// The stored payload text.
+    public var payload: String { job.payload }
 }
 
 /// A job a worker holds until `leaseExpiresAt`; only the holder of `token` may finish it.
@@ -244,14 +400,21 @@ public struct NewJob: Sendable, Equatable {
 /// The row's kind and payload stay as stored so that a row this version cannot read (written by a newer
 /// one, or damaged) can still be leased and dead-lettered with the reason; ``job()`` reads it.
 public struct LeasedJob: Sendable, Equatable {
+    /// The job's row id.
     public let id: Int64
     /// The stored kind name.
     public let kind: String
+    /// The request it works on, if any.
     public let requestID: RequestID?
+    /// The stored payload text.
     public let payload: String
+    /// Attempts so far, this one included.
     public let attempts: Int
+    /// Attempts allowed before it is dead-lettered.
     public let maxAttempts: Int
+    /// The random lease token; only its holder may complete or fail the job.
     public let token: String
+    /// After this instant another worker may lease the job.
     public let leaseExpiresAt: Date
 
     /// The typed job this row holds.
@@ -260,30 +423,79 @@ public struct LeasedJob: Sendable, Equatable {
     public func job() throws(JobDecodingError) -> Job {
         try Job(kind: kind, requestID: requestID, payload: payload)
     }
+
+    /// Makes the value from each of its parts.
+    public init(
+        id: Int64,
+        kind: String,
+        requestID: RequestID? = nil,
+        payload: String,
+        attempts: Int,
+        maxAttempts: Int,
+        token: String,
+        leaseExpiresAt: Date
+    ) {
+        self.id = id
+        self.kind = kind
+        self.requestID = requestID
+        self.payload = payload
+        self.attempts = attempts
+        self.maxAttempts = maxAttempts
+        self.token = token
+        self.leaseExpiresAt = leaseExpiresAt
+    }
 }
 
 /// A job that gave up after its last attempt, for an operator to inspect and requeue.
 public struct DeadJob: Sendable, Equatable {
+    /// The job's row id, for requeueing.
     public let id: Int64
     /// The stored kind name.
     public let kind: String
+    /// The request it worked on, if any.
     public let requestID: RequestID?
+    /// Attempts made.
     public let attempts: Int
+    /// The error of the last attempt.
     public let lastError: String?
+    /// When it gave up.
     public let deadSince: Date?
+
+    /// Makes the value from each of its parts.
+    public init(
+        id: Int64,
+        kind: String,
+        requestID: RequestID? = nil,
+        attempts: Int,
+        lastError: String? = nil,
+        deadSince: Date? = nil
+    ) {
+        self.id = id
+        self.kind = kind
+        self.requestID = requestID
+        self.attempts = attempts
+        self.lastError = lastError
+        self.deadSince = deadSince
+    }
 }
 
+/// Where a job stands: waiting, leased by a worker, done, or dead-lettered after its last attempt.
 public enum JobStatus: String, Sendable, CaseIterable {
     case ready, leased, done, dead
 }
 
 /// A due-soon or overdue alert already raised for a request.
 public struct RequestAlert: Sendable, Equatable {
+    /// The request alerted about.
     public let requestID: RequestID
+    /// What triggered it, e.g. `due-7`, `overdue` or `unverifiable`; one alert per threshold.
     public let threshold: String
+    /// Who is told: `officer` or `supervisor`.
     public let level: String
+    /// When it was raised.
     public let at: Date
 
+    /// An alert as raised.
     public init(requestID: RequestID, threshold: String, level: String, at: Date) {
         self.requestID = requestID
         self.threshold = threshold

@@ -1,5 +1,4 @@
 import Foundation
-import LetheCore
 
 /// A kind of stored record the retention scheduler purges in batches, by the instant its period runs from.
 public enum PurgeTarget: String, CaseIterable, Sendable, Codable {
@@ -60,6 +59,7 @@ public struct RetentionHolds: Sendable, Equatable {
     /// answered after this instant is still within the period, and their data is kept.
     public let recourseAnsweredAfter: [String: Date]
 
+    /// Holds evaluated at `asOf`, with no recourse periods unless given.
     public init(asOf: Date, recourseAnsweredAfter: [String: Date] = [:]) {
         self.asOf = asOf
         self.recourseAnsweredAfter = recourseAnsweredAfter
@@ -81,12 +81,16 @@ public enum HoldReason: String, Sendable, Codable, CaseIterable {
 
 /// A group of due records kept back for one reason: ids only, never personal values.
 public struct HeldBack: Sendable, Equatable, Codable, Hashable {
+    /// Why the records were kept.
     public let reason: HoldReason
     /// The hold id, the open request's id, or the answered request's id.
     public let reference: String
+    /// The customer whose records were kept.
     public let accountID: String
+    /// How many due records this reason kept.
     public let records: Int
 
+    /// A group of held records.
     public init(reason: HoldReason, reference: String, accountID: String, records: Int) {
         self.reason = reason
         self.reference = reference
@@ -104,6 +108,7 @@ public struct DueCount: Sendable, Equatable {
     /// The reasons, per hold and account; a record held for two reasons appears in both groups.
     public let holds: [HeldBack]
 
+    /// A count for one target.
     public init(due: Int, held: Int, holds: [HeldBack]) {
         self.due = due
         self.held = held
@@ -113,10 +118,14 @@ public struct DueCount: Sendable, Equatable {
 
 /// Where a batch's count is recorded, in the batch's own transaction: the purge run's checkpoint.
 public struct PurgeCheckpoint: Sendable, Equatable {
+    /// The purge run (`PR-…`) the count belongs to.
     public let runID: String
+    /// The retention rule being applied.
     public let ruleID: String
+    /// The kind of record being purged.
     public let target: PurgeTarget
 
+    /// A checkpoint for one rule and target of one run.
     public init(runID: String, ruleID: String, target: PurgeTarget) {
         self.runID = runID
         self.ruleID = ruleID
@@ -126,9 +135,12 @@ public struct PurgeCheckpoint: Sendable, Equatable {
 
 /// A deactivated account whose inactivity period has ended.
 public struct DueAccount: Sendable, Equatable {
+    /// The account.
     public let id: AccountID
+    /// When it was opened.
     public let createdAt: Date
 
+    /// A due account.
     public init(id: AccountID, createdAt: Date) {
         self.id = id
         self.createdAt = createdAt
@@ -137,12 +149,18 @@ public struct DueAccount: Sendable, Equatable {
 
 /// Who holds the purge lease: one purge at a time per database.
 public struct PurgeLeaseHolder: Sendable, Equatable {
+    /// The holder's random id; only it may renew or release the lease.
     public let holder: String
+    /// The host the holder runs on.
     public let host: String
+    /// The holder's process id, used to see whether it is still alive.
     public let pid: Int32
+    /// When the lease was taken.
     public let acquiredAt: Date
+    /// When it lapses unless renewed (it is renewed after every batch).
     public let expiresAt: Date
 
+    /// A lease holder as recorded.
     public init(holder: String, host: String, pid: Int32, acquiredAt: Date, expiresAt: Date) {
         self.holder = holder
         self.host = host
@@ -154,6 +172,7 @@ public struct PurgeLeaseHolder: Sendable, Equatable {
 
 /// Where a purge run stands.
 public enum PurgeRunStatus: String, Sendable, Codable, CaseIterable {
+    /// Under way, or died without closing (no live lease holder).
     case running
     /// Every due record not held was purged.
     case completed
@@ -165,17 +184,24 @@ public enum PurgeRunStatus: String, Sendable, Codable, CaseIterable {
 
 /// A purge run as recorded: its checkpointed counts survive a crash.
 public struct PurgeRunRecord: Sendable, Equatable {
+    /// The run's id, `PR-…`.
     public let id: String
+    /// The lease holder that ran it.
     public let holder: String
+    /// The instant the rules were applied at.
     public let asOf: Date
+    /// When it started.
     public let startedAt: Date
+    /// When it ended; `nil` while running.
     public let finishedAt: Date?
+    /// Where it stands.
     public let status: PurgeRunStatus
     /// Records purged per rule and target, as committed batch by batch.
     public let counts: [PurgeCount]
     /// The final report (JSON) once the run has ended.
     public let report: String?
 
+    /// A run as recorded.
     public init(
         id: String,
         holder: String,
@@ -199,10 +225,14 @@ public struct PurgeRunRecord: Sendable, Equatable {
 
 /// Records purged under one rule from one target.
 public struct PurgeCount: Sendable, Equatable, Codable, Hashable {
+    /// The retention rule applied.
     public let ruleID: String
+    /// The kind of record purged.
     public let target: PurgeTarget
+    /// How many were purged.
     public let records: Int
 
+    /// A count for one rule and target.
     public init(ruleID: String, target: PurgeTarget, records: Int) {
         self.ruleID = ruleID
         self.target = target
@@ -213,12 +243,16 @@ public struct PurgeCount: Sendable, Equatable, Codable, Hashable {
 /// The authenticated state of the audit chain's purged prefix: the last purged entry's sequence
 /// number and MAC, so verification can start from the oldest kept entry.
 public struct AuditCheckpoint: Sendable, Equatable {
+    /// The sequence number of the last purged entry; verification resumes after it.
     public let seq: Int64
+    /// The MAC of the last purged entry, which the first kept entry chains from.
     public let digest: [UInt8]
     /// Entries purged in all, over every run.
     public let purged: Int64
+    /// When the checkpoint last moved.
     public let at: Date
 
+    /// A checkpoint as read back from the store.
     public init(seq: Int64, digest: [UInt8], purged: Int64, at: Date) {
         self.seq = seq
         self.digest = digest
@@ -229,9 +263,12 @@ public struct AuditCheckpoint: Sendable, Equatable {
 
 /// The anchored head of the audit chain: the newest entry's sequence number and MAC.
 public struct AuditHead: Sendable, Equatable {
+    /// The newest entry's sequence number.
     public let seq: Int64
+    /// The newest entry's MAC.
     public let mac: [UInt8]
 
+    /// A head as read back from the store.
     public init(seq: Int64, mac: [UInt8]) {
         self.seq = seq
         self.mac = mac
