@@ -117,7 +117,7 @@ struct PurgeCommandTests {
                     reference: nil,
                     verification: nil
                 ),
-                welcome: OutboxMessage(kind: "welcome", accountID: id, recipient: nil, parameters: [:])
+                welcome: OutboxMessage(.welcome(account: id), accountID: id, recipient: nil)
             )
             try await store.addOrders(id, (0..<(n < 60 ? 100 : 1_000)).map(order))
             if n < 60 {

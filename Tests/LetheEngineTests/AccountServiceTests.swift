@@ -58,7 +58,7 @@ struct AccountServiceTests {
         #expect(first.description.hasPrefix("TR-") && first.description.count == 8)
         #expect(abs(first.number - second.number) != 1)
         let pending = try await store.pendingMessages(limit: 10, now: clock.now())
-        #expect(pending.map(\.message.kind) == ["welcome", "welcome"])
+        #expect(pending.map(\.message.kind) == [.welcome, .welcome])
         #expect(pending.first?.message.recipient == "odessa.f1@example.net")
         let notes = try await service.notes(RecordNoteQuery(accountID: first))
         #expect(notes.map(\.changedFields) == [["account"]])
@@ -150,7 +150,7 @@ struct AccountServiceTests {
         #expect(note.reference == "TICKET-10")
         let pending = try await store.pendingMessages(limit: 10, now: clock.now())
         let confirmation = try #require(pending.last)
-        #expect(confirmation.message.kind == "account-changed")
+        #expect(confirmation.message.kind == .accountChanged)
         // Sent to the address on record before the change, naming fields, not values.
         #expect(confirmation.message.recipient == "odessa.f1@example.net")
         #expect(confirmation.message.parameters == ["fields": "email, payment-method"])
@@ -163,7 +163,7 @@ struct AccountServiceTests {
         try await service.sendVerificationCode(id)
         let message = try #require(
             try await store.pendingMessages(limit: 10, now: clock.now()).last {
-                $0.message.kind == "account-verification-code"
+                $0.message.kind == .accountVerificationCode
             }
         )
         #expect(message.message.recipient == "odessa.f1@example.net")

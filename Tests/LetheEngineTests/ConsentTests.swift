@@ -39,7 +39,7 @@ struct ConsentTests {
         #expect(ledger.last?.source == "customer")
         #expect(ledger.last?.noticeVersion == "2026-01")  // from Policies/purposes.yaml
         #expect(
-            try await h.store.pendingMessages(limit: 100, now: .distantFuture).last?.message.kind == "request-completed"
+            try await h.store.pendingMessages(limit: 100, now: .distantFuture).last?.message.kind == .requestCompleted
         )
     }
 

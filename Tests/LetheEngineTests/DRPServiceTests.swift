@@ -69,7 +69,7 @@ struct DRPServiceTests {
         #expect(try await service.pushStatusChanges() == 1)
         #expect(try await service.pushStatusChanges() == 0)
         let pushed = try await h.store.pendingMessages(limit: 100, now: .distantFuture)
-            .filter { $0.message.kind == DRPService.callbackKind }
+            .filter { $0.message.kind == .drpStatus }
         #expect(pushed.count == 1)
         #expect(pushed.first?.message.recipient == "https://agent.test.example/status")
         let body = try #require(pushed.first?.message.parameters["body"])

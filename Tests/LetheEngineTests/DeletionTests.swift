@@ -19,7 +19,7 @@ struct RecordingTransport: NotificationTransport {
     let log: DeliveryLog
     func deliver(_ envelope: Envelope) async throws {
         try await inner.deliver(envelope)
-        await log.record(envelope.kind)
+        await log.record(envelope.kind.rawValue)
     }
     func forget(messageIDs: [String]) async throws { try await inner.forget(messageIDs: messageIDs) }
 }
@@ -339,10 +339,9 @@ struct DeletionTests {
         for n in 0..<150 {
             _ = try await h.store.enqueueMessage(
                 OutboxMessage(
-                    kind: "welcome",
+                    .welcome(account: h.customer),
                     accountID: h.customer,
-                    recipient: "backlog\(n)@example.org",
-                    parameters: ["name": "Backlog"]
+                    recipient: "backlog\(n)@example.org"
                 ),
                 keyOwner: h.customer.description,
                 at: h.clock.now(),

@@ -205,7 +205,7 @@ struct IdentityCheckLimitTests {
 struct CodeLimitTests {
     /// The sign-in codes in the outbox, addressed to the harness customer.
     static func signInCodes(_ h: RequestHarness) async throws -> Int {
-        try await h.store.pendingMessages(limit: 500, now: .distantFuture).filter { $0.message.kind == "sign-in-code" }
+        try await h.store.pendingMessages(limit: 500, now: .distantFuture).filter { $0.message.kind == .signInCode }
             .count
     }
 

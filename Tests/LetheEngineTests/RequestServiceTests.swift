@@ -83,7 +83,7 @@ struct RequestHarness {
     /// The six digits of the newest code message for a request, as the customer would read it.
     func lastCode(_ id: RequestID) async throws -> String? {
         try await store.pendingMessages(limit: 1000, now: .distantFuture)
-            .last { $0.message.kind == "verification-code" && $0.message.parameters["request"] == id.rawValue }?
+            .last { $0.message.kind == .verificationCode && $0.message.parameters["request"] == id.rawValue }?
             .message.parameters["code"]
     }
 
@@ -119,7 +119,7 @@ struct RequestServiceTests {
         #expect(stored.requesterEmail == "honora.w@example.org")
         #expect(stored.request.events.map(\.to) == [.awaitingVerification])
         let kinds = try await h.store.pendingMessages(limit: 100, now: .distantFuture).map(\.message.kind)
-        #expect(kinds.contains("verification-code") && kinds.contains("receipt-acknowledgement"))
+        #expect(kinds.contains(.verificationCode) && kinds.contains(.receiptAcknowledgement))
         #expect(try await h.store.deadlineHistory(id).map(\.cause) == ["received"])
         let audit = try await h.store.auditEntries(subjectType: "request", subjectID: id.rawValue)
         #expect(audit.map(\.event.action) == ["request.received", "request.awaiting-verification"])
@@ -275,7 +275,7 @@ struct RequestServiceTests {
             by: .staff("officer-1")
         )
         let denial = try #require(try await h.store.pendingMessages(limit: 100, now: .distantFuture).last)
-        #expect(denial.message.kind == "request-denied")
+        #expect(denial.message.kind == .requestDenied)
         #expect(denial.message.parameters["complain-to"] == "Information Commissioner's Office")
         // The customer reads the basis in words, never its slug.
         let mail = (h.folder as NSString).appendingPathComponent("denial-mail")
@@ -313,7 +313,7 @@ struct RequestServiceTests {
         #expect(stored.extensionNotice?.reason == "Records in six systems")
         #expect(try await h.store.deadlineHistory(id).map(\.cause).count == 2)
         let notice = try #require(try await h.store.pendingMessages(limit: 100, now: .distantFuture).last)
-        #expect(notice.message.kind == "extension-notice")
+        #expect(notice.message.kind == .extensionNotice)
 
         let late = try await h.submit(.deletion).outcome.requestID
         try await h.requests.verify(late, with: verification, by: "officer-1")
@@ -442,11 +442,11 @@ struct AuthorizedAgentTests {
         defer { h.close() }
         let id = try await agentRequest(h)
         let messages = try await h.store.pendingMessages(limit: 100, now: .distantFuture)
-        let confirmation = try #require(messages.last { $0.message.kind == "agent-confirmation" })
+        let confirmation = try #require(messages.last { $0.message.kind == .agentConfirmation })
         #expect(confirmation.message.recipient == "honora.w@example.org")
         #expect(
             !messages.contains {
-                $0.message.kind == "verification-code" && $0.message.recipient == "agent-inbox@agents.example"
+                $0.message.kind == .verificationCode && $0.message.recipient == "agent-inbox@agents.example"
             }
         )
         let code = try #require(confirmation.message.parameters["code"])
@@ -480,7 +480,7 @@ struct AuthorizedAgentTests {
         #expect(try await h.store.request(id)?.request.status == .awaitingVerification)
         let code = try #require(
             try await h.store.pendingMessages(limit: 100, now: .distantFuture).last {
-                $0.message.kind == "agent-confirmation"
+                $0.message.kind == .agentConfirmation
             }?
             .message.parameters["code"]
         )

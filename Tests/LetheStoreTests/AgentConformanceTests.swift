@@ -103,10 +103,9 @@ struct AgentConformanceTests {
         #expect(try await store.drpRequest(record.id)?.agentRequestID == "theirs-1")
 
         let message = OutboxMessage(
-            kind: "drp-status",
+            .drpStatus(request: record.id, agent: record.agentID, body: #"{"status":"in_progress"}"#),
             accountID: nil,
-            recipient: record.statusCallback,
-            parameters: ["body": #"{"status":"in_progress"}"#]
+            recipient: record.statusCallback
         )
         let at = Fixtures.created
         #expect(try await store.recordDRPPush(record.id, state: "a", settled: false, message: message, at: at))
@@ -115,7 +114,7 @@ struct AgentConformanceTests {
         #expect(try await !store.recordDRPPush(record.id, state: "c", settled: true, message: message, at: at))
         #expect(try await store.unsettledDRPRequests(after: nil, limit: 10).isEmpty)
         // Two pushes queued, sealed under Lethe's own key, and they read back for delivery.
-        let pending = try await store.pendingMessages(limit: 10, now: at + 1).filter { $0.message.kind == "drp-status" }
+        let pending = try await store.pendingMessages(limit: 10, now: at + 1).filter { $0.message.kind == .drpStatus }
         #expect(pending.count == 2)
         #expect(pending.first?.message.recipient == record.statusCallback)
         #expect(pending.first?.message.parameters["body"] == #"{"status":"in_progress"}"#)

@@ -132,7 +132,12 @@ struct SQLiteGuaranteeTests {
                 code: nil,
                 messages: [
                     OutboxMessage(
-                        kind: "receipt-acknowledgement",
+                        .receiptAcknowledgement(
+                            request: RequestID("R-1"),
+                            kind: .export,
+                            law: "CCPA",
+                            respondBy: LocalDate(instant: Fixtures.created, in: .gmt).adding(days: 45)
+                        ),
                         accountID: nil,
                         recipient: "unknown.requester@example.net"
                     )
@@ -183,6 +188,31 @@ struct SQLiteGuaranteeTests {
         await #expect(throws: CryptoError.self) { try await store.account(b) }
     }
 
+    @Test("A queued notice that can no longer be read fails at once with its reason and does not hold up the queue")
+    func unreadableNoticeFails() async throws {
+        let subject = try await StoreUnderTest.make(.sqlite)
+        defer { subject.close() }
+        let store = try #require(subject.sqlite)
+        for n in 1...2 {
+            try await store.createAccount(
+                Fixtures.id(n),
+                Fixtures.account(n),
+                note: Fixtures.note(Fixtures.id(n)),
+                welcome: Fixtures.welcome(Fixtures.id(n), email: "p\(n)@example.org")
+            )
+        }
+        let queue = try DatabaseQueue(path: (try store.sqliteFile))
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE outbox SET kind = 'reminder' WHERE account_id = 'TR-00001'")
+        }
+        try queue.close()
+        let claimed = try await store.claimMessages(limit: 10, now: Fixtures.created + 60, claimFor: 300)
+        #expect(claimed.map(\.message.accountID) == [Fixtures.id(2)])
+        let rows = try await store.storedRows("SELECT status, last_error FROM outbox WHERE account_id = 'TR-00001'")
+        #expect(rows.first?["status"] == .text("failed"))
+        #expect(rows.first?["last_error"] == .text("unknown notice kind 'reminder'"))
+    }
+
     static let faultPoints = ["create.after-key", "create.after-account", "create.before-outbox"]
 
     @Test("A failure at any step of account creation leaves no trace of the account", arguments: faultPoints)
@@ -225,7 +255,11 @@ struct SQLiteGuaranteeTests {
                 id,
                 changes: [.fullName("Changed Name"), .email("changed@example.org")],
                 note: Fixtures.note(id, fields: ["full-name", "email"]),
-                notification: OutboxMessage(kind: "account-changed", accountID: id, recipient: "changed@example.org")
+                notification: OutboxMessage(
+                    .accountChanged(fields: ["full-name", "email"]),
+                    accountID: id,
+                    recipient: "changed@example.org"
+                )
             )
         }
         let account = try #require(try await store.account(id))

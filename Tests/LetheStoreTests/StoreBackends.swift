@@ -99,7 +99,7 @@ enum Fixtures {
     }
 
     static func welcome(_ id: AccountID, email: String) -> OutboxMessage {
-        OutboxMessage(kind: "welcome", accountID: id, recipient: email, parameters: ["name": "Zelda"])
+        OutboxMessage(.welcome(account: id), accountID: id, recipient: email)
     }
 
     /// Accounts `numbers` with ids `idsFrom + n`, each with its welcome message.

@@ -112,7 +112,11 @@ struct StoreConformanceTests {
                 .email("zelda.new@example.org"), .addPaymentMethod(card), .replaceAddress(id: existing.id, address),
             ],
             note: note,
-            notification: OutboxMessage(kind: "account-changed", accountID: id, recipient: "zelda.new@example.org")
+            notification: OutboxMessage(
+                .accountChanged(fields: ["email", "payment-method", "address"]),
+                accountID: id,
+                recipient: "zelda.new@example.org"
+            )
         )
         let account = try #require(try await store.account(id))
         #expect(account.email == "zelda.new@example.org")
@@ -129,7 +133,7 @@ struct StoreConformanceTests {
         #expect(try await store.recordNotes(RecordNoteQuery(author: "agent-9")).count == 1)
         #expect(try await store.recordNotes(RecordNoteQuery(from: later)).count == 1)
         let pending = try await store.pendingMessages(limit: 10, now: later)
-        #expect(pending.map(\.message.kind) == ["welcome", "account-changed"])
+        #expect(pending.map(\.message.kind) == [.welcome, .accountChanged])
         #expect(pending.last?.message.recipient == "zelda.new@example.org")
         await #expect(throws: StoreError.addressNotFound(id, 999)) {
             try await store.updateAccount(id, changes: [.removeAddress(id: 999)], note: note, notification: nil)

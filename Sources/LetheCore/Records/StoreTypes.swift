@@ -112,22 +112,26 @@ public enum AccountChange: Sendable {
 
 /// A message to send after the transaction commits (transactional outbox).
 public struct OutboxMessage: Sendable, Equatable {
-    /// The notice template, e.g. `verification-code` or `request-overdue`.
-    public let kind: String
+    /// What to say, with exactly the facts its template needs.
+    public let notice: Notice
     /// The customer it concerns, so an erasure can remove it; `nil` for staff alerts.
     public let accountID: AccountID?
-    /// Where to send it (an email address); encrypted at rest.
+    /// Where to send it (an email address, or an agent's callback URL); encrypted at rest.
+    /// `nil` sends it to the privacy officers.
     public let recipient: String?
-    /// Template parameters; encrypted at rest.
-    public let parameters: [String: String]
 
     /// A message to queue.
-    public init(kind: String, accountID: AccountID?, recipient: String?, parameters: [String: String] = [:]) {
-        self.kind = kind
+    public init(_ notice: Notice, accountID: AccountID?, recipient: String?) {
+        self.notice = notice
         self.accountID = accountID
         self.recipient = recipient
-        self.parameters = parameters
     }
+
+    /// The notice's kind, as stored.
+    public var kind: NoticeKind { notice.kind }
+
+    /// The notice's facts in their stored form (sealed at rest).
+    public var parameters: [String: String] { notice.parameters }
 }
 
 /// A queued message as the dispatcher sees it (decrypted for delivery).

@@ -288,12 +288,7 @@ public struct AccessService: Sendable {
         do {
             try await codes.send(Self.signInPurpose(id), keyOwner: id.description, scope: .signIn, to: email) {
                 digits in
-                OutboxMessage(
-                    kind: "sign-in-code",
-                    accountID: id,
-                    recipient: email,
-                    parameters: ["code": digits, "expires-minutes": "15"]
-                )
+                OutboxMessage(.signInCode(code: digits, expiresInMinutes: 15), accountID: id, recipient: email)
             }
         } catch OneTimeCodes.Failure.rateLimited {
             logger.notice("sign-in code rate-limited", metadata: ["account": "\(id)"])

@@ -158,12 +158,7 @@ public struct AccountService: Sendable {
                 reference: nil,
                 verification: nil
             )
-            let welcome = OutboxMessage(
-                kind: "welcome",
-                accountID: id,
-                recipient: email,
-                parameters: ["account": id.description]
-            )
+            let welcome = OutboxMessage(.welcome(account: id), accountID: id, recipient: email)
             do {
                 try await store.createAccount(id, account, note: note, welcome: welcome)
                 logger.info("account opened", metadata: ["account": "\(id)", "by": "\(author)"])
@@ -261,10 +256,9 @@ public struct AccountService: Sendable {
         do {
             try await codes.send(Self.codePurpose(id), keyOwner: id.description, to: account.email) { digits in
                 OutboxMessage(
-                    kind: "account-verification-code",
+                    .accountVerificationCode(code: digits, expiresInMinutes: 15),
                     accountID: id,
-                    recipient: account.email,
-                    parameters: ["code": digits, "expires-minutes": "15"]
+                    recipient: account.email
                 )
             }
         } catch OneTimeCodes.Failure.rateLimited {
@@ -360,12 +354,7 @@ public struct AccountService: Sendable {
             verification: verification.evidence
         )
         // Confirm to the address on record (the old one when the email changes), naming fields only.
-        let notification = OutboxMessage(
-            kind: "account-changed",
-            accountID: id,
-            recipient: account.email,
-            parameters: ["fields": fields.joined(separator: ", ")]
-        )
+        let notification = OutboxMessage(.accountChanged(fields: fields), accountID: id, recipient: account.email)
         try await store.updateAccount(id, changes: changes, note: note, notification: notification)
         try await passRectificationOn(id, changes: changes, at: now)
         logger.info(

@@ -1,4 +1,5 @@
 import Foundation
+import LetheCore
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -13,7 +14,7 @@ public struct DRPCallbackTransport: NotificationTransport {
     public init(timeout: TimeInterval = 10) { self.timeout = timeout }
 
     public func deliver(_ envelope: Envelope) async throws {
-        guard let url = URL(string: envelope.to), let body = envelope.parameters["body"] else {
+        guard let url = URL(string: envelope.to), case .drpStatus(_, _, let body) = envelope.notice else {
             throw JobFailure(message: "a status callback without a URL or a body")
         }
         var request = URLRequest(url: url, timeoutInterval: timeout)
@@ -30,9 +31,9 @@ public struct DRPCallbackTransport: NotificationTransport {
 /// everything else through the default (mail).
 public struct RoutingTransport: NotificationTransport {
     let fallback: any NotificationTransport
-    let routes: [String: any NotificationTransport]
+    let routes: [NoticeKind: any NotificationTransport]
 
-    public init(_ fallback: any NotificationTransport, routes: [String: any NotificationTransport]) {
+    public init(_ fallback: any NotificationTransport, routes: [NoticeKind: any NotificationTransport]) {
         self.fallback = fallback
         self.routes = routes
     }

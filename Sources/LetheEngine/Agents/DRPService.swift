@@ -38,9 +38,6 @@ public struct DRPService: Sendable {
         self.logger = logger
     }
 
-    /// The callback kind in the outbox: delivered as the status JSON to the agent's URL.
-    public static let callbackKind = "drp-status"
-
     // MARK: Pair-wise key setup (§2.05)
 
     /// A new bearer token for the agent, replacing its last one; nil on any failure, which the spec
@@ -409,10 +406,9 @@ public struct DRPService: Sendable {
                 guard json != record.pushedState else { continue }
                 let message = record.statusCallback.map {
                     OutboxMessage(
-                        kind: Self.callbackKind,
+                        .drpStatus(request: record.id, agent: record.agentID, body: json),
                         accountID: nil,
-                        recipient: $0,
-                        parameters: ["body": json, "request": record.id, "agent": record.agentID]
+                        recipient: $0
                     )
                 }
                 if try await store.recordDRPPush(

@@ -6,104 +6,104 @@ import LetheStore
 public struct Envelope: Sendable, Equatable {
     /// Stable across retries, so a receiver can drop duplicates (delivery is at least once).
     public let messageID: String
-    public let kind: String
+    /// What the message says, with its facts.
+    public let notice: Notice
     public let to: String
     public let subject: String
     public let body: String
-    public let parameters: [String: String]
     public let createdAt: Date
+
+    /// The notice's kind, as stored and as sent in `X-Lethe-Kind`.
+    public var kind: NoticeKind { notice.kind }
 }
 
-/// Plain-text renderings of each notification kind. Wording is deliberately plain: these are
-/// statutory notices a customer must understand.
+/// Plain-text renderings of each notice. Wording is deliberately plain: these are statutory notices a
+/// customer must understand. The switch is exhaustive, so a new notice cannot go out without its words.
 enum NotificationTemplates {
-    static func render(_ message: OutboxMessage) -> (subject: String, body: String) {
-        let p = message.parameters
-        let request = p["request"] ?? ""
-        switch message.kind {
-        case "welcome":
-            return ("Welcome", "Your account \(p["account"] ?? "") is open.")
-        case "account-changed":
+    static func render(_ notice: Notice) -> (subject: String, body: String) {
+        switch notice {
+        case .welcome(let account):
+            return ("Welcome", "Your account \(account) is open.")
+        case .accountChanged(let fields):
             return (
                 "Your account details were changed",
-                "These details of your account changed: \(p["fields"] ?? ""). If this was not you, contact us at once."
+                "These details of your account changed: \(fields.joined(separator: ", ")). If this was not you, contact us at once."
             )
-        case "verification-code":
+        case .verificationCode(let request, let code, let minutes):
             return (
                 "Your verification code",
-                "Your code for request \(request) is \(p["code"] ?? ""). It expires in \(p["expires-minutes"] ?? "15") minutes. Never share it."
+                "Your code for request \(request) is \(code). It expires in \(minutes) minutes. Never share it."
             )
-        case "account-verification-code":
+        case .accountVerificationCode(let code, let minutes):
             return (
                 "Your verification code",
-                "Your code to confirm a change to your account is \(p["code"] ?? ""). It expires in \(p["expires-minutes"] ?? "15") minutes. Never share it."
+                "Your code to confirm a change to your account is \(code). It expires in \(minutes) minutes. Never share it."
             )
-        case "sign-in-code":
+        case .signInCode(let code, let minutes):
             return (
                 "Your sign-in code",
-                "Your code to sign in to the privacy center is \(p["code"] ?? ""). It expires in \(p["expires-minutes"] ?? "15") minutes. "
+                "Your code to sign in to the privacy center is \(code). It expires in \(minutes) minutes. "
                     + "Never share it. If you did not ask for it, ignore this message."
             )
-        case "agent-confirmation":
+        case .agentConfirmation(let request, let code, let minutes, let agent, let kind):
+            let name = agent.isEmpty ? "an agent" : agent
             return (
-                "Did you ask \(p["agent"] ?? "an agent") to act for you?",
-                "\(p["agent"] ?? "An agent") asked us, on your behalf, to carry out a \(p["kind"] ?? "") request (\(request)). "
-                    + "If you gave them permission, confirm it with this code: \(p["code"] ?? ""). It expires in \(p["expires-minutes"] ?? "15") minutes. "
+                "Did you ask \(name) to act for you?",
+                "\(agent.isEmpty ? "An agent" : agent) asked us, on your behalf, to carry out a \(kind.rawValue) request (\(request)). "
+                    + "If you gave them permission, confirm it with this code: \(code). It expires in \(minutes) minutes. "
                     + "If you did not, ignore this message and nothing will happen."
             )
-        case "receipt-acknowledgement":
+        case .receiptAcknowledgement(let request, let kind, let law, let respondBy):
             return (
                 "We received your request \(request)",
-                "We received your \(p["kind"] ?? "") request \(request) under \(p["law"] ?? "the applicable law"). "
-                    + "We will respond by \(p["respond-by"] ?? "the legal deadline"). We may first need to confirm your identity."
+                "We received your \(kind.rawValue) request \(request) under \(law). "
+                    + "We will respond by \(respondBy). We may first need to confirm your identity."
             )
-        case "extension-notice":
+        case .extensionNotice(let request, let reason, let respondBy):
             return (
                 "We need more time for request \(request)",
-                "We are extending the time to respond to request \(request) until \(p["respond-by"] ?? ""). Reason: \(p["reason"] ?? "")"
+                "We are extending the time to respond to request \(request) until \(respondBy). Reason: \(reason)"
             )
-        case "request-completed":
+        case .requestCompleted(let request, let kind, let summary):
             return (
                 "Request \(request) is complete",
-                "We have completed your \(p["kind"] ?? "") request \(request). \(p["summary"] ?? "")"
+                "We have completed your \(kind.rawValue) request \(request). \(summary)"
             )
-        case "request-denied":
+        case .requestDenied(let request, let basis, let reason, let complainTo, let complainAt):
             return (
                 "We cannot act on request \(request)",
-                "We cannot act on request \(request) because "
-                    + (p["basis"].flatMap(DenialReason.init(rawValue:))?.plainWords ?? "of the reason below") + ". "
-                    + "\(p["reason"] ?? "")\n\n"
-                    + "You have the right to complain to \(p["complain-to"] ?? "the supervisory authority") (\(p["complain-at"] ?? "")) "
+                "We cannot act on request \(request) because \(basis.plainWords). \(reason)\n\n"
+                    + "You have the right to complain to \(complainTo.isEmpty ? "the supervisory authority" : complainTo) (\(complainAt)) "
                     + "and to seek a judicial remedy."
             )
-        case "request-due-soon":
+        case .requestDueSoon(let request, let due, let daysLeft, let assignee, let level):
             return (
-                "Request \(request) is due \(p["due"] ?? "") (\(p["days-left"] ?? "?") days)",
-                "Request \(request), assigned to \(p["assignee"] ?? "nobody"), is due \(p["due"] ?? ""). Alert level: \(p["level"] ?? "")."
+                "Request \(request) is due \(due) (\(daysLeft) days)",
+                "Request \(request), assigned to \(assignee), is due \(due). Alert level: \(level)."
             )
-        case "request-needs-supervisor":
+        case .requestOverdue(let request, let due, _, let assignee, _):
+            return (
+                "OVERDUE: request \(request) was due \(due)",
+                "Request \(request), assigned to \(assignee), is past its legal deadline of \(due)."
+            )
+        case .requestNeedsSupervisor(let request, let reason):
             return (
                 "Request \(request) needs a supervisor",
-                "Request \(request) was put in the supervisor queue: \(p["reason"] ?? "")."
+                "Request \(request) was put in the supervisor queue: \(reason)."
             )
-        case "deletion-scheduled":
+        case .deletionScheduled(let request, let eraseOn):
             return (
-                "Your account will be deleted on \(p["erase-on"] ?? "")",
-                "We will delete your account on \(p["erase-on"] ?? "") (request \(request)). Until then you can cancel the deletion."
+                "Your account will be deleted on \(eraseOn)",
+                "We will delete your account on \(eraseOn) (request \(request)). Until then you can cancel the deletion."
             )
-        case "deletion-confirmation":
+        case .deletionConfirmation(let request):
             return (
                 "Your account is being deleted",
                 "We are now deleting your account and data (request \(request)). After this message we can no longer contact you. "
                     + "Records the law requires us to keep (such as invoices) are kept without your contact details, then deleted."
             )
-        case "request-overdue":
-            return (
-                "OVERDUE: request \(request) was due \(p["due"] ?? "")",
-                "Request \(request), assigned to \(p["assignee"] ?? "nobody"), is past its legal deadline of \(p["due"] ?? "")."
-            )
-        default:
-            return (message.kind, p.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "\n"))
+        case .drpStatus(let request, _, let body):
+            return ("Data Rights Protocol status for \(request)", body)
         }
     }
 }
@@ -158,7 +158,7 @@ public struct MailFolderTransport: NotificationTransport {
             Subject: \(envelope.subject)\r
             Date: \(formatter.string(from: envelope.createdAt))\r
             Message-ID: <\(envelope.messageID)@lethe.invalid>\r
-            X-Lethe-Kind: \(envelope.kind)\r
+            X-Lethe-Kind: \(envelope.kind.rawValue)\r
             MIME-Version: 1.0\r
             Content-Type: text/plain; charset=utf-8\r
             Content-Transfer-Encoding: 8bit\r
@@ -239,14 +239,13 @@ public struct OutboxDispatcher: Sendable {
     }
 
     private func deliver(_ pending: PendingMessage) async throws -> Bool {
-        let (subject, body) = NotificationTemplates.render(pending.message)
+        let (subject, body) = NotificationTemplates.render(pending.message.notice)
         let envelope = Envelope(
             messageID: "lethe-\(pending.id)",
-            kind: pending.message.kind,
+            notice: pending.message.notice,
             to: pending.message.recipient ?? officerAddress,
             subject: subject,
             body: body,
-            parameters: pending.message.parameters,
             createdAt: pending.createdAt
         )
         do {

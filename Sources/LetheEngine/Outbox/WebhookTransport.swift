@@ -39,11 +39,11 @@ public struct WebhookTransport: NotificationTransport {
         let body = try encoder.encode(
             Payload(
                 id: envelope.messageID,
-                kind: envelope.kind,
+                kind: envelope.kind.rawValue,
                 to: envelope.to,
                 subject: envelope.subject,
                 body: envelope.body,
-                parameters: envelope.parameters,
+                parameters: envelope.notice.parameters,
                 createdAt: envelope.createdAt
             )
         )

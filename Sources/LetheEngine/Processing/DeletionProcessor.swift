@@ -82,10 +82,9 @@ public struct DeletionProcessor: Sendable {
                     verification: nil
                 ),
                 notification: OutboxMessage(
-                    kind: "deletion-scheduled",
+                    .deletionScheduled(request: id, eraseOn: graceEnd),
                     accountID: account,
-                    recipient: current.email,
-                    parameters: ["request": id.rawValue, "erase-on": graceEnd.description]
+                    recipient: current.email
                 )
             )
         }
@@ -93,13 +92,12 @@ public struct DeletionProcessor: Sendable {
             _ = try await store.raiseAlert(
                 RequestAlert(requestID: id, threshold: "grace-shortened", level: "officer", at: clock.now()),
                 message: OutboxMessage(
-                    kind: "request-needs-supervisor",
+                    .requestNeedsSupervisor(
+                        request: id,
+                        reason: "grace period shortened to end \(graceEnd), before the deadline"
+                    ),
                     accountID: nil,
-                    recipient: nil,
-                    parameters: [
-                        "request": id.rawValue,
-                        "reason": "grace period shortened to end \(graceEnd), before the deadline",
-                    ]
+                    recipient: nil
                 ),
                 audit: AuditEvent(
                     at: clock.now(),
@@ -157,13 +155,12 @@ public struct DeletionProcessor: Sendable {
                 _ = try await store.raiseAlert(
                     RequestAlert(requestID: id, threshold: "held:\(hold.id)", level: "officer", at: now),
                     message: OutboxMessage(
-                        kind: "request-needs-supervisor",
+                        .requestNeedsSupervisor(
+                            request: id,
+                            reason: "erasure blocked by legal hold \(hold.id), owned by \(hold.owner)"
+                        ),
                         accountID: nil,
-                        recipient: nil,
-                        parameters: [
-                            "request": id.rawValue,
-                            "reason": "erasure blocked by legal hold \(hold.id), owned by \(hold.owner)",
-                        ]
+                        recipient: nil
                     ),
                     audit: AuditEvent(
                         at: now,
@@ -187,12 +184,7 @@ public struct DeletionProcessor: Sendable {
         // the oldest notices happens to be due.
         if let current = try await store.account(account) {
             let confirmation = try await store.enqueueMessage(
-                OutboxMessage(
-                    kind: "deletion-confirmation",
-                    accountID: account,
-                    recipient: current.email,
-                    parameters: ["request": id.rawValue]
-                ),
+                OutboxMessage(.deletionConfirmation(request: id), accountID: account, recipient: current.email),
                 keyOwner: account.description,
                 at: now,
                 dedupeKey: "deletion-confirmation:\(id.rawValue)"

@@ -140,14 +140,21 @@ public struct RequestService: Sendable {
                 code = record
                 messages.append(
                     OutboxMessage(
-                        kind: isAgent ? "agent-confirmation" : "verification-code",
+                        isAgent
+                            ? .agentConfirmation(
+                                request: id,
+                                code: digits,
+                                expiresInMinutes: Int(policy.codeLifetime / 60),
+                                agent: submission.agentID ?? "",
+                                kind: submission.kind
+                            )
+                            : .verificationCode(
+                                request: id,
+                                code: digits,
+                                expiresInMinutes: Int(policy.codeLifetime / 60)
+                            ),
                         accountID: account?.id,
-                        recipient: codeAddress,
-                        parameters: [
-                            "request": id.rawValue, "code": digits,
-                            "expires-minutes": String(Int(policy.codeLifetime / 60)),
-                            "agent": submission.agentID ?? "", "kind": submission.kind.rawValue,
-                        ]
+                        recipient: codeAddress
                     )
                 )
             }
@@ -155,14 +162,14 @@ public struct RequestService: Sendable {
         if let contact {
             messages.append(
                 OutboxMessage(
-                    kind: "receipt-acknowledgement",
+                    .receiptAcknowledgement(
+                        request: id,
+                        kind: submission.kind,
+                        law: schedule.jurisdictionName,
+                        respondBy: schedule.response.due
+                    ),
                     accountID: account?.id,
-                    recipient: contact,
-                    parameters: [
-                        "request": id.rawValue, "kind": submission.kind.rawValue,
-                        "respond-by": schedule.response.due.description,
-                        "law": schedule.jurisdictionName,
-                    ]
+                    recipient: contact
                 )
             )
         }
@@ -242,13 +249,9 @@ public struct RequestService: Sendable {
         do {
             try await codes.send(id.rawValue, keyOwner: stored.subjectID, to: address) { digits in
                 OutboxMessage(
-                    kind: "verification-code",
+                    .verificationCode(request: id, code: digits, expiresInMinutes: Int(policy.codeLifetime / 60)),
                     accountID: stored.request.accountID,
-                    recipient: address,
-                    parameters: [
-                        "request": id.rawValue, "code": digits,
-                        "expires-minutes": String(Int(policy.codeLifetime / 60)),
-                    ]
+                    recipient: address
                 )
             }
         } catch OneTimeCodes.Failure.rateLimited {
@@ -514,10 +517,9 @@ public struct RequestService: Sendable {
         let stored = try await load(id)
         let message = stored.requesterEmail.flatMap { email in notify ? email : nil }.map {
             OutboxMessage(
-                kind: "request-completed",
+                .requestCompleted(request: id, kind: stored.request.kind, summary: summary),
                 accountID: stored.request.accountID,
-                recipient: $0,
-                parameters: ["request": id.rawValue, "kind": stored.request.kind.rawValue, "summary": summary]
+                recipient: $0
             )
         }
         try await move(
@@ -538,13 +540,15 @@ public struct RequestService: Sendable {
         let authority = policies.jurisdictions[stored.request.jurisdictionID]?.authority
         let message = stored.requesterEmail.map {
             OutboxMessage(
-                kind: "request-denied",
+                .requestDenied(
+                    request: id,
+                    basis: basis,
+                    reason: why,
+                    complainTo: authority?.name ?? "",
+                    complainAt: authority?.url ?? ""
+                ),
                 accountID: stored.request.accountID,
-                recipient: $0,
-                parameters: [
-                    "request": id.rawValue, "basis": basis.rawValue, "reason": why,
-                    "complain-to": authority?.name ?? "", "complain-at": authority?.url ?? "",
-                ]
+                recipient: $0
             )
         }
         try await move(
@@ -568,10 +572,9 @@ public struct RequestService: Sendable {
         guard let extended = schedule.extended else { throw RequestError.deadline("no extension was granted") }
         let message = stored.requesterEmail.map {
             OutboxMessage(
-                kind: "extension-notice",
+                .extensionNotice(request: id, reason: why, respondBy: extended.due),
                 accountID: stored.request.accountID,
-                recipient: $0,
-                parameters: ["request": id.rawValue, "reason": why, "respond-by": extended.due.description]
+                recipient: $0
             )
         }
         try await move(
@@ -697,10 +700,9 @@ public struct RequestService: Sendable {
         _ = try await store.raiseAlert(
             RequestAlert(requestID: id, threshold: threshold, level: "supervisor", at: now),
             message: OutboxMessage(
-                kind: "request-needs-supervisor",
+                .requestNeedsSupervisor(request: id, reason: reason),
                 accountID: nil,
-                recipient: nil,
-                parameters: ["request": id.rawValue, "reason": reason]
+                recipient: nil
             ),
             audit: AuditEvent(
                 at: now,

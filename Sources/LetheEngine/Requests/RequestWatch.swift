@@ -38,15 +38,24 @@ extension RequestService {
             }
             for (threshold, level) in raised {
                 let alert = RequestAlert(requestID: summary.id, threshold: threshold, level: level, at: now)
-                let message = OutboxMessage(
-                    kind: threshold == "overdue" ? "request-overdue" : "request-due-soon",
-                    accountID: nil,
-                    recipient: nil,
-                    parameters: [
-                        "request": summary.id.rawValue, "due": summary.due.description, "level": level,
-                        "assignee": summary.assignee ?? "unassigned", "days-left": String(daysLeft),
-                    ]
-                )
+                let assignee = summary.assignee ?? "unassigned"
+                let notice: Notice =
+                    threshold == "overdue"
+                    ? .requestOverdue(
+                        request: summary.id,
+                        due: summary.due,
+                        daysLeft: daysLeft,
+                        assignee: assignee,
+                        level: level
+                    )
+                    : .requestDueSoon(
+                        request: summary.id,
+                        due: summary.due,
+                        daysLeft: daysLeft,
+                        assignee: assignee,
+                        level: level
+                    )
+                let message = OutboxMessage(notice, accountID: nil, recipient: nil)
                 let audit = AuditEvent(
                     at: now,
                     actor: "system:watch",

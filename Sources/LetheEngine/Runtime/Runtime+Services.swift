@@ -16,7 +16,7 @@ extension Runtime {
             store: store,
             transport: RoutingTransport(
                 MailFolderTransport(folder: mailFolder),
-                routes: [DRPService.callbackKind: DRPCallbackTransport()]
+                routes: [.drpStatus: DRPCallbackTransport()]
             ),
             clock: clock,
             officerAddress: configuration.environment["LETHE_OFFICER_EMAIL"] ?? "privacy-officers@lethe.invalid"

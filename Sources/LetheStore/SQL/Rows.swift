@@ -214,7 +214,7 @@ struct SealedOutbox: Sendable {
     init(_ message: OutboxMessage, _ codec: FieldCodec, at: Date) throws {
         account = message.accountID?.description
         subject = codec.cipher.customerID
-        kind = message.kind
+        kind = message.kind.rawValue
         recipient = try codec.sealOptional(message.recipient, EncryptedField.outboxRecipient)
         parameters = try codec.sealJSON(message.parameters, EncryptedField.outboxParameters)
         self.at = at.storeValue

@@ -73,15 +73,24 @@ extension SQLStore {
                     parameters = try codec.openJSON([String: String].self, data, EncryptedField.outboxParameters)
                 }
             }
+            let notice: Notice
+            do {
+                notice = try Notice(kind: row.kind, parameters: parameters)
+            } catch let error as NoticeDecodingError {
+                // Unreadable for good (its key was destroyed, or its kind is unknown): it fails at once
+                // instead of blocking the queue, and says why.
+                try await database.write(.concurrent) { db in
+                    try db.execute(
+                        sql: "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
+                        arguments: [error.description, row.id]
+                    )
+                }
+                continue
+            }
             messages.append(
                 PendingMessage(
                     id: row.id,
-                    message: OutboxMessage(
-                        kind: row.kind,
-                        accountID: account,
-                        recipient: recipient,
-                        parameters: parameters
-                    ),
+                    message: OutboxMessage(notice, accountID: account, recipient: recipient),
                     attempts: row.attempts,
                     createdAt: Date(storeValue: row.created)
                 )
