@@ -38,9 +38,9 @@ struct RequestHarness {
     let accounts: AccountService
     let customer: AccountID
 
-    init(seed: UInt64 = 1) async throws {
+    init(seed: UInt64 = 1, faults: StoreFaults = StoreFaults()) async throws {
         vault = KeyVault(keyring: try MasterKeyring.generate())
-        store = try await TestBackend.openStore(folder: folder, vault: vault)
+        store = try await TestBackend.openStore(folder: folder, vault: vault, faults: faults)
         let policies = try ShippedPolicies.load()
         requests = RequestService(
             store: store,

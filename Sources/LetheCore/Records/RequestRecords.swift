@@ -57,6 +57,18 @@ public struct NewRequestRecord: Sendable {
     public let messages: [OutboxMessage]
     /// Audit entries written in the same transaction.
     public let audit: [AuditEvent]
+    /// Who works the request from the start: `supervisors` when intake raised an alert.
+    public var assignee: String?
+    /// Alerts raised at intake (an email conflict, an agent the customer cannot confirm), each once.
+    public var alerts: [RequestAlert] = []
+    /// Consent ledger entries a withdrawal verified at intake takes effect with (GDPR Art 7(3)).
+    public var consents: [ConsentRecord] = []
+    /// Recipients a verified opt-out is passed on to (CCPA §7026(f)), with the action they are asked for.
+    public var recipients: (ids: [String], action: String, at: Date)?
+    /// Jobs queued with the request (one per recipient told).
+    public var jobs: [NewJob] = []
+    /// When the request was completed at intake (a consent change with nobody to pass it on to).
+    public var completedAt: Date?
 
     /// Everything intake stores in one transaction.
     public init(

@@ -14,26 +14,36 @@ public struct RecipientFanout: Sendable {
         self.clock = clock
     }
 
-    /// Records the recipients concerned (those that received any of `categories`; all of them when
-    /// empty) and queues a notice to each. Returns how many were concerned.
-    @discardableResult
-    public func notify(_ request: RequestID, action: String, categories: Set<DataCategory>) async throws -> Int {
-        let concerned = try await store.recipients().filter { recipient in
+    /// The active recipients that received any of `categories` (all active ones when it is empty).
+    /// - Throws: the store's errors.
+    func concerned(_ categories: Set<DataCategory>) async throws -> [Recipient] {
+        try await store.recipients().filter { recipient in
             recipient.active && (categories.isEmpty || !recipient.categories.isDisjoint(with: categories))
         }
-        guard !concerned.isEmpty else { return 0 }
-        try await store.addRequestRecipients(request, recipients: concerned.map(\.id), action: action, at: clock.now())
-        for recipient in concerned {
-            // The payload holds ids only: the job table is not encrypted.
-            try await store.enqueue(
-                NewJob(
-                    .notifyRecipient(request, recipientID: recipient.id),
-                    dedupeKey: "recipient:\(request.rawValue):\(recipient.id)",
-                    runAt: clock.now(),
-                    maxAttempts: 8
-                )
+    }
+
+    /// One notice job per recipient; the payload holds ids only (the job table is not encrypted), and
+    /// the dedupe key makes a second queueing of the same notice a no-op.
+    static func jobs(_ request: RequestID, _ recipients: [Recipient], at: Date) -> [NewJob] {
+        recipients.map { recipient in
+            NewJob(
+                .notifyRecipient(request, recipientID: recipient.id),
+                dedupeKey: "recipient:\(request.rawValue):\(recipient.id)",
+                runAt: at,
+                maxAttempts: 8
             )
         }
+    }
+
+    /// Records the recipients concerned (those that received any of `categories`; all of them when
+    /// empty) and queues a notice to each. Returns how many were concerned.
+    /// - Throws: the store's errors.
+    @discardableResult
+    public func notify(_ request: RequestID, action: String, categories: Set<DataCategory>) async throws -> Int {
+        let concerned = try await concerned(categories)
+        guard !concerned.isEmpty else { return 0 }
+        try await store.addRequestRecipients(request, recipients: concerned.map(\.id), action: action, at: clock.now())
+        for job in Self.jobs(request, concerned, at: clock.now()) { _ = try await store.enqueue(job) }
         return concerned.count
     }
 

@@ -652,6 +652,7 @@ extension SQLStore {
 
     /// Inserts one row into the append-only `consents` ledger, the source detail sealed.
     public func appendConsent(_ id: AccountID, _ consent: ConsentRecord) async throws {
+        try faults.check("consent.append")
         let detail = try await codec(id).sealOptional(consent.sourceDetail, EncryptedField.consentSourceDetail)
         let account = id.description
         try await database.write { db in

@@ -7,6 +7,7 @@ extension SQLStore {
     /// lock on PostgreSQL).
     @discardableResult
     public func enqueue(_ job: NewJob) async throws -> Bool {
+        try faults.check("jobs.enqueue")
         let now = Date().storeValue
         return try await database.write(.concurrent) { db in try Self.insertJob(db, job, now: now) }
     }

@@ -74,6 +74,7 @@ extension SQLStore {
     /// Inserts `pending` rows into `request_recipients` in one transaction, skipping pairs already recorded.
     public func addRequestRecipients(_ request: RequestID, recipients: [String], action: String, at: Date) async throws
     {
+        try faults.check("recipients.add")
         try await database.write { db in
             for recipient in recipients {
                 try db.execute(

@@ -122,6 +122,9 @@ extension SQLStore {
         let details: String? =
             record.consentChanges.isEmpty
             ? nil : String(decoding: try JSONEncoder.sorted.encode(record.consentChanges), as: UTF8.self)
+        let consents = try record.consents.map {
+            ($0, try codec.sealOptional($0.sourceDetail, EncryptedField.consentSourceDetail))
+        }
         let signer = try await auditSigner()
         let wrapped = newKey?.1
         let at = request.receivedAt.storeValue
@@ -216,14 +219,69 @@ extension SQLStore {
                     arguments: [subject, Data(code.addressIndex), code.createdAt.storeValue]
                 )
             }
+            try Self.insertIntakeEffects(db, record, consents: consents)
             for message in messages { try message.insert(db) }
             for event in record.audit { try signer.append(event, db) }
+            try self.faults.check("intake.before-commit")
             return .created(request.id)
         }
         if case .created = outcome, let (key, wrapped) = newKey {
             await vault.remember(key, id: wrapped.id, for: subject)
         }
         return outcome
+    }
+
+    /// What intake decided beyond the request itself (supervisor alerts, a withdrawal's ledger entries,
+    /// recipients told, completion), written in the request's own transaction: a crash leaves all or none.
+    private static func insertIntakeEffects(
+        _ db: any SQLSession,
+        _ record: NewRequestRecord,
+        consents: [(ConsentRecord, Data?)]
+    ) throws {
+        let id = record.request.id.rawValue
+        if let assignee = record.assignee {
+            try db.execute(sql: "UPDATE privacy_requests SET assignee = ? WHERE id = ?", arguments: [assignee, id])
+        }
+        if let completed = record.completedAt {
+            try db.execute(
+                sql: "UPDATE privacy_requests SET completed_at = ? WHERE id = ?",
+                arguments: [completed.storeValue, id]
+            )
+        }
+        for alert in record.alerts {
+            try db.execute(
+                sql:
+                    "INSERT INTO request_alerts (request_id, threshold, level, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                arguments: [id, alert.threshold, alert.level, alert.at.storeValue]
+            )
+        }
+        if let account = record.request.accountID?.description {
+            for (consent, detail) in consents {
+                try db.execute(
+                    sql: """
+                        INSERT INTO consents (account_id, purpose, granted, source, source_detail, notice_version, at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        account, consent.purpose, consent.granted, consent.source, detail, consent.noticeVersion,
+                        consent.at.storeValue,
+                    ]
+                )
+            }
+        }
+        if let (recipients, action, at) = record.recipients {
+            for recipient in recipients {
+                try db.execute(
+                    sql: """
+                        INSERT INTO request_recipients (request_id, recipient_id, action, status, updated_at)
+                        VALUES (?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING
+                        """,
+                    arguments: [id, recipient, action, at.storeValue]
+                )
+            }
+        }
+        let now = Date().storeValue
+        for job in record.jobs { _ = try insertJob(db, job, now: now) }
     }
 
     /// Reads the request, its events, pauses and link count in one snapshot; after the subject's erasure
@@ -786,6 +844,7 @@ extension SQLStore {
     /// serialized write. Also returns false, raising nothing, when a message is given but the request or its
     /// subject's key is gone.
     public func raiseAlert(_ alert: RequestAlert, message: OutboxMessage?, audit: AuditEvent) async throws -> Bool {
+        try faults.check("alert.raise")
         let key = alert.requestID.rawValue
         var sealed: SealedOutbox?
         if let message {

@@ -1,0 +1,223 @@
+import Foundation
+import LetheCore
+import LetheCrypto
+import LetheStore
+
+// Officer actions: each one lifecycle move, validated by the state machine, evidenced and audited.
+extension RequestService {
+    /// Starts the work: the request moves to in progress and its processing job is queued.
+    public func approve(_ id: RequestID, by officer: String) async throws {
+        let stored = try await load(id)
+        let job = NewJob(
+            .process(stored.request.kind, id),
+            dedupeKey: "process:\(id.rawValue)",
+            runAt: clock.now()
+        )
+        try await move(stored, to: .inProgress, actor: .staff(officer), reason: "approved for processing", jobs: [job])
+    }
+
+    /// Completes the request and tells the customer (unless `notify` is false: after an erasure the
+    /// customer was told before their address went, and nothing can be sent any more).
+    public func complete(_ id: RequestID, by actor: Actor, summary: String, notify: Bool = true) async throws {
+        let stored = try await load(id)
+        let message = stored.requesterEmail.flatMap { email in notify ? email : nil }.map {
+            OutboxMessage(
+                .requestCompleted(request: id, kind: stored.request.kind, summary: summary),
+                accountID: stored.request.accountID,
+                recipient: $0
+            )
+        }
+        try await move(
+            stored,
+            to: .completed,
+            actor: actor,
+            reason: summary,
+            messages: message.map { [$0] } ?? [],
+            completed: true
+        )
+    }
+
+    /// Refuses the request with its legal basis, the reason, and the customer's right to complain.
+    public func deny(_ id: RequestID, basis: DenialReason, reason: String, by actor: Actor) async throws {
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw RequestError.reasonRequired("a denial") }
+        let stored = try await load(id)
+        let authority = policies.jurisdictions[stored.request.jurisdictionID]?.authority
+        let message = stored.requesterEmail.map {
+            OutboxMessage(
+                .requestDenied(
+                    request: id,
+                    basis: basis,
+                    reason: why,
+                    complainTo: authority?.name ?? "",
+                    complainAt: authority?.url ?? ""
+                ),
+                accountID: stored.request.accountID,
+                recipient: $0
+            )
+        }
+        try await move(
+            stored,
+            to: .denied,
+            actor: actor,
+            reason: why,
+            denial: basis,
+            messages: message.map { [$0] } ?? [],
+            completed: true
+        )
+    }
+
+    /// Extends the response period: valid only with a reason and inside the first period (the engine checks).
+    public func extend(_ id: RequestID, reason: String, by officer: String) async throws {
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw RequestError.reasonRequired("an extension") }
+        let stored = try await load(id)
+        let notice = ExtensionNotice(sentAt: clock.now(), reason: why)
+        let schedule = try recompute(stored, notice: notice, pauses: closedPauses(stored))
+        guard let extended = schedule.extended else { throw RequestError.deadline("no extension was granted") }
+        let message = stored.requesterEmail.map {
+            OutboxMessage(
+                .extensionNotice(request: id, reason: why, respondBy: extended.due),
+                accountID: stored.request.accountID,
+                recipient: $0
+            )
+        }
+        try await move(
+            stored,
+            to: .extended,
+            actor: .staff(officer),
+            reason: why,
+            schedule: (schedule, "extended to \(extended.due): \(extended.citation)"),
+            extensionNotice: notice,
+            messages: message.map { [$0] } ?? []
+        )
+    }
+
+    /// Stops the clock where the law allows it (clarification, identity, fee).
+    public func pause(_ id: RequestID, reason: PauseReason, by officer: String) async throws {
+        let stored = try await load(id)
+        guard !stored.pauses.contains(where: { $0.to == nil }) else { throw RequestError.alreadyPaused }
+        let today = today(for: stored)
+        // Check with the engine now that this regime allows this pause, rather than at resume.
+        _ = try recompute(
+            stored,
+            notice: stored.extensionNotice,
+            pauses: closedPauses(stored) + [ClockPause(from: today, to: today, reason: reason)]
+        )
+        try await store.updateRequest(
+            id,
+            expecting: stored.request.status,
+            RequestUpdate(
+                startPause: (today, reason),
+                audit: [
+                    AuditEvent(
+                        at: clock.now(),
+                        actor: Actor.staff(officer).description,
+                        action: "request.clock-stopped",
+                        subjectType: "request",
+                        subjectID: id.rawValue,
+                        fields: [reason.rawValue]
+                    )
+                ]
+            )
+        )
+    }
+
+    /// Restarts the clock; every deadline moves by the paused days (both ends counted).
+    public func resume(_ id: RequestID, by officer: String) async throws {
+        let stored = try await load(id)
+        guard let open = stored.pauses.first(where: { $0.to == nil }) else { throw RequestError.notPaused }
+        let today = today(for: stored)
+        let pauses = closedPauses(stored) + [ClockPause(from: open.from, to: today, reason: open.reason)]
+        let schedule = try recompute(stored, notice: stored.extensionNotice, pauses: pauses)
+        try await store.updateRequest(
+            id,
+            expecting: stored.request.status,
+            RequestUpdate(
+                schedule: (schedule, "clock restarted: \(schedule.pausedDays) days paused"),
+                endPause: today,
+                audit: [
+                    AuditEvent(
+                        at: clock.now(),
+                        actor: Actor.staff(officer).description,
+                        action: "request.clock-restarted",
+                        subjectType: "request",
+                        subjectID: id.rawValue,
+                        fields: [open.reason.rawValue]
+                    )
+                ]
+            )
+        )
+    }
+
+    public func cancel(_ id: RequestID, reason: String, by actor: Actor) async throws {
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw RequestError.reasonRequired("a cancellation") }
+        let stored = try await load(id)
+        try await move(stored, to: .cancelled, actor: actor, reason: why, completed: true)
+        // Cancelling a deletion inside its grace period gives the account back exactly as it was.
+        if stored.request.kind == .deletion, let account = stored.request.accountID,
+            let current = try await store.account(account), current.status == .pendingDeletion
+        {
+            try await store.updateAccount(
+                account,
+                changes: [.status(.active)],
+                note: RecordNote(
+                    accountID: account,
+                    at: clock.now(),
+                    author: actor.description,
+                    changedFields: ["status"],
+                    reason: "Deletion \(id) cancelled within the grace period",
+                    reference: id.rawValue,
+                    verification: nil
+                ),
+                notification: nil
+            )
+        }
+    }
+
+    public func assign(_ id: RequestID, to officer: String, by supervisor: String) async throws {
+        let stored = try await load(id)
+        try await store.updateRequest(
+            id,
+            expecting: stored.request.status,
+            RequestUpdate(
+                assignee: officer,
+                audit: [
+                    AuditEvent(
+                        at: clock.now(),
+                        actor: Actor.staff(supervisor).description,
+                        action: "request.assigned",
+                        subjectType: "request",
+                        subjectID: id.rawValue,
+                        fields: [officer]
+                    )
+                ]
+            )
+        )
+    }
+
+    /// Puts a request in the supervisor queue (assignee `supervisors`) with an alert saying why, once.
+    func toSupervisors(_ id: RequestID, threshold: String, reason: String) async throws {
+        let stored = try await load(id)
+        let now = clock.now()
+        try await store.updateRequest(id, expecting: stored.request.status, RequestUpdate(assignee: "supervisors"))
+        _ = try await store.raiseAlert(
+            RequestAlert(requestID: id, threshold: threshold, level: "supervisor", at: now),
+            message: OutboxMessage(
+                .requestNeedsSupervisor(request: id, reason: reason),
+                accountID: nil,
+                recipient: nil
+            ),
+            audit: AuditEvent(
+                at: now,
+                actor: "system:intake",
+                action: "request.to-supervisor",
+                subjectType: "request",
+                subjectID: id.rawValue,
+                fields: [threshold]
+            )
+        )
+        logger.notice("request sent to the supervisor queue", metadata: ["request": "\(id)", "why": "\(threshold)"])
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import LetheCore
+import LetheEngine
+import LetheStore
+import Testing
+
+@Suite("Intake is one transaction")
+struct IntakeAtomicityTests {
+    static func addPartner(_ h: RequestHarness) async throws {
+        try await h.store.addRecipient(
+            Recipient(
+                id: "ad-partner",
+                name: "Ad Partner",
+                categories: [.orders],
+                webhookURL: "https://partner.example/hooks",
+                active: true
+            ),
+            secret: "partner-signing-secret",
+            at: h.clock.now(),
+            by: "staff:officer"
+        )
+    }
+
+    static func optOut(_ h: RequestHarness) -> RequestSubmission {
+        RequestSubmission(
+            kind: .consentChange,
+            accountID: h.customer,
+            channel: .web,
+            jurisdiction: "us-ca",
+            consentChanges: ["sale-or-sharing": false]
+        )
+    }
+
+    /// The separate writes intake used to make after committing the request: if any were still made,
+    /// a crash there would leave a request without its effects, and here the submission would fail.
+    static let laterWrites = StoreFaults(["alert.raise", "consent.append", "recipients.add", "jobs.enqueue"])
+
+    @Test("an opt-out verified at intake lands with its ledger entry, its recipient and its job, all at once")
+    func optOutLandsWhole() async throws {
+        let h = try await RequestHarness(faults: Self.laterWrites)
+        defer { h.close() }
+        try await Self.addPartner(h)
+        let receipt = try await h.requests.submit(Self.optOut(h))
+        // The answer comes from what intake wrote, and matches what a reader sees.
+        #expect(receipt.status == .inProgress)
+        let id = receipt.outcome.requestID
+        #expect(try await h.store.request(id)?.request.status == .inProgress)
+        #expect(try await h.store.consents(h.customer).map(\.purpose).contains("sale-or-sharing"))
+        #expect(try await h.store.requestRecipients(id).map(\.recipientID) == ["ad-partner"])
+        #expect(try await h.store.jobCounts()[.ready] == 1)
+    }
+
+    @Test("a failure before intake commits leaves no request, no consent entry, no recipient and no job")
+    func optOutFailsWhole() async throws {
+        let h = try await RequestHarness(faults: StoreFaults(["intake.before-commit"]))
+        defer { h.close() }
+        try await Self.addPartner(h)
+        let consentsBefore = try await h.store.consents(h.customer)
+        await #expect(throws: StoreError.injectedFault("intake.before-commit")) {
+            try await h.requests.submit(Self.optOut(h))
+        }
+        #expect(try await h.store.listRequests(RequestQuery(accountID: h.customer)).isEmpty)
+        #expect(try await h.store.consents(h.customer) == consentsBefore)
+        #expect(try await h.store.jobCounts()[.ready, default: 0] == 0)
+    }
+
+    @Test("a request whose email conflicts with its account starts in the supervisors' queue, or not at all")
+    func conflictAlertIsPartOfIntake() async throws {
+        let conflicting = { (h: RequestHarness) in
+            RequestSubmission(
+                kind: .export,
+                accountID: h.customer,
+                email: "someone.else@example.net",
+                channel: .email,
+                jurisdiction: "uk-gdpr"
+            )
+        }
+        let h = try await RequestHarness(faults: Self.laterWrites)
+        defer { h.close() }
+        let id = try await h.requests.submit(conflicting(h)).outcome.requestID
+        let stored = try #require(try await h.store.request(id))
+        #expect(stored.assignee == "supervisors")
+        #expect(try await h.store.alerts(id).map(\.threshold) == ["conflict"])
+        let audit = try await h.store.auditEntries(subjectType: "request", subjectID: id.rawValue).map(\.event.action)
+        #expect(audit.contains("request.to-supervisor"))
+
+        let failing = try await RequestHarness(faults: StoreFaults(["intake.before-commit"]))
+        defer { failing.close() }
+        await #expect(throws: StoreError.self) { try await failing.requests.submit(conflicting(failing)) }
+        #expect(try await failing.store.listRequests(RequestQuery(accountID: failing.customer)).isEmpty)
+        #expect(
+            try await failing.store.auditEntries(subjectType: nil, subjectID: nil).allSatisfy {
+                $0.event.subjectType != "request"
+            }
+        )
+    }
+}
