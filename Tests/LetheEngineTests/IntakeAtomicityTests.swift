@@ -95,3 +95,47 @@ struct IntakeAtomicityTests {
         )
     }
 }
+
+@Suite("Actions answer with the request as they left it")
+struct ActionResultTests {
+    static func sameAsStored(_ returned: StoredRequest, _ h: RequestHarness) async throws {
+        let read = try #require(try await h.store.request(returned.request.id))
+        #expect(returned.request == read.request)
+        #expect(returned.schedule == read.schedule)
+        #expect(returned.assignee == read.assignee)
+        #expect(returned.pauses == read.pauses)
+        #expect(returned.extensionNotice == read.extensionNotice)
+        #expect(returned.completedAt == read.completedAt)
+    }
+
+    @Test("assign, pause, resume, extend, verify, approve and complete each return what a reader then sees")
+    func everyActionReturnsTheStoredState() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        let id = try await h.submit().outcome.requestID
+        try await Self.sameAsStored(try await h.requests.assign(id, to: "officer-2", by: "supervisor-1"), h)
+        try await Self.sameAsStored(try await h.requests.pause(id, reason: .clarification, by: "officer-2"), h)
+        h.clock.advance(2 * 86_400)
+        try await Self.sameAsStored(try await h.requests.resume(id, by: "officer-2"), h)
+        try await h.requests.verify(id, proof: .securityAnswer("pemberton"), by: "officer-2")
+        try await Self.sameAsStored(try await h.requests.extend(id, reason: "many records", by: "officer-2"), h)
+        try await Self.sameAsStored(try await h.requests.approve(id, by: "officer-2"), h)
+        try await Self.sameAsStored(
+            try await h.requests.complete(id, by: .staff("officer-2"), summary: "Sent the bundle."),
+            h
+        )
+    }
+
+    @Test("deny and cancel return the closed request")
+    func closingActions() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        let first = try await h.submit().outcome.requestID
+        try await Self.sameAsStored(
+            try await h.requests.deny(first, basis: .unverifiable, reason: "No reply.", by: .staff("officer-1")),
+            h
+        )
+        let second = try await h.submit().outcome.requestID
+        try await Self.sameAsStored(try await h.requests.cancel(second, reason: "Withdrawn.", by: .customer), h)
+    }
+}

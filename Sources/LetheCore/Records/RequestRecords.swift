@@ -118,7 +118,7 @@ public enum IntakeOutcome: Sendable, Equatable {
 /// A request as stored, decrypted for the caller.
 public struct StoredRequest: Sendable {
     /// The request with its full lifecycle, replayed from its events.
-    public let request: PrivacyRequest
+    public var request: PrivacyRequest
     /// How it arrived.
     public let channel: RequestChannel
     /// Whose key seals its personal values: the account id, or the request id for an unknown person.
@@ -128,15 +128,15 @@ public struct StoredRequest: Sendable {
     /// The requester's email when no account is known (decrypted).
     public let requesterEmail: String?
     /// The current deadlines, after any pause or extension.
-    public let schedule: DeadlineSchedule
+    public var schedule: DeadlineSchedule
     /// The staff member working it, if assigned.
-    public let assignee: String?
+    public var assignee: String?
     /// Every clock stop, the open one last.
-    public let pauses: [StoredPause]
+    public var pauses: [StoredPause]
     /// The extension notice, once sent (its reason decrypted).
-    public let extensionNotice: ExtensionNotice?
+    public var extensionNotice: ExtensionNotice?
     /// When it was completed.
-    public let completedAt: Date?
+    public var completedAt: Date?
     /// How many later submissions of the same kind were linked to it instead of opening a new request.
     public let linkedSubmissions: Int
     /// The authorized agent's proof of permission, when recorded (decrypted).

@@ -6,19 +6,32 @@ import LetheStore
 // Officer actions: each one lifecycle move, validated by the state machine, evidenced and audited.
 extension RequestService {
     /// Starts the work: the request moves to in progress and its processing job is queued.
-    public func approve(_ id: RequestID, by officer: String) async throws {
+    @discardableResult
+    public func approve(_ id: RequestID, by officer: String) async throws -> StoredRequest {
         let stored = try await load(id)
         let job = NewJob(
             .process(stored.request.kind, id),
             dedupeKey: "process:\(id.rawValue)",
             runAt: clock.now()
         )
-        try await move(stored, to: .inProgress, actor: .staff(officer), reason: "approved for processing", jobs: [job])
+        return try await move(
+            stored,
+            to: .inProgress,
+            actor: .staff(officer),
+            reason: "approved for processing",
+            jobs: [job]
+        )
     }
 
     /// Completes the request and tells the customer (unless `notify` is false: after an erasure the
     /// customer was told before their address went, and nothing can be sent any more).
-    public func complete(_ id: RequestID, by actor: Actor, summary: String, notify: Bool = true) async throws {
+    @discardableResult
+    public func complete(
+        _ id: RequestID,
+        by actor: Actor,
+        summary: String,
+        notify: Bool = true
+    ) async throws -> StoredRequest {
         let stored = try await load(id)
         let message = stored.requesterEmail.flatMap { email in notify ? email : nil }.map {
             OutboxMessage(
@@ -27,7 +40,7 @@ extension RequestService {
                 recipient: $0
             )
         }
-        try await move(
+        return try await move(
             stored,
             to: .completed,
             actor: actor,
@@ -38,7 +51,13 @@ extension RequestService {
     }
 
     /// Refuses the request with its legal basis, the reason, and the customer's right to complain.
-    public func deny(_ id: RequestID, basis: DenialReason, reason: String, by actor: Actor) async throws {
+    @discardableResult
+    public func deny(
+        _ id: RequestID,
+        basis: DenialReason,
+        reason: String,
+        by actor: Actor
+    ) async throws -> StoredRequest {
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw RequestError.reasonRequired("a denial") }
         let stored = try await load(id)
@@ -56,7 +75,7 @@ extension RequestService {
                 recipient: $0
             )
         }
-        try await move(
+        return try await move(
             stored,
             to: .denied,
             actor: actor,
@@ -68,7 +87,8 @@ extension RequestService {
     }
 
     /// Extends the response period: valid only with a reason and inside the first period (the engine checks).
-    public func extend(_ id: RequestID, reason: String, by officer: String) async throws {
+    @discardableResult
+    public func extend(_ id: RequestID, reason: String, by officer: String) async throws -> StoredRequest {
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw RequestError.reasonRequired("an extension") }
         let stored = try await load(id)
@@ -82,7 +102,7 @@ extension RequestService {
                 recipient: $0
             )
         }
-        try await move(
+        return try await move(
             stored,
             to: .extended,
             actor: .staff(officer),
@@ -94,7 +114,8 @@ extension RequestService {
     }
 
     /// Stops the clock where the law allows it (clarification, identity, fee).
-    public func pause(_ id: RequestID, reason: PauseReason, by officer: String) async throws {
+    @discardableResult
+    public func pause(_ id: RequestID, reason: PauseReason, by officer: String) async throws -> StoredRequest {
         let stored = try await load(id)
         guard !stored.pauses.contains(where: { $0.to == nil }) else { throw RequestError.alreadyPaused }
         let today = today(for: stored)
@@ -121,10 +142,14 @@ extension RequestService {
                 ]
             )
         )
+        var updated = stored
+        updated.pauses.append(StoredPause(from: today, reason: reason))
+        return updated
     }
 
     /// Restarts the clock; every deadline moves by the paused days (both ends counted).
-    public func resume(_ id: RequestID, by officer: String) async throws {
+    @discardableResult
+    public func resume(_ id: RequestID, by officer: String) async throws -> StoredRequest {
         let stored = try await load(id)
         guard let open = stored.pauses.first(where: { $0.to == nil }) else { throw RequestError.notPaused }
         let today = today(for: stored)
@@ -148,13 +173,20 @@ extension RequestService {
                 ]
             )
         )
+        var updated = stored
+        updated.schedule = schedule.withoutExtensionReason
+        updated.pauses = stored.pauses.map {
+            $0.to == nil ? StoredPause(from: $0.from, to: today, reason: $0.reason) : $0
+        }
+        return updated
     }
 
-    public func cancel(_ id: RequestID, reason: String, by actor: Actor) async throws {
+    @discardableResult
+    public func cancel(_ id: RequestID, reason: String, by actor: Actor) async throws -> StoredRequest {
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw RequestError.reasonRequired("a cancellation") }
         let stored = try await load(id)
-        try await move(stored, to: .cancelled, actor: actor, reason: why, completed: true)
+        let updated = try await move(stored, to: .cancelled, actor: actor, reason: why, completed: true)
         // Cancelling a deletion inside its grace period gives the account back exactly as it was.
         if stored.request.kind == .deletion, let account = stored.request.accountID,
             let current = try await store.account(account), current.status == .pendingDeletion
@@ -174,9 +206,11 @@ extension RequestService {
                 notification: nil
             )
         }
+        return updated
     }
 
-    public func assign(_ id: RequestID, to officer: String, by supervisor: String) async throws {
+    @discardableResult
+    public func assign(_ id: RequestID, to officer: String, by supervisor: String) async throws -> StoredRequest {
         let stored = try await load(id)
         try await store.updateRequest(
             id,
@@ -195,6 +229,9 @@ extension RequestService {
                 ]
             )
         )
+        var updated = stored
+        updated.assignee = officer
+        return updated
     }
 
     /// Puts a request in the supervisor queue (assignee `supervisors`) with an alert saying why, once.

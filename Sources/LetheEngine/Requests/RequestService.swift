@@ -118,6 +118,7 @@ public struct RequestService: Sendable {
     }
 
     /// One lifecycle move, validated by the state machine, stored with compare-and-set on the old status.
+    @discardableResult
     func move(
         _ stored: StoredRequest,
         to next: RequestStatus,
@@ -129,7 +130,7 @@ public struct RequestService: Sendable {
         messages: [OutboxMessage] = [],
         jobs: [NewJob] = [],
         completed: Bool = false
-    ) async throws {
+    ) async throws -> StoredRequest {
         var request = stored.request
         let previous = request.status
         let event: LifecycleEvent
@@ -161,5 +162,13 @@ public struct RequestService: Sendable {
             "request moved",
             metadata: ["request": "\(request.id)", "from": "\(previous.rawValue)", "to": "\(next.rawValue)"]
         )
+        // The caller gets the request as this move left it, without reading it back.
+        var updated = stored
+        updated.request = request
+        // The reason lives in the sealed extension notice, not in the stored schedule.
+        if let schedule { updated.schedule = schedule.0.withoutExtensionReason }
+        if let extensionNotice { updated.extensionNotice = extensionNotice }
+        if completed { updated.completedAt = event.at }
+        return updated
     }
 }

@@ -133,8 +133,8 @@ extension APIHandler {
     func approveRequest(_ input: Operations.ApproveRequest.Input) async throws -> Operations.ApproveRequest.Output {
         let caller = try Caller.require(.decideRequests)
         let id = try requestID(input.path.id)
-        try await act { try await requests.approve(id, by: caller.actorName) }
-        return .ok(.init(body: .json(try await state(id))))
+        let updated = try await act { try await requests.approve(id, by: caller.actorName) }
+        return .ok(.init(body: .json(Self.summary(updated, today: today))))
     }
 
     func denyRequest(_ input: Operations.DenyRequest.Input) async throws -> Operations.DenyRequest.Output {
@@ -143,16 +143,18 @@ extension APIHandler {
         guard case .json(let body) = input.body, let basis = DenialReason(rawValue: body.basis.rawValue) else {
             throw Problem.badRequest("send basis and reason")
         }
-        try await act { try await requests.deny(id, basis: basis, reason: body.reason, by: .staff(caller.actorName)) }
-        return .ok(.init(body: .json(try await state(id))))
+        let updated = try await act {
+            try await requests.deny(id, basis: basis, reason: body.reason, by: .staff(caller.actorName))
+        }
+        return .ok(.init(body: .json(Self.summary(updated, today: today))))
     }
 
     func extendRequest(_ input: Operations.ExtendRequest.Input) async throws -> Operations.ExtendRequest.Output {
         let caller = try Caller.require(.decideRequests)
         let id = try requestID(input.path.id)
         guard case .json(let body) = input.body else { throw Problem.badRequest("send a reason") }
-        try await act { try await requests.extend(id, reason: body.reason, by: caller.actorName) }
-        return .ok(.init(body: .json(try await state(id))))
+        let updated = try await act { try await requests.extend(id, reason: body.reason, by: caller.actorName) }
+        return .ok(.init(body: .json(Self.summary(updated, today: today))))
     }
 
     func pauseRequest(_ input: Operations.PauseRequest.Input) async throws -> Operations.PauseRequest.Output {
@@ -161,38 +163,40 @@ extension APIHandler {
         guard case .json(let body) = input.body, let reason = PauseReason(rawValue: body.reason.rawValue) else {
             throw Problem.badRequest("send a reason: identity, clarification or fee")
         }
-        try await act { try await requests.pause(id, reason: reason, by: caller.actorName) }
-        return .ok(.init(body: .json(try await state(id))))
+        let updated = try await act { try await requests.pause(id, reason: reason, by: caller.actorName) }
+        return .ok(.init(body: .json(Self.summary(updated, today: today))))
     }
 
     func resumeRequest(_ input: Operations.ResumeRequest.Input) async throws -> Operations.ResumeRequest.Output {
         let caller = try Caller.require(.decideRequests)
         let id = try requestID(input.path.id)
-        try await act { try await requests.resume(id, by: caller.actorName) }
-        return .ok(.init(body: .json(try await state(id))))
+        let updated = try await act { try await requests.resume(id, by: caller.actorName) }
+        return .ok(.init(body: .json(Self.summary(updated, today: today))))
     }
 
     func cancelRequest(_ input: Operations.CancelRequest.Input) async throws -> Operations.CancelRequest.Output {
         let caller = try Caller.require(.decideRequests)
         let id = try requestID(input.path.id)
         guard case .json(let body) = input.body else { throw Problem.badRequest("send a reason") }
-        try await act { try await requests.cancel(id, reason: body.reason, by: .staff(caller.actorName)) }
-        return .ok(.init(body: .json(try await state(id))))
+        let updated = try await act { try await requests.cancel(id, reason: body.reason, by: .staff(caller.actorName)) }
+        return .ok(.init(body: .json(Self.summary(updated, today: today))))
     }
 
     func completeRequest(_ input: Operations.CompleteRequest.Input) async throws -> Operations.CompleteRequest.Output {
         let caller = try Caller.require(.decideRequests)
         let id = try requestID(input.path.id)
         guard case .json(let body) = input.body else { throw Problem.badRequest("send a summary") }
-        try await act { try await requests.complete(id, by: .staff(caller.actorName), summary: body.summary) }
-        return .ok(.init(body: .json(try await state(id))))
+        let updated = try await act {
+            try await requests.complete(id, by: .staff(caller.actorName), summary: body.summary)
+        }
+        return .ok(.init(body: .json(Self.summary(updated, today: today))))
     }
 
     func assignRequest(_ input: Operations.AssignRequest.Input) async throws -> Operations.AssignRequest.Output {
         let caller = try Caller.require(.decideRequests)
         let id = try requestID(input.path.id)
         guard case .json(let body) = input.body else { throw Problem.badRequest("send an assignee") }
-        try await act { try await requests.assign(id, to: body.assignee, by: caller.actorName) }
-        return .ok(.init(body: .json(try await state(id))))
+        let updated = try await act { try await requests.assign(id, to: body.assignee, by: caller.actorName) }
+        return .ok(.init(body: .json(Self.summary(updated, today: today))))
     }
 }
