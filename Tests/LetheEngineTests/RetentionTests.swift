@@ -245,6 +245,51 @@ struct RetentionTests {
         #expect(try await h.store.securityEvents(open).count == 1)
     }
 
+    @Test(
+        "an account erased when its retention ends is erased as a deletion is: tokens journaled, its notices unspooled"
+    )
+    func retentionErasureIsOneErasure() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        let boundary = try #require(Boundary.all.first { $0.target == .inactiveAccounts })
+        let start = h.clock.now()
+        try await boundary.seed(p, start)
+        let due = boundary.due(start)
+        // A notice sent the day before: recent, so only the erasure (not the 90-day spool rule) removes it.
+        h.clock.set(due.addingTimeInterval(-86_400))
+        _ = try await h.store.enqueueMessage(
+            OutboxMessage(
+                .accountChanged(fields: ["status"]),
+                accountID: h.customer,
+                recipient: "honora.w@example.org"
+            ),
+            keyOwner: h.customer.description,
+            at: h.clock.now(),
+            dedupeKey: nil
+        )
+        _ = try await p.dispatcher.dispatch()
+        let spooled = try FileManager.default.contentsOfDirectory(atPath: p.mail).filter { $0.hasSuffix(".eml") }
+        #expect(!spooled.isEmpty)
+        let journal = SuppressionJournal(path: (h.folder as NSString).appendingPathComponent("suppressions.journal"))
+        h.clock.set(due)
+        var scheduler = try p.purge()
+        scheduler.erasure = Erasure(
+            store: h.store,
+            policies: try ShippedPolicies.load(),
+            clock: h.clock,
+            dispatcher: p.dispatcher,
+            journal: journal
+        )
+        let report = try await scheduler.run(dryRun: false)
+        #expect(try report.rule("inactive-accounts").count(.inactiveAccounts) == 1)
+        let created = Int64(start.timeIntervalSince1970)
+        let key = RequestID("retention:inactive-accounts:\(h.customer):\(created)")
+        #expect(try journal.read().map(\.requestID).contains(key))
+        let left = try FileManager.default.contentsOfDirectory(atPath: p.mail).filter { $0.hasSuffix(".eml") }
+        #expect(Set(left).isDisjoint(with: spooled))
+    }
+
     @Test("a spool file whose outbox row is gone (an erased customer's) goes at the next purge, whatever its age")
     func orphanedSpoolFiles() async throws {
         let p = try await ProcessingHarness()

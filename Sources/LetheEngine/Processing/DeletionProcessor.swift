@@ -113,25 +113,9 @@ public struct DeletionProcessor: Sendable {
         logger.info("deletion scheduled", metadata: ["request": "\(id)", "erase-on": "\(graceEnd)"])
     }
 
-    /// The erasure plan from the retention policy: what a law keeps, minimised, and until when.
-    func plan(at instant: Date) -> ErasurePlan {
-        Self.erasurePlan(policies: policies, at: instant)
-    }
-
-    /// The plan for any erasure, by request or by the retention scheduler (which counts it on its checkpoint).
-    static func erasurePlan(policies: PolicySet, at instant: Date, checkpoint: PurgeCheckpoint? = nil) -> ErasurePlan {
-        var decisions: [DataCategory: ErasureDecision] = [:]
-        let today = LocalDate(instant: instant, in: TimeZone(identifier: "UTC") ?? .current)
-        for rule in policies.retentionRules
-        where rule.action == .keepMinimised && rule.category != .requestRecords && rule.category != .suppression {
-            let until = (try? rule.period.end(from: today, calendar: HolidayCalendar.none)) ?? today
-            decisions[rule.category] = .keepMinimised(
-                legalBasis: rule.legalBasis,
-                citation: rule.citation,
-                until: Date(timeIntervalSince1970: TimeInterval(until.daysSinceEpoch) * 86_400)
-            )
-        }
-        return ErasurePlan(decisions: decisions, checkpoint: checkpoint)
+    /// Erasure's one home, with this processor's dispatcher and journal.
+    var erasure: Erasure {
+        Erasure(store: store, policies: policies, clock: clock, dispatcher: dispatcher, journal: journal)
     }
 
     /// Erases the customer when the grace period is over: nothing if the request was cancelled, nothing
@@ -148,71 +132,18 @@ public struct DeletionProcessor: Sendable {
             try await finish(id, receipt)
             return
         }
-        let now = clock.now()
-        let holds = try await store.activeHolds(account, at: now)
+        let erasure = self.erasure
+        let holds = try await erasure.holds(on: account, for: id)
         if !holds.isEmpty {
-            for hold in holds {
-                _ = try await store.raiseAlert(
-                    RequestAlert(requestID: id, threshold: "held:\(hold.id)", level: "officer", at: now),
-                    message: OutboxMessage(
-                        .requestNeedsSupervisor(
-                            request: id,
-                            reason: "erasure blocked by legal hold \(hold.id), owned by \(hold.owner)"
-                        ),
-                        accountID: nil,
-                        recipient: nil
-                    ),
-                    audit: AuditEvent(
-                        at: now,
-                        actor: "system:deletion",
-                        action: "request.erasure-held",
-                        subjectType: "request",
-                        subjectID: id.rawValue,
-                        fields: [hold.id, hold.owner]
-                    )
-                )
-            }
             logger.notice(
                 "erasure blocked by a legal hold",
                 metadata: ["request": "\(id)", "holds": "\(holds.map(\.id))"]
             )
             return
         }
-        // The confirmation goes out while the address still exists; no erasure until it is delivered. It
-        // is one message per request, whatever the retries (a worker killed between delivery and erasure
-        // must not send a second under a new id), and it is delivered itself, not in whatever batch of
-        // the oldest notices happens to be due.
-        if let current = try await store.account(account) {
-            let confirmation = try await store.enqueueMessage(
-                OutboxMessage(.deletionConfirmation(request: id), accountID: account, recipient: current.email),
-                keyOwner: account.description,
-                at: now,
-                dedupeKey: "deletion-confirmation:\(id.rawValue)"
-            )
-            if try await !store.messageDelivered(confirmation) {
-                _ = try await dispatcher.deliver(messageID: confirmation)
-            }
-            guard try await store.messageDelivered(confirmation) else {
-                throw JobFailure(message: "the deletion confirmation could not be delivered yet; erasure waits for it")
-            }
-        }
-        // Recipients are told before the erasure, while the customer reference still means something to us.
-        try await RecipientFanout(store: store, clock: clock).notify(
-            id,
-            action: "deletion",
-            categories: Set(DataCategory.allCases)
-        )
-        let spooled = try await store.messageIDs(account: account)
-        let receipt = try await store.eraseCustomer(account, request: id, plan: plan(at: now), at: now)
-        // The erased customer's suppression tokens go to the journal outside the database at once, so a
-        // restore of an older database cannot make Lethe forget them (a crash before this line is made
-        // good by the next reconciliation, at the next purge or start).
-        try journal?.append(try await store.suppressionEntries(request: id))
-        // The customer's notices go from the transport's spool too (the confirmation was delivered above).
-        // A crash before this line leaves files whose outbox rows are gone: the purge's spool pass
-        // removes such orphans at once, whatever their age.
-        try await dispatcher.forget(outboxIDs: spooled)
-        logger.info("customer erased", metadata: ["request": "\(id)", "kept": "\(receipt.kept.map(\.category))"])
+        try await erasure.confirm(account, for: id)
+        try await erasure.tellRecipients(id)
+        let receipt = try await erasure.erase(account, receipt: id, at: clock.now())
         try await finish(id, receipt)
     }
 

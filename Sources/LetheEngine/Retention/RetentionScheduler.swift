@@ -40,6 +40,9 @@ public struct RetentionScheduler: Sendable {
     public var shouldStop: @Sendable () -> Bool = { false }
     /// Keeps erased customers erased across restores; run first in every real pass.
     public var suppressions: SuppressionGuard?
+    /// Erasure's one home: accounts whose retention ends are erased exactly as a deletion request
+    /// erases them (receipt, journaled suppression tokens, notices gone from the spool).
+    public var erasure: Erasure
 
     public init(
         store: any LetheStore,
@@ -63,6 +66,7 @@ public struct RetentionScheduler: Sendable {
         self.mailFolder = mailFolder
         self.metrics = metrics
         self.logger = logger
+        self.erasure = Erasure(store: store, policies: policies, clock: clock, dispatcher: nil, journal: nil)
     }
 
     static let eraseJobKinds: Set<JobKind> = [.eraseAccount]
@@ -392,15 +396,11 @@ public struct RetentionScheduler: Sendable {
                         "retention:\(rule.id):\(account.id):\(Int64(account.createdAt.timeIntervalSince1970))"
                     )
                     do {
-                        _ = try await store.eraseCustomer(
+                        try await erasure.erase(
                             account.id,
-                            request: key,
-                            plan: DeletionProcessor.erasurePlan(
-                                policies: policies,
-                                at: holds.asOf,
-                                checkpoint: PurgeCheckpoint(runID: lease.runID, ruleID: rule.id, target: target)
-                            ),
-                            at: holds.asOf
+                            receipt: key,
+                            at: holds.asOf,
+                            checkpoint: PurgeCheckpoint(runID: lease.runID, ruleID: rule.id, target: target)
                         )
                         erased += 1
                     } catch {

@@ -96,6 +96,7 @@ extension Runtime {
         )
         scheduler.batchSize = batchSize
         scheduler.suppressions = suppressionGuard()
+        scheduler.erasure = erasure()
         return scheduler
     }
 
@@ -110,6 +111,20 @@ extension Runtime {
 
     /// Reconciles the suppression journal with the database and re-erases whoever a restore brought back.
     public func suppressionGuard() -> SuppressionGuard {
-        SuppressionGuard(store: store, journal: suppressionJournal, policies: policies, clock: clock)
+        var guardian = SuppressionGuard(store: store, journal: suppressionJournal, policies: policies, clock: clock)
+        guardian.dispatcher = dispatcher()
+        return guardian
+    }
+
+    /// Erasure's one home, delivering and forgetting through the configured channel and journaling
+    /// suppression tokens outside the database.
+    public func erasure() -> Erasure {
+        Erasure(
+            store: store,
+            policies: policies,
+            clock: clock,
+            dispatcher: dispatcher(),
+            journal: suppressionJournal
+        )
     }
 }

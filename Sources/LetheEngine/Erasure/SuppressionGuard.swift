@@ -99,6 +99,8 @@ public struct SuppressionGuard: Sendable {
     let journal: SuppressionJournal
     let policies: PolicySet
     let clock: any WallClock
+    /// Forgets a re-erased customer's spooled notices; nil leaves them to the purge's spool pass.
+    public var dispatcher: OutboxDispatcher?
     let logger: Logger
 
     public init(
@@ -115,6 +117,12 @@ public struct SuppressionGuard: Sendable {
         self.logger = logger
     }
 
+    /// Erasure's one home. It is given no journal: the list was reconciled with the journal just
+    /// before, so every token a re-erasure writes is in it already (appending would only repeat them).
+    var erasure: Erasure {
+        Erasure(store: store, policies: policies, clock: clock, dispatcher: dispatcher, journal: nil)
+    }
+
     /// Reconciles the journal and the database, then erases again whoever the list names.
     public func run() async throws -> SuppressionReport {
         var report = SuppressionReport()
@@ -128,12 +136,7 @@ public struct SuppressionGuard: Sendable {
         report.restored = try await store.restoreSuppressions(journaled.filter { !inDatabase.contains($0.token) })
         let now = clock.now()
         for (account, request) in try await store.suppressedAccounts() {
-            let receipt = try await store.eraseCustomer(
-                account,
-                request: request,
-                plan: DeletionProcessor.erasurePlan(policies: policies, at: now),
-                at: now
-            )
+            let receipt = try await erasure.erase(account, receipt: request, at: now)
             try await store.appendAudit(
                 AuditEvent(
                     at: now,
