@@ -89,7 +89,7 @@ public struct AccessPolicy: Sendable {
 /// Session tokens and API token secrets are 256 bits from OpenSSL's CSPRNG; the store keeps only their
 /// SHA-256, so a copy of the database cannot be used to sign in. Passwords are scrypt hashes.
 public struct AccessService: Sendable {
-    let store: any LetheStore
+    let store: any AccessRepository & AccountRepository & RequestRepository
     let vault: KeyVault
     let clock: any WallClock
     let random: any RandomSource
@@ -101,7 +101,7 @@ public struct AccessService: Sendable {
     let decoyHash: String
 
     public init(
-        store: any LetheStore,
+        store: any AccessRepository & AccountRepository & RequestRepository,
         vault: KeyVault,
         clock: any WallClock,
         random: any RandomSource = SecureRandomSource(),

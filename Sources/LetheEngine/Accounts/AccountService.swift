@@ -76,7 +76,9 @@ public struct AccountApplication: Sendable {
 /// note and a notification for every change; escalate what cannot be verified or conflicts; view
 /// masked; reveal as a separate, audited act.
 public struct AccountService: Sendable {
-    let store: any LetheStore
+    let store:
+        any AccessRepository & AccountRepository & AuditRepository & JobRepository & RecipientRepository
+            & RequestRepository
     let vault: KeyVault
     let policies: PolicySet
     let clock: any WallClock
@@ -86,7 +88,8 @@ public struct AccountService: Sendable {
     let logger: Logger
 
     public init(
-        store: any LetheStore,
+        store: any AccessRepository & AccountRepository & AuditRepository & JobRepository & RecipientRepository
+            & RequestRepository,
         vault: KeyVault,
         policies: PolicySet,
         clock: any WallClock,

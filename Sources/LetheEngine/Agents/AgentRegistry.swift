@@ -12,10 +12,10 @@ public struct AgentRegistryError: Error, Equatable, CustomStringConvertible {
 /// The authorized agents Lethe trusts: added by an officer or imported from the DRP directory's
 /// `agents.json`, each with the Ed25519 key its requests must be signed with.
 public struct AgentRegistry: Sendable {
-    let store: any LetheStore
+    let store: any AgentRepository
     let clock: any WallClock
 
-    public init(store: any LetheStore, clock: any WallClock) {
+    public init(store: any AgentRepository, clock: any WallClock) {
         self.store = store
         self.clock = clock
     }

@@ -12,7 +12,7 @@ import Logging
 /// A request is then an ordinary Lethe request on the `authorized-agent` channel, with its own
 /// statutory deadline; its protocol status is read from Lethe's lifecycle, never stored beside it.
 public struct DRPService: Sendable {
-    let store: any LetheStore
+    let store: any AccountRepository & AgentRepository & RequestRepository
     let requests: RequestService
     let policies: PolicySet
     public let business: DRPBusiness
@@ -21,7 +21,7 @@ public struct DRPService: Sendable {
     let logger: Logger
 
     public init(
-        store: any LetheStore,
+        store: any AccountRepository & AgentRepository & RequestRepository,
         requests: RequestService,
         policies: PolicySet,
         business: DRPBusiness,

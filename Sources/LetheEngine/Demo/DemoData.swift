@@ -45,11 +45,12 @@ public struct DemoData: Sendable {
     ]
 
     let accounts: AccountService
-    let store: any LetheStore
+    let store: any AccountRepository
     let random: any RandomSource
     let clock: any WallClock
 
-    public init(accounts: AccountService, store: any LetheStore, random: any RandomSource, clock: any WallClock) {
+    public init(accounts: AccountService, store: any AccountRepository, random: any RandomSource, clock: any WallClock)
+    {
         self.accounts = accounts
         self.store = store
         self.random = random

@@ -12,7 +12,9 @@ import Logging
 /// itself (one transaction that crypto-shreds the customer's key and leaves a receipt), the
 /// suppression tokens journaled outside the database, and the customer's notices removed from the spool.
 public struct Erasure: Sendable {
-    let store: any LetheStore
+    let store:
+        any AccountRepository & AuditRepository & ErasureRepository & HoldRepository & JobRepository
+            & RecipientRepository & RequestRepository
     let policies: PolicySet
     let clock: any WallClock
     /// Delivers the confirmation and forgets the customer's spooled notices; nil where nothing is
@@ -24,7 +26,8 @@ public struct Erasure: Sendable {
 
     /// An erasure home over `store`, delivering through `dispatcher` and journaling to `journal`.
     public init(
-        store: any LetheStore,
+        store: any AccountRepository & AuditRepository & ErasureRepository & HoldRepository & JobRepository
+            & RecipientRepository & RequestRepository,
         policies: PolicySet,
         clock: any WallClock,
         dispatcher: OutboxDispatcher?,

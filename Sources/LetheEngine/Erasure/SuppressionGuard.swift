@@ -95,7 +95,9 @@ public struct SuppressionReport: Sendable, Equatable {
 /// made the same in both directions, then every account the list names is erased again, with a receipt.
 /// Run at the start of every purge and when the service starts.
 public struct SuppressionGuard: Sendable {
-    let store: any LetheStore
+    let store:
+        any AccountRepository & AuditRepository & ErasureRepository & HoldRepository & JobRepository
+            & RecipientRepository & RequestRepository
     let journal: SuppressionJournal
     let policies: PolicySet
     let clock: any WallClock
@@ -104,7 +106,8 @@ public struct SuppressionGuard: Sendable {
     let logger: Logger
 
     public init(
-        store: any LetheStore,
+        store: any AccountRepository & AuditRepository & ErasureRepository & HoldRepository & JobRepository
+            & RecipientRepository & RequestRepository,
         journal: SuppressionJournal,
         policies: PolicySet,
         clock: any WallClock,

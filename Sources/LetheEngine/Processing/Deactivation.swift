@@ -4,7 +4,7 @@ import LetheStore
 
 /// Suspends an account at the customer's request: kept, sign-in refused, sessions revoked.
 struct Deactivation: Sendable {
-    let store: any LetheStore
+    let store: any AccountRepository
     let requests: RequestService
     let clock: any WallClock
 

@@ -7,7 +7,9 @@ import Logging
 /// by category as `Policies/retention.yaml` says, blocked by any legal hold, ending in crypto-shredding,
 /// a suppression record and a deletion receipt.
 public struct DeletionProcessor: Sendable {
-    let store: any LetheStore
+    let store:
+        any AccountRepository & AuditRepository & ErasureRepository & HoldRepository & JobRepository
+            & RecipientRepository & RequestRepository
     let requests: RequestService
     let policies: PolicySet
     let clock: any WallClock
@@ -19,7 +21,8 @@ public struct DeletionProcessor: Sendable {
     public var journal: SuppressionJournal?
 
     public init(
-        store: any LetheStore,
+        store: any AccountRepository & AuditRepository & ErasureRepository & HoldRepository & JobRepository
+            & RecipientRepository & RequestRepository,
         requests: RequestService,
         policies: PolicySet,
         clock: any WallClock,

@@ -49,7 +49,7 @@ public struct ExportBuilder: Sendable {
     static let maxChunk = 16 * 1024 * 1024
     static let magic = Data("LETHE-BUNDLE-1\n".utf8)
 
-    let store: any LetheStore
+    let store: any AccountRepository & ErasureRepository & ExportBundleRepository & RequestRepository
     let policies: PolicySet
     let clock: any WallClock
     let random: any RandomSource
@@ -61,7 +61,7 @@ public struct ExportBuilder: Sendable {
     public var chunkSize = 64 * 1024
 
     public init(
-        store: any LetheStore,
+        store: any AccountRepository & ErasureRepository & ExportBundleRepository & RequestRepository,
         policies: PolicySet,
         clock: any WallClock,
         random: any RandomSource,

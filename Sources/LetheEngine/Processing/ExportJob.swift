@@ -6,7 +6,7 @@ import LetheStore
 struct ExportJob: Sendable {
     let export: ExportBuilder
     let requests: RequestService
-    let store: any LetheStore
+    let store: any ExportBundleRepository
 
     func run(_ id: RequestID) async throws {
         guard let stored = try await requests.inWork(id) else { return }

@@ -5,11 +5,15 @@ import LetheStore
 /// Legal holds as officers use them: placing one stops erasure at once; releasing one lets any
 /// erasure it blocked go ahead.
 public struct HoldService: Sendable {
-    let store: any LetheStore
+    let store: any AccountRepository & HoldRepository & JobRepository & RequestRepository
     let clock: any WallClock
     let random: any RandomSource
 
-    public init(store: any LetheStore, clock: any WallClock, random: any RandomSource = SecureRandomSource()) {
+    public init(
+        store: any AccountRepository & HoldRepository & JobRepository & RequestRepository,
+        clock: any WallClock,
+        random: any RandomSource = SecureRandomSource()
+    ) {
         self.store = store
         self.clock = clock
         self.random = random

@@ -6,10 +6,10 @@ import LetheStore
 /// Passes deletions and opt-outs on to the processors and third parties that received the data
 /// (GDPR Art 19; CCPA §1798.105(c), §7026(f)), one signed webhook each, tracked per request.
 public struct RecipientFanout: Sendable {
-    let store: any LetheStore
+    let store: any AuditRepository & JobRepository & RecipientRepository
     let clock: any WallClock
 
-    public init(store: any LetheStore, clock: any WallClock) {
+    public init(store: any AuditRepository & JobRepository & RecipientRepository, clock: any WallClock) {
         self.store = store
         self.clock = clock
     }

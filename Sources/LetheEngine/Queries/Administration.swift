@@ -23,10 +23,13 @@ public enum AdministrationError: Error, Equatable, CustomStringConvertible {
 /// The administrator's tools: staff, tokens, recipients, agents and the job queue. Every change is
 /// audited in the transaction that makes it; front ends reach these here, never through the store.
 public struct Administration: Sendable {
-    let store: any LetheStore
+    let store: any AccessRepository & AgentRepository & AuditRepository & JobRepository & RecipientRepository
     let clock: any WallClock
 
-    init(store: any LetheStore, clock: any WallClock) {
+    init(
+        store: any AccessRepository & AgentRepository & AuditRepository & JobRepository & RecipientRepository,
+        clock: any WallClock
+    ) {
         self.store = store
         self.clock = clock
     }

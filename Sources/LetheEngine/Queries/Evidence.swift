@@ -34,9 +34,9 @@ public enum AuditTrailState: Sendable, Equatable {
 /// The evidence a privacy officer or an auditor reads: the audit trail, deletion receipts, recipients
 /// told of an erasure, legal holds and purge runs. Front ends read these here, never from the store.
 public struct Evidence: Sendable {
-    let store: any LetheStore
+    let store: any AuditRepository & ErasureRepository & HoldRepository & RecipientRepository & RetentionRepository
 
-    init(store: any LetheStore) {
+    init(store: any AuditRepository & ErasureRepository & HoldRepository & RecipientRepository & RetentionRepository) {
         self.store = store
     }
 

@@ -6,10 +6,10 @@ import LetheStore
 /// The master keyring's life: rotation (rewrap data keys, recompute blind indexes), and retirement of
 /// a version once nothing needs it. The operator's `lethe keys` commands drive these in batches.
 public struct KeyAdministration: Sendable {
-    let store: any LetheStore
+    let store: any AuditRepository & KeyRepository
     let vault: KeyVault
 
-    init(store: any LetheStore, vault: KeyVault) {
+    init(store: any AuditRepository & KeyRepository, vault: KeyVault) {
         self.store = store
         self.vault = vault
     }

@@ -7,7 +7,9 @@ import Logging
 /// The request intake queue and its lifecycle: take a request durably, verify who asks, start the
 /// statutory clocks, and move it through the state machine with every change evidenced.
 public struct RequestService: Sendable {
-    let store: any LetheStore
+    let store:
+        any AccessRepository & AccountRepository & AuditRepository & JobRepository & RecipientRepository
+            & RequestRepository
     let vault: KeyVault
     let policies: PolicySet
     let deadlines: DeadlineEngine
@@ -17,7 +19,8 @@ public struct RequestService: Sendable {
     let logger: Logger
 
     public init(
-        store: any LetheStore,
+        store: any AccessRepository & AccountRepository & AuditRepository & JobRepository & RecipientRepository
+            & RequestRepository,
         vault: KeyVault,
         policies: PolicySet,
         clock: any WallClock,

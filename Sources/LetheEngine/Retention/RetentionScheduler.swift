@@ -12,7 +12,9 @@ import Logging
 /// run closes the dead run from its checkpoint and finishes the work, and a pass with nothing due
 /// changes nothing but its own receipt.
 public struct RetentionScheduler: Sendable {
-    let store: any LetheStore
+    let store:
+        any AccountRepository & AuditRepository & ErasureRepository & ExportBundleRepository & HoldRepository
+            & JobRepository & RecipientRepository & RequestRepository & RetentionRepository
     let policies: PolicySet
     /// The rules' clock: now, or the `--as-of` instant of a drill.
     let clock: any WallClock
@@ -45,7 +47,8 @@ public struct RetentionScheduler: Sendable {
     public var erasure: Erasure
 
     public init(
-        store: any LetheStore,
+        store: any AccountRepository & AuditRepository & ErasureRepository & ExportBundleRepository & HoldRepository
+            & JobRepository & RecipientRepository & RequestRepository & RetentionRepository,
         policies: PolicySet,
         clock: any WallClock,
         leaseClock: any WallClock = SystemWallClock(),

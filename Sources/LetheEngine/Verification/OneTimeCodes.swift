@@ -7,7 +7,7 @@ import LetheStore
 /// limited time, locked after too many wrong tries, and rate-limited per person and per address.
 /// Shared by request verification and account changes, so both follow the same rules.
 public struct OneTimeCodes: Sendable {
-    let store: any LetheStore
+    let store: any RequestRepository
     let vault: KeyVault
     let random: any RandomSource
     let clock: any WallClock
@@ -16,7 +16,7 @@ public struct OneTimeCodes: Sendable {
     public var maxPerOwnerPerHour = 3
     public var maxPerAddressPerHour = 5
 
-    public init(store: any LetheStore, vault: KeyVault, random: any RandomSource, clock: any WallClock) {
+    public init(store: any RequestRepository, vault: KeyVault, random: any RandomSource, clock: any WallClock) {
         self.store = store
         self.vault = vault
         self.random = random
