@@ -134,8 +134,7 @@ public struct DRPService: Sendable {
         }
     }
 
-    private func intake(_ exercise: DRPExercise, agent: AuthorizedAgent, digest: Data) async throws -> DRPRequestRecord
-    {
+    func intake(_ exercise: DRPExercise, agent: AuthorizedAgent, digest: Data) async throws -> DRPRequestRecord {
         if let version = exercise.version, version != "1.0", !version.hasPrefix("0.9") {
             throw DRPFailure(400, "drp.version \(version) is not supported (1.0 is)", fatal: true)
         }
@@ -322,7 +321,7 @@ public struct DRPService: Sendable {
         }
     }
 
-    private func owned(_ requestID: String, by agent: AuthorizedAgent) async throws -> DRPRequestRecord {
+    func owned(_ requestID: String, by agent: AuthorizedAgent) async throws -> DRPRequestRecord {
         guard requestID.count <= 64, let record = try await store.drpRequest(requestID) else {
             throw DRPFailure.notFound
         }
@@ -330,143 +329,9 @@ public struct DRPService: Sendable {
         return record
     }
 
-    // MARK: Status from the lifecycle (§3.02, §3.03)
-
-    /// The protocol status of a request, read from Lethe's lifecycle.
-    public func statusObject(_ record: DRPRequestRecord) async throws -> DRPStatusObject {
-        guard let stored = try await store.request(record.requestID) else {
-            return DRPStatusObject(
-                requestID: record.id,
-                agentRequestID: record.agentRequestID,
-                status: .expired,
-                reason: nil,
-                receivedAt: DRPTime.format(record.receivedAt),
-                expectedBy: nil,
-                processingDetails: "The record of this request has passed its retention period."
-            )
-        }
-        var status = DRPStatusObject(
-            requestID: record.id,
-            agentRequestID: record.agentRequestID,
-            status: .inProgress,
-            reason: nil,
-            receivedAt: DRPTime.format(stored.request.receivedAt),
-            expectedBy: stored.schedule.binding.due.description,
-            processingDetails: nil
-        )
-        let request = stored.request
-        switch request.status {
-        case .received, .awaitingVerification:
-            status.reason = .needUserVerification
-            status.processingDetails =
-                "We emailed the customer at the address on their account to confirm that they asked you to act for them."
-        case .verified, .inProgress:
-            status.processingDetails = Self.details(request.kind)
-        case .extended:
-            status.processingDetails =
-                "We extended the time to respond, as the law allows; expected_by is the new date. "
-                + Self.details(request.kind)
-        case .completed:
-            status.status = .fulfilled
-            status.processingDetails = "Completed."
-            if request.kind == .export {
-                status.resultsURL = privacyCenterURL
-                status.processingDetails =
-                    "The customer can download their data from the privacy center after signing in with their email."
-            }
-        case .denied:
-            status.status = .denied
-            let basis = request.events.last(where: { $0.to == .denied })?.denialReason
-            status.reason = record.deniedReason.flatMap(DRPReason.init(rawValue:)) ?? Self.reason(for: basis)
-            status.processingDetails = Self.denialDetails(status.reason)
-        case .cancelled:
-            status.status = .revoked
-            status.processingDetails = "The request was withdrawn."
-        }
-        if !status.status.isFinal, stored.pauses.contains(where: { $0.to == nil }) {
-            status.processingDetails =
-                "The response clock is stopped while we wait for information the law lets us ask for."
-        }
-        if status.status.isFinal { status.expectedBy = nil }
-        return status
-    }
-
-    /// Pushes each status change to its agent's callback through the outbox (retried there with
-    /// backoff, never in the agent's request), and settles requests whose final state is told.
-    /// Two workers at once push a change once: the store compares and sets the last state pushed.
-    @discardableResult
-    public func pushStatusChanges(pageSize: Int = 200) async throws -> Int {
-        var pushed = 0
-        var after: String?
-        while true {
-            let page = try await store.unsettledDRPRequests(after: after, limit: pageSize)
-            for record in page {
-                let status = try await statusObject(record)
-                let json = String(decoding: status.json(), as: UTF8.self)
-                guard json != record.pushedState else { continue }
-                let message = record.statusCallback.map {
-                    OutboxMessage(
-                        .drpStatus(request: record.id, agent: record.agentID, body: json),
-                        accountID: nil,
-                        recipient: $0
-                    )
-                }
-                if try await store.recordDRPPush(
-                    record.id,
-                    state: json,
-                    settled: status.status.isFinal,
-                    message: message,
-                    at: now
-                ), message != nil {
-                    pushed += 1
-                }
-            }
-            guard page.count == pageSize, let last = page.last else { return pushed }
-            after = last.id
-        }
-    }
-
-    // MARK: Signatures and claims
-
-    /// Decodes the body and checks the leading signature over the bytes as received (§1.3 of the
-    /// reference: base64(signature ‖ message)); returns the message and the signature.
-    func open(_ body: Data, agent: AuthorizedAgent) throws(DRPFailure) -> (message: Data, signature: [UInt8]) {
-        guard let text = String(data: body, encoding: .utf8), let bytes = LenientBase64.decode(text) else {
-            throw .badBase64
-        }
-        guard bytes.count >= 66 else { throw .badSignature }
-        let signature = Array(bytes[0..<64])
-        let message = bytes[64...]
-        guard let key = try? Ed25519PublicKey(encoded: agent.verifyKey),
-            key.isValidSignature(signature, for: message)
-        else { throw .badSignature }
-        return (Data(message), signature)
-    }
-
-    /// Steps 3 to 6 of §3.07; returns the message's expiry, until which its signature is remembered.
-    func checkClaims(
-        agentID: String,
-        businessID: String,
-        issuedAt: String,
-        expiresAt: String,
-        agent: AuthorizedAgent
-    ) throws(DRPFailure) -> Date {
-        guard agentID == agent.id else { throw .wrongAgent }
-        guard businessID == business.id else { throw .wrongBusiness }
-        guard let issued = DRPTime.parse(issuedAt) else {
-            throw DRPFailure(400, "issued-at is not an ISO 8601 time", fatal: true)
-        }
-        guard let expires = DRPTime.parse(expiresAt) else {
-            throw DRPFailure(400, "expires-at is not an ISO 8601 time", fatal: true)
-        }
-        guard issued <= now.addingTimeInterval(TimeInterval(business.clockSkewSeconds)) else { throw .notYetValid }
-        guard now < expires else { throw .expired }
-        return expires
-    }
-
     // MARK: Helpers
 
-    private var now: Date { clock.now() }
+    var now: Date { clock.now() }
 
     /// Where a customer collects an export: the privacy center on the same server as the endpoints.
     var privacyCenterURL: String? {
@@ -476,12 +341,12 @@ public struct DRPService: Sendable {
     }
 
     /// Hashing failures throw: falling back to the raw bytes would store a usable token in the database.
-    private static func digest(_ signature: [UInt8]) throws -> Data { Data(try SHA256Hasher.digest(signature)) }
+    static func digest(_ signature: [UInt8]) throws -> Data { Data(try SHA256Hasher.digest(signature)) }
 
     static func tokenHash(_ token: String) throws -> Data { Data(try SHA256Hasher.digest(Array(token.utf8))) }
 
     /// 32 bytes from the injected CSPRNG as base64url: opaque, and within the characters agents accept.
-    private func newToken() throws -> String {
+    func newToken() throws -> String {
         var bytes: [UInt8] = []
         for _ in 0..<32 { bytes.append(UInt8(try random.uniform(below: 256))) }
         return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
@@ -489,7 +354,7 @@ public struct DRPService: Sendable {
     }
 
     /// A random (version 4) UUID, the form §3.03 recommends for `request_id`.
-    private func newRequestID() throws -> String {
+    func newRequestID() throws -> String {
         var bytes: [UInt8] = []
         for _ in 0..<16 { bytes.append(UInt8(try random.uniform(below: 256))) }
         bytes[6] = (bytes[6] & 0x0f) | 0x40
@@ -510,12 +375,12 @@ public struct DRPService: Sendable {
 
     static func hex(_ data: Data) -> String { data.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
 
-    private static let actionList = DRPAction.supported.map(\.rawValue).joined(separator: ", ")
+    static let actionList = DRPAction.supported.map(\.rawValue).joined(separator: ", ")
 
     /// Agent ids are logged only when they look like ids: a path segment could carry anything.
-    private static func loggable(_ id: String) -> String { AuthorizedAgent.isValidID(id) ? id : "(malformed)" }
+    static func loggable(_ id: String) -> String { AuthorizedAgent.isValidID(id) ? id : "(malformed)" }
 
-    private static func decodingProblem(_ error: any Error) -> String {
+    static func decodingProblem(_ error: any Error) -> String {
         switch error as? DecodingError {
         case .keyNotFound(let key, _): return "missing \(key.stringValue)"
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
@@ -524,7 +389,7 @@ public struct DRPService: Sendable {
         }
     }
 
-    private static func details(_ kind: RequestKind) -> String {
+    static func details(_ kind: RequestKind) -> String {
         switch kind {
         case .export: return "We are preparing the customer's data."
         case .deletion: return "We are deleting the customer's data, after the grace period in which they may cancel."
@@ -533,7 +398,7 @@ public struct DRPService: Sendable {
         }
     }
 
-    private static func reason(for basis: DenialReason?) -> DRPReason {
+    static func reason(for basis: DenialReason?) -> DRPReason {
         switch basis {
         case .unverifiable: return .insufficientVerification
         case .exemption: return .claimNotCovered
@@ -542,7 +407,7 @@ public struct DRPService: Sendable {
         }
     }
 
-    private static func denialDetails(_ reason: DRPReason?) -> String {
+    static func denialDetails(_ reason: DRPReason?) -> String {
         switch reason {
         case .noMatch: return "We hold no account matching the identity given."
         case .insufficientVerification: return "We could not verify the customer's identity."
@@ -552,7 +417,7 @@ public struct DRPService: Sendable {
         }
     }
 
-    private func internalFailure(_ error: any Error) -> DRPFailure {
+    func internalFailure(_ error: any Error) -> DRPFailure {
         logger.error("DRP request failed", metadata: ["error": "\(String(describing: type(of: error)))"])
         return DRPFailure(500, "the request could not be recorded; try again", fatal: false)
     }

@@ -1,0 +1,55 @@
+import Foundation
+import LetheCore
+
+// The text encodings exports and retention share: ISO 8601 instants, JSON strings, CSV rows.
+enum ISO {
+    /// `YYYY-MM-DDTHH:MM:SSZ` in UTC, by arithmetic: a formatter per call cost more than the rest of
+    /// writing an order.
+    static func format(_ date: Date) -> String {
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let time = seconds - days * 86_400
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+        return "\(LocalDate(daysSinceEpoch: days))T\(two(time / 3600)):\(two(time % 3600 / 60)):\(two(time % 60))Z"
+    }
+}
+
+enum JSON {
+    /// A JSON string literal (RFC 8259 escapes), without an encoder.
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        out.reserveCapacity(text.utf8.count + 2)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    static func encode<T: Encodable>(_ value: T, pretty: Bool = false) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting =
+            pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func string(_ text: String) -> String {
+        (try? encode(text)) ?? "\"\""
+    }
+}
+
+enum CSV {
+    /// RFC 4180: quote every field, double embedded quotes, CRLF line ends.
+    static func row(_ fields: [String]) -> String {
+        fields.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ",") + "\r\n"
+    }
+}

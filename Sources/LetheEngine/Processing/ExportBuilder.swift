@@ -1,0 +1,208 @@
+import Foundation
+import LetheCore
+import LetheCrypto
+import LetheStore
+import ZIPFoundation
+
+/// Builds export bundles (docs/export-bundle.md): a ZIP with `data.json` (schema in
+/// `Exports/schema/`), one CSV per category, `index.html` and `manifest.json`, written in bounded memory
+/// (orders are paged from the store), then encrypted at rest under the customer's own key.
+public struct ExportBuilder: Sendable {
+    public static let formatVersion = "1"
+    /// The largest chunk a reader accepts, whatever size the writer chose.
+    static let maxChunk = 16 * 1024 * 1024
+    static let magic = Data("LETHE-BUNDLE-1\n".utf8)
+
+    let store: any AccountRepository & ErasureRepository & ExportBundleRepository & RequestRepository
+    let policies: PolicySet
+    let clock: any WallClock
+    let random: any RandomSource
+    /// The export folder; encrypted bundles go in `bundles/` below it.
+    public let folder: String
+    public var linkLifetime: TimeInterval = 7 * 86_400
+    public var downloads = 3
+    /// Plaintext bytes per encrypted chunk.
+    public var chunkSize = 64 * 1024
+
+    public init(
+        store: any AccountRepository & ErasureRepository & ExportBundleRepository & RequestRepository,
+        policies: PolicySet,
+        clock: any WallClock,
+        random: any RandomSource,
+        folder: String
+    ) {
+        self.store = store
+        self.policies = policies
+        self.clock = clock
+        self.random = random
+        self.folder = folder
+    }
+
+    // MARK: Building the plain ZIP
+
+    /// Writes the plain bundle for `account` to `zip` and returns the manifest's file digests.
+    public func writeZip(
+        _ account: AccountID,
+        request: RequestID?,
+        bundleID: String,
+        to zip: URL
+    ) async throws -> [String: String] {
+        guard let customer = try await store.account(account) else { throw AccountError.notFound(account) }
+        // A unique scratch folder: two exports must never share one, whatever their bundle ids.
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: work,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        defer { try? FileManager.default.removeItem(at: work) }
+        let now = clock.now()
+        var digests: [String: String] = [:]
+        let consents = try await store.consents(account)
+        let support = try await store.supportInteractions(account)
+        let security = try await store.securityEvents(account)
+        let requests = try await store.listRequests(RequestQuery(accountID: account, limit: 10_000))
+        let notes = try await store.recordNotes(RecordNoteQuery(accountID: account, limit: 100_000))
+
+        // data.json and orders.csv together, orders streamed a page at a time.
+        let data = try HashingWriter(work.appendingPathComponent("data.json"))
+        let ordersCSV = try HashingWriter(work.appendingPathComponent("orders.csv"))
+        try ordersCSV.write(
+            CSV.row(["id", "placed_at", "total_cents", "currency", "status", "items", "shipping_address"])
+        )
+        try data.write("{\"format\":\"lethe-export/1\",\"generated_at\":\(JSON.string(ISO.format(now))),")
+        try data.write("\"request_id\":\(request.map { JSON.string($0.rawValue) } ?? "null"),")
+        try data.write("\"account\":\(try JSON.encode(AccountJSON(customer))),")
+        try data.write("\"addresses\":\(try JSON.encode(customer.addresses.map { AddressJSON($0.address) })),")
+        try data.write("\"payment_methods\":\(try JSON.encode(customer.paymentMethods.map(CardJSON.init))),")
+        try data.write("\"orders\":[")
+        var after: Int64?
+        var first = true
+        var orderCount = 0
+        while true {
+            let page = try await store.ordersPage(account, after: after, limit: 1000)
+            if page.isEmpty { break }
+            for order in page {
+                try data.write((first ? "" : ",") + OrderJSON(order).json)
+                try ordersCSV.write(
+                    CSV.row([
+                        String(order.id), ISO.format(order.placedAt), String(order.totalCents), order.currency,
+                        order.status,
+                        order.items, order.shippingAddress ?? "",
+                    ])
+                )
+                first = false
+            }
+            orderCount += page.count
+            after = page.last?.id
+        }
+        try data.write("],\"consents\":\(try JSON.encode(consents.map(ConsentJSON.init))),")
+        try data.write(
+            "\"support_interactions\":\(try JSON.encode(support.map { SupportJSON(at: ISO.format($0.at), channel: $0.channel, transcript: $0.transcript) })),"
+        )
+        try data.write(
+            "\"security_events\":\(try JSON.encode(security.map { SecurityJSON(at: ISO.format($0.at), kind: $0.kind, ip_address: $0.ipAddress, user_agent: $0.userAgent) })),"
+        )
+        try data.write(
+            "\"requests\":\(try JSON.encode(requests.map { RequestJSON(id: $0.id.rawValue, kind: $0.kind.rawValue, status: $0.status.rawValue, received_at: ISO.format($0.receivedAt), respond_by: $0.due.description) })),"
+        )
+        try data.write(
+            "\"record_notes\":\(try JSON.encode(notes.map { NoteJSON(at: ISO.format($0.at), changed_fields: $0.changedFields, reason: $0.reason, reference: $0.reference) }))}"
+        )
+        digests["data.json"] = try data.finish()
+        digests["orders.csv"] = try ordersCSV.finish()
+
+        digests["account.csv"] = try writeCSV(
+            work,
+            "account.csv",
+            ["field", "value"],
+            [
+                ["id", customer.id.description], ["status", customer.status.rawValue],
+                ["full_name", customer.fullName],
+                ["email", customer.email], ["phone", customer.phone ?? ""],
+                ["date_of_birth", customer.dateOfBirth?.description ?? ""],
+                ["residence", customer.residence], ["created_at", ISO.format(customer.createdAt)],
+                ["password", customer.holdsPassword ? "collected" : "not collected"],
+                ["security_answer", customer.holdsSecurityAnswer ? "collected" : "not collected"],
+            ]
+        )
+        digests["addresses.csv"] = try writeCSV(
+            work,
+            "addresses.csv",
+            ["label", "line1", "line2", "city", "postal_code", "country"],
+            customer.addresses.map {
+                [
+                    $0.address.label, $0.address.line1, $0.address.line2 ?? "", $0.address.city, $0.address.postalCode,
+                    $0.address.country,
+                ]
+            }
+        )
+        digests["payment_methods.csv"] = try writeCSV(
+            work,
+            "payment_methods.csv",
+            ["brand", "card_number", "last4", "expiry"],
+            customer.paymentMethods.map { [$0.brand, "collected", $0.last4, $0.expiry] }
+        )
+        digests["consents.csv"] = try writeCSV(
+            work,
+            "consents.csv",
+            ["purpose", "granted", "source", "notice_version", "at"],
+            consents.map { [$0.purpose, $0.granted ? "yes" : "no", $0.source, $0.noticeVersion, ISO.format($0.at)] }
+        )
+        digests["support_interactions.csv"] = try writeCSV(
+            work,
+            "support_interactions.csv",
+            ["at", "channel", "transcript"],
+            support.map { [ISO.format($0.at), $0.channel, $0.transcript] }
+        )
+        digests["security_events.csv"] = try writeCSV(
+            work,
+            "security_events.csv",
+            ["at", "kind", "ip_address", "user_agent"],
+            security.map { [ISO.format($0.at), $0.kind, $0.ipAddress ?? "", $0.userAgent ?? ""] }
+        )
+
+        let html = try HashingWriter(work.appendingPathComponent("index.html"))
+        try html.write(
+            ExportSummary(
+                customer: customer,
+                counts: [
+                    ("Orders", orderCount), ("Addresses", customer.addresses.count),
+                    ("Payment methods", customer.paymentMethods.count),
+                    ("Consent records", consents.count), ("Support interactions", support.count),
+                    ("Security events", security.count),
+                    ("Privacy requests", requests.count), ("Record notes", notes.count),
+                ],
+                policies: policies,
+                generatedAt: now
+            ).html
+        )
+        digests["index.html"] = try html.finish()
+
+        let manifest = Manifest(
+            bundle_id: bundleID,
+            request_id: request?.rawValue,
+            created_at: ISO.format(now),
+            format_version: Self.formatVersion,
+            files: digests
+        )
+        let manifestWriter = try HashingWriter(work.appendingPathComponent("manifest.json"))
+        try manifestWriter.write(try JSON.encode(manifest, pretty: true))
+        _ = try manifestWriter.finish()
+
+        try? FileManager.default.removeItem(at: zip)
+        let archive = try Archive(url: zip, accessMode: .create)
+        for name in (digests.keys.sorted() + ["manifest.json"]) {
+            try archive.addEntry(with: name, fileURL: work.appendingPathComponent(name), compressionMethod: .deflate)
+        }
+        return digests
+    }
+
+    private func writeCSV(_ folder: URL, _ name: String, _ header: [String], _ rows: [[String]]) throws -> String {
+        let writer = try HashingWriter(folder.appendingPathComponent(name))
+        try writer.write(CSV.row(header))
+        for row in rows { try writer.write(CSV.row(row)) }
+        return try writer.finish()
+    }
+
+}

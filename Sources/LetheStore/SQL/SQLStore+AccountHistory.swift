@@ -1,0 +1,186 @@
+import Foundation
+import LetheCore
+import LetheCrypto
+
+// What an account accumulates: orders, support interactions, security events and the consent ledger.
+extension SQLStore {
+    /// Inserts the orders into `orders` in one transaction, items and shipping address sealed.
+    public func addOrders(_ id: AccountID, _ orders: [NewOrder]) async throws {
+        let codec = try await codec(id)
+        let sealed = try orders.map { order in
+            (
+                order.placedAt.storeValue, order.totalCents, order.currency, order.status,
+                try codec.seal(order.items, EncryptedField.orderItems),
+                try codec.sealOptional(order.shippingAddress, EncryptedField.orderShippingAddress)
+            )
+        }
+        let account = id.description
+        try await database.write { db in
+            for order in sealed {
+                try db.execute(
+                    sql: """
+                        INSERT INTO orders (account_id, placed_at, total_cents, currency, status, items, shipping_address)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [account, order.0, order.1, order.2, order.3, order.4, order.5]
+                )
+            }
+        }
+    }
+
+    /// Reads `orders` oldest first (by `placed_at`, then id), up to `limit` when given.
+    public func orders(_ id: AccountID, limit: Int?) async throws -> [OrderRecord] {
+        let account = id.description
+        let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(
+                db,
+                sql: "SELECT * FROM orders WHERE account_id = ? ORDER BY placed_at, id\(limitClause)",
+                arguments: [account]
+            ).map(OrderColumns.init)
+        }
+        let codec = try await codec(id)
+        return try rows.map { try $0.open(codec) }
+    }
+
+    /// Reads `orders` by ascending id after `afterID`, at least one row per page.
+    public func ordersPage(_ id: AccountID, after afterID: Int64?, limit: Int) async throws -> [OrderRecord] {
+        let account = id.description
+        let after = afterID ?? -1
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(
+                db,
+                sql: "SELECT * FROM orders WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?",
+                arguments: [account, after, max(1, limit)]
+            ).map(OrderColumns.init)
+        }
+        let codec = try await codec(id)
+        return try rows.map { try $0.open(codec) }
+    }
+
+    /// Reads `support_interactions` oldest first and opens each transcript.
+    public func supportInteractions(_ id: AccountID) async throws -> [(at: Date, channel: String, transcript: String)] {
+        let account = id.description
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(
+                db,
+                sql: "SELECT at, channel, transcript FROM support_interactions WHERE account_id = ? ORDER BY at",
+                arguments: [account]
+            )
+            .map { (at: $0["at"] as Double, channel: $0["channel"] as String, transcript: $0["transcript"] as Data) }
+        }
+        let codec = try await codec(id)
+        return try rows.map {
+            (Date(storeValue: $0.at), $0.channel, try codec.open($0.transcript, EncryptedField.transcript))
+        }
+    }
+
+    /// Reads `security_events` oldest first and opens the address and user agent.
+    public func securityEvents(
+        _ id: AccountID
+    ) async throws -> [(at: Date, kind: String, ipAddress: String?, userAgent: String?)] {
+        let account = id.description
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(
+                db,
+                sql: "SELECT at, kind, ip_address, user_agent FROM security_events WHERE account_id = ? ORDER BY at",
+                arguments: [account]
+            )
+            .map {
+                (
+                    at: $0["at"] as Double, kind: $0["kind"] as String, ip: $0["ip_address"] as Data?,
+                    agent: $0["user_agent"] as Data?
+                )
+            }
+        }
+        let codec = try await codec(id)
+        return try rows.map {
+            (
+                Date(storeValue: $0.at), $0.kind, try codec.openOptional($0.ip, EncryptedField.ipAddress),
+                try codec.openOptional($0.agent, EncryptedField.userAgent)
+            )
+        }
+    }
+
+    /// Inserts one row into `support_interactions`, the transcript sealed.
+    public func addSupportInteraction(_ id: AccountID, at: Date, channel: String, transcript: String) async throws {
+        let sealed = try await codec(id).seal(transcript, EncryptedField.transcript)
+        let account = id.description
+        try await database.write { db in
+            try db.execute(
+                sql: "INSERT INTO support_interactions (account_id, at, channel, transcript) VALUES (?, ?, ?, ?)",
+                arguments: [account, at.storeValue, channel, sealed]
+            )
+        }
+    }
+
+    /// Inserts one row into `security_events`, the address and user agent sealed.
+    public func addSecurityEvent(
+        _ id: AccountID,
+        at: Date,
+        kind: String,
+        ipAddress: String?,
+        userAgent: String?
+    ) async throws {
+        let codec = try await codec(id)
+        let ip = try codec.sealOptional(ipAddress, EncryptedField.ipAddress)
+        let agent = try codec.sealOptional(userAgent, EncryptedField.userAgent)
+        let account = id.description
+        try await database.write { db in
+            try db.execute(
+                sql:
+                    "INSERT INTO security_events (account_id, at, kind, ip_address, user_agent) VALUES (?, ?, ?, ?, ?)",
+                arguments: [account, at.storeValue, kind, ip, agent]
+            )
+        }
+    }
+
+    /// Inserts one row into the append-only `consents` ledger, the source detail sealed.
+    public func appendConsent(_ id: AccountID, _ consent: ConsentRecord) async throws {
+        try faults.check("consent.append")
+        let detail = try await codec(id).sealOptional(consent.sourceDetail, EncryptedField.consentSourceDetail)
+        let account = id.description
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO consents (account_id, purpose, granted, source, source_detail, notice_version, at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    account, consent.purpose, consent.granted, consent.source, detail, consent.noticeVersion,
+                    consent.at.storeValue,
+                ]
+            )
+        }
+    }
+
+    /// Reads the `consents` ledger oldest first and opens each source detail.
+    public func consents(_ id: AccountID) async throws -> [ConsentRecord] {
+        let account = id.description
+        let rows = try await database.read { db in
+            try SQLRow.fetchAll(
+                db,
+                sql: "SELECT * FROM consents WHERE account_id = ? ORDER BY at, id",
+                arguments: [account]
+            )
+            .map { row in
+                (
+                    purpose: row["purpose"] as String, granted: row["granted"] as Bool, source: row["source"] as String,
+                    detail: row["source_detail"] as Data?, notice: row["notice_version"] as String,
+                    at: row["at"] as Double
+                )
+            }
+        }
+        let codec = try await codec(id)
+        return try rows.map {
+            ConsentRecord(
+                purpose: $0.purpose,
+                granted: $0.granted,
+                source: $0.source,
+                sourceDetail: try codec.openOptional($0.detail, EncryptedField.consentSourceDetail),
+                noticeVersion: $0.notice,
+                at: Date(storeValue: $0.at)
+            )
+        }
+    }
+}
