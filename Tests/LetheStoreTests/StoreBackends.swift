@@ -15,11 +15,11 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
 
 /// A store under test with its folder and vault, removed by `close()`.
 struct StoreUnderTest {
-    let store: any LetheStore
+    let store: SQLStore
     let vault: KeyVault
     let folder: String
     /// The store when it is on SQLite, for checks of the file itself.
-    var sqlite: SQLStore? { (store as? SQLStore).flatMap { $0.sqlitePath == nil ? nil : $0 } }
+    var sqlite: SQLStore? { store.sqlitePath == nil ? nil : store }
 
     static func make(
         _ backend: Backend,

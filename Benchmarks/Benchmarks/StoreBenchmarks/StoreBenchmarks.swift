@@ -115,7 +115,7 @@ nonisolated(unsafe) let benchmarks: @Sendable () -> Void = {
         guard let id = AccountID(number: 0) else { return }
         for _ in benchmark.scaledIterations {
             blackHole(try await fixture.store.account(id))
-            blackHole(try await fixture.store.orders(id, limit: nil))
+            blackHole(try await fixture.store.ordersPage(id, after: nil, limit: 10_000))
         }
     } setup: {
         let fixture = try await StoreFixture(accounts: 1)

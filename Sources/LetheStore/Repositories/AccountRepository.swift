@@ -78,10 +78,6 @@ public protocol AccountRepository: Sendable {
     ///
     /// - Throws: `StoreError.keyMissing(_:)` when the account has no data key.
     func addOrders(_ id: AccountID, _ orders: [NewOrder]) async throws
-    /// The account's orders, oldest first (by time placed), decrypted; all of them when `limit` is nil.
-    ///
-    /// - Throws: `StoreError.keyMissing(_:)` when the account has no data key, even if it has no orders.
-    func orders(_ id: AccountID, limit: Int?) async throws -> [OrderRecord]
     /// Orders with an id after `afterID` (from the first when nil), in id order, at most `limit` (at least
     /// one): exports stream them a page at a time in bounded memory.
     ///

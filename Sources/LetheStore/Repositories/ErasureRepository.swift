@@ -14,11 +14,6 @@ public protocol ErasureRepository: Sendable {
     func eraseCustomer(_ id: AccountID, request: RequestID, plan: ErasurePlan, at: Date) async throws -> DeletionReceipt
     /// The receipt of the erasure made for `request`, or nil when there was none.
     func deletionReceipt(_ request: RequestID) async throws -> DeletionReceipt?
-    /// Whether an email (as its blind-index token, under every loaded master-key version) belongs to an
-    /// erased customer.
-    ///
-    /// - Throws: `StoreError.invalidValue(field:reason:)` when the email cannot be normalised.
-    func isSuppressed(email: String) async throws -> Bool
     /// The suppression list, oldest first: every entry, or those of one erasure.
     func suppressionEntries(request: RequestID?) async throws -> [SuppressionEntry]
     /// Adds entries the list lacks (after a restore); returns how many were added.

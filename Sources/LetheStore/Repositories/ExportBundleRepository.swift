@@ -16,8 +16,4 @@ public protocol ExportBundleRepository: Sendable {
     /// - Returns: The record after counting (`downloadsLeft` already reduced), or nil when the bundle is
     ///   unknown, expired or used up.
     func takeDownload(_ id: String, at: Date) async throws -> ExportBundleRecord?
-    /// Bundles whose links expired by `instant` or whose downloads are used up, earliest expiry first.
-    func expiredBundles(at instant: Date) async throws -> [ExportBundleRecord]
-    /// Deletes the bundle's record; its file is the caller's to remove. An unknown id changes nothing.
-    func deleteBundleRecord(_ id: String) async throws
 }

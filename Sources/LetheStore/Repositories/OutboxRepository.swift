@@ -4,9 +4,6 @@ import LetheCrypto
 
 /// The transactional outbox.
 public protocol OutboxRepository: Sendable {
-    /// Up to `limit` pending messages due at `now`, oldest first, without claiming them (for inspection).
-    /// A message whose key was shredded comes back without its recipient and parameters.
-    func pendingMessages(limit: Int, now: Date) async throws -> [PendingMessage]
     /// Claims up to `limit` due messages for `claimFor` seconds and returns them: workers claiming at
     /// once get different messages, and a claim that runs out (its worker died) frees the message again.
     func claimMessages(limit: Int, now: Date, claimFor: TimeInterval) async throws -> [PendingMessage]

@@ -29,7 +29,8 @@ extension SQLStore {
     }
 
     /// Reads `orders` oldest first (by `placed_at`, then id), up to `limit` when given.
-    public func orders(_ id: AccountID, limit: Int?) async throws -> [OrderRecord] {
+    /// For the package's tests and inspection only: no workflow needs it, so it is not part of the store's contract.
+    package func orders(_ id: AccountID, limit: Int?) async throws -> [OrderRecord] {
         let account = id.description
         let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
         let rows = try await database.read { db in

@@ -172,7 +172,8 @@ extension SQLStore {
     }
 
     /// Looks the email's token under every loaded master version up in `suppressions`.
-    public func isSuppressed(email: String) async throws -> Bool {
+    /// For the package's tests and inspection only: no workflow needs it, so it is not part of the store's contract.
+    package func isSuppressed(email: String) async throws -> Bool {
         let tokens = try await emailIndexes(email)
         let arguments = tokens.map { $0 as (any SQLBindable)? }
         return try await database.read { db in

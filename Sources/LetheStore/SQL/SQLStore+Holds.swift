@@ -177,7 +177,8 @@ extension SQLStore {
     }
 
     /// Reads `export_bundles` past `expires_at` or with no downloads left; holds are not considered.
-    public func expiredBundles(at instant: Date) async throws -> [ExportBundleRecord] {
+    /// For the package's tests and inspection only: no workflow needs it, so it is not part of the store's contract.
+    package func expiredBundles(at instant: Date) async throws -> [ExportBundleRecord] {
         try await database.read { db in
             try SQLRow.fetchAll(
                 db,
@@ -188,7 +189,8 @@ extension SQLStore {
     }
 
     /// Deletes the `export_bundles` row; the bundle's file is the caller's to remove.
-    public func deleteBundleRecord(_ id: String) async throws {
+    /// For the package's tests and inspection only: no workflow needs it, so it is not part of the store's contract.
+    package func deleteBundleRecord(_ id: String) async throws {
         try await database.write { db in try db.execute(sql: "DELETE FROM export_bundles WHERE id = ?", arguments: [id])
         }
     }

@@ -4,7 +4,8 @@ import LetheCore
 extension SQLStore {
     /// Reads due `pending` rows of `outbox` by `next_attempt_at`, then id, and opens them; a message whose
     /// key was shredded comes back without recipient or parameters.
-    public func pendingMessages(limit: Int, now: Date) async throws -> [PendingMessage] {
+    /// For the package's tests and inspection only: no workflow needs it, so it is not part of the store's contract.
+    package func pendingMessages(limit: Int, now: Date) async throws -> [PendingMessage] {
         let rows = try await database.read { db in
             try SQLRow.fetchAll(
                 db,
