@@ -72,7 +72,10 @@ struct DeadlineCommandTests {
         arguments: [
             (["--jurisdiction", "xx", "--kind", "access", "--received", "2026-01-01"], "unknown jurisdiction 'xx'"),
             (["--jurisdiction", "uk-gdpr", "--kind", "access", "--received", "3/9/2026"], "--received '3/9/2026'"),
-            (["--jurisdiction", "uk-gdpr", "--kind", "acess", "--received", "2026-01-01"], "unknown kind 'acess'"),
+            (
+                ["--jurisdiction", "uk-gdpr", "--kind", "acess", "--received", "2026-01-01"],
+                "The value 'acess' is invalid for '--kind <kind>'"
+            ),
             (
                 [
                     "--jurisdiction", "uk-gdpr", "--kind", "access", "--received", "2024-09-03",

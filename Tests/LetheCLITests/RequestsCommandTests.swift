@@ -39,6 +39,39 @@ struct RequestsCommandTests {
     }
 
     @Test(
+        "a value outside Lethe's vocabularies is refused in one line, exit 2, naming the allowed values",
+        arguments: [
+            (["requests", "submit", "--kind", "erasure", "--email", "a@example.org"], "'--kind <kind>'", "deletion"),
+            (
+                ["requests", "submit", "--kind", "export", "--channel", "fax"], "'--channel <channel>'",
+                "opt-out-signal"
+            ),
+            (["requests", "list", "--status", "open"], "'--status <status>'", "awaiting-verification"),
+            (["requests", "deny", "R-1", "--basis", "because", "--reason", "x"], "'--basis <basis>'", "exemption"),
+            (["requests", "pause", "R-1", "--reason", "holiday"], "'--reason <reason>'", "clarification"),
+            (
+                ["holds", "add", "TR-00001", "--reason", "x", "--category", "secrets"], "'--category <category>'",
+                "orders"
+            ),
+            (["staff", "add", "eve", "--role", "root"], "'--role <role>'", "auditor"),
+            (
+                ["requests", "settle", "R-1", "--recipient", "acme", "--status", "acknowledged", "--note", "x"],
+                "--status must be manual or impossible", "manual"
+            ),
+        ]
+    )
+    func vocabularyRefused(arguments: [String], names: String, allowed: String) throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = try lethe(arguments)
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains(names) && result.stderr.contains(allowed), "\(result.stderr)")
+        // Refused while parsing: no data folder was even opened.
+        #expect(!FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("lethe.sqlite")))
+    }
+
+    @Test(
         "Submit, verify with the code from the mail folder, work it, read its timeline; audit verify catches tampering"
     )
     func fullPath() throws {

@@ -13,8 +13,8 @@ struct DeadlineCommand: AsyncParsableCommand {
     @Option(help: "Jurisdiction id, e.g. uk-gdpr, eu-gdpr, us-ca (see 'lethe policies list').")
     var jurisdiction: String
 
-    @Option(help: "Deadline kind: \(DeadlineKind.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var kind: String
+    @Option(help: "Deadline kind.")
+    var kind: DeadlineKind
 
     @Option(help: "When the request reached any channel: ISO 8601 instant or date.")
     var received: String
@@ -35,7 +35,7 @@ struct DeadlineCommand: AsyncParsableCommand {
     var paused: [String] = []
 
     @Option(name: .customLong("pause-reason"), help: "Why the clock stopped: clarification, identity or fee.")
-    var pauseReason: String = PauseReason.clarification.rawValue
+    var pauseReason: PauseReason = .clarification
 
     // `--dir` is the name this option had before every command took `--policies`.
     @Option(
@@ -53,14 +53,7 @@ struct DeadlineCommand: AsyncParsableCommand {
         let policies = try PolicyLoading.load(
             at: PolicyDirectory.resolve(self.policies, environment: ProcessInfo.processInfo.environment)
         )
-        guard let kind = DeadlineKind(rawValue: kind) else {
-            throw CLIError.badInput(
-                "unknown kind '\(self.kind)' (expected one of: \(DeadlineKind.allCases.map(\.rawValue).joined(separator: ", ")))"
-            )
-        }
-        guard let reasonForPause = PauseReason(rawValue: pauseReason) else {
-            throw CLIError.badInput("unknown --pause-reason '\(pauseReason)' (expected clarification, identity or fee)")
-        }
+        let reasonForPause = pauseReason
         // Bare dates are read in the zone the computation will use, so they name that local day.
         let zoneID = timeZone ?? policies.jurisdictions[jurisdiction]?.timeZoneIdentifier ?? "UTC"
         guard let zone = TimeZone(identifier: zoneID) else {

@@ -13,8 +13,11 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "How many accounts.") var accounts: Int = 300
     @Option(help: "Seed for the generator, so the same data comes back.") var seed: UInt64 = 20_261_123
 
+    func validate() throws {
+        guard (1...20_000).contains(accounts) else { throw ValidationError("--accounts must be 1 to 20000") }
+    }
+
     func run() async throws {
-        guard (1...20_000).contains(accounts) else { throw CLIError.badInput("--accounts must be 1 to 20000") }
         let runtime = try await self.runtime.open(createKeyIfMissing: true)
         let existing = try await runtime.oversight.accountCount()
         guard existing == 0 else {

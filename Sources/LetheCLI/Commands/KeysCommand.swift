@@ -91,8 +91,11 @@ struct KeysCommand: AsyncParsableCommand {
         @Flag(help: "Only finish rewrapping under the current primary (after an interrupted rotation).") var resume =
             false
 
+        func validate() throws {
+            guard batch > 0 else { throw ValidationError("--batch must be positive") }
+        }
+
         func run() async throws {
-            guard batch > 0 else { throw CLIError.badInput("--batch must be positive") }
             let runtime = try await self.runtime.open()
             let configuration = runtime.configuration
             if !resume {

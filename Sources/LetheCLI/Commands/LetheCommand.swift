@@ -51,10 +51,19 @@ public struct LetheCommand: AsyncParsableCommand {
                 Foundation.exit(0)
             }
             // Usage mistakes are bad input too: one line, the usual status 2, help on request.
-            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
-            printError("\(message) (see 'lethe help')")
+            printError("\(oneLine(message(for: error))) (see 'lethe help')")
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
+    }
+
+    /// ArgumentParser's message in one line: a list of allowed values (one per line, `- value`) is
+    /// folded into the sentence that introduces it; anything after is left for `lethe help`.
+    static func oneLine(_ message: String) -> String {
+        let lines = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let first = lines.first else { return "invalid arguments" }
+        let values = lines.dropFirst().prefix { $0.hasPrefix("- ") }.map { "'\($0.dropFirst(2))'" }
+        guard first.hasSuffix(":"), !values.isEmpty else { return first }
+        return "\(first) \(values.joined(separator: ", "))."
     }
 
     static func printError(_ message: String) {

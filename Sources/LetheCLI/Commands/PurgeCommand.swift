@@ -30,8 +30,11 @@ struct PurgeCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.") var json = false
     @Flag(help: "List the latest purge runs instead of running one.") var history = false
 
+    func validate() throws {
+        guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 100000") }
+    }
+
     func run() async throws {
-        guard (1...100_000).contains(batchSize) else { throw CLIError.badInput("--batch-size must be 1 to 100000") }
         let clock: any WallClock = try asOf.map { FixedWallClock(try Self.asOfInstant($0)) } ?? SystemWallClock()
         let runtime = try await self.runtime.open(clock: clock)
         if history {

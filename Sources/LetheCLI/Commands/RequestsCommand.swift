@@ -43,11 +43,11 @@ struct RequestsCommand: AsyncParsableCommand {
             abstract: "Record a request durably, then print its id and deadlines."
         )
         @OptionGroup var runtime: RuntimeOptions
-        @Option(help: "export, consent-change, deactivation or deletion.") var kind: String
-        @Option(help: "A finer statutory clock, e.g. portability, opt-out-of-sale.") var deadlineKind: String?
+        @Option(help: "What the customer asks for.") var kind: RequestKind
+        @Option(help: "A finer statutory clock, e.g. portability, opt-out-of-sale.") var deadlineKind: DeadlineKind?
         @Option(help: "The customer's account id.") var account: String?
         @Option(help: "The requester's email (finds the account when no id is given).") var email: String?
-        @Option(help: "web, email, chat, phone, agent, authorized-agent, opt-out-signal.") var channel: String = "agent"
+        @Option(help: "How the request arrived.") var channel: RequestChannel = .agent
         @Option(help: "Jurisdiction id (default: the account's residence).") var jurisdiction: String?
         @Option(help: "When it was received, ISO 8601 (default: now).") var received: String?
         @Option(help: "Idempotency key: the same key twice gives the same request.") var idempotencyKey: String?
@@ -59,25 +59,10 @@ struct RequestsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            guard let kind = RequestKind(rawValue: kind) else {
-                throw CLIError.badInput("unknown kind '\(kind)' (export, consent-change, deactivation, deletion)")
-            }
-            guard let channel = RequestChannel(rawValue: channel) else {
-                throw CLIError.badInput(
-                    "unknown channel '\(channel)' (\(RequestChannel.allCases.map(\.rawValue).joined(separator: ", ")))"
-                )
-            }
-            var deadline: DeadlineKind?
-            if let text = deadlineKind {
-                guard let parsed = DeadlineKind(rawValue: text) else {
-                    throw CLIError.badInput("unknown deadline kind '\(text)'")
-                }
-                deadline = parsed
-            }
             let utc = TimeZone(identifier: "UTC") ?? .current
             let submission = RequestSubmission(
                 kind: kind,
-                deadlineKind: deadline,
+                deadlineKind: deadlineKind,
                 accountID: try account.map(AccountsCommand.parseID),
                 email: email,
                 channel: channel,
@@ -135,8 +120,8 @@ struct RequestsCommand: AsyncParsableCommand {
             abstract: "The queue, most urgent first, with due-soon and overdue marked."
         )
         @OptionGroup var runtime: RuntimeOptions
-        @Option(help: "Only this status.") var status: String?
-        @Option(help: "Only this kind.") var kind: String?
+        @Option(help: "Only this status.") var status: RequestStatus?
+        @Option(help: "Only this kind.") var kind: RequestKind?
         @Option(help: "Only this jurisdiction.") var jurisdiction: String?
         @Option(help: "Only this assignee.") var assignee: String?
         @Flag(help: "Include finished requests.") var all = false
@@ -145,19 +130,11 @@ struct RequestsCommand: AsyncParsableCommand {
         func run() async throws {
             var query = RequestQuery(limit: limit)
             if let status {
-                guard let parsed = RequestStatus(rawValue: status) else {
-                    throw CLIError.badInput("unknown status '\(status)'")
-                }
-                query.statuses = [parsed]
+                query.statuses = [status]
             } else if !all {
                 query.statuses = RequestQuery.open
             }
-            if let kind {
-                guard let parsed = RequestKind(rawValue: kind) else {
-                    throw CLIError.badInput("unknown kind '\(kind)'")
-                }
-                query.kind = parsed
-            }
+            query.kind = kind
             query.jurisdiction = jurisdiction
             query.assignee = assignee
             let runtime = try await self.runtime.open()
@@ -314,14 +291,9 @@ struct RequestsCommand: AsyncParsableCommand {
                 "Refuse a request with its legal basis and the reason; the customer is told of their right to complain."
         )
         @OptionGroup var target: Target
-        @Option(help: "unverifiable, manifestly-unfounded, exemption, not-covered, other.") var basis: String
+        @Option(help: "The legal basis of the refusal.") var basis: DenialReason
         @Option(help: "The reason, as the customer will read it.") var reason: String
         func run() async throws {
-            guard let basis = DenialReason(rawValue: basis) else {
-                throw CLIError.badInput(
-                    "unknown basis '\(basis)' (\(DenialReason.allCases.map(\.rawValue).joined(separator: ", ")))"
-                )
-            }
             let runtime = try await target.runtime.open()
             try await RequestsCommand.act(runtime) {
                 try await $0.deny(target.requestID, basis: basis, reason: reason, by: .staff(target.officer))
@@ -350,11 +322,8 @@ struct RequestsCommand: AsyncParsableCommand {
             abstract: "Stop the clock where the law allows (clarification, identity, fee)."
         )
         @OptionGroup var target: Target
-        @Option(help: "clarification, identity or fee.") var reason: String = "clarification"
+        @Option(help: "Why the clock stops.") var reason: PauseReason = .clarification
         func run() async throws {
-            guard let reason = PauseReason(rawValue: reason) else {
-                throw CLIError.badInput("unknown reason '\(reason)'")
-            }
             let runtime = try await target.runtime.open()
             try await RequestsCommand.act(runtime) {
                 try await $0.pause(target.requestID, reason: reason, by: target.officer)
@@ -406,13 +375,16 @@ struct RequestsCommand: AsyncParsableCommand {
         )
         @OptionGroup var target: Target
         @Option(help: "The recipient id.") var recipient: String
-        @Option(help: "manual or impossible.") var status: String
+        @Option(help: "manual or impossible.") var status: RecipientStatus
         @Option(help: "What was done, or the detailed reason it cannot be.") var note: String
 
-        func run() async throws {
-            guard let status = RecipientStatus(rawValue: status), status == .manual || status == .impossible else {
-                throw CLIError.badInput("--status must be manual or impossible")
+        func validate() throws {
+            guard status == .manual || status == .impossible else {
+                throw ValidationError("--status must be manual or impossible")
             }
+        }
+
+        func run() async throws {
             let runtime = try await target.runtime.open()
             try await RequestsCommand.act(runtime) { _ in
                 guard

@@ -12,25 +12,15 @@ struct StaffCommand: AsyncParsableCommand {
         subcommands: [Add.self, List.self, Disable.self]
     )
 
-    static func role(_ text: String) throws -> StaffRole {
-        guard let role = StaffRole(rawValue: text) else {
-            throw CLIError.badInput(
-                "unknown role '\(text)' (\(StaffRole.allCases.map(\.rawValue).joined(separator: ", ")))"
-            )
-        }
-        return role
-    }
-
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a user. The password is read from LETHE_STAFF_PASSWORD, else generated and printed once."
         )
         @OptionGroup var runtime: RuntimeOptions
         @Argument(help: "The username, e.g. a.jones.") var username: String
-        @Option(help: "admin, officer, agent or auditor.") var role: String
+        @Option(help: "What the user may do.") var role: StaffRole
 
         func run() async throws {
-            let role = try StaffCommand.role(role)
             let runtime = try await self.runtime.open()
             let given = ProcessInfo.processInfo.environment["LETHE_STAFF_PASSWORD"]
             let password =
@@ -79,59 +69,6 @@ struct StaffCommand: AsyncParsableCommand {
                 try await runtime.administration.disableStaffUser(username, by: AccountsCommand.agent(nil))
             else { throw CLIError.badInput("no enabled staff user '\(username)'") }
             print("disabled \(username)")
-        }
-    }
-}
-
-/// `lethe tokens`: API tokens for machines (integrations, the purge worker), scoped to a role.
-struct TokensCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "tokens",
-        abstract: "Issue, list and revoke API tokens.",
-        subcommands: [Create.self, List.self, Revoke.self]
-    )
-
-    struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Issue a token; its secret is printed once.")
-        @OptionGroup var runtime: RuntimeOptions
-        @Argument(help: "What the token is for, e.g. 'helpdesk integration'.") var name: String
-        @Option(help: "admin, officer, agent or auditor.") var role: String
-
-        func run() async throws {
-            let role = try StaffCommand.role(role)
-            let runtime = try await self.runtime.open()
-            let access = runtime.access()
-            let (record, secret) = try await access.issueToken(name: name, role: role, by: AccountsCommand.agent(nil))
-            print("token \(record.id) (\(role.rawValue)): \(secret)")
-        }
-    }
-
-    struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets).")
-        @OptionGroup var runtime: RuntimeOptions
-
-        func run() async throws {
-            let runtime = try await self.runtime.open()
-            for token in try await runtime.administration.apiTokens() {
-                print(
-                    "\(token.id.padded(16)) \(token.role.rawValue.padded(8)) \(token.revokedAt == nil ? "live   " : "revoked") \(token.name)"
-                )
-            }
-        }
-    }
-
-    struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a token at once.")
-        @OptionGroup var runtime: RuntimeOptions
-        @Argument(help: "The token id, e.g. T-1A2B3C.") var id: String
-
-        func run() async throws {
-            let runtime = try await self.runtime.open()
-            let access = runtime.access()
-            do { try await access.revokeToken(id, by: AccountsCommand.agent(nil)) } catch let error as AccessError {
-                throw CLIError.badInput(error.description)
-            }
-            print("revoked \(id)")
         }
     }
 }

@@ -33,10 +33,13 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Worker name recorded on leases.") var worker: String =
         "worker-\(ProcessInfo.processInfo.processIdentifier)"
 
+    func validate() throws {
+        guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 100000") }
+        guard interval > 0, interval <= 86_400 else { throw ValidationError("--interval must be 0 to 86400 seconds") }
+    }
+
     func run() async throws {
-        guard interval > 0, interval <= 86_400 else { throw CLIError.badInput("--interval must be 0 to 86400 seconds") }
         guard purgeInterval >= 0 else { throw CLIError.badInput("--purge-interval must not be negative") }
-        guard (1...100_000).contains(batchSize) else { throw CLIError.badInput("--batch-size must be 1 to 100000") }
         guard lease >= 1, lease <= 86_400 else { throw CLIError.badInput("--lease must be 1 to 86400 seconds") }
         let runtime = try await self.runtime.open()
         let logger = Logger(label: "lethe.worker")
