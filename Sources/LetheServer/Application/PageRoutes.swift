@@ -15,7 +15,7 @@ extension PageRoutes {
     var outbox: OutboxNudge { dependencies.outbox }
     var requests: RequestService { runtime.requests() }
     /// Today in UTC, as the queue and the API count days left.
-    var today: LocalDate { LocalDate(instant: runtime.clock.now(), in: APIHandler.utc) }
+    var today: LocalDate { LocalDate(instant: runtime.clock.now(), in: TimeZone(identifier: "UTC") ?? .current) }
 
     /// A session cookie: never readable by scripts, never sent cross-site, `Secure` unless turned off.
     func sessionCookie(_ name: String, _ value: String, path: String, maxAge: Int) -> String {

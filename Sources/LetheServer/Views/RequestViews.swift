@@ -22,7 +22,7 @@ enum RequestViews {
         let stored = dossier.stored
         let request = stored.request
         let schedule = stored.schedule
-        let urgency = APIHandler.urgency(status: request.status, due: schedule.binding.due, today: today)
+        let urgency = Urgency(status: request.status, due: schedule.binding.due, today: today)
         return [
             "id": request.id.rawValue,
             "kind": request.kind.rawValue,

@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import LetheCore
+import LetheEngine
+
+/// An account as support staff see it (masked), and a revealed field with its audited reason.
+struct AccountRoutes: DashboardController {
+    let dependencies: ServerDependencies
+
+    init(_ dependencies: ServerDependencies) { self.dependencies = dependencies }
+
+    func register(on router: Router<LetheRequestContext>) {
+        let dashboard = router.group("dashboard")
+        dashboard.get("accounts/:account") { _, context in
+            try await accountPage(context, account: context.parameters.require("account"), revealed: nil)
+        }
+        dashboard.post("accounts/:account/reveal") { request, context in try await reveal(request, context) }
+    }
+
+    func accountPage(
+        _ context: LetheRequestContext,
+        account: String,
+        revealed: (String, String)?
+    ) async throws
+        -> Response
+    {
+        guard let principal = try staff(context, .readAccounts) else { return Pages.redirect("/login") }
+        let id: AccountID
+        do { id = try AccountID(account) } catch { throw Problem.badRequest("an account id is TR- and 5 digits") }
+        let accounts = runtime.accounts()
+        let masked = try await accounts.view(id)
+        var model = frame(context, principal, title: "Account \(id)")
+        model["account"] = masked
+        model["addresses"] = masked.addresses
+        model["payments"] = masked.paymentMethods
+        model["notes"] = try await accounts.notes(RecordNoteQuery(accountID: id, limit: 50)).map {
+            [
+                "at": RequestViews.iso($0.at), "author": $0.author, "fields": $0.changedFields.joined(separator: ", "),
+                "reason": $0.reason, "verification": $0.verification.map { $0.method.rawValue } ?? "none",
+            ]
+        }
+        model["requests"] = try await requests.list(RequestQuery(accountID: id, limit: 50)).map {
+            ["id": $0.id.rawValue, "kind": $0.kind.rawValue, "status": $0.status.rawValue, "due": $0.due.description]
+        }
+        model["holds"] = try await runtime.evidence.activeHolds(id, at: runtime.clock.now()).map {
+            [
+                "id": $0.id, "reason": $0.reason,
+                "categories": $0.categories.map(\.rawValue).sorted().joined(separator: ", "),
+            ]
+        }
+        if let (field, value) = revealed { model["revealed"] = ["field": field, "value": value] }
+        model["fields"] = ["email", "phone", "full-name", "date-of-birth", "address"]
+        return pages.render("account", model)
+    }
+
+    func reveal(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
+        let account = try context.parameters.require("account")
+        let form = try await Form(request, context: context)
+        try context.checkCSRF(request, formToken: form["csrf"] ?? "")
+        guard let principal = try staff(context, .revealPersonalData) else { return Pages.redirect("/login") }
+        let id: AccountID
+        do { id = try AccountID(account) } catch { throw Problem.badRequest("an account id is TR- and 5 digits") }
+        let field = form["field"] ?? ""
+        let value = try await runtime.accounts().reveal(
+            id,
+            field: field,
+            reason: form["reason"] ?? "",
+            by: principal.actorName
+        )
+        return try await accountPage(context, account: account, revealed: (field, value))
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import Hummingbird
+import LetheCore
+import LetheEngine
+
+/// The queue, one request with the actions its lifecycle allows, and its evidence dossier.
+struct QueueRoutes: DashboardController {
+    let dependencies: ServerDependencies
+
+    init(_ dependencies: ServerDependencies) { self.dependencies = dependencies }
+
+    func register(on router: Router<LetheRequestContext>) {
+        let dashboard = router.group("dashboard")
+        dashboard.get { request, context in try await queue(request, context) }
+        dashboard.get("requests/:id") { _, context in
+            try await requestPage(context, id: context.parameters.require("id"))
+        }
+        dashboard.post("requests/:id/:action") { request, context in try await requestAction(request, context) }
+        dashboard.get("requests/:id/dossier") { _, context in
+            try await dossier(context, id: context.parameters.require("id"))
+        }
+    }
+
+    func queue(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
+        guard let principal = try staff(context, .readRequests) else { return Pages.redirect("/login") }
+        let q = request.uri.queryParameters
+        var query = RequestQuery(limit: 500)
+        let status = q["status"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let kind = q["kind"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let jurisdiction = q["jurisdiction"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let assignee = q["assignee"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        if let status {
+            guard let parsed = RequestStatus(rawValue: status) else { throw Problem.badRequest("unknown status") }
+            query.statuses = [parsed]
+        } else {
+            query.statuses = RequestQuery.open
+        }
+        if let kind {
+            guard let parsed = RequestKind(rawValue: kind) else { throw Problem.badRequest("unknown kind") }
+            query.kind = parsed
+        }
+        query.jurisdiction = jurisdiction
+        query.assignee = assignee
+        let rows = try await requests.list(query)
+        let today = self.today
+        let depth = try await runtime.oversight.queueDepth(today: today, dueSoonBy: Urgency.dueSoonBy(today))
+        var model = frame(context, principal, title: "Queue")
+        model["rows"] = rows.map { row -> [String: Any] in
+            let urgency = Urgency(status: row.status, due: row.due, today: today)
+            return [
+                "id": row.id.rawValue, "kind": row.kind.rawValue, "status": row.status.rawValue,
+                "jurisdiction": row.jurisdiction, "account": row.accountID?.description ?? "unmatched",
+                "due": row.due.description, "assignee": row.assignee ?? "", "urgency": urgency.rawValue,
+                "overdue": urgency == .overdue, "dueSoon": urgency == .dueSoon,
+                "daysLeft": today.days(until: row.due),
+            ]
+        }
+        model["empty"] = rows.isEmpty
+        model["count"] = rows.count
+        model["overdueCount"] = depth.overdue
+        model["dueSoonCount"] = depth.dueSoon
+        model["kinds"] = RequestKind.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == kind] }
+        model["statuses"] = RequestStatus.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == status] }
+        model["jurisdictions"] = runtime.policies.jurisdictions.keys.sorted().map {
+            ["value": $0, "selected": $0 == jurisdiction]
+        }
+        model["assignee"] = assignee ?? ""
+        return pages.render("queue", model)
+    }
+
+    // MARK: One request
+
+    func requestPage(
+        _ context: LetheRequestContext,
+        id: String,
+        error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        guard let principal = try staff(context, .readRequests) else { return Pages.redirect("/login") }
+        let dossier = try await requests.dossier(RequestID(id))
+        var model = frame(context, principal, title: "Request \(id)")
+        model.merge(RequestViews.detail(dossier, today: today)) { _, new in new }
+        if let error { model["error"] = error }
+        model["bases"] = DenialReason.allCases.map(\.rawValue)
+        // Only the reasons this law allows for this clock, with the citation that allows them.
+        let pauseRule = runtime.policies.jurisdictions[dossier.stored.request.jurisdictionID]?
+            .rules[dossier.stored.request.deadlineKind]?.pause
+        let reasons = PauseReason.allCases.filter { pauseRule?.reasons.contains($0) == true }
+        model["pauseReasons"] = reasons.map(\.rawValue)
+        model["canPause"] = !reasons.isEmpty
+        if let pauseRule { model["pauseCitation"] = pauseRule.citation }
+        let open = !dossier.stored.request.status.isTerminal
+        model["open"] = open
+        model["awaitingVerification"] = dossier.stored.request.status == .awaitingVerification
+        // Exactly the actions the lifecycle allows now (RequestStatus.allowedNext), and one extension at most.
+        let current = dossier.stored.request.status
+        let next = current.allowedNext
+        model["canApprove"] = next.contains(.inProgress) && current != .inProgress
+        model["canExtend"] = next.contains(.extended) && dossier.stored.extensionNotice == nil
+        model["canDeny"] = next.contains(.denied)
+        model["canComplete"] = next.contains(.completed)
+        model["canCancel"] = next.contains(.cancelled)
+        model["paused"] = dossier.stored.pauses.last.map { $0.to == nil } ?? false
+        return pages.render("request", model, status: status)
+    }
+
+    func requestAction(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let action = try context.parameters.require("action")
+        let form = try await Form(request, context: context)
+        try context.checkCSRF(request, formToken: form["csrf"] ?? "")
+        let needed: Permission = action == "verify" ? .verifyIdentity : .decideRequests
+        guard let principal = try staff(context, needed) else { return Pages.redirect("/login") }
+        let requestID = RequestID(id)
+        let officer = principal.actorName
+        do {
+            switch action {
+            case "verify":
+                guard let code = form["code"] else { throw Problem.badRequest("enter the customer's code") }
+                guard try await requests.verifyCode(requestID, code: code) else {
+                    throw Problem.badRequest("the code is wrong")
+                }
+            case "approve": try await requests.approve(requestID, by: officer)
+            case "deny":
+                guard let basis = form["basis"].flatMap(DenialReason.init(rawValue:)) else {
+                    throw Problem.badRequest("choose a basis for the denial")
+                }
+                try await requests.deny(requestID, basis: basis, reason: form["reason"] ?? "", by: .staff(officer))
+            case "extend": try await requests.extend(requestID, reason: form["reason"] ?? "", by: officer)
+            case "pause":
+                guard let reason = form["reason"].flatMap(PauseReason.init(rawValue:)) else {
+                    throw Problem.badRequest("choose why the clock stops")
+                }
+                try await requests.pause(requestID, reason: reason, by: officer)
+            case "resume": try await requests.resume(requestID, by: officer)
+            case "cancel": try await requests.cancel(requestID, reason: form["reason"] ?? "", by: .staff(officer))
+            case "complete":
+                try await requests.complete(requestID, by: .staff(officer), summary: form["summary"] ?? "")
+            case "assign":
+                guard let assignee = form["assignee"] else { throw Problem.badRequest("name the assignee") }
+                try await requests.assign(requestID, to: assignee, by: officer)
+            default:
+                throw Problem.notFound("no action '\(action)'")
+            }
+        } catch {
+            let problem = ProblemMiddleware.problem(for: error)
+            // A refusal the officer can act on is shown on the request page; anything else is an error page.
+            guard problem.status < 500 else { throw error }
+            return try await requestPage(
+                context,
+                id: id,
+                error: problem.detail ?? problem.title,
+                status: .init(code: problem.status)
+            )
+        }
+        outbox.nudge()
+        return Pages.redirect("/dashboard/requests/\(id)")
+    }
+
+    func dossier(_ context: LetheRequestContext, id: String) async throws -> Response {
+        guard let principal = try staff(context, .readEvidence) else { return Pages.redirect("/login") }
+        let requestID = RequestID(id)
+        let dossier = try await requests.dossier(requestID)
+        var model = frame(context, principal, title: "Evidence dossier \(id)")
+        model.merge(RequestViews.detail(dossier, today: today)) { _, new in new }
+        model["generatedAt"] = ISO8601DateFormatter().string(from: runtime.clock.now())
+        model["recipients"] = try await runtime.evidence.recipients(of: requestID).map {
+            [
+                "recipient": $0.recipientID, "action": $0.action, "status": $0.status.rawValue,
+                "note": $0.note ?? "",
+            ]
+        }
+        if let receipt = try await runtime.evidence.deletionReceipt(requestID) {
+            model["receipt"] = RequestViews.receipt(receipt)
+        }
+        model["audit"] = try await runtime.evidence.auditEntries(subjectType: "request", subjectID: id).map {
+            ["seq": $0.seq, "at": RequestViews.iso($0.event.at), "actor": $0.event.actor, "action": $0.event.action]
+        }
+        model["auditIntact"] = try await runtime.evidence.verifyAuditTrail().isIntact
+        return pages.render("dossier", model)
+    }
+}
