@@ -72,8 +72,8 @@ struct PurgeCommandTests {
         #expect(try lethe(["demo", "--accounts", "1"]).status == 0)
         let store = try await openStore()
         let long = Date().addingTimeInterval(-11 * 365 * 86_400)
-        func order(_ n: Int) -> NewOrder {
-            NewOrder(
+        func order(_ n: Int) -> Order {
+            Order(
                 placedAt: long.addingTimeInterval(Double(n)),
                 totalCents: 999,
                 currency: "EUR",

@@ -121,7 +121,7 @@ struct DeletionTests {
         try await h.store.addOrders(
             h.customer,
             (0..<3).map {
-                NewOrder(
+                Order(
                     placedAt: h.clock.now().addingTimeInterval(Double(-$0) * 86_400),
                     totalCents: 1999,
                     currency: "GBP",

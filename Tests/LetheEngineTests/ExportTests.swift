@@ -41,7 +41,7 @@ struct ExportTests {
         try await h.store.addOrders(
             h.customer,
             (0..<2_500).map {
-                NewOrder(
+                Order(
                     placedAt: h.clock.now().addingTimeInterval(Double(-$0) * 3600),
                     totalCents: Int64(100 + $0),
                     currency: "GBP",
@@ -261,7 +261,7 @@ struct ExportEncodingTests {
     @Test("A hand-built order object decodes to the same values as the encoder's, awkward text included")
     func orderJSONMatchesEncoder() throws {
         let awkward = "Teapot \"deluxe\" \\ café ☕︎\n\ttab\u{1}"
-        let order = OrderRecord(
+        let order = Order(
             id: 7,
             placedAt: Date(timeIntervalSince1970: 1_790_000_123),
             totalCents: 1999,

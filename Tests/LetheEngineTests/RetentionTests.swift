@@ -91,7 +91,7 @@ struct Boundary: Sendable, CustomTestStringConvertible {
             try await p.h.store.addOrders(
                 p.h.customer,
                 [
-                    NewOrder(
+                    Order(
                         placedAt: at,
                         totalCents: 1250,
                         currency: "GBP",

@@ -213,7 +213,7 @@ struct StoreConformanceTests {
             welcome: Fixtures.welcome(id, email: "x@example.org")
         )
         let orders = (0..<1000).map {
-            NewOrder(
+            Order(
                 placedAt: Fixtures.created.addingTimeInterval(Double($0) * 60),
                 totalCents: Int64(1000 + $0),
                 currency: "GBP",
@@ -274,7 +274,7 @@ struct StoreConformanceTests {
         try await store.addOrders(
             erase,
             [
-                NewOrder(
+                Order(
                     placedAt: Fixtures.created,
                     totalCents: 1,
                     currency: "GBP",

@@ -61,7 +61,7 @@ for n in 0..<(dormant + active) {
     try await store.addOrders(
         id,
         (0..<ordersEach).map { o in
-            NewOrder(
+            Order(
                 placedAt: long.addingTimeInterval(Double(o) * 3600),
                 totalCents: 1_999,
                 currency: "GBP",

@@ -18,10 +18,10 @@ final class HeavyCustomer: @unchecked Sendable {
         guard let id = AccountID(number: 4217) else { throw JobFailure(message: "bad id") }
         account = id
         try await create(store, 4217)
-        var batch: [NewOrder] = []
+        var batch: [Order] = []
         for n in 0..<orders {
             batch.append(
-                NewOrder(
+                Order(
                     placedAt: Date(timeIntervalSince1970: 1_600_000_000 + Double(n) * 600),
                     totalCents: Int64(500 + n % 10_000),
                     currency: "GBP",

@@ -121,7 +121,7 @@ nonisolated(unsafe) let benchmarks: @Sendable () -> Void = {
         let fixture = try await StoreFixture(accounts: 1)
         guard let id = AccountID(number: 0) else { return fixture }
         let orders = (0..<1000).map {
-            NewOrder(
+            Order(
                 placedAt: Date(timeIntervalSince1970: 1_700_000_000 + Double($0) * 3600),
                 totalCents: Int64(100 + $0),
                 currency: "GBP",

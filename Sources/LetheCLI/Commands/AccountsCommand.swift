@@ -12,10 +12,12 @@ struct AccountsCommand: AsyncParsableCommand {
         subcommands: [Create.self, Show.self, Update.self, Notes.self, Escalations.self]
     )
 
+    /// An account id from the command line (`TR-` and five digits); anything else is bad input (exit 2).
     static func parseID(_ text: String) throws -> AccountID {
         do { return try AccountID(text) } catch { throw CLIError.badInput(error.description) }
     }
 
+    /// The staff id recorded as the actor: `--agent`, else `$LETHE_AGENT`, else `cli:<login name>`.
     static func agent(_ explicit: String?) -> String {
         explicit ?? ProcessInfo.processInfo.environment["LETHE_AGENT"]
             ?? "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "operator")"
@@ -39,6 +41,8 @@ struct AccountsCommand: AsyncParsableCommand {
         )
     }
 
+    /// Runs an account procedure, turning the engine's `AccountError` and `StoreError` refusals into
+    /// one-line bad-input errors (exit 2).
     static func run<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
@@ -49,6 +53,8 @@ struct AccountsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe accounts create`: opens an account the way staff would, encrypted under its own new key;
+    /// the password, if any, comes from standard input so it never appears in the shell history.
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Open an account; prints its new id.")
         @OptionGroup var runtime: RuntimeOptions
@@ -64,6 +70,7 @@ struct AccountsCommand: AsyncParsableCommand {
             false
         @Option(help: "Staff id of the agent (default: $LETHE_AGENT).") var agent: String?
 
+        /// Opens the account, recorded under the agent's staff id, and prints its new id.
         func run() async throws {
             let runtime = try await self.runtime.open()
             var password: String?
@@ -93,6 +100,8 @@ struct AccountsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe accounts show`: an account as staff see it, values masked; `--reveal` shows one field in full,
+    /// with the reason recorded in the audit trail.
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show an account with masked values; --reveal shows one field in full and audits it."
@@ -104,6 +113,7 @@ struct AccountsCommand: AsyncParsableCommand {
         @Option(help: "Staff id of the agent (default: $LETHE_AGENT).") var agent: String?
         @Flag(help: "Print JSON.") var json = false
 
+        /// Prints the masked view (text or `--json`), or the one revealed value.
         func run() async throws {
             let accountID = try AccountsCommand.parseID(id)
             let runtime = try await self.runtime.open()
@@ -141,6 +151,8 @@ struct AccountsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe accounts update`: changes an account after verifying the customer's identity; changes that
+    /// cannot be verified, or that conflict, are held for a supervisor instead of applied.
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
@@ -166,6 +178,8 @@ struct AccountsCommand: AsyncParsableCommand {
         @Option(help: "Linked request or ticket.") var reference: String?
         @Option(help: "Staff id of the agent (default: $LETHE_AGENT).") var agent: String?
 
+        /// With `--send-code`, sends a one-time code and stops; otherwise verifies by the proof given (if any),
+        /// applies or escalates the changes, and says which happened.
         func run() async throws {
             let accountID = try AccountsCommand.parseID(id)
             if sendCode {
@@ -222,6 +236,7 @@ struct AccountsCommand: AsyncParsableCommand {
             }
         }
 
+        /// A card from `number;holder;MM/YYYY`; a malformed or invalid card number is bad input (exit 2).
         static func parseCard(_ text: String) throws -> NewPaymentMethod {
             let parts = text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             let expiry = parts.count == 3 ? parts[2].split(separator: "/") : []
@@ -240,6 +255,8 @@ struct AccountsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe accounts notes`: the record notes left by every account change (who, what fields, why, how
+    /// the customer was verified), for a supervisor's review.
     struct Notes: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record notes for supervisor review, newest first.")
         @OptionGroup var runtime: RuntimeOptions
@@ -249,6 +266,7 @@ struct AccountsCommand: AsyncParsableCommand {
         @Option(help: "Before this date (YYYY-MM-DD, exclusive).") var to: String?
         @Option(help: "At most this many.") var limit: Int = 100
 
+        /// Prints matching notes, newest first, one per line.
         func run() async throws {
             let utc = TimeZone(identifier: "UTC") ?? .current
             let query = RecordNoteQuery(
@@ -273,15 +291,18 @@ struct AccountsCommand: AsyncParsableCommand {
             if notes.isEmpty { print("no record notes match") }
         }
 
+        /// Midnight UTC of the day `instant` falls on, so `--from` and `--to` cover whole days.
         static func startOfDay(_ instant: Date) -> Date {
             Date(timeIntervalSince1970: (instant.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
         }
     }
 
+    /// `lethe accounts escalations`: the changes waiting for a supervisor's decision.
     struct Escalations: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The supervisor queue of held changes.")
         @OptionGroup var runtime: RuntimeOptions
 
+        /// Prints each open escalation with the fields it would change and why it was held.
         func run() async throws {
             let queue = try await self.runtime.open().oversight.openEscalations()
             for item in queue {

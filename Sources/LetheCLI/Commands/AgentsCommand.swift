@@ -22,6 +22,8 @@ struct AgentsCommand: AsyncParsableCommand {
         @Flag(help: "Still ask the customer to confirm directly, by a code to their registered email.")
         var confirmWithCustomer = false
 
+        /// The identity-assurance policy the flags describe: which of the agent's verified claims stand in for
+        /// Lethe's own identity check, and whether the customer must still confirm.
         func assurance() throws -> IdentityAssurance {
             var claims: Set<AgentClaim> = []
             if accepts != "none" {
@@ -36,6 +38,7 @@ struct AgentsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe agents add`: registers one agent by hand, with the key its signed requests must verify under.
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register an agent with its Ed25519 verify key.")
         @OptionGroup var runtime: RuntimeOptions
@@ -49,6 +52,7 @@ struct AgentsCommand: AsyncParsableCommand {
         var callbackHosts: [String] = []
         @OptionGroup var assurance: AssuranceOptions
 
+        /// Validates and registers the agent (audited under the operator); a refused id, key or host exits 2.
         func run() async throws {
             let assurance = try assurance.assurance()
             let runtime = try await self.runtime.open()
@@ -68,6 +72,7 @@ struct AgentsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe agents import`: registers the agents listed in the DRP directory's `agents.json`.
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add the agents of a DRP directory file (agents.json) that are not registered yet."
@@ -76,6 +81,7 @@ struct AgentsCommand: AsyncParsableCommand {
         @Argument(help: "The directory JSON file.") var file: String
         @OptionGroup var assurance: AssuranceOptions
 
+        /// Reads the file and adds each agent not yet registered; prints how many were added and skipped.
         func run() async throws {
             let assurance = try assurance.assurance()
             guard let data = FileManager.default.contents(atPath: file) else {
@@ -95,10 +101,12 @@ struct AgentsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe agents list`: every registered agent, active or revoked, with what its verification is trusted for.
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List registered agents.")
         @OptionGroup var runtime: RuntimeOptions
 
+        /// Prints one agent per line: id, state, accepted claims and name.
         func run() async throws {
             let runtime = try await self.runtime.open()
             for agent in try await runtime.administration.agents() {
@@ -110,6 +118,7 @@ struct AgentsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe agents revoke`: withdraws an agent's authorization for good.
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke an agent: its token stops working at once and it cannot pair again."
@@ -117,6 +126,7 @@ struct AgentsCommand: AsyncParsableCommand {
         @OptionGroup var runtime: RuntimeOptions
         @Argument(help: "The agent's id.") var id: String
 
+        /// Revokes the agent (audited); an unknown or already revoked agent exits 2.
         func run() async throws {
             let runtime = try await self.runtime.open()
             guard try await runtime.administration.revokeAgent(id, by: AccountsCommand.agent(nil))

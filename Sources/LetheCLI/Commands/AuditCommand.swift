@@ -11,12 +11,16 @@ struct AuditCommand: AsyncParsableCommand {
         subcommands: [Verify.self, Show.self]
     )
 
+    /// `lethe audit verify`: proves that no audit entry was edited, deleted, reordered or cut off, for an
+    /// auditor or a scheduled check.
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check every entry's MAC and link; exit 1 naming the first broken entry."
         )
         @OptionGroup var runtime: RuntimeOptions
 
+        /// Prints the anchored head and the entry count when the chain is intact; exits 1 naming the first
+        /// broken entry, a cut, or a missing head.
         func run() async throws {
             let runtime = try await self.runtime.open()
             let state = try await runtime.evidence.verifyAuditTrail()
@@ -50,6 +54,8 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe audit show`: the audit entries, all or for one request or account, with reasons decrypted
+    /// where the customer's key still exists.
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List audit entries, optionally for one request or account."
@@ -58,6 +64,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "A request id.") var request: String?
         @Option(help: "An account id.") var account: String?
 
+        /// Prints one entry per line: sequence number, time, actor, action, subject, fields and reason.
         func run() async throws {
             let runtime = try await self.runtime.open()
             let (type, id): (String?, String?) =

@@ -11,6 +11,7 @@ struct DRPCommand: AsyncParsableCommand {
         subcommands: [BusinessEntry.self]
     )
 
+    /// `lethe drp business-entry`: the entry this business publishes so agents can find its DRP endpoint.
     struct BusinessEntry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "business-entry",
@@ -18,6 +19,7 @@ struct DRPCommand: AsyncParsableCommand {
         )
         @Option(help: "The policy folder (default: LETHE_POLICIES, else ./Policies).") var dir: String?
 
+        /// Prints the entry as JSON; exits 2 when the policies are invalid or `drp.yaml` is missing.
         func run() async throws {
             let folder = PolicyDirectory.resolve(dir, environment: ProcessInfo.processInfo.environment)
             let policies: PolicySet

@@ -15,6 +15,7 @@ public struct LetheCommand: AsyncParsableCommand {
         ]
     )
 
+    /// The root command, as ArgumentParser creates it before parsing.
     public init() {}
 
     /// Runs the command line, printing errors as one line and exiting with the documented status:
@@ -66,6 +67,7 @@ public struct LetheCommand: AsyncParsableCommand {
         return "\(first) \(values.joined(separator: ", "))."
     }
 
+    /// Prints `lethe: error: <message>` on standard error.
     static func printError(_ message: String) {
         FileHandle.standardError.write(Data("lethe: error: \(message)\n".utf8))
     }

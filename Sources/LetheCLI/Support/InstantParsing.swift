@@ -26,6 +26,7 @@ enum InstantParsing {
         return ClockPause(from: from, to: to, reason: reason)
     }
 
+    /// An instant as ISO 8601 in UTC to the second (`2026-09-03T10:15:00Z`), for text output.
     static func iso(_ instant: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]

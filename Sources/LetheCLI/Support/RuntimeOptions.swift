@@ -19,6 +19,8 @@ struct RuntimeOptions: ParsableArguments {
     @Option(help: "The policy folder (default: $LETHE_POLICIES, else the policies shipped with lethe).")
     var policies: String?
 
+    /// The options resolved against the process environment (`LETHE_DATA`, `LETHE_DATABASE_URL`,
+    /// `LETHE_POLICIES`), as the runtime will use them.
     var configuration: RuntimeConfiguration {
         RuntimeConfiguration(
             dataFolder: data,
@@ -55,6 +57,7 @@ struct RuntimeOptions: ParsableArguments {
 
 /// Terminal output conventions: progress only on a TTY, warnings on standard error.
 enum Terminal {
+    /// Whether standard error is a terminal; progress and notes are shown only then.
     static var isInteractive: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// A status line for people on a terminal (standard error, so pipes get the data only).
@@ -63,6 +66,7 @@ enum Terminal {
         FileHandle.standardError.write(Data("lethe: \(message)\n".utf8))
     }
 
+    /// A warning on standard error, always shown (terminal or not), e.g. a generated development key.
     static func warn(_ message: String) {
         FileHandle.standardError.write(Data("lethe: warning: \(message)\n".utf8))
     }
@@ -73,6 +77,7 @@ enum Terminal {
         FileHandle.standardError.write(Data("\r\u{1B}[2K\(text)".utf8))
     }
 
+    /// Clears the progress line, so the next output starts on a clean line.
     static func endProgress() {
         guard isInteractive else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))

@@ -164,10 +164,11 @@ public struct StoredAddress: Hashable, Sendable, Codable {
     }
 }
 
-/// An order line summary; items and the shipping address are personal and stored encrypted.
-public struct OrderRecord: Hashable, Sendable, Codable {
-    /// The order's row id.
-    public let id: Int64
+/// An order, as recorded against an account: given without an id to record it, read back with its row id.
+/// Items and the shipping address are personal and stored encrypted.
+public struct Order: Hashable, Sendable, Codable {
+    /// The order's row id; nil until it is recorded.
+    public let id: Int64?
     /// When the order was placed: the start of its tax-retention period.
     public let placedAt: Date
     /// The order total in minor units of ``currency`` (cents, pence).
@@ -183,7 +184,7 @@ public struct OrderRecord: Hashable, Sendable, Codable {
 
     /// An order from its stored fields.
     public init(
-        id: Int64,
+        id: Int64? = nil,
         placedAt: Date,
         totalCents: Int64,
         currency: String,

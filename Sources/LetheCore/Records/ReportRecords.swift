@@ -1,38 +1,5 @@
 import Foundation
 
-/// An order to record against an account.
-public struct NewOrder: Sendable {
-    /// When the order was placed.
-    public let placedAt: Date
-    /// The total in minor units of ``currency``.
-    public let totalCents: Int64
-    /// The ISO 4217 currency code.
-    public let currency: String
-    /// The order's status as the shop records it.
-    public let status: String
-    /// What was ordered; personal, sealed by the store.
-    public let items: String
-    /// Where it goes; personal, sealed by the store.
-    public let shippingAddress: String?
-
-    /// An order to record, in plaintext; the store encrypts the personal parts.
-    public init(
-        placedAt: Date,
-        totalCents: Int64,
-        currency: String,
-        status: String,
-        items: String,
-        shippingAddress: String?
-    ) {
-        self.placedAt = placedAt
-        self.totalCents = totalCents
-        self.currency = currency
-        self.status = status
-        self.items = items
-        self.shippingAddress = shippingAddress
-    }
-}
-
 /// One entry of the consent ledger.
 public struct ConsentRecord: Sendable, Equatable, Codable {
     /// The purpose id from `purposes.yaml`.

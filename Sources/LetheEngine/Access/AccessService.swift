@@ -6,8 +6,11 @@ import Logging
 
 /// Who is calling, once a session cookie or an API token has been checked.
 public enum Principal: Sendable, Equatable, CustomStringConvertible {
+    /// A member of staff signed in to the dashboard with a session cookie, acting with their role.
     case staff(username: String, role: StaffRole)
+    /// An automated caller presenting an API token; named in the audit trail by the token's id.
     case token(id: String, name: String, role: StaffRole)
+    /// A customer signed in to the privacy center; sees only their own requests and bundles.
     case customer(AccountID)
 
     /// The staff role the caller acts with; nil for a customer.
@@ -27,6 +30,7 @@ public enum Principal: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A log-safe summary: the staff username or token id and the role, never a customer's account id.
     public var description: String {
         switch self {
         case .staff(let username, let role): return "staff \(username) (\(role.rawValue))"
@@ -38,22 +42,32 @@ public enum Principal: Sendable, Equatable, CustomStringConvertible {
 
 /// A session just opened: the token goes into an HttpOnly cookie and is never stored.
 public struct IssuedSession: Sendable {
+    /// The secret to put in the cookie; only its SHA-256 is stored, so it cannot be recovered later.
     public let token: String
+    /// Who the session signs in.
     public let principal: Principal
+    /// When the session stops working, however active it is.
     public let expiresAt: Date
 }
 
 /// Why a sign-in or an access action was refused. None says whether a username or email exists.
 public enum AccessError: Error, Equatable, CustomStringConvertible {
+    /// The username or password is wrong, or the user is disabled; deliberately not saying which.
     case badCredentials
+    /// Too many failed sign-ins for this username or client address within the throttle window.
     case throttled
+    /// A new password is shorter than 12 characters.
     case weakPassword
+    /// A new username is not 2-40 lower-case letters, digits, '.', '_' or '-' starting with a letter.
     case invalidUsername
+    /// A customer's sign-in code is wrong, expired or used up, or the email has no account (not said).
     case codeRefused
+    /// The named thing (a live API token, a token name) does not exist.
     case notFound(String)
     /// The customer's account is deactivated: no session, though requests can still be made and verified.
     case accountDeactivated
 
+    /// A sentence that can be shown to the person signing in; it never confirms that an account exists.
     public var description: String {
         switch self {
         case .badCredentials: return "the username or password is wrong"
@@ -78,9 +92,12 @@ public struct AccessPolicy: Sendable {
     public var customerSessionLifetime: TimeInterval = 30 * 60
     /// Failed sign-ins allowed per username, and per client address, within ``throttleWindow``.
     public var maxFailuresPerUser = 5
+    /// Failed sign-ins allowed from one client address within ``throttleWindow``, across usernames.
     public var maxFailuresPerClient = 20
+    /// How far back failed sign-ins count; a throttled user or client is let in again once it passes.
     public var throttleWindow: TimeInterval = 15 * 60
 
+    /// The default policy: 8-hour staff sessions, 30-minute customer sessions, 5 and 20 failures per 15 minutes.
     public init() {}
 }
 
@@ -94,12 +111,17 @@ public struct AccessService: Sendable {
     let clock: any WallClock
     let random: any RandomSource
     let hasher: PasswordHasher
+    /// Session lifetimes and sign-in throttling limits this service applies.
     public var policy: AccessPolicy
     let logger: Logger
     /// A hash of a password nobody knows, with this service's cost, checked when a username is unknown
     /// so that timing does not tell which names exist.
     let decoyHash: String
 
+    /// Creates the service over the store that keeps users, sessions, tokens and accounts.
+    ///
+    /// `random` draws API token ids; a decoy password hash is computed once here so that sign-ins for
+    /// unknown usernames cost the same as for known ones.
     public init(
         store: any AccessRepository & AccountRepository & RequestRepository,
         vault: KeyVault,
@@ -123,6 +145,8 @@ public struct AccessService: Sendable {
     // MARK: Staff
 
     /// Adds a staff user with a hashed password.
+    /// - Throws: ``AccessError/invalidUsername`` or ``AccessError/weakPassword`` for a refused name or
+    ///   password; ``StoreError/staffExists(_:)`` when the username is taken; the store's errors otherwise.
     public func addStaff(
         username: String,
         role: StaffRole,
@@ -144,6 +168,8 @@ public struct AccessService: Sendable {
     }
 
     /// Sets a new password (which re-enables the user) and ends their sessions.
+    /// - Throws: ``AccessError/weakPassword`` for a password under 12 characters; the store's errors
+    ///   (`StoreError`) otherwise.
     public func setPassword(username: String, password: String, by actor: String) async throws {
         guard password.count >= 12 else { throw AccessError.weakPassword }
         try await store.setStaffPassword(username, hash: try hasher.hash(password), at: clock.now(), by: actor)
@@ -158,6 +184,8 @@ public struct AccessService: Sendable {
 
     /// Signs a member of staff in. Failures are counted per username and per client address; past
     /// the limit every attempt is refused without checking the password, until the window passes.
+    /// - Throws: ``AccessError/throttled`` past the failure limits, ``AccessError/badCredentials`` for a
+    ///   wrong password, unknown or disabled user; the store's errors (`StoreError`) otherwise.
     public func signIn(username: String, password: String, client: String) async throws -> IssuedSession {
         let now = clock.now()
         let since = now.addingTimeInterval(-policy.throttleWindow)
@@ -207,6 +235,7 @@ public struct AccessService: Sendable {
     }
 
     /// Who holds this session token, if it is live (and, for staff, the user is not disabled).
+    /// - Throws: the store's errors (`StoreError`); an unknown or expired token is nil, not an error.
     public func principal(sessionToken token: String) async throws -> Principal? {
         guard token.hasPrefix("s_"), token.count < 100,
             let session = try await store.session(hash: try Self.hash(token), at: clock.now())
@@ -227,10 +256,15 @@ public struct AccessService: Sendable {
     }
 
     /// Drops sessions that have ended; run at start and from time to time.
+    /// - Returns: the number of sessions removed.
+    /// - Throws: the store's errors (`StoreError`).
     public func purgeExpiredSessions() async throws -> Int {
         try await store.deleteExpiredSessions(before: clock.now())
     }
 
+    /// Ends a session at once by deleting its stored hash; the cookie no longer signs anyone in.
+    ///
+    /// - Throws: the store's errors (`StoreError`); an unknown token is not an error.
     public func signOut(sessionToken token: String) async throws {
         try await store.deleteSession(hash: try Self.hash(token))
     }
@@ -244,6 +278,8 @@ public struct AccessService: Sendable {
     // MARK: API tokens
 
     /// Issues a token; the secret (`lethe_…`) is returned once and stored only as its hash.
+    /// - Throws: ``AccessError/notFound(_:)`` when the name is blank; the store's errors (`StoreError`)
+    ///   or a `CryptoError` from the random source otherwise.
     public func issueToken(
         name: String,
         role: StaffRole,
@@ -262,6 +298,7 @@ public struct AccessService: Sendable {
     }
 
     /// Who a bearer secret belongs to; nil when unknown or revoked.
+    /// - Throws: the store's errors (`StoreError`).
     public func principal(bearer secret: String) async throws -> Principal? {
         guard secret.hasPrefix("lethe_"), secret.count < 100,
             let token = try await store.apiToken(hash: try Self.hash(secret)), token.revokedAt == nil
@@ -269,6 +306,9 @@ public struct AccessService: Sendable {
         return .token(id: token.id, name: token.name, role: token.role)
     }
 
+    /// Revokes an API token for good: every later call with its secret is refused. Audited under `actor`.
+    ///
+    /// - Throws: ``AccessError/notFound(_:)`` when no live token has that id; the store's errors otherwise.
     public func revokeToken(_ id: String, by actor: String) async throws {
         guard try await store.revokeAPIToken(id, at: clock.now(), by: actor) else {
             throw AccessError.notFound("live token \(id)")
@@ -283,6 +323,7 @@ public struct AccessService: Sendable {
 
     /// Sends a sign-in code to the email if it belongs to an account. Says nothing either way, so the
     /// form cannot be used to learn who is a customer; rate limits apply per account and per address.
+    /// - Throws: the store's errors (`StoreError`); an unknown email and a rate limit are silent.
     public func sendCustomerCode(email: String) async throws {
         guard let id = try? await store.accountID(forEmail: email) else { return }
         do {
@@ -296,6 +337,8 @@ public struct AccessService: Sendable {
     }
 
     /// Opens a privacy-center session when the code sent to `email` is right.
+    /// - Throws: ``AccessError/codeRefused`` for a wrong, expired or used-up code or an unknown email,
+    ///   ``AccessError/accountDeactivated`` for a deactivated account; the store's errors otherwise.
     public func signInCustomer(email: String, code: String) async throws -> IssuedSession {
         guard let id = try? await store.accountID(forEmail: email) else { throw AccessError.codeRefused }
         do {

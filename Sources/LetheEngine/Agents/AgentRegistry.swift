@@ -5,7 +5,9 @@ import LetheStore
 
 /// Why an agent could not be registered; the message names the field, never a key.
 public struct AgentRegistryError: Error, Equatable, CustomStringConvertible {
+    /// What was wrong, naming the agent id or field (safe to show an officer and to log).
     public let message: String
+    /// The same as ``message``.
     public var description: String { message }
 }
 
@@ -15,12 +17,15 @@ public struct AgentRegistry: Sendable {
     let store: any AgentRepository
     let clock: any WallClock
 
+    /// Creates the registry over the store's agent table; `clock` stamps when each agent was added.
     public init(store: any AgentRepository, clock: any WallClock) {
         self.store = store
         self.clock = clock
     }
 
     /// Validates and adds one agent. The key is refused when malformed or of small order.
+    /// - Throws: ``AgentRegistryError`` for a bad id, blank name, unusable key or callback host, or when
+    ///   the store refuses the agent (for instance ``StoreError/agentExists(_:)``).
     @discardableResult
     public func add(
         id: String,
@@ -75,6 +80,8 @@ public struct AgentRegistry: Sendable {
 
     /// Imports the directory's `agents.json` (a list of entries, or `{"agents": [...]}`), adding
     /// each agent not yet registered under the given assurance; returns the ids added and skipped.
+    /// - Throws: ``AgentRegistryError`` when the data is not a directory or an entry cannot be added
+    ///   (entries before it stay added); the store's errors otherwise.
     public func importDirectory(
         _ data: Data,
         assurance: IdentityAssurance,

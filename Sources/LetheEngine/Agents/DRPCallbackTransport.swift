@@ -11,8 +11,13 @@ import LetheCore
 public struct DRPCallbackTransport: NotificationTransport {
     let timeout: TimeInterval
 
+    /// Creates the transport; a callback that takes longer than `timeout` seconds counts as failed.
     public init(timeout: TimeInterval = 10) { self.timeout = timeout }
 
+    /// POSTs the status body to the callback URL in `envelope.to`.
+    ///
+    /// - Throws: `JobFailure` when the message has no URL or body or the agent answers other than 2xx;
+    ///   `URLError` when the agent cannot be reached.
     public func deliver(_ envelope: Envelope) async throws {
         guard let url = URL(string: envelope.to), case .drpStatus(_, _, let body) = envelope.notice else {
             throw JobFailure(message: "a status callback without a URL or a body")
@@ -33,11 +38,15 @@ public struct RoutingTransport: NotificationTransport {
     let fallback: any NotificationTransport
     let routes: [NoticeKind: any NotificationTransport]
 
+    /// Creates a router: messages of a kind in `routes` go to its transport, all others to `fallback`.
     public init(_ fallback: any NotificationTransport, routes: [NoticeKind: any NotificationTransport]) {
         self.fallback = fallback
         self.routes = routes
     }
 
+    /// Hands the message to the transport for its kind.
+    ///
+    /// - Throws: whatever that transport throws (`JobFailure` from Lethe's own transports).
     public func deliver(_ envelope: Envelope) async throws {
         try await (routes[envelope.kind] ?? fallback).deliver(envelope)
     }

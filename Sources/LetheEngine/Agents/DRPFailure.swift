@@ -4,23 +4,28 @@ import Foundation
 /// `{"code": "<status>", "message": ..., "fatal": ...}`. Messages name what was wrong with the
 /// message, never a value from it.
 public struct DRPFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The HTTP status the agent is answered with (400, 403, 404, 409 or 500).
     public let status: Int
+    /// Why, in words an agent's operator can act on; never a value from the agent's message.
     public let message: String
     /// True when the request cannot succeed as sent (it moves to `denied`); nil when unsaid.
     public let fatal: Bool?
 
+    /// Creates a refusal with an HTTP status, a message, and whether retrying the same request is pointless.
     public init(_ status: Int, _ message: String, fatal: Bool? = nil) {
         self.status = status
         self.message = message
         self.fatal = fatal
     }
 
+    /// The DRP error object as JSON with sorted keys, ready to send as the response body.
     public var body: Data {
         var object: [String: Any] = ["code": String(status), "message": message]
         if let fatal { object["fatal"] = fatal }
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
     }
 
+    /// The status and message, as logged.
     public var description: String { "\(status) \(message)" }
 
     static let unknownToken = DRPFailure(403, "the bearer token is unknown or revoked; pair again")

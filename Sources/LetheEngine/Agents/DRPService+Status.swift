@@ -9,6 +9,9 @@ extension DRPService {
     // MARK: Status from the lifecycle (§3.02, §3.03)
 
     /// The protocol status of a request, read from Lethe's lifecycle.
+    /// A request whose record has passed its retention period reads as `expired`.
+    ///
+    /// - Throws: the store's errors (`StoreError`).
     public func statusObject(_ record: DRPRequestRecord) async throws -> DRPStatusObject {
         guard let stored = try await store.request(record.requestID) else {
             return DRPStatusObject(
@@ -70,6 +73,8 @@ extension DRPService {
     /// Pushes each status change to its agent's callback through the outbox (retried there with
     /// backoff, never in the agent's request), and settles requests whose final state is told.
     /// Two workers at once push a change once: the store compares and sets the last state pushed.
+    /// - Returns: the number of callbacks queued.
+    /// - Throws: the store's errors (`StoreError`).
     @discardableResult
     public func pushStatusChanges(pageSize: Int = 200) async throws -> Int {
         var pushed = 0

@@ -15,11 +15,14 @@ public struct DRPService: Sendable {
     let store: any AccountRepository & AgentRepository & RequestRepository
     let requests: RequestService
     let policies: PolicySet
+    /// This business as the agents know it (`drp.yaml`): its id, API base and CCPA jurisdiction.
     public let business: DRPBusiness
     let clock: any WallClock
     let random: any RandomSource
     let logger: Logger
 
+    /// Creates the endpoint. Requests go through `requests` like any other intake; `random` makes bearer
+    /// tokens and protocol request ids.
     public init(
         store: any AccountRepository & AgentRepository & RequestRepository,
         requests: RequestService,
@@ -77,6 +80,7 @@ public struct DRPService: Sendable {
     }
 
     /// The active agent a bearer token belongs to (§2.06), or 403.
+    /// - Throws: ``DRPFailure`` 403 for a missing, unknown or revoked token; 500 when the store fails.
     public func agent(bearer: String?) async throws(DRPFailure) -> AuthorizedAgent {
         guard let bearer, !bearer.isEmpty, bearer.count <= 512 else { throw .unknownToken }
         do {
@@ -95,6 +99,8 @@ public struct DRPService: Sendable {
 
     /// Records the right the agent exercises and answers its status: `in_progress` with the
     /// statutory date at once, or `denied` when no customer matches.
+    /// - Throws: ``DRPFailure``: 403 for a bad token or signature, 400 for a malformed, expired or
+    ///   unsupported exercise, 409 for a replay, 500 when it could not be recorded.
     public func exercise(bearer: String?, body: Data) async throws(DRPFailure) -> DRPStatusObject {
         let agent = try await agent(bearer: bearer)
         let (message, signature) = try open(body, agent: agent)
@@ -255,6 +261,10 @@ public struct DRPService: Sendable {
 
     // MARK: Status (§2.02) and revoke (§2.04)
 
+    /// The current protocol status of one of the agent's requests (§2.02), read from Lethe's lifecycle.
+    ///
+    /// - Throws: ``DRPFailure`` 403 for a bad token or another agent's request, 404 for an unknown id,
+    ///   500 when the store fails.
     public func status(bearer: String?, requestID: String) async throws(DRPFailure) -> DRPStatusObject {
         let agent = try await agent(bearer: bearer)
         do {
@@ -268,6 +278,8 @@ public struct DRPService: Sendable {
 
     /// Cancels the request for the user and answers the `revoked` status. The signed body holds only
     /// a reason, so the bearer's agent must own the request; the same body is accepted once per request.
+    /// - Throws: ``DRPFailure``: 403 or 404 as for ``status(bearer:requestID:)``, 400 for a bad body,
+    ///   409 for a replay or a request already completed or denied, 500 when the store fails.
     public func revoke(bearer: String?, requestID: String, body: Data) async throws(DRPFailure) -> DRPStatusObject {
         let agent = try await agent(bearer: bearer)
         let (message, signature) = try open(body, agent: agent)

@@ -7,11 +7,17 @@ import LetheStore
 /// domains (example.com/.net/.org), fictional phone ranges (UK 020 7946 0xxx, US 555-01xx) and card
 /// networks' published test numbers.
 public struct DemoData: Sendable {
+    /// What ``load(count:progress:)`` created, for the command line to report.
     public struct Summary: Sendable {
+        /// The ids of the demo customers, in the order they were created.
         public let accounts: [AccountID]
+        /// Orders added across all customers (up to 39 each).
         public let orders: Int
+        /// Payment cards added, one per customer, all networks' published test numbers.
         public let paymentMethods: Int
+        /// Consent entries appended to the customers' consent ledgers.
         public let consents: Int
+        /// Support transcripts added, spread over three years so that some are due for purging.
         public let supportInteractions: Int
         /// Accounts deactivated long enough ago that the retention scheduler erases them.
         public let dormant: Int
@@ -49,6 +55,8 @@ public struct DemoData: Sendable {
     let random: any RandomSource
     let clock: any WallClock
 
+    /// Creates a loader that opens accounts through `accounts` (so they are encrypted and audited like real
+    /// ones) and adds their history directly to `store`; a seeded `random` gives the same data set each time.
     public init(accounts: AccountService, store: any AccountRepository, random: any RandomSource, clock: any WallClock)
     {
         self.accounts = accounts
@@ -61,6 +69,8 @@ public struct DemoData: Sendable {
     func number(_ below: Int) throws -> Int { Int(try random.uniform(below: UInt32(below))) }
 
     /// Loads `count` customers with their history; `progress` is called after each one.
+    /// - Throws: `AccountError` when an account is refused, `StoreError` from the store, `PaymentCardError`
+    ///   for a card value, or the random source's `CryptoError`.
     public func load(count: Int, progress: (Int) -> Void = { _ in }) async throws -> Summary {
         var ids: [AccountID] = []
         var orders = 0
@@ -120,10 +130,10 @@ public struct DemoData: Sendable {
             )
             cards += 1
             let orderCount = try number(40)
-            var newOrders: [NewOrder] = []
+            var newOrders: [Order] = []
             for o in 0..<orderCount {
                 newOrders.append(
-                    NewOrder(
+                    Order(
                         placedAt: now.addingTimeInterval(-Double(o + 1) * 86_400 * Double(1 + (try number(20)))),
                         totalCents: Int64(500 + (try number(20_000))),
                         currency: place.country == "US" ? "USD" : place.country == "GB" ? "GBP" : "EUR",

@@ -6,6 +6,9 @@ extension DemoData {
     /// Fills the queue with `count` requests from the demo customers, received over the last 50 days, in
     /// every state an officer meets: waiting for a code, verified, in progress, done, denied, and some
     /// overdue or due soon, so the dashboard, the load chart and the reports have something to show.
+    /// - Returns: the number of requests submitted (at most one per customer).
+    /// - Throws: `RequestError` when intake or an officer action is refused, `AccountError` from the
+    ///   identity check, `StoreError` from the store.
     public func loadRequests(
         _ requests: RequestService,
         customers: [AccountID],

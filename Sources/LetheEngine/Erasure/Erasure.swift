@@ -124,7 +124,8 @@ public struct Erasure: Sendable {
     /// Erases the customer in one transaction (the receipt is keyed by `receipt`, so a rerun after a
     /// crash finds the first one), then journals the suppression tokens and removes the customer's
     /// notices from the spool.
-    /// - Throws: the store's errors; `StoreError.injectedFault` in crash tests.
+    /// - Throws: `StoreError` from the store (`injectedFault` in crash tests); a `CocoaError` when the
+    ///   suppression journal cannot be written (the erasure itself is then already committed).
     @discardableResult
     public func erase(
         _ account: AccountID,

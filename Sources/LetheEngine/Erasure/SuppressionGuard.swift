@@ -10,13 +10,17 @@ import Logging
 /// The tokens are keyed blind-index tokens, not the email or phone: the file holds nothing personal.
 /// Keep it where the master key is kept, apart from database backups (docs/operations.md).
 public struct SuppressionJournal: Sendable {
+    /// Where the journal file lives; kept with the master key, not with database backups.
     public let path: String
 
+    /// A journal at `path`; the file and its folder are created on the first append (mode 0600 and 0700).
     public init(path: String) { self.path = path }
 
     /// Why a journal line could not be read; names the line, never its content.
     public struct Unreadable: Error, CustomStringConvertible {
+        /// The 1-based number of the damaged line.
         public let line: Int
+        /// Names the line only; the line's tokens never appear in logs.
         public var description: String { "the suppression journal's line \(line) is not readable" }
     }
 
@@ -52,6 +56,7 @@ public struct SuppressionJournal: Sendable {
     }
 
     /// Appends `entries` and flushes them to disk before returning.
+    /// - Throws: a `CocoaError` when the file cannot be opened, written or synced, or its folder created.
     public func append(_ entries: [SuppressionEntry]) throws {
         guard !entries.isEmpty else { return }
         let folder = (path as NSString).deletingLastPathComponent
@@ -105,6 +110,8 @@ public struct SuppressionGuard: Sendable {
     public var dispatcher: OutboxDispatcher?
     let logger: Logger
 
+    /// Creates the guard over the store and the journal; set ``dispatcher`` to have re-erased customers'
+    /// spooled notices removed at once.
     public init(
         store: any AccountRepository & AuditRepository & ErasureRepository & HoldRepository & JobRepository
             & RecipientRepository & RequestRepository,
@@ -127,6 +134,8 @@ public struct SuppressionGuard: Sendable {
     }
 
     /// Reconciles the journal and the database, then erases again whoever the list names.
+    /// - Throws: ``SuppressionJournal/Unreadable`` for a damaged journal, a `CocoaError` when it cannot be
+    ///   written, `StoreError` from the store or from a re-erasure.
     public func run() async throws -> SuppressionReport {
         var report = SuppressionReport()
         let journaled = try journal.read()

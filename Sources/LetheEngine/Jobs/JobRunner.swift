@@ -15,11 +15,16 @@ public protocol JobHandler: Sendable {
 
 /// What one pass of the runner did.
 public struct JobRunReport: Sendable, Equatable {
+    /// Jobs whose handler finished and whose completion was recorded under this worker's lease.
     public var completed = 0
+    /// Jobs that failed and were scheduled to run again after a backoff.
     public var retried = 0
+    /// Jobs that failed their last attempt and were dead-lettered; an operator must look at these.
     public var dead = 0
+    /// Jobs another worker took over because this worker's lease ran out; that worker records the result.
     public var lostLeases = 0
 
+    /// A report with the given counts (all zero by default), to add one pass's counts to another's.
     public init(completed: Int = 0, retried: Int = 0, dead: Int = 0, lostLeases: Int = 0) {
         self.completed = completed
         self.retried = retried
@@ -35,13 +40,18 @@ public struct JobRunner: Sendable {
     let handler: any JobHandler
     let clock: any WallClock
     let worker: String
+    /// How long a leased job is reserved for this worker (seconds); after that another worker may take it.
     public var lease: TimeInterval = 300
+    /// The wait before a failed job's first retry (seconds); it doubles with each further attempt.
     public var baseBackoff: TimeInterval = 30
+    /// The longest wait between retries (seconds), however many attempts have failed.
     public var maxBackoff: TimeInterval = 3600
     /// Only these job kinds when set (the purge runs erasures only).
     public var kinds: Set<JobKind>?
     let logger: Logger
 
+    /// Creates a runner that leases jobs from `store` in the name of `worker` (its host and process, as
+    /// shown to operators) and hands them to `handler`.
     public init(
         store: any JobRepository,
         handler: any JobHandler,
@@ -57,6 +67,9 @@ public struct JobRunner: Sendable {
     }
 
     /// Runs up to `limit` due jobs once.
+    /// A handler's failure is recorded on the job, not thrown.
+    ///
+    /// - Throws: the store's errors (`StoreError`) when jobs cannot be leased or their outcome recorded.
     public func runOnce(limit: Int = 20) async throws -> JobRunReport {
         var report = JobRunReport()
         for leased in try await store.leaseJobs(
@@ -110,7 +123,10 @@ public struct JobRunner: Sendable {
 
 /// A failure a handler reports in words (no personal values).
 public struct JobFailure: Error, CustomStringConvertible {
+    /// What went wrong and, where it helps, what happens next; stored on the job as its last error.
     public let message: String
+    /// A failure with a message that names ids and steps, never a customer's values.
     public init(message: String) { self.message = message }
+    /// The message, as logged and stored.
     public var description: String { message }
 }

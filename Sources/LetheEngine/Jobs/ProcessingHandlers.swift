@@ -12,6 +12,8 @@ public struct ProcessingHandlers: JobHandler {
     let store: any LetheStore
     let clock: any WallClock
 
+    /// Creates the handlers from the processors that do the work; `store` and `clock` serve the ones
+    /// made per job (export, deactivation, recipient fan-out).
     public init(
         deletion: DeletionProcessor,
         export: ExportBuilder,
@@ -26,6 +28,10 @@ public struct ProcessingHandlers: JobHandler {
         self.clock = clock
     }
 
+    /// Runs the processor that owns `job`; a failure leaves the job to the runner to retry.
+    ///
+    /// - Throws: `RequestError`, `AccountError`, `JobFailure` or `StoreError` from the processor, as each
+    ///   reports its own failures.
     public func run(_ job: Job, lease: LeasedJob) async throws {
         switch job {
         case .process(.export, let id):

@@ -8,9 +8,13 @@ public struct Envelope: Sendable, Equatable {
     public let messageID: String
     /// What the message says, with its facts.
     public let notice: Notice
+    /// Where it goes: the customer's email, the officers' address for staff alerts, or an agent's callback URL.
     public let to: String
+    /// The subject line, from the notice's plain-language template.
     public let subject: String
+    /// The plain-text body; may hold a one-time code or an address, so transports keep it no longer than needed.
     public let body: String
+    /// When the message was queued, sent as its `Date` header.
     public let createdAt: Date
 
     /// The notice's kind, as stored and as sent in `X-Lethe-Kind`.
@@ -110,6 +114,7 @@ enum NotificationTemplates {
 
 /// Delivers envelopes somewhere a person or system will read them.
 public protocol NotificationTransport: Sendable {
+    /// Sends one message. Throwing leaves it in the outbox to be retried with backoff under the same id.
     func deliver(_ envelope: Envelope) async throws
     /// Removes what the transport kept of these messages, for a customer being erased. A transport that
     /// keeps nothing (a webhook: the receiver has it) does nothing.
@@ -117,15 +122,19 @@ public protocol NotificationTransport: Sendable {
 }
 
 extension NotificationTransport {
+    /// Keeps nothing, so forgets nothing: the default for transports that do not store messages.
     public func forget(messageIDs: [String]) async throws {}
 }
 
 /// Writes each message as an RFC 5322 `.eml` file in a folder: the embedded default, for development
 /// and for a mail relay that picks files up. Files are created 0600 (they hold codes and addresses).
 public struct MailFolderTransport: NotificationTransport {
+    /// The spool folder the `.eml` files are written to (created 0700 on first delivery).
     public let folder: String
+    /// The `From` address of every message.
     public let from: String
 
+    /// A transport spooling to `folder`; set `from` to the privacy team's real sending address.
     public init(folder: String, from: String = "privacy@lethe.invalid") {
         self.folder = folder
         self.from = from
@@ -133,6 +142,7 @@ public struct MailFolderTransport: NotificationTransport {
 
     /// Deletes the spool files of these messages (an erased customer's notices: their address and
     /// codes must not outlive them in the folder).
+    /// - Throws: a `CocoaError` when a file exists but cannot be removed.
     public func forget(messageIDs: [String]) async throws {
         for id in messageIDs {
             let path = (folder as NSString).appendingPathComponent("\(id).eml")
@@ -142,6 +152,10 @@ public struct MailFolderTransport: NotificationTransport {
         }
     }
 
+    /// Writes the message to `<message id>.eml`, through a temporary file and a rename, so a reader never
+    /// sees half a message.
+    ///
+    /// - Throws: `JobFailure` when the file cannot be written or moved; a `CocoaError` for the folder.
     public func deliver(_ envelope: Envelope) async throws {
         try FileManager.default.createDirectory(
             atPath: folder,
@@ -183,9 +197,12 @@ public struct MailFolderTransport: NotificationTransport {
 
 /// What one dispatch pass did.
 public struct DispatchReport: Sendable, Equatable {
+    /// Messages handed to the transport and recorded as delivered.
     public var delivered = 0
+    /// Messages the transport refused; each waits with backoff, and is given up after the last attempt.
     public var failed = 0
 
+    /// A report with the given counts (zero by default).
     public init(delivered: Int = 0, failed: Int = 0) {
         self.delivered = delivered
         self.failed = failed
@@ -200,8 +217,10 @@ public struct OutboxDispatcher: Sendable {
     let clock: any WallClock
     /// Where staff alerts (due soon, overdue) go.
     let officerAddress: String
+    /// Attempts before a message is given up as failed; retries wait 30 seconds doubling to an hour.
     public var maxAttempts = 8
 
+    /// Creates a dispatcher for the outbox in `store`; staff alerts without a recipient go to `officerAddress`.
     public init(
         store: any OutboxRepository,
         transport: any NotificationTransport,
@@ -214,6 +233,9 @@ public struct OutboxDispatcher: Sendable {
         self.officerAddress = officerAddress
     }
 
+    /// Claims up to `limit` due messages and delivers each once; a failed delivery is recorded, not thrown.
+    ///
+    /// - Throws: the store's errors (`StoreError`) when messages cannot be claimed or their outcome recorded.
     public func dispatch(limit: Int = 100) async throws -> DispatchReport {
         var report = DispatchReport()
         for pending in try await store.claimMessages(limit: limit, now: clock.now(), claimFor: 300) {
@@ -223,6 +245,7 @@ public struct OutboxDispatcher: Sendable {
     }
 
     /// Removes what the transport kept of these outbox messages (see ``NotificationTransport/forget(messageIDs:)``).
+    /// - Throws: whatever the transport throws (a `CocoaError` from ``MailFolderTransport``).
     public func forget(outboxIDs: [Int64]) async throws {
         try await transport.forget(messageIDs: outboxIDs.map { "lethe-\($0)" })
     }
@@ -231,6 +254,7 @@ public struct OutboxDispatcher: Sendable {
     /// confirmation before the erasure), whatever else is queued ahead of it.
     ///
     /// - Returns: whether this call delivered it.
+    /// - Throws: the store's errors (`StoreError`); a transport failure is recorded and answers `false`.
     public func deliver(messageID: Int64) async throws -> Bool {
         guard let pending = try await store.claimMessage(messageID, now: clock.now(), claimFor: 300) else {
             return false

@@ -20,6 +20,8 @@ public struct DeletionProcessor: Sendable {
     /// The suppression list outside the database; each erasure appends its tokens (nil in tests that need none).
     public var journal: SuppressionJournal?
 
+    /// Creates the processor; erasure confirmations are delivered through `dispatcher` before the key is
+    /// destroyed. Set ``journal`` so every erasure also lands in the suppression journal.
     public init(
         store: any AccountRepository & AuditRepository & ErasureRepository & HoldRepository & JobRepository
             & RecipientRepository & RequestRepository,
@@ -54,6 +56,7 @@ public struct DeletionProcessor: Sendable {
 
     /// Starts the grace period: the account is marked pending deletion and the erasure is scheduled.
     /// Grace plus execution must end before the statutory deadline, else grace is shortened and the officer told.
+    /// - Throws: `RequestError` when the request cannot move, `StoreError` from the store.
     public func begin(_ id: RequestID) async throws {
         guard let stored = try await requests.inWork(id) else { return }
         guard let account = stored.request.accountID else {
@@ -124,6 +127,8 @@ public struct DeletionProcessor: Sendable {
     /// Erases the customer when the grace period is over: nothing if the request was cancelled, nothing
     /// while a legal hold is in force (the officer is told who holds it and why), otherwise the
     /// confirmation first, then one erasure transaction, then the request is completed.
+    /// - Throws: `JobFailure` while the confirmation cannot be delivered (the job is retried),
+    ///   `RequestError` when the request cannot be completed, `StoreError` from the store.
     public func erase(_ id: RequestID) async throws {
         guard let stored = try await requests.inWork(id) else {
             logger.info("erasure skipped: the request is no longer in progress", metadata: ["request": "\(id)"])
@@ -169,6 +174,8 @@ public struct DeletionProcessor: Sendable {
 
     /// Completes a request once every recipient has settled: a deletion with its receipt, an opt-out with
     /// its list of recipients. Called after erasure, after each recipient's answer, and after an officer's note.
+    /// - Throws: `RequestError` for an unknown request or one that cannot be completed; `StoreError`
+    ///   from the store.
     public func completeIfSettled(_ id: RequestID) async throws {
         let stored = try await requests.load(id)
         guard [.verified, .inProgress, .extended].contains(stored.request.status) else { return }

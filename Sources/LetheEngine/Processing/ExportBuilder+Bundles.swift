@@ -8,6 +8,8 @@ import ZIPFoundation
 extension ExportBuilder {
     /// Builds the bundle for a request, stores it encrypted under the customer's key, records its link,
     /// and returns the record.
+    /// - Throws: ``AccountError/notFound(_:)`` when the account or its key is gone, `JobFailure` or a
+    ///   file-system error when a file cannot be written, `CryptoError` when sealing fails, `StoreError`.
     public func build(for request: RequestID, account: AccountID) async throws -> ExportBundleRecord {
         let bundleID =
             "B-" + String(try random.uniform(below: UInt32.max), radix: 36).uppercased()
@@ -89,6 +91,8 @@ extension ExportBuilder {
     }
 
     /// Decrypts a bundle file to a plain ZIP, checking every chunk and that the last one is really last.
+    /// - Throws: `JobFailure` for a file that is not a bundle, truncated or empty; `CryptoError` for a chunk
+    ///   that does not authenticate; a file-system error when either file cannot be opened.
     public static func decrypt(_ sealed: URL, to plain: URL, cipher: FieldCipher, bundleID: String) throws {
         guard FileManager.default.createFile(atPath: plain.path, contents: nil, attributes: [.posixPermissions: 0o600])
         else {
@@ -144,6 +148,8 @@ extension ExportBuilder {
     }
 
     /// Counts a download and decrypts the bundle to `destination`, while the link is valid.
+    /// - Throws: `JobFailure` when the link has expired or is used up, or the customer was erased; the
+    ///   errors of ``decrypt(_:to:cipher:bundleID:)``; `StoreError` from the store.
     public func download(_ bundleID: String, to destination: URL) async throws {
         let (sealed, cipher) = try await takeDownload(bundleID)
         try Self.decrypt(sealed, to: destination, cipher: cipher, bundleID: bundleID)
@@ -151,6 +157,7 @@ extension ExportBuilder {
 
     /// Counts a download and decrypts the bundle into memory, for sending over HTTP: the plain ZIP never
     /// touches the disk.
+    /// - Throws: the same errors as ``download(_:to:)``.
     public func downloadData(_ bundleID: String) async throws -> Data {
         let (sealed, cipher) = try await takeDownload(bundleID)
         var data = Data()

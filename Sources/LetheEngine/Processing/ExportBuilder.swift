@@ -8,6 +8,7 @@ import ZIPFoundation
 /// `Exports/schema/`), one CSV per category, `index.html` and `manifest.json`, written in bounded memory
 /// (orders are paged from the store), then encrypted at rest under the customer's own key.
 public struct ExportBuilder: Sendable {
+    /// The bundle format's version, written into `manifest.json` so readers know which schema applies.
     public static let formatVersion = "1"
     /// The largest chunk a reader accepts, whatever size the writer chose.
     static let maxChunk = 16 * 1024 * 1024
@@ -19,11 +20,15 @@ public struct ExportBuilder: Sendable {
     let random: any RandomSource
     /// The export folder; encrypted bundles go in `bundles/` below it.
     public let folder: String
+    /// How long a bundle can be downloaded after it is built (seconds); seven days by default.
     public var linkLifetime: TimeInterval = 7 * 86_400
+    /// How many times a bundle can be downloaded before its link stops working.
     public var downloads = 3
     /// Plaintext bytes per encrypted chunk.
     public var chunkSize = 64 * 1024
 
+    /// Creates a builder writing encrypted bundles below `folder`; `random` makes the bundle ids that
+    /// appear in download links.
     public init(
         store: any AccountRepository & ErasureRepository & ExportBundleRepository & RequestRepository,
         policies: PolicySet,
@@ -41,6 +46,8 @@ public struct ExportBuilder: Sendable {
     // MARK: Building the plain ZIP
 
     /// Writes the plain bundle for `account` to `zip` and returns the manifest's file digests.
+    /// - Throws: ``AccountError/notFound(_:)`` for an unknown or erased account, `StoreError` from the
+    ///   store, `JobFailure` or a file-system error when the ZIP cannot be written.
     public func writeZip(
         _ account: AccountID,
         request: RequestID?,
@@ -86,7 +93,8 @@ public struct ExportBuilder: Sendable {
                 try data.write((first ? "" : ",") + OrderJSON(order).json)
                 try ordersCSV.write(
                     CSV.row([
-                        String(order.id), ISO.format(order.placedAt), String(order.totalCents), order.currency,
+                        order.id.map(String.init) ?? "", ISO.format(order.placedAt), String(order.totalCents),
+                        order.currency,
                         order.status,
                         order.items, order.shippingAddress ?? "",
                     ])

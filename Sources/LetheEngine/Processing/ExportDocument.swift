@@ -111,8 +111,9 @@ struct OrderJSON: Encodable {
             + "\"total_cents\":\(total_cents)}"
     }
 
-    init(_ o: OrderRecord) {
-        id = o.id
+    init(_ o: Order) {
+        // Orders read back from the store always carry their id.
+        id = o.id ?? 0
         placed_at = ISO.format(o.placedAt)
         total_cents = o.totalCents
         currency = o.currency

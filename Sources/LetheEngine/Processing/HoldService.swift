@@ -9,6 +9,7 @@ public struct HoldService: Sendable {
     let clock: any WallClock
     let random: any RandomSource
 
+    /// Creates the service; `random` makes the hold ids (`HOLD-…`) officers quote.
     public init(
         store: any AccountRepository & HoldRepository & JobRepository & RequestRepository,
         clock: any WallClock,
@@ -19,6 +20,11 @@ public struct HoldService: Sendable {
         self.random = random
     }
 
+    /// Places a legal hold on some or all of a customer's data categories; their erasure waits until it is
+    /// released. `owner` is who answers for the hold (legal counsel, a case reference).
+    ///
+    /// - Throws: ``AccountError/invalid(field:reason:)`` without a reason, ``AccountError/notFound(_:)``
+    ///   for an unknown account; `StoreError` from the store.
     public func place(
         _ account: AccountID,
         categories: Set<DataCategory>,
@@ -41,6 +47,8 @@ public struct HoldService: Sendable {
     }
 
     /// Releases a hold and reschedules erasures of the account that were waiting on holds.
+    /// - Returns: false when no active hold has that id.
+    /// - Throws: the store's errors (`StoreError`).
     public func release(_ id: String, by owner: String) async throws -> Bool {
         guard let hold = try await store.holds(includeReleased: false).first(where: { $0.id == id }) else {
             return false

@@ -9,6 +9,7 @@ public struct RecipientFanout: Sendable {
     let store: any AuditRepository & JobRepository & RecipientRepository
     let clock: any WallClock
 
+    /// Creates the fan-out over the recipient registry and the job queue that carries the notices.
     public init(store: any AuditRepository & JobRepository & RecipientRepository, clock: any WallClock) {
         self.store = store
         self.clock = clock
@@ -49,6 +50,9 @@ public struct RecipientFanout: Sendable {
 
     /// An officer's record that a recipient was informed by hand, or that informing it is impossible
     /// (which needs the detailed reason CCPA §7022(b)(3) asks for).
+    /// - Returns: false when the recipient is not pending for the request.
+    /// - Throws: ``RequestError/illegal(_:)`` for a status other than manual or impossible,
+    ///   ``RequestError/reasonRequired(_:)`` without a note; `StoreError` from the store.
     public func settleByOfficer(
         _ request: RequestID,
         recipient: String,
@@ -114,6 +118,7 @@ public struct RecipientFanout: Sendable {
     }
 
     /// Whether every recipient of the request has settled (acknowledged, done by hand, or impossible).
+    /// - Throws: the store's errors (`StoreError`).
     public func allSettled(_ request: RequestID) async throws -> Bool {
         try await store.requestRecipients(request).allSatisfy(\.status.isSettled)
     }

@@ -11,6 +11,7 @@ public enum AdministrationError: Error, Equatable, CustomStringConvertible {
     /// The signing secret is shorter than 16 characters.
     case weakSecret
 
+    /// A sentence for the administrator, naming the recipient id where there is one, never the secret.
     public var description: String {
         switch self {
         case .recipientExists(let id): return "a recipient '\(id)' is registered"

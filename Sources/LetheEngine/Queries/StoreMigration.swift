@@ -16,6 +16,7 @@ public enum StoreMigrationError: Error, Equatable, CustomStringConvertible {
     /// The copy failed and was rolled back.
     case copyFailed(String)
 
+    /// A sentence for the operator running `lethe migrate`; the PostgreSQL password never appears in it.
     public var description: String {
         switch self {
         case .noSQLiteStore(let path): return "no SQLite store at \(path)"

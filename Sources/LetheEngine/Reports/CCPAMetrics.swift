@@ -7,28 +7,43 @@ import LetheStore
 public struct CCPAMetrics: Sendable, Equatable {
     /// The kinds the regulation names, as Lethe records them.
     public enum Kind: String, Sendable, CaseIterable {
+        /// Requests to know (Lethe's exports) and requests to delete.
         case know, delete
+        /// Requests to opt out of sale or sharing: consent changes on the opt-out-of-sale clock.
         case optOut = "opt-out"
+        /// Everything else (other consent changes, deactivations); counted so totals reconcile.
         case other
     }
 
+    /// One line of the disclosure: the counts for one kind of request.
     public struct Row: Sendable, Equatable {
+        /// The kind of request the row counts.
         public let kind: Kind
+        /// Requests of this kind received in the year.
         public var received = 0
+        /// Requests completed, in whole or in part.
         public var compliedInWholeOrInPart = 0
+        /// Requests denied, whatever the basis.
         public var denied = 0
+        /// Denials per legal basis (``DenialReason`` raw value); not part of the CSV, for the officer's review.
         public var deniedByBasis: [String: Int] = [:]
+        /// Requests still open when the metrics were compiled; cancelled ones are in no column but ``received``.
         public var open = 0
         /// Calendar days from receipt to the substantive response (completion or denial); nil when none yet.
         public var medianDaysToRespond: Double?
     }
 
+    /// The calendar year the requests were received in.
     public let year: Int
+    /// The jurisdiction id whose requests are counted (`us-ca` for CCPA).
     public let jurisdiction: String
+    /// One row per kind that had any request, in the order of ``Kind``.
     public let rows: [Row]
+    /// The regulation these metrics answer, for headings and exported files.
     public static let citation = "11 CCR §7102(a)"
 
     /// Counts requests received in `year` (in the jurisdiction's calendar, UTC boundaries) under `jurisdiction`.
+    /// - Throws: the store's errors (`StoreError`).
     public static func compile(
         year: Int,
         jurisdiction: String = "us-ca",

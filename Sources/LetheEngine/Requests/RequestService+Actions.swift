@@ -6,6 +6,8 @@ import LetheStore
 // Officer actions: each one lifecycle move, validated by the state machine, evidenced and audited.
 extension RequestService {
     /// Starts the work: the request moves to in progress and its processing job is queued.
+    /// - Throws: ``RequestError/notFound(_:)``, ``RequestError/illegal(_:)`` unless the request is verified
+    ///   or extended; `StoreError` when another actor moved it first (reload and retry) or the store fails.
     @discardableResult
     public func approve(_ id: RequestID, by officer: String) async throws -> StoredRequest {
         let stored = try await load(id)
@@ -25,6 +27,8 @@ extension RequestService {
 
     /// Completes the request and tells the customer (unless `notify` is false: after an erasure the
     /// customer was told before their address went, and nothing can be sent any more).
+    /// - Throws: ``RequestError/notFound(_:)``, ``RequestError/illegal(_:)`` when the lifecycle does not
+    ///   allow completion; `StoreError` when another actor moved it first or the store fails.
     @discardableResult
     public func complete(
         _ id: RequestID,
@@ -51,6 +55,8 @@ extension RequestService {
     }
 
     /// Refuses the request with its legal basis, the reason, and the customer's right to complain.
+    /// - Throws: ``RequestError/reasonRequired(_:)`` without a reason, ``RequestError/notFound(_:)``,
+    ///   ``RequestError/illegal(_:)`` for a finished request; `StoreError` from the store.
     @discardableResult
     public func deny(
         _ id: RequestID,
@@ -87,6 +93,8 @@ extension RequestService {
     }
 
     /// Extends the response period: valid only with a reason and inside the first period (the engine checks).
+    /// - Throws: ``RequestError/reasonRequired(_:)``, ``RequestError/deadline(_:)`` when the law allows no
+    ///   extension now, ``RequestError/illegal(_:)`` for a status that cannot be extended; `StoreError`.
     @discardableResult
     public func extend(_ id: RequestID, reason: String, by officer: String) async throws -> StoredRequest {
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -114,6 +122,8 @@ extension RequestService {
     }
 
     /// Stops the clock where the law allows it (clarification, identity, fee).
+    /// - Throws: ``RequestError/alreadyPaused``, ``RequestError/deadline(_:)`` when the jurisdiction does
+    ///   not allow this pause, ``RequestError/notFound(_:)``; `StoreError` from the store.
     @discardableResult
     public func pause(_ id: RequestID, reason: PauseReason, by officer: String) async throws -> StoredRequest {
         let stored = try await load(id)
@@ -148,6 +158,8 @@ extension RequestService {
     }
 
     /// Restarts the clock; every deadline moves by the paused days (both ends counted).
+    /// - Throws: ``RequestError/notPaused``, ``RequestError/notFound(_:)``, ``RequestError/deadline(_:)``;
+    ///   `StoreError` from the store.
     @discardableResult
     public func resume(_ id: RequestID, by officer: String) async throws -> StoredRequest {
         let stored = try await load(id)
@@ -181,6 +193,11 @@ extension RequestService {
         return updated
     }
 
+    /// Withdraws the request at the requester's wish (or their agent's). A deletion cancelled inside its
+    /// grace period gives the account back as it was, and the scheduled erasure then does nothing.
+    ///
+    /// - Throws: ``RequestError/reasonRequired(_:)``, ``RequestError/notFound(_:)``,
+    ///   ``RequestError/illegal(_:)`` for a finished request; `StoreError` from the store.
     @discardableResult
     public func cancel(_ id: RequestID, reason: String, by actor: Actor) async throws -> StoredRequest {
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -209,6 +226,10 @@ extension RequestService {
         return updated
     }
 
+    /// Makes `officer` answerable for the request; audited under the supervisor who assigned it.
+    ///
+    /// - Throws: ``RequestError/notFound(_:)``; `StoreError` when another actor moved the request first
+    ///   or the store fails.
     @discardableResult
     public func assign(_ id: RequestID, to officer: String, by supervisor: String) async throws -> StoredRequest {
         let stored = try await load(id)

@@ -7,6 +7,8 @@ import LetheStore
 extension RequestService {
     /// Records the authorized agent's proof of permission (e.g. the reference of a signed authorisation).
     /// The request is verified once the customer has also confirmed directly.
+    /// - Throws: ``RequestError/reasonRequired(_:)`` without a proof, ``RequestError/illegal(_:)`` for a
+    ///   request not made by an agent, ``RequestError/notFound(_:)``; `StoreError` from the store.
     public func recordAgentPermission(_ id: RequestID, proof: String, by officer: String) async throws {
         let text = proof.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw RequestError.reasonRequired("an agent's permission") }
@@ -22,6 +24,8 @@ extension RequestService {
     /// its identity-assurance policy (`assuredBy`), that stands in for the customer's own confirmation
     /// and the request is verified at once; otherwise the customer's confirmation is still awaited.
     /// Repeating it changes nothing, so a retried submission can call it again.
+    /// - Throws: ``RequestError/illegal(_:)`` when the request is not this agent's or cannot move,
+    ///   ``RequestError/notFound(_:)``; `StoreError` from the store.
     public func recordSignedAgentPermission(
         _ id: RequestID,
         agent: String,

@@ -6,6 +6,9 @@ import LetheStore
 // Intake: a submission becomes a durable request with its statutory clock, in one transaction.
 extension RequestService {
     /// Records the request durably, then returns: nothing is acknowledged that is not stored.
+    /// - Throws: `RequestError` when the submission is refused (no contact or jurisdiction, an invalid
+    ///   email, an unknown account or purpose, a clock the kind may not run on, a time of receipt in the
+    ///   future); `StoreError` from the store.
     public func submit(_ submission: RequestSubmission) async throws -> IntakeReceipt {
         let now = clock.now()
         let receivedAt = submission.receivedAt ?? now

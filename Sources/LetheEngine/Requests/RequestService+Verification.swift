@@ -24,6 +24,8 @@ public enum IdentityProof: Sendable, Equatable {
 extension RequestService {
 
     /// Sends a fresh code, within the per-customer and per-address limits.
+    /// - Throws: ``RequestError/noCodePending`` when the request is not awaiting verification by email,
+    ///   ``RequestError/rateLimited``, ``RequestError/notFound(_:)``; `StoreError` from the store.
     public func resendCode(_ id: RequestID) async throws {
         let stored = try await load(id)
         guard stored.request.status == .awaitingVerification, let address = stored.requesterEmail else {
@@ -44,6 +46,9 @@ extension RequestService {
     }
 
     /// Checks a code the requester typed. A right code verifies the request; five wrong ones lock it.
+    /// - Returns: whether the code was right; a wrong code is counted, not thrown.
+    /// - Throws: ``RequestError/noCodePending``, ``RequestError/codeLocked`` (the request then goes to a
+    ///   supervisor), ``RequestError/codeExpired``, ``RequestError/rateLimited``; `StoreError`.
     @discardableResult
     public func verifyCode(_ id: RequestID, code: String) async throws -> Bool {
         let stored = try await load(id)
@@ -86,6 +91,8 @@ extension RequestService {
     }
 
     /// Marks a request verified on an agent's checked evidence (security questions, date of birth and address).
+    /// - Throws: ``RequestError/verificationForAnotherAccount``, ``RequestError/notFound(_:)``,
+    ///   ``RequestError/illegal(_:)`` when the request is not awaiting verification; `StoreError`.
     public func verify(_ id: RequestID, with verification: IdentityVerification, by officer: String) async throws {
         let stored = try await load(id)
         guard stored.request.accountID == verification.accountID else {

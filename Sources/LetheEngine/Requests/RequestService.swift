@@ -18,6 +18,8 @@ public struct RequestService: Sendable {
     let policy: RequestPolicy
     let logger: Logger
 
+    /// Creates the service. `policies` give the jurisdictions and deadlines; `random` draws verification
+    /// codes and request ids; `policy` sets code limits, alert thresholds and the verification window.
     public init(
         store: any AccessRepository & AccountRepository & AuditRepository & JobRepository & RecipientRepository
             & RequestRepository,
@@ -53,8 +55,14 @@ public struct RequestService: Sendable {
     /// - Throws: the store's errors.
     public func request(_ id: RequestID) async throws -> StoredRequest? { try await store.request(id) }
 
+    /// Requests matching the query (status, assignee, account, due date), as one line each for a queue.
+    ///
+    /// - Throws: the store's errors (`StoreError`).
     public func list(_ query: RequestQuery) async throws -> [RequestSummary] { try await store.listRequests(query) }
 
+    /// The request with its deadline history and alerts, as an officer reviews it.
+    ///
+    /// - Throws: ``RequestError/notFound(_:)`` for an unknown id; the store's errors otherwise.
     public func dossier(_ id: RequestID) async throws -> RequestDossier {
         RequestDossier(
             stored: try await load(id),

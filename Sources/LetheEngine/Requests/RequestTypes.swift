@@ -4,12 +4,15 @@ import LetheStore
 
 /// A request as it arrives, from any channel.
 public struct RequestSubmission: Sendable {
+    /// What the requester asks for: an export, a deletion, a consent change or a deactivation.
     public var kind: RequestKind
     /// A finer statutory clock (e.g. `portability` for an export); defaults from the kind.
     public var deadlineKind: DeadlineKind?
+    /// The customer the request is about, when the channel already knows them (staff, a signed-in customer).
     public var accountID: AccountID?
     /// The requester's email, used to find the account when no id is given and to answer.
     public var email: String?
+    /// How the request arrived (web, email, phone, post, authorized agent), recorded as the law asks.
     public var channel: RequestChannel
     /// When the request reached the channel; defaults to now.
     public var receivedAt: Date?
@@ -22,8 +25,10 @@ public struct RequestSubmission: Sendable {
     /// For consent changes: purpose id (from `Policies/purposes.yaml`) → granted. An opt-out signal with
     /// none given withdraws every purpose the policy marks `opt-out-signal`.
     public var consentChanges: [String: Bool]
+    /// Who entered the request, for the first lifecycle event and the audit trail.
     public var submittedBy: Actor
 
+    /// A submission with only what is known; everything left out takes its default at intake.
     public init(
         kind: RequestKind,
         deadlineKind: DeadlineKind? = nil,
@@ -53,16 +58,23 @@ public struct RequestSubmission: Sendable {
 
 /// What the requester is told at once: the request id, where it stands, and its deadlines.
 public struct IntakeReceipt: Sendable {
+    /// Whether a request was created, repeated (same idempotency key) or linked to an open one of the same kind.
     public let outcome: IntakeOutcome
+    /// Where the request stands now, usually awaiting verification.
     public let status: RequestStatus
+    /// The statutory deadlines computed at intake, to tell the requester when to expect an answer.
     public let schedule: DeadlineSchedule
 }
 
 /// Tunable parts of the request procedures; the defaults follow the issue and common practice.
 public struct RequestPolicy: Sendable {
+    /// How long a verification code stays valid (seconds); stated in the message that carries it.
     public var codeLifetime: TimeInterval = 15 * 60
+    /// Wrong tries before a code is locked and the request goes to a supervisor.
     public var maxCodeAttempts = 5
+    /// Codes sent per request subject per hour, so a form cannot be used to flood someone's inbox.
     public var maxCodesPerSubjectPerHour = 3
+    /// Codes sent to one email address per hour, across all requests.
     public var maxCodesPerAddressPerHour = 5
     /// Days before the binding deadline at which due-soon alerts are raised; the last goes to a supervisor.
     public var escalationThresholds = [7, 3, 1]
@@ -72,29 +84,49 @@ public struct RequestPolicy: Sendable {
     /// is refused, since it would start the statutory clock late.
     public var allowedClockSkew: TimeInterval = 300
 
+    /// The default procedures: 15-minute codes, alerts 7, 3 and 1 days before the deadline, 21 days to verify.
     public init() {}
 }
 
 /// Why a request action was refused. Messages carry ids and statuses, never personal values.
 public enum RequestError: Error, Equatable, CustomStringConvertible {
+    /// No request has that id.
     case notFound(RequestID)
+    /// The jurisdiction id is not in the policy set.
     case unknownJurisdiction(String)
+    /// No jurisdiction was given and there is no account to take one from.
     case needsJurisdiction
+    /// The submission names neither an account nor an email, so there is nobody to answer.
     case needsContact
+    /// The requester's email address is not a valid address.
     case invalidEmail
+    /// The account id given does not exist (or was erased).
     case accountNotFound(AccountID)
+    /// The deadline engine refused (a missing calendar year, a pause or extension the law does not allow).
     case deadline(String)
+    /// The lifecycle does not allow the move, or the request does not fit the action; says why.
     case illegal(String)
+    /// The request is not waiting for a code, or none was sent.
     case noCodePending
+    /// Too many wrong codes: the code is locked and the request went to the supervisor queue.
     case codeLocked
+    /// The code's lifetime has passed; a new one can be sent.
     case codeExpired
+    /// Too many codes were sent recently to this subject or address.
     case rateLimited
+    /// The identity evidence was checked against a different account than the request's.
     case verificationForAnotherAccount
+    /// The action (a denial, extension, cancellation, settlement) needs a reason, which the customer is told.
     case reasonRequired(String)
+    /// A resume was asked for, but the clock is running.
     case notPaused
+    /// A pause was asked for, but the clock is already stopped.
     case alreadyPaused
+    /// A request on the authorized-agent channel must name the agent.
     case agentRequired
+    /// A consent change names a purpose that `Policies/purposes.yaml` does not list; lists the known ones.
     case unknownPurpose(String, known: [String])
+    /// A consent change request says nothing to change.
     case noConsentChange
     /// The statutory clock named does not belong to the request kind (``RequestKind/allowedDeadlineKinds``).
     case deadlineKindNotAllowed(RequestKind, DeadlineKind)
@@ -107,6 +139,7 @@ public enum RequestError: Error, Equatable, CustomStringConvertible {
     /// Staff-side verification checks the account's record, so the request must be matched to an account.
     case needsMatchedAccount
 
+    /// A sentence an officer or requester can act on, with ids and statuses only.
     public var description: String {
         switch self {
         case .notFound(let id): return "no request \(id)"
@@ -144,7 +177,10 @@ public enum RequestError: Error, Equatable, CustomStringConvertible {
 
 /// A request with everything an officer needs to see.
 public struct RequestDossier: Sendable {
+    /// The request with its lifecycle events, pauses and deadlines.
     public let stored: StoredRequest
+    /// Every change to its due dates, and why: the evidence that the clock was run correctly.
     public let history: [DeadlineChange]
+    /// The due-soon, overdue and supervisor alerts raised for it.
     public let alerts: [RequestAlert]
 }

@@ -4,10 +4,14 @@ import LetheStore
 
 /// What one pass of the deadline watch did.
 public struct WatchReport: Sendable, Equatable {
+    /// New alerts raised on this pass; alerts raised before are not counted again.
     public var alertsRaised = 0
+    /// Open requests already past their binding deadline.
     public var overdue: [RequestID] = []
+    /// Requests denied because identity was not verified within the window.
     public var deniedUnverifiable: [RequestID] = []
 
+    /// An empty report.
     public init() {}
 }
 
@@ -15,6 +19,7 @@ extension RequestService {
     /// Raises due-soon alerts at each threshold (the last to a supervisor), flags overdue requests, and
     /// denies requests whose identity was not verified within the window, so none is left hanging.
     /// Every alert is raised once per request and threshold, however often the watch runs.
+    /// - Throws: `RequestError` when a denial cannot be recorded; the store's errors (`StoreError`).
     public func watch() async throws -> WatchReport {
         var report = WatchReport()
         let now = clock.now()

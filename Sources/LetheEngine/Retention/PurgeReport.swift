@@ -5,9 +5,14 @@ import LetheStore
 /// What one retention rule did in a purge run (or would do, in a dry run). Rule ids, categories,
 /// counts and hold references only: a report never holds a personal value.
 public struct RuleOutcome: Sendable, Equatable, Codable {
+    /// The rule's id in `Policies/retention.yaml`.
     public let ruleID: String
+    /// The data category the rule governs (``DataCategory`` raw value).
     public let category: String
+    /// What the policy says happens when the period ends (delete, keep minimised); empty for a rule
+    /// rebuilt from an interrupted run's checkpoint.
     public let action: String
+    /// The law or policy that sets the period, as the policy cites it; the receipt's legal justification.
     public let citation: String
     /// Records whose trigger is at or before this instant were due (absent for rules that run on their own dates).
     public let cutoff: Date?
@@ -15,34 +20,49 @@ public struct RuleOutcome: Sendable, Equatable, Codable {
     public var purged: [String: Int]
     /// Due but kept by a hold, per target.
     public var held: [String: Int]
+    /// Which holds kept due records, with their reference and the customer, so an officer can follow up.
     public var holds: [HeldBack]
     /// Set when the rule is carried out by another (contact data goes with the account).
     public let appliedWith: String?
+    /// Steps of this rule that failed, in words; the next run retries them.
     public var failures: [String]
 
+    /// Records purged (or, in a dry run, due) across all targets of the rule.
     public var purgedTotal: Int { purged.values.reduce(0, +) }
+    /// Due records a hold kept, across all targets of the rule.
     public var heldTotal: Int { held.values.reduce(0, +) }
 }
 
 /// The evidence of one purge run: written to the audit trail as its purge receipt and kept with the run.
 public struct PurgeReport: Sendable, Equatable, Codable {
+    /// The run's id, as in the purge receipt's audit entry and `purge_runs`.
     public let runID: String
+    /// The instant the rules were applied at: now, or a drill's `--as-of`.
     public let asOf: Date
+    /// When the run started, in real time.
     public let startedAt: Date
+    /// When the run ended, in real time.
     public var finishedAt: Date
+    /// True when nothing was changed and the counts are what would have been purged.
     public let dryRun: Bool
+    /// How the run ended: completed only when every due, unheld record is gone.
     public var status: PurgeRunStatus
+    /// One outcome per retention rule, in the order the rules ran.
     public var rules: [RuleOutcome]
     /// Earlier runs that died mid-way and were closed by this one (their receipts carry their own counts).
     public var closedInterruptedRuns: [String]
     /// Leftover private export work folders and orphaned bundle files removed before the rules ran.
     public var strayExportFiles: Int
+    /// Failures outside any one rule (the run itself, a shutdown), in words.
     public var failures: [String]
     /// Customers a restored backup brought back, erased again before the rules ran (the suppression list).
     public var reErasedAfterRestore: [String]? = nil
 
+    /// How long the run took, in seconds.
     public var durationSeconds: Double { finishedAt.timeIntervalSince(startedAt) }
+    /// Records purged (or due, in a dry run) across all rules.
     public var purgedTotal: Int { rules.map(\.purgedTotal).reduce(0, +) }
+    /// Due records kept by holds across all rules.
     public var heldTotal: Int { rules.map(\.heldTotal).reduce(0, +) }
     /// Whether every due record that no hold keeps is gone.
     public var isComplete: Bool { failures.isEmpty && rules.allSatisfy(\.failures.isEmpty) }
@@ -55,6 +75,7 @@ public struct PurgeReport: Sendable, Equatable, Codable {
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
+    /// Reads back a report written by ``json(pretty:)`` (a stored run's report); nil when it is not one.
     public static func decode(_ json: String) -> PurgeReport? {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -124,6 +145,7 @@ public enum PurgeError: Error, CustomStringConvertible, Equatable {
     /// A policy rule names a category and trigger the purge does not know how to apply.
     case unsupportedRule(String)
 
+    /// What went wrong and what to do about it, for the operator's terminal and log.
     public var description: String {
         switch self {
         case .busy(let holder):

@@ -35,6 +35,7 @@ public struct RetentionScheduler: Sendable {
     public var leaseDuration: TimeInterval = 120
     /// This process, for the lease: a dead holder on the same host is taken over at once.
     public var host = ProcessInfo.processInfo.hostName
+    /// This process's id, for the lease: a holder on this host whose process is gone is taken over.
     public var pid = ProcessInfo.processInfo.processIdentifier
     /// Whether a process on this host is alive; injected so tests need not kill anything.
     public var isAlive: @Sendable (Int32) -> Bool = { pid in kill(pid, 0) == 0 || errno != ESRCH }
@@ -46,6 +47,8 @@ public struct RetentionScheduler: Sendable {
     /// erases them (receipt, journaled suppression tokens, notices gone from the spool).
     public var erasure: Erasure
 
+    /// Creates a scheduler. `clock` is the rules' instant (a drill can move it), `leaseClock` real time;
+    /// `eraseJobs` runs erasures whose grace period has ended, and the folders are cleaned with their records.
     public init(
         store: any AccountRepository & AuditRepository & ErasureRepository & ExportBundleRepository & HoldRepository
             & JobRepository & RecipientRepository & RequestRepository & RetentionRepository,
@@ -133,6 +136,9 @@ public struct RetentionScheduler: Sendable {
     }
 
     /// One pass. A dry run takes no lease and changes nothing; a real run waits for the lease when `wait` is set.
+    /// - Throws: ``PurgeError/busy(_:)`` when another purge holds the lease and `wait` is false,
+    ///   ``PurgeError/leaseLost``, ``PurgeError/unsupportedRule(_:)`` for a rule it cannot apply;
+    ///   `StoreError` from the store. A run that began is still closed on record as incomplete.
     public func run(
         dryRun: Bool,
         wait: Bool = false,

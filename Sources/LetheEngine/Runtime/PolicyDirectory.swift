@@ -3,7 +3,9 @@ import LetheCore
 
 /// Why the policy folder could not be used; the message says which file and what to do.
 public struct PolicyLoadError: Error, CustomStringConvertible {
+    /// Which file or folder, and what to do (pass `--policies`, run `lethe policies check`).
     public let message: String
+    /// The same as ``message``.
     public var description: String { message }
 }
 
@@ -25,6 +27,7 @@ public enum PolicyDirectory {
     }
 
     /// Every `.yaml` file below `path`, with paths relative to it.
+    /// - Throws: ``PolicyLoadError`` when the folder is missing or unreadable, or a file is not UTF-8.
     public static func sources(at path: String) throws(PolicyLoadError) -> [PolicySource] {
         // Resolve symlinks first: a deployment may link its policy folder in from elsewhere.
         let root = URL(fileURLWithPath: path, isDirectory: true).resolvingSymlinksInPath().standardizedFileURL
@@ -53,6 +56,8 @@ public enum PolicyDirectory {
     }
 
     /// Loads and validates the directory, turning validation issues into a one-line CLI error.
+    /// - Throws: ``PolicyLoadError`` for an unreadable folder or a policy set that does not validate;
+    ///   a partial set is never loaded.
     public static func load(at path: String) throws(PolicyLoadError) -> PolicySet {
         do {
             return try PolicySet.load(sources(at: path))

@@ -33,8 +33,8 @@ extension Runtime {
 }
 
 extension Runtime {
-    /// The job runner with every processor wired in.
-    /// The job runner; a job leased for `lease` seconds goes to another worker if this one dies holding it.
+    /// The job runner with every processor wired in; a job leased for `lease` seconds goes to another
+    /// worker if this one dies holding it.
     public func jobRunner(worker: String, lease: TimeInterval = 300) -> JobRunner {
         let requests = requests()
         let deletion = deletions()

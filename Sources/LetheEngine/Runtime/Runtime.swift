@@ -13,8 +13,10 @@ public struct RuntimeConfiguration: Sendable {
     public let databaseURL: String?
     /// The policy folder (`--policies`, else `LETHE_POLICIES`, else the policies shipped in the binary).
     public let policyFolder: String
+    /// The environment the settings were read from; later settings (mail folder, officer address) read it too.
     public let environment: [String: String]
 
+    /// Resolves each setting: the explicit value, else its `LETHE_*` variable, else the default.
     public init(
         dataFolder: String?,
         databaseURL: String? = nil,
@@ -35,10 +37,14 @@ public struct RuntimeConfiguration: Sendable {
 
 /// Why the runtime could not start; each says what to do.
 public enum RuntimeError: Error, CustomStringConvertible {
+    /// Neither `LETHE_MASTER_KEY` nor the key file exists, and creating one was not allowed.
     case noMasterKey(keyFile: String)
+    /// The master key exists but cannot be read or used.
     case crypto(CryptoError)
+    /// The PostgreSQL database could not be reached or set up.
     case database(String)
 
+    /// What to do, for the operator: set the key, run `lethe keys init`, or fix the database.
     public var description: String {
         switch self {
         case .noMasterKey(let keyFile):
@@ -51,19 +57,24 @@ public enum RuntimeError: Error, CustomStringConvertible {
 
 /// An open store with its keys, policies and services.
 public struct Runtime: Sendable {
+    /// The settings this runtime was opened with.
     public let configuration: RuntimeConfiguration
     /// The open store. Only the engine and the package's tests reach it: front ends go through the
     /// services and the query facades (``oversight``, ``evidence``, ``administration``, ``keys``).
     package let store: SQLStore
     /// The keys this process holds; rotation goes through ``keys``.
     package let vault: KeyVault
+    /// The validated policy set every service computes deadlines and retention from.
     public let policies: PolicySet
+    /// "Now" for every service: the system clock, or a fixed instant for drills and tests.
     public let clock: any WallClock
     /// Set when a development key was generated on this start.
     public let generatedDevelopmentKey: Bool
 
     /// Opens the data folder. With `createKeyIfMissing`, a missing key is generated and written
     /// (a development convenience the caller must warn about loudly).
+    /// - Throws: ``RuntimeError`` when the key is missing or unusable or PostgreSQL cannot be opened;
+    ///   the store's or the file system's errors when the SQLite store or the data folder cannot be created.
     public static func open(
         _ configuration: RuntimeConfiguration,
         policies: PolicySet,
@@ -116,6 +127,7 @@ public struct Runtime: Sendable {
         )
     }
 
+    /// Account procedures (create, verified change, masked view, audited reveal) on this runtime's store.
     public func accounts(logger: Logger = Logger(label: "lethe.accounts")) -> AccountService {
         AccountService(store: store, vault: vault, policies: policies, clock: clock, logger: logger)
     }

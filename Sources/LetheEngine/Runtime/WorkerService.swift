@@ -21,6 +21,8 @@ public struct WorkerService: Service {
     /// Called after every tick with what it did: the CLI prints it on a terminal.
     let onTick: @Sendable (WorkerTick) -> Void
 
+    /// Creates the worker. Services left nil are skipped: no deadline watch without `requests`, no purge
+    /// without `purge`, no DRP pushes without `agents`. `onTick` hears what each tick did.
     public init(
         jobs: JobRunner,
         dispatcher: OutboxDispatcher,
@@ -45,6 +47,8 @@ public struct WorkerService: Service {
         self.onTick = onTick
     }
 
+    /// Runs until graceful shutdown. A failing tick is logged (its error type only) and tried again after
+    /// `interval`; the worker itself does not stop on errors, so this does not throw in practice.
     public func run() async throws {
         var lastPurge: Date?
         logger.info("worker started", metadata: ["interval": "\(interval)", "purge-interval": "\(purgeInterval)"])
@@ -88,10 +92,15 @@ public struct WorkerService: Service {
 
 /// What one worker tick did.
 public struct WorkerTick: Sendable {
+    /// Jobs completed, retried and dead-lettered in this tick.
     public var jobs = JobRunReport()
+    /// Notices delivered in this tick.
     public var delivered = 0
+    /// New deadline alerts raised in this tick.
     public var alerts = 0
+    /// The purge run's report, when a purge ran in this tick.
     public var purge: PurgeReport?
 
+    /// An empty tick.
     public init() {}
 }

@@ -9,8 +9,12 @@ public protocol RandomSource: Sendable {
 
 /// OpenSSL's CSPRNG, with rejection sampling so every value is equally likely.
 public struct SecureRandomSource: RandomSource {
+    /// The production source: every draw comes from OpenSSL.
     public init() {}
 
+    /// A uniformly random integer in `0..<upperBound`, without modulo bias; `upperBound` must be positive.
+    ///
+    /// - Throws: `CryptoError` when OpenSSL's generator fails.
     public func uniform(below upperBound: UInt32) throws -> UInt32 {
         precondition(upperBound > 0)
         let limit = UInt32.max - UInt32.max % upperBound
@@ -27,8 +31,10 @@ public final class SeededRandomSource: RandomSource, @unchecked Sendable {
     private var state: UInt64
     private let lock = NSLockShim()
 
+    /// A generator whose sequence is fixed by `seed`: the same seed gives the same demo data.
     public init(seed: UInt64) { state = seed }
 
+    /// The next value of the sequence reduced to `0..<upperBound` (slightly biased; fine for demos and tests).
     public func uniform(below upperBound: UInt32) -> UInt32 {
         lock.withLock {
             state &+= 0x9E37_79B9_7F4A_7C15

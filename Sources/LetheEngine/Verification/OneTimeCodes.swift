@@ -11,11 +11,16 @@ public struct OneTimeCodes: Sendable {
     let vault: KeyVault
     let random: any RandomSource
     let clock: any WallClock
+    /// How long a code can be used (seconds) before the requester must ask for a new one.
     public var lifetime: TimeInterval = 15 * 60
+    /// Wrong tries before the code is locked for good.
     public var maxAttempts = 5
+    /// Codes sent per person (the code's key owner) per hour, within one ``Scope``.
     public var maxPerOwnerPerHour = 3
+    /// Codes sent to one address per hour, within one ``Scope``, whoever asks.
     public var maxPerAddressPerHour = 5
 
+    /// Creates the code service; `vault` provides the token-hashing key, so the store never holds the digits.
     public init(store: any RequestRepository, vault: KeyVault, random: any RandomSource, clock: any WallClock) {
         self.store = store
         self.vault = vault
@@ -25,6 +30,8 @@ public struct OneTimeCodes: Sendable {
 
     /// Why a code was not accepted or not sent.
     public enum Failure: Error, Equatable {
+        /// No code is pending for the purpose; too many wrong tries locked it; its lifetime passed; or too
+        /// many codes were sent to the person or address in the last hour.
         case noneSent, locked, expired, rateLimited
     }
 
@@ -37,7 +44,9 @@ public struct OneTimeCodes: Sendable {
     /// Which limit a code counts against. Sign-in codes are limited apart from request and account
     /// codes, so asking for a few requests never silently stops the codes that let a customer sign in.
     public enum Scope: String, Sendable {
+        /// Codes that verify privacy requests and account changes.
         case requests
+        /// Codes that sign a customer in to the privacy center.
         case signIn = "sign-in"
     }
 

@@ -77,12 +77,12 @@ public protocol AccountRepository: Sendable {
     /// Records orders against the account, items and shipping address sealed, in one transaction.
     ///
     /// - Throws: `StoreError.keyMissing(_:)` when the account has no data key.
-    func addOrders(_ id: AccountID, _ orders: [NewOrder]) async throws
+    func addOrders(_ id: AccountID, _ orders: [Order]) async throws
     /// Orders with an id after `afterID` (from the first when nil), in id order, at most `limit` (at least
     /// one): exports stream them a page at a time in bounded memory.
     ///
     /// - Throws: `StoreError.keyMissing(_:)` when the account has no data key.
-    func ordersPage(_ id: AccountID, after afterID: Int64?, limit: Int) async throws -> [OrderRecord]
+    func ordersPage(_ id: AccountID, after afterID: Int64?, limit: Int) async throws -> [Order]
     /// The account's support interactions, oldest first, transcripts decrypted.
     ///
     /// - Throws: `StoreError.keyMissing(_:)` when the account has no data key.

@@ -39,8 +39,11 @@ struct AccountColumns: Sendable {
     }
 }
 
-struct AddressColumns: Sendable {
-    let id: Int64
+/// One `addresses` row: read from the database, or sealed from a postal address; street, city and
+/// postcode are ciphertext under the customer's key, label and country are not.
+struct AddressRow: Sendable {
+    /// The row id; nil until the row is inserted.
+    var id: Int64?
     let label: String
     let line1: Data
     let line2: Data?
@@ -58,9 +61,28 @@ struct AddressColumns: Sendable {
         country = row["country"]
     }
 
+    init(sealing address: PostalAddress, with codec: FieldCodec) throws {
+        label = address.label
+        line1 = try codec.seal(address.line1, EncryptedField.line1)
+        line2 = try codec.sealOptional(address.line2, EncryptedField.line2)
+        city = try codec.seal(address.city, EncryptedField.city)
+        postalCode = try codec.seal(address.postalCode, EncryptedField.postalCode)
+        country = address.country
+    }
+
+    func insert(_ db: any SQLSession, account: String) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO addresses (account_id, label, line1, line2, city, postal_code, country)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [account, label, line1, line2, city, postalCode, country]
+        )
+    }
+
     func open(_ codec: FieldCodec) throws -> StoredAddress {
         StoredAddress(
-            id: id,
+            id: id ?? 0,
             address: PostalAddress(
                 label: label,
                 line1: try codec.open(line1, EncryptedField.line1),
@@ -73,8 +95,10 @@ struct AddressColumns: Sendable {
     }
 }
 
-struct OrderColumns: Sendable {
-    let id: Int64
+/// One `orders` row: read, or sealed from a new order; items and shipping address are ciphertext.
+struct OrderRow: Sendable {
+    /// The row id; nil until the row is inserted.
+    var id: Int64?
     let placedAt: Double
     let total: Int64
     let currency: String
@@ -92,9 +116,28 @@ struct OrderColumns: Sendable {
         shipping = row["shipping_address"]
     }
 
-    func open(_ codec: FieldCodec) throws -> OrderRecord {
-        OrderRecord(
-            id: id,
+    init(sealing order: Order, with codec: FieldCodec) throws {
+        placedAt = order.placedAt.storeValue
+        total = order.totalCents
+        currency = order.currency
+        status = order.status
+        items = try codec.seal(order.items, EncryptedField.orderItems)
+        shipping = try codec.sealOptional(order.shippingAddress, EncryptedField.orderShippingAddress)
+    }
+
+    func insert(_ db: any SQLSession, account: String) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO orders (account_id, placed_at, total_cents, currency, status, items, shipping_address)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [account, placedAt, total, currency, status, items, shipping]
+        )
+    }
+
+    func open(_ codec: FieldCodec) throws -> Order {
+        Order(
+            id: id ?? 0,
             placedAt: Date(storeValue: placedAt),
             totalCents: total,
             currency: currency,
@@ -119,9 +162,12 @@ struct PaymentColumns: Sendable {
     }
 }
 
-struct NoteColumns: Sendable {
-    let id: Int64
-    let accountID: String
+/// One `record_notes` row: read, or sealed from a note; the reason is ciphertext, the verification
+/// evidence and field names are not (they are what a supervisor reviews without decrypting).
+struct RecordNoteRow: Sendable {
+    /// The row id; nil until the row is inserted.
+    var id: Int64?
+    let account: String
     let at: Double
     let author: String
     let changedFields: String
@@ -133,7 +179,7 @@ struct NoteColumns: Sendable {
 
     init(_ row: SQLRow) {
         id = row["id"]
-        accountID = row["account_id"]
+        account = row["account_id"]
         at = row["at"]
         author = row["author"]
         changedFields = row["changed_fields"]
@@ -144,45 +190,11 @@ struct NoteColumns: Sendable {
         verifiedAt = row["verified_at"]
     }
 
-    func open(_ codec: FieldCodec) throws -> RecordNote {
-        var evidence: VerificationEvidence?
-        if let method = method.flatMap(VerificationMethod.init(rawValue:)), let verifiedBy, let verifiedAt {
-            evidence = VerificationEvidence(
-                method: method,
-                verifiedBy: verifiedBy,
-                verifiedAt: Date(storeValue: verifiedAt)
-            )
-        }
-        return RecordNote(
-            id: id,
-            accountID: try AccountID(accountID),
-            at: Date(storeValue: at),
-            author: author,
-            changedFields: changedFields.split(separator: ",").map(String.init),
-            reason: try codec.open(reason, EncryptedField.noteReason),
-            reference: reference,
-            verification: evidence
-        )
-    }
-}
-
-/// A record note with its reason sealed.
-struct SealedNote: Sendable {
-    let account: String
-    let at: Double
-    let author: String
-    let fields: String
-    let reason: Data
-    let reference: String?
-    let method: String?
-    let verifiedBy: String?
-    let verifiedAt: Double?
-
-    init(_ note: RecordNote, _ codec: FieldCodec) throws {
+    init(sealing note: RecordNote, with codec: FieldCodec) throws {
         account = note.accountID.description
         at = note.at.storeValue
         author = note.author
-        fields = note.changedFields.joined(separator: ",")
+        changedFields = note.changedFields.joined(separator: ",")
         reason = try codec.seal(note.reason, EncryptedField.noteReason)
         reference = note.reference
         method = note.verification?.method.rawValue
@@ -197,27 +209,64 @@ struct SealedNote: Sendable {
                     verification_method, verified_by, verified_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [account, at, author, fields, reason, reference, method, verifiedBy, verifiedAt]
+            arguments: [account, at, author, changedFields, reason, reference, method, verifiedBy, verifiedAt]
+        )
+    }
+
+    func open(_ codec: FieldCodec) throws -> RecordNote {
+        var evidence: VerificationEvidence?
+        if let method = method.flatMap(VerificationMethod.init(rawValue:)), let verifiedBy, let verifiedAt {
+            evidence = VerificationEvidence(
+                method: method,
+                verifiedBy: verifiedBy,
+                verifiedAt: Date(storeValue: verifiedAt)
+            )
+        }
+        return RecordNote(
+            id: id ?? 0,
+            accountID: try AccountID(account),
+            at: Date(storeValue: at),
+            author: author,
+            changedFields: changedFields.split(separator: ",").map(String.init),
+            reason: try codec.open(reason, EncryptedField.noteReason),
+            reference: reference,
+            verification: evidence
         )
     }
 }
 
-/// An outbox message with recipient and parameters sealed under the customer's key.
-struct SealedOutbox: Sendable {
+/// One `outbox` row: read for delivery, or sealed from a message; recipient and parameters are
+/// ciphertext under the key of the customer (or system owner) the message concerns.
+struct OutboxRow: Sendable {
+    /// The row id; nil until the row is inserted.
+    var id: Int64?
     let account: String?
     let subject: String?
     let kind: String
     let recipient: Data?
     let parameters: Data?
-    let at: Double
+    let attempts: Int
+    let created: Double
 
-    init(_ message: OutboxMessage, _ codec: FieldCodec, at: Date) throws {
+    init(_ row: SQLRow) {
+        id = row["id"]
+        account = row["account_id"]
+        subject = row["subject_id"]
+        kind = row["kind"]
+        recipient = row["recipient"]
+        parameters = row["parameters"]
+        attempts = row["attempts"]
+        created = row["created_at"]
+    }
+
+    init(sealing message: OutboxMessage, with codec: FieldCodec, at: Date) throws {
         account = message.accountID?.description
         subject = codec.cipher.customerID
         kind = message.kind.rawValue
         recipient = try codec.sealOptional(message.recipient, EncryptedField.outboxRecipient)
         parameters = try codec.sealJSON(message.parameters, EncryptedField.outboxParameters)
-        self.at = at.storeValue
+        attempts = 0
+        created = at.storeValue
     }
 
     func insert(_ db: any SQLSession) throws {
@@ -226,7 +275,7 @@ struct SealedOutbox: Sendable {
                 INSERT INTO outbox (account_id, subject_id, kind, recipient, parameters, created_at, status, next_attempt_at)
                 VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)
                 """,
-            arguments: [account, subject, kind, recipient, parameters, at, at]
+            arguments: [account, subject, kind, recipient, parameters, created, created]
         )
     }
 }

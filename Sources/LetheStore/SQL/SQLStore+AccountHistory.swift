@@ -5,32 +5,18 @@ import LetheCrypto
 // What an account accumulates: orders, support interactions, security events and the consent ledger.
 extension SQLStore {
     /// Inserts the orders into `orders` in one transaction, items and shipping address sealed.
-    public func addOrders(_ id: AccountID, _ orders: [NewOrder]) async throws {
+    public func addOrders(_ id: AccountID, _ orders: [Order]) async throws {
         let codec = try await codec(id)
-        let sealed = try orders.map { order in
-            (
-                order.placedAt.storeValue, order.totalCents, order.currency, order.status,
-                try codec.seal(order.items, EncryptedField.orderItems),
-                try codec.sealOptional(order.shippingAddress, EncryptedField.orderShippingAddress)
-            )
-        }
+        let rows = try orders.map { try OrderRow(sealing: $0, with: codec) }
         let account = id.description
         try await database.write { db in
-            for order in sealed {
-                try db.execute(
-                    sql: """
-                        INSERT INTO orders (account_id, placed_at, total_cents, currency, status, items, shipping_address)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [account, order.0, order.1, order.2, order.3, order.4, order.5]
-                )
-            }
+            for row in rows { try row.insert(db, account: account) }
         }
     }
 
     /// Reads `orders` oldest first (by `placed_at`, then id), up to `limit` when given.
     /// For the package's tests and inspection only: no workflow needs it, so it is not part of the store's contract.
-    package func orders(_ id: AccountID, limit: Int?) async throws -> [OrderRecord] {
+    package func orders(_ id: AccountID, limit: Int?) async throws -> [Order] {
         let account = id.description
         let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
         let rows = try await database.read { db in
@@ -38,14 +24,14 @@ extension SQLStore {
                 db,
                 sql: "SELECT * FROM orders WHERE account_id = ? ORDER BY placed_at, id\(limitClause)",
                 arguments: [account]
-            ).map(OrderColumns.init)
+            ).map(OrderRow.init)
         }
         let codec = try await codec(id)
         return try rows.map { try $0.open(codec) }
     }
 
     /// Reads `orders` by ascending id after `afterID`, at least one row per page.
-    public func ordersPage(_ id: AccountID, after afterID: Int64?, limit: Int) async throws -> [OrderRecord] {
+    public func ordersPage(_ id: AccountID, after afterID: Int64?, limit: Int) async throws -> [Order] {
         let account = id.description
         let after = afterID ?? -1
         let rows = try await database.read { db in
@@ -53,7 +39,7 @@ extension SQLStore {
                 db,
                 sql: "SELECT * FROM orders WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?",
                 arguments: [account, after, max(1, limit)]
-            ).map(OrderColumns.init)
+            ).map(OrderRow.init)
         }
         let codec = try await codec(id)
         return try rows.map { try $0.open(codec) }

@@ -2,41 +2,12 @@ import Foundation
 import LetheCore
 import LetheCrypto
 
-/// An address with its columns sealed, ready for the database.
-private struct SealedAddress: Sendable {
-    let label: String
-    let line1: Data
-    let line2: Data?
-    let city: Data
-    let postalCode: Data
-    let country: String
-
-    init(_ address: PostalAddress, _ codec: FieldCodec) throws {
-        label = address.label
-        line1 = try codec.seal(address.line1, EncryptedField.line1)
-        line2 = try codec.sealOptional(address.line2, EncryptedField.line2)
-        city = try codec.seal(address.city, EncryptedField.city)
-        postalCode = try codec.seal(address.postalCode, EncryptedField.postalCode)
-        country = address.country
-    }
-
-    func insert(_ db: any SQLSession, account: String) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO addresses (account_id, label, line1, line2, city, postal_code, country)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [account, label, line1, line2, city, postalCode, country]
-        )
-    }
-}
-
 /// A change with its values sealed, ready for the database.
 private enum SealedChange: Sendable {
     case column(String, SQLValue)
     case columns([(String, SQLValue)])
-    case addAddress(SealedAddress)
-    case replaceAddress(Int64, SealedAddress)
+    case addAddress(AddressRow)
+    case replaceAddress(Int64, AddressRow)
     case removeAddress(Int64)
     case addPayment(brand: String, last4: Data, number: Data, holder: Data, expiry: Data)
     case removePayment(Int64)
@@ -74,9 +45,9 @@ extension SQLStore {
             new.preferences.subscription, new.createdAt.storeValue, new.createdAt.storeValue,
         ]
         let arguments = SQLArguments(values)
-        let addresses = try new.addresses.map { try SealedAddress($0, codec) }
-        let sealedNote = try SealedNote(note, codec)
-        let sealedWelcome = try SealedOutbox(welcome, codec, at: new.createdAt)
+        let addresses = try new.addresses.map { try AddressRow(sealing: $0, with: codec) }
+        let sealedNote = try RecordNoteRow(sealing: note, with: codec)
+        let sealedWelcome = try OutboxRow(sealing: welcome, with: codec, at: new.createdAt)
         let signer = try await auditSigner()
         let opened = AuditEvent(
             at: new.createdAt,
@@ -143,7 +114,7 @@ extension SQLStore {
     /// the brand, last four digits and expiry of each card are read.
     public func account(_ id: AccountID) async throws -> Account? {
         let account = id.description
-        let rows = try await database.read { db -> (AccountColumns, [AddressColumns], [PaymentColumns])? in
+        let rows = try await database.read { db -> (AccountColumns, [AddressRow], [PaymentColumns])? in
             guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [account])
             else {
                 return nil
@@ -152,7 +123,7 @@ extension SQLStore {
                 db,
                 sql: "SELECT * FROM addresses WHERE account_id = ? ORDER BY id",
                 arguments: [account]
-            ).map(AddressColumns.init)
+            ).map(AddressRow.init)
             let payments = try SQLRow.fetchAll(
                 db,
                 sql: "SELECT id, brand, last4, expiry FROM payment_methods WHERE account_id = ? ORDER BY id",
@@ -276,9 +247,9 @@ extension SQLStore {
                 } else {
                     sealed.append(.columns([("phone", .null), ("phone_index", .null), ("phone_index_version", .null)]))
                 }
-            case .addAddress(let address): sealed.append(.addAddress(try SealedAddress(address, codec)))
+            case .addAddress(let address): sealed.append(.addAddress(try AddressRow(sealing: address, with: codec)))
             case .replaceAddress(let addressID, let address):
-                sealed.append(.replaceAddress(addressID, try SealedAddress(address, codec)))
+                sealed.append(.replaceAddress(addressID, try AddressRow(sealing: address, with: codec)))
             case .removeAddress(let addressID): sealed.append(.removeAddress(addressID))
             case .addPaymentMethod(let method):
                 let number = try method.card.withDigits {
@@ -310,8 +281,8 @@ extension SQLStore {
             case .status(let status): sealed.append(.column("status", status.rawValue.sqlValue))
             }
         }
-        let sealedNote = try SealedNote(note, codec)
-        let sealedNotification = try notification.map { try SealedOutbox($0, codec, at: note.at) }
+        let sealedNote = try RecordNoteRow(sealing: note, with: codec)
+        let sealedNotification = try notification.map { try OutboxRow(sealing: $0, with: codec, at: note.at) }
         let account = id.description
         let at = note.at.storeValue
         let faults = self.faults

@@ -195,8 +195,10 @@ extension SQLStore {
     )
         async throws -> Bool
     {
-        var sealed: SealedOutbox?
-        if let message { sealed = try SealedOutbox(message, try await systemCodec(Self.agentsKeyOwner), at: at) }
+        var sealed: OutboxRow?
+        if let message {
+            sealed = try OutboxRow(sealing: message, with: try await systemCodec(Self.agentsKeyOwner), at: at)
+        }
         let queued = sealed
         return try await database.write { db in
             // Compare-and-set on the last pushed state: two workers syncing at once push a change once.

@@ -10,7 +10,7 @@ extension SQLStore {
     public func raiseAlert(_ alert: RequestAlert, message: OutboxMessage?, audit: AuditEvent) async throws -> Bool {
         try faults.check("alert.raise")
         let key = alert.requestID.rawValue
-        var sealed: SealedOutbox?
+        var sealed: OutboxRow?
         if let message {
             guard
                 let subject = try await database.read({ db in
@@ -21,7 +21,7 @@ extension SQLStore {
                     )
                 }), let codec = try await codec(subject: subject)
             else { return false }
-            sealed = try SealedOutbox(message, codec, at: alert.at)
+            sealed = try OutboxRow(sealing: message, with: codec, at: alert.at)
         }
         let signer = try await auditSigner()
         let toInsert = sealed

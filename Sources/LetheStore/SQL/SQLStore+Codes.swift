@@ -72,7 +72,7 @@ extension SQLStore {
         guard let codec = try await codec(subject: keyOwner) else {
             throw StoreError.invalidValue(field: "code", reason: "no key for \(keyOwner)")
         }
-        let sealed = try SealedOutbox(message, codec, at: code.createdAt)
+        let sealed = try OutboxRow(sealing: message, with: codec, at: code.createdAt)
         try await database.write { db in
             try db.execute(
                 sql: """

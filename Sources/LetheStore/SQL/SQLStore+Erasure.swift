@@ -260,7 +260,7 @@ extension SQLStore {
         guard let codec = try await codec(subject: keyOwner) else {
             throw StoreError.invalidValue(field: "message", reason: "no key for \(keyOwner)")
         }
-        let sealed = try SealedOutbox(message, codec, at: at)
+        let sealed = try OutboxRow(sealing: message, with: codec, at: at)
         return try await database.write { db in
             if let dedupeKey,
                 let existing = try Int64.fetchOne(

@@ -23,7 +23,7 @@ extension SQLStore {
         let id = request.id.rawValue
         let email = try codec.sealOptional(record.requesterEmail, EncryptedField.requesterEmail)
         let events = try request.events.map { try SealedEvent($0, codec) }
-        let messages = try record.messages.map { try SealedOutbox($0, codec, at: request.receivedAt) }
+        let messages = try record.messages.map { try OutboxRow(sealing: $0, with: codec, at: request.receivedAt) }
         let schedule = try Self.encodeSchedule(record.schedule)
         let details: String? =
             record.consentChanges.isEmpty

@@ -14,7 +14,7 @@ extension SQLStore {
                     ORDER BY next_attempt_at, id LIMIT ?
                     """,
                 arguments: [now.storeValue, limit]
-            ).map(OutboxColumns.init)
+            ).map(OutboxRow.init)
         }
         return try await open(rows)
     }
@@ -34,7 +34,7 @@ extension SQLStore {
                     ORDER BY next_attempt_at, id LIMIT ?\(db.skipLocked)
                     """,
                 arguments: [now.storeValue, limit]
-            ).map(OutboxColumns.init)
+            ).map(OutboxRow.init)
             for row in rows {
                 try db.execute(sql: "UPDATE outbox SET next_attempt_at = ? WHERE id = ?", arguments: [until, row.id])
             }
@@ -53,7 +53,7 @@ extension SQLStore {
                 sql:
                     "SELECT * FROM outbox WHERE id = ? AND status = 'pending' AND next_attempt_at <= ?\(db.skipLocked)",
                 arguments: [id, now.storeValue]
-            ).map(OutboxColumns.init)
+            ).map(OutboxRow.init)
             for row in rows {
                 try db.execute(sql: "UPDATE outbox SET next_attempt_at = ? WHERE id = ?", arguments: [until, row.id])
             }
@@ -62,9 +62,11 @@ extension SQLStore {
         return try await open(rows).first
     }
 
-    private func open(_ rows: [OutboxColumns]) async throws -> [PendingMessage] {
+    private func open(_ rows: [OutboxRow]) async throws -> [PendingMessage] {
         var messages: [PendingMessage] = []
         for row in rows {
+            // Rows read from the table always carry their id.
+            guard let id = row.id else { continue }
             let account = try row.account.map { try AccountID($0) }
             var recipient: String?
             var parameters: [String: String] = [:]
@@ -83,14 +85,14 @@ extension SQLStore {
                 try await database.write(.concurrent) { db in
                     try db.execute(
                         sql: "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
-                        arguments: [error.description, row.id]
+                        arguments: [error.description, id]
                     )
                 }
                 continue
             }
             messages.append(
                 PendingMessage(
-                    id: row.id,
+                    id: id,
                     message: OutboxMessage(notice, accountID: account, recipient: recipient),
                     attempts: row.attempts,
                     createdAt: Date(storeValue: row.created)
@@ -123,28 +125,5 @@ extension SQLStore {
                 arguments: [String(error.prefix(300)), retryAt.storeValue, maxAttempts, id]
             )
         }
-    }
-}
-
-/// An outbox row as stored, opened outside the transaction.
-private struct OutboxColumns: Sendable {
-    let id: Int64
-    let account: String?
-    let subject: String?
-    let kind: String
-    let recipient: Data?
-    let parameters: Data?
-    let attempts: Int
-    let created: Double
-
-    init(_ row: SQLRow) {
-        id = row["id"]
-        account = row["account_id"]
-        subject = row["subject_id"]
-        kind = row["kind"]
-        recipient = row["recipient"]
-        parameters = row["parameters"]
-        attempts = row["attempts"]
-        created = row["created_at"]
     }
 }

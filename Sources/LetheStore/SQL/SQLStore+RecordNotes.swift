@@ -28,12 +28,12 @@ extension SQLStore {
         let sql = "SELECT * FROM record_notes \(whereClause) ORDER BY at DESC, id DESC LIMIT \(max(1, query.limit))"
         let bound = SQLArguments(arguments)
         let rows = try await database.read { db in
-            try SQLRow.fetchAll(db, sql: sql, arguments: bound).map(NoteColumns.init)
+            try SQLRow.fetchAll(db, sql: sql, arguments: bound).map(RecordNoteRow.init)
         }
         var codecs: [AccountID: FieldCodec] = [:]
         var notes: [RecordNote] = []
         for row in rows {
-            let account = try AccountID(row.accountID)
+            let account = try AccountID(row.account)
             let codec: FieldCodec
             if let cached = codecs[account] {
                 codec = cached

@@ -261,7 +261,7 @@ extension SQLStore {
         let event = try update.event.map { try SealedEvent($0, codec) }
         let now = (update.event?.at ?? update.extensionNotice?.sentAt ?? Date()).storeValue
         let messages = try update.messages.compactMap { message in
-            try codec.map { try SealedOutbox(message, $0, at: Date(storeValue: now)) }
+            try codec.map { try OutboxRow(sealing: message, with: $0, at: Date(storeValue: now)) }
         }
         let schedule = try update.schedule.map { (try Self.encodeSchedule($0.0), $0.0, $0.cause) }
         let extensionReason = try update.extensionNotice.flatMap { notice in
