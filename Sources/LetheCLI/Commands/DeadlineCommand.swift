@@ -47,8 +47,12 @@ struct DeadlineCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object with ISO dates instead of text.")
     var json = false
 
+    /// Prints the schedule; bad input (an unknown jurisdiction, a malformed date, a notice without a reason)
+    /// exits 2, invalid policies exit 1.
     func run() async throws { print(try render()) }
 
+    /// The schedule as text or JSON, computed by the same ``DeadlineEngine`` the service uses, so an
+    /// officer can check a date before committing to it.
     func render() throws -> String {
         let policies = try PolicyLoading.load(
             at: PolicyDirectory.resolve(self.policies, environment: ProcessInfo.processInfo.environment)
@@ -89,6 +93,7 @@ struct DeadlineCommand: AsyncParsableCommand {
         return json ? try JSONOutput.string(schedule) : Self.text(schedule)
     }
 
+    /// One labelled line per date, each with its period, citation and any roll off a non-working day.
     static func text(_ s: DeadlineSchedule) -> String {
         func line(_ label: String, _ value: String) -> String { "\(label.padded(17))\(value)" }
         func describe(_ d: Deadline) -> String {

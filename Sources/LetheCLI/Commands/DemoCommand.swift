@@ -13,10 +13,13 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "How many accounts.") var accounts: Int = 300
     @Option(help: "Seed for the generator, so the same data comes back.") var seed: UInt64 = 20_261_123
 
+    /// Refuses an account count outside 1–20,000 before anything is opened.
     func validate() throws {
         guard (1...20_000).contains(accounts) else { throw ValidationError("--accounts must be 1 to 20000") }
     }
 
+    /// Loads the data set into an empty data folder (creating a development key if none exists) and prints
+    /// what it made; a folder that already holds accounts is refused (exit 1), so real data is never mixed in.
     func run() async throws {
         let runtime = try await self.runtime.open(createKeyIfMissing: true)
         let existing = try await runtime.oversight.accountCount()

@@ -13,6 +13,7 @@ struct ExportCommand: AsyncParsableCommand {
         defaultSubcommand: Account.self
     )
 
+    /// `lethe export account`: the customer's data as a plain ZIP for an officer, outside any request.
     struct Account: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "account",
@@ -25,6 +26,7 @@ struct ExportCommand: AsyncParsableCommand {
         @Option(help: "Why it is exported (audited).") var reason: String = "officer export"
         @Option(help: "Staff id (default: $LETHE_AGENT).") var agent: String?
 
+        /// Records the export in the audit trail first, then writes the ZIP to `--out`; an unknown account exits 2.
         func run() async throws {
             let account = try AccountsCommand.parseID(id)
             let runtime = try await self.runtime.open()
@@ -47,6 +49,7 @@ struct ExportCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe export download`: decrypts a customer's bundle by its link id, as the privacy center would.
     struct Download: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Decrypt a bundle by its id while its link is valid (counts a download)."
@@ -55,6 +58,7 @@ struct ExportCommand: AsyncParsableCommand {
         @Argument(help: "The bundle id, e.g. B-1A2B3C.") var bundle: String
         @Option(help: "Where to write the ZIP.") var out: String
 
+        /// Writes the ZIP to `--out`; an expired, used-up or unknown bundle, or an erased customer, exits 2.
         func run() async throws {
             let runtime = try await self.runtime.open()
             do {

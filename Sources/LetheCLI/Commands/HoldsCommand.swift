@@ -11,6 +11,7 @@ struct HoldsCommand: AsyncParsableCommand {
         subcommands: [Add.self, List.self, Release.self]
     )
 
+    /// `lethe holds add`: places a legal hold, so nothing it covers is erased or purged until it is released.
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Place a hold on an account (all categories unless --category is given)."
@@ -21,6 +22,8 @@ struct HoldsCommand: AsyncParsableCommand {
         @Option(help: "A data category to hold (repeatable); none means everything.") var category: [DataCategory] = []
         @Option(help: "Staff id of the owner (default: $LETHE_AGENT).") var agent: String?
 
+        /// Places the hold, owned by the operator's staff id, and prints its id; an unknown account or an
+        /// empty reason exits 2.
         func run() async throws {
             let id = try AccountsCommand.parseID(account)
             let categories = Set(category)
@@ -37,8 +40,10 @@ struct HoldsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe holds list`: the holds in force (with `--all`, released ones too), with owner, scope and reason.
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Holds in force (or all with --all).")
+        /// Prints one hold per line.
         @OptionGroup var runtime: RuntimeOptions
         @Flag(help: "Include released holds.") var all = false
         func run() async throws {
@@ -54,10 +59,12 @@ struct HoldsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe holds release`: ends a hold; any deletion it was blocking is queued to run again at once.
     struct Release: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Release a hold; erasures it blocked are rescheduled."
         )
+        /// Releases the hold (audited); a hold that is unknown or already released exits 2.
         @OptionGroup var runtime: RuntimeOptions
         @Argument(help: "The hold id.") var id: String
         @Option(help: "Staff id (default: $LETHE_AGENT).") var agent: String?

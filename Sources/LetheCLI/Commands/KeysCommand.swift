@@ -22,8 +22,11 @@ struct KeysCommand: AsyncParsableCommand {
         var keyFileOption: String?
         @OptionGroup var runtime: RuntimeOptions
 
+        /// Writes the keyring and prints where, with the reminder to back it up apart from the database.
         func run() async throws { print(try render()) }
 
+        /// Creates the key file (mode 0600, its folder 0700) and returns the message; an existing file is
+        /// never overwritten (exit 2), and a file-system or crypto failure exits 1.
         func render() throws(CLIError) -> String {
             let keyFile = keyFileOption ?? runtime.configuration.keyFile
             guard !FileManager.default.fileExists(atPath: keyFile) else {
@@ -56,6 +59,8 @@ struct KeysCommand: AsyncParsableCommand {
         )
         @OptionGroup var runtime: RuntimeOptions
 
+        /// Prints each master version's state (primary, decrypt-only, missing) and what it still wraps, indexes
+        /// and MACs, so an operator knows whether an old version can be retired.
         func run() async throws {
             let runtime = try await self.runtime.open()
             let keyring = await runtime.keys.keyring()
@@ -91,10 +96,13 @@ struct KeysCommand: AsyncParsableCommand {
         @Flag(help: "Only finish rewrapping under the current primary (after an interrupted rotation).") var resume =
             false
 
+        /// Refuses a batch size below 1.
         func validate() throws {
             guard batch > 0 else { throw ValidationError("--batch must be positive") }
         }
 
+        /// Adds the new version to the key file (unless `--resume`), then rewraps data keys and recomputes
+        /// blind indexes batch by batch; a key from the environment must be rotated in the secret store (exit 1).
         func run() async throws {
             let runtime = try await self.runtime.open()
             let configuration = runtime.configuration
@@ -153,6 +161,8 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var runtime: RuntimeOptions
         @Argument(help: "The version to retire.") var version: UInt32
 
+        /// Retires the version after checking nothing needs it, re-MACing the audit trail first if it must;
+        /// exits 1 while data keys, indexes or suppression tokens still depend on it, 2 for the primary.
         func run() async throws {
             let runtime = try await self.runtime.open()
             // Refused while anything still needs the version: retiring it would make data keys

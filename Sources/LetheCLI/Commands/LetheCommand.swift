@@ -4,6 +4,7 @@ import Logging
 
 /// `lethe`: the command-line face of Lethe for privacy officers and operators.
 public struct LetheCommand: AsyncParsableCommand {
+    /// The command's name, one-line summary and every subcommand, in the order `lethe help` lists them.
     public static let configuration = CommandConfiguration(
         commandName: "lethe",
         abstract: "Lethe: data-subject requests, statutory deadlines and retention, done to the statute.",

@@ -28,6 +28,8 @@ struct MigrateCommand: AsyncParsableCommand {
     )
     var to: String
 
+    /// Copies the store and prints the rows per table and whether the copy's audit chain verifies; a missing
+    /// store or bad URL exits 2, any other failure (including a broken chain on either side) exits 1.
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let configuration = RuntimeConfiguration(

@@ -11,6 +11,7 @@ struct PoliciesCommand: AsyncParsableCommand {
         subcommands: [List.self, Check.self]
     )
 
+    /// The policy-folder option shared by `list` and `check`, which read policies without opening the store.
     struct DirectoryOption: ParsableArguments {
         // `--dir` is the name this option had before every command took `--policies`.
         @Option(
@@ -19,6 +20,7 @@ struct PoliciesCommand: AsyncParsableCommand {
         )
         var policies: String?
 
+        /// The folder to read: `--policies`, else `$LETHE_POLICIES`, else the policies shipped with lethe.
         var path: String { PolicyDirectory.resolve(policies, environment: ProcessInfo.processInfo.environment) }
     }
 
@@ -31,8 +33,10 @@ struct PoliciesCommand: AsyncParsableCommand {
         @OptionGroup var directory: DirectoryOption
         @Flag(help: "Print one JSON object instead of text.") var json = false
 
+        /// Prints the listing; invalid policies exit 1.
         func run() async throws { print(try render()) }
 
+        /// The listing as text or JSON.
         func render() throws -> String {
             let policies = try PolicyLoading.load(at: directory.path)
             let listing = PolicyListing(policies)
@@ -48,8 +52,10 @@ struct PoliciesCommand: AsyncParsableCommand {
 
         @OptionGroup var directory: DirectoryOption
 
+        /// Prints the summary when the policies are valid; otherwise exits 1 with every problem found.
         func run() async throws { print(try render()) }
 
+        /// A one-line summary of a valid policy set (files, jurisdictions, calendars, rules, classified fields).
         func render() throws(CLIError) -> String {
             let sources = try PolicyLoading.sources(at: directory.path)
             do {
@@ -67,6 +73,7 @@ struct PoliciesCommand: AsyncParsableCommand {
 
 /// The summary `policies list` prints.
 struct PolicyListing: Encodable {
+    /// One jurisdiction: which deadline kinds it defines, and the calendar and time zone its dates use.
     struct JurisdictionEntry: Encodable {
         let id: String
         let name: String
@@ -74,12 +81,14 @@ struct PolicyListing: Encodable {
         let timeZone: String
         let kinds: [String]
     }
+    /// One holiday calendar and the years it covers; dates outside them cannot be computed.
     struct CalendarEntry: Encodable {
         let id: String
         let name: String
         let covers: String
         let holidays: Int
     }
+    /// One retention rule: the category it governs, its period and what happens when it ends.
     struct RetentionEntry: Encodable {
         let id: String
         let category: String
@@ -87,10 +96,14 @@ struct PolicyListing: Encodable {
         let action: String
     }
 
+    /// The jurisdictions, in the policy set's order.
     let jurisdictions: [JurisdictionEntry]
+    /// The holiday calendars, by id.
     let calendars: [CalendarEntry]
+    /// The retention rules, in file order.
     let retention: [RetentionEntry]
 
+    /// Summarises a loaded policy set.
     init(_ policies: PolicySet) {
         jurisdictions = policies.sortedJurisdictions.map { jurisdiction in
             JurisdictionEntry(
@@ -119,6 +132,7 @@ struct PolicyListing: Encodable {
         }
     }
 
+    /// The listing as aligned text for the terminal.
     var text: String {
         var lines = ["Jurisdictions:"]
         for j in jurisdictions {
@@ -139,6 +153,7 @@ struct PolicyListing: Encodable {
 }
 
 extension String {
+    /// The string padded with spaces to at least `width` characters, for aligned columns.
     func padded(_ width: Int) -> String {
         count >= width ? self : self + String(repeating: " ", count: width - count)
     }

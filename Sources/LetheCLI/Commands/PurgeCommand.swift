@@ -30,10 +30,13 @@ struct PurgeCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.") var json = false
     @Flag(help: "List the latest purge runs instead of running one.") var history = false
 
+    /// Refuses a batch size outside 1–100,000.
     func validate() throws {
         guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 100000") }
     }
 
+    /// Runs one pass (or, with `--history`, lists recent runs) and prints the report; exits 1 when due work
+    /// is left undone, 75 when another purge holds the lease.
     func run() async throws {
         let clock: any WallClock = try asOf.map { FixedWallClock(try Self.asOfInstant($0)) } ?? SystemWallClock()
         let runtime = try await self.runtime.open(clock: clock)

@@ -11,6 +11,8 @@ struct RecipientsCommand: AsyncParsableCommand {
         subcommands: [Add.self, List.self]
     )
 
+    /// `lethe recipients add`: registers a processor or third party, with the data categories it receives
+    /// and the webhook that deletions and opt-outs are sent to.
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register a recipient; its signing secret is read from standard input."
@@ -21,10 +23,13 @@ struct RecipientsCommand: AsyncParsableCommand {
         @Option(help: "A data category it receives (repeatable).") var category: [DataCategory] = []
         @Option(help: "Its webhook URL (HTTPS in production).") var url: String
 
+        /// Refuses a recipient that receives no category: it would never be told anything.
         func validate() throws {
             guard !category.isEmpty else { throw ValidationError("name at least one --category it receives") }
         }
 
+        /// Reads the signing secret from standard input (never an argument) and registers the recipient; a
+        /// short secret, a bad URL or a taken id exits 2.
         func run() async throws {
             let categories = Set(category)
             guard let secret = readLine(strippingNewline: true), secret.count >= 16 else {
@@ -44,8 +49,10 @@ struct RecipientsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe recipients list`: every registered recipient with its categories and webhook.
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Registered recipients.")
+        /// Prints one recipient per line.
         @OptionGroup var runtime: RuntimeOptions
         func run() async throws {
             let recipients = try await self.runtime.open().administration.recipients()

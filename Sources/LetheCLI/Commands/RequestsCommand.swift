@@ -29,15 +29,20 @@ struct RequestsCommand: AsyncParsableCommand {
         _ = try await runtime.dispatcher().dispatch()
     }
 
+    /// The arguments every officer action shares: which request, and which officer acts on it.
     struct Target: ParsableArguments {
         @OptionGroup var runtime: RuntimeOptions
         @Argument(help: "The request id, e.g. R-20260903-AB12CD34.") var id: String
         @Option(help: "Staff id of the officer (default: $LETHE_AGENT).") var agent: String?
 
+        /// The request id as typed; an unknown id is refused by the action itself.
         var requestID: RequestID { RequestID(id) }
+        /// The officer's staff id, as recorded in the request's timeline and the audit trail.
         var officer: String { AccountsCommand.agent(agent) }
     }
 
+    /// `lethe requests submit`: enters a request received by phone, post, email or an agent, starting its
+    /// statutory clock from the time of receipt.
     struct Submit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record a request durably, then print its id and deadlines."
@@ -58,6 +63,8 @@ struct RequestsCommand: AsyncParsableCommand {
         @Option(help: "Staff id of the agent entering it (default: $LETHE_AGENT).") var agent: String?
         @Flag(help: "Print JSON.") var json = false
 
+        /// Submits the request and prints whether it was created, repeated or linked, with its deadlines (or
+        /// `--json`); a refused submission exits 2.
         func run() async throws {
             let utc = TimeZone(identifier: "UTC") ?? .current
             let submission = RequestSubmission(
@@ -115,6 +122,7 @@ struct RequestsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe requests list`: the officers' queue, by due date, flagging what is overdue or due soon.
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The queue, most urgent first, with due-soon and overdue marked."
@@ -127,6 +135,7 @@ struct RequestsCommand: AsyncParsableCommand {
         @Flag(help: "Include finished requests.") var all = false
         @Option(help: "At most this many.") var limit: Int = 50
 
+        /// Prints one request per line: due date, flag, id, kind, status, jurisdiction, customer and assignee.
         func run() async throws {
             var query = RequestQuery(limit: limit)
             if let status {
@@ -153,12 +162,15 @@ struct RequestsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe requests show`: everything an officer or auditor needs about one request: deadlines with
+    /// citations, clock stops, the timeline of moves and reasons, deadline changes and alerts.
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "A request's deadlines (with citations), timeline and alerts."
         )
         @OptionGroup var target: Target
 
+        /// Prints the request's dossier; an unknown id exits 2.
         func run() async throws {
             let runtime = try await target.runtime.open()
             let dossier: RequestDossier
@@ -203,6 +215,7 @@ struct RequestsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe requests verify`: confirms who is asking, before any data is released or erased.
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
@@ -215,6 +228,8 @@ struct RequestsCommand: AsyncParsableCommand {
         @Option(help: "Postcode of an address on file, with --date-of-birth.") var postcode: String?
         @Flag(help: "Send a new code instead.") var resend = false
 
+        /// Verifies by the proof given (or, with `--resend`, sends a new code); a wrong, expired or locked code,
+        /// or evidence that does not match, exits 2.
         func run() async throws {
             let runtime = try await target.runtime.open()
             let id = target.requestID
@@ -241,11 +256,13 @@ struct RequestsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe requests agent-permission`: records the written permission an authorized agent showed.
     struct AgentPermission: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "agent-permission",
             abstract: "Record an authorized agent's proof of permission (verified once the customer also confirms)."
         )
+        /// Records the proof and prints the request's status (verified once the customer has also confirmed).
         @OptionGroup var target: Target
         @Option(help: "What proves the permission, e.g. the reference of the signed authorisation.") var proof: String
         func run() async throws {
@@ -258,10 +275,12 @@ struct RequestsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe requests approve`: starts the work on a verified request.
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Start work on a verified request (queues its processing job)."
         )
+        /// Moves the request to in progress and queues its processing job; a request not yet verified exits 2.
         @OptionGroup var target: Target
         func run() async throws {
             let runtime = try await target.runtime.open()
@@ -270,10 +289,12 @@ struct RequestsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe requests complete`: closes a request fulfilled by hand, with a summary the customer receives.
     struct Complete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record that a request was fulfilled and tell the customer."
         )
+        /// Completes the request and delivers the customer's notice.
         @OptionGroup var target: Target
         @Option(help: "What was done, for the customer.") var summary: String
         func run() async throws {
@@ -285,11 +306,13 @@ struct RequestsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe requests deny`: refuses a request; the basis is kept for the record and the reports.
     struct Deny: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Refuse a request with its legal basis and the reason; the customer is told of their right to complain."
         )
+        /// Denies the request and delivers the notice with the reason and the right to complain.
         @OptionGroup var target: Target
         @Option(help: "The legal basis of the refusal.") var basis: DenialReason
         @Option(help: "The reason, as the customer will read it.") var reason: String
@@ -302,10 +325,12 @@ struct RequestsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe requests extend`: takes the extra time the law allows, once, telling the customer why.
     struct Extend: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Extend the response period with a notice and reason (only inside the first period)."
         )
+        /// Extends the deadline and delivers the notice; an extension the law does not allow now exits 2.
         @OptionGroup var target: Target
         @Option(help: "Why more time is needed, as the customer will read it.") var reason: String
         func run() async throws {
@@ -317,10 +342,12 @@ struct RequestsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe requests pause`: stops the statutory clock while waiting for the customer, where the law lets it.
     struct Pause: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Stop the clock where the law allows (clarification, identity, fee)."
         )
+        /// Stops the clock from today; a clock already stopped, or a pause the jurisdiction does not allow, exits 2.
         @OptionGroup var target: Target
         @Option(help: "Why the clock stops.") var reason: PauseReason = .clarification
         func run() async throws {
@@ -332,10 +359,12 @@ struct RequestsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe requests resume`: restarts a stopped clock.
     struct Resume: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Restart the clock; deadlines move by the paused days."
         )
+        /// Restarts the clock and moves every deadline by the days it stood still.
         @OptionGroup var target: Target
         func run() async throws {
             let runtime = try await target.runtime.open()
@@ -344,8 +373,11 @@ struct RequestsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe requests cancel`: withdraws a request the customer no longer wants; a deletion still in its
+    /// grace period is called off and the account restored.
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Cancel a request (at the customer's wish).")
+        /// Cancels the request, recorded under the officer with the reason.
         @OptionGroup var target: Target
         @Option(help: "Why.") var reason: String
         func run() async throws {
@@ -357,8 +389,10 @@ struct RequestsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe requests assign`: makes an officer answerable for a request.
     struct Assign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Assign a request to an officer.")
+        /// Sets the assignee (audited under the officer who assigns it).
         @OptionGroup var target: Target
         @Option(help: "The officer's staff id.") var to: String
         func run() async throws {
@@ -368,6 +402,8 @@ struct RequestsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe requests settle`: closes a recipient's part of a deletion or opt-out by hand, so the request
+    /// can complete when the recipient's webhook cannot.
     struct Settle: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
@@ -378,12 +414,14 @@ struct RequestsCommand: AsyncParsableCommand {
         @Option(help: "manual or impossible.") var status: RecipientStatus
         @Option(help: "What was done, or the detailed reason it cannot be.") var note: String
 
+        /// Refuses any status but `manual` or `impossible`: acknowledgements come only from the recipient.
         func validate() throws {
             guard status == .manual || status == .impossible else {
                 throw ValidationError("--status must be manual or impossible")
             }
         }
 
+        /// Settles the recipient and completes the request if it was the last one; a recipient not pending exits 2.
         func run() async throws {
             let runtime = try await target.runtime.open()
             try await RequestsCommand.act(runtime) { _ in
@@ -396,11 +434,13 @@ struct RequestsCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe requests watch`: one pass of the deadline watch, for cron when no worker runs.
     struct Watch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "One pass of the deadline watch: due-soon and overdue alerts, denial of requests not verified in time."
         )
+        /// Raises the alerts that are due and denies unverified requests past their window; prints the counts.
         @OptionGroup var runtime: RuntimeOptions
         func run() async throws {
             let runtime = try await self.runtime.open()

@@ -38,6 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Run jobs, notices, the deadline watch and the purge in this process.")
     var worker: Bool?
 
+    /// Reads the settings, opens the runtime, re-erases anyone a restored backup brought back, then serves
+    /// (with the worker unless turned off) until SIGTERM or SIGINT; a setting out of range exits 2.
     func run() async throws {
         let reader = try await configurationReader()
         var settings = ServerSettings()
@@ -112,6 +114,8 @@ struct ServeCommand: AsyncParsableCommand {
         runtime.configuration.dataFolder == ".lethe" && runtime.configuration.environment["LETHE_MASTER_KEY"] == nil
     }
 
+    /// The settings in precedence order: flags, then `LETHE_*` environment variables, then the `--config`
+    /// YAML file; a missing file is bad input (exit 2).
     func configurationReader() async throws -> ConfigReader {
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
         if let host { values["http.host"] = .init(.string(host), isSecret: false) }

@@ -12,6 +12,7 @@ struct StaffCommand: AsyncParsableCommand {
         subcommands: [Add.self, List.self, Disable.self]
     )
 
+    /// `lethe staff add`: creates a dashboard user with a role that fixes what they may do.
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a user. The password is read from LETHE_STAFF_PASSWORD, else generated and printed once."
@@ -20,6 +21,8 @@ struct StaffCommand: AsyncParsableCommand {
         @Argument(help: "The username, e.g. a.jones.") var username: String
         @Option(help: "What the user may do.") var role: StaffRole
 
+        /// Adds the user (audited) and prints the generated password once, if it was not given; a taken or
+        /// malformed username, or a password under 12 characters, exits 2.
         func run() async throws {
             let runtime = try await self.runtime.open()
             let given = ProcessInfo.processInfo.environment["LETHE_STAFF_PASSWORD"]
@@ -44,10 +47,12 @@ struct StaffCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe staff list`: every dashboard user with their role and whether they are disabled.
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List users and their roles.")
         @OptionGroup var runtime: RuntimeOptions
 
+        /// Prints one user per line.
         func run() async throws {
             let runtime = try await self.runtime.open()
             for user in try await runtime.administration.staffUsers() {
@@ -58,11 +63,13 @@ struct StaffCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe staff disable`: takes a user's access away at once, for a leaver or a lost password.
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Disable a user and end their sessions.")
         @OptionGroup var runtime: RuntimeOptions
         @Argument(help: "The username.") var username: String
 
+        /// Disables the user and ends their sessions (audited); an unknown or already disabled user exits 2.
         func run() async throws {
             let runtime = try await self.runtime.open()
             guard

@@ -33,11 +33,14 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Worker name recorded on leases.") var worker: String =
         "worker-\(ProcessInfo.processInfo.processIdentifier)"
 
+    /// Refuses a batch size outside 1–100,000 or an interval outside (0, 86,400] seconds.
     func validate() throws {
         guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 100000") }
         guard interval > 0, interval <= 86_400 else { throw ValidationError("--interval must be 0 to 86400 seconds") }
     }
 
+    /// Runs the worker service until a signal stops it, showing each tick's counts on a terminal; a negative
+    /// purge interval or a lease outside 1–86,400 seconds exits 2.
     func run() async throws {
         guard purgeInterval >= 0 else { throw CLIError.badInput("--purge-interval must not be negative") }
         guard lease >= 1, lease <= 86_400 else { throw CLIError.badInput("--lease must be 1 to 86400 seconds") }

@@ -13,19 +13,13 @@ struct Deactivation: Sendable {
             let current = try await store.account(account)
         else { return }
         if current.status != .deactivated {
-            try await store.updateAccount(
+            try await store.changeStatus(
                 account,
-                changes: [.status(.deactivated)],
-                note: RecordNote(
-                    accountID: account,
-                    at: clock.now(),
-                    author: "system:deactivation",
-                    changedFields: ["status"],
-                    reason: "Deactivated at the customer's request; sessions revoked",
-                    reference: id.rawValue,
-                    verification: nil
-                ),
-                notification: nil
+                to: .deactivated,
+                for: id,
+                by: "system:deactivation",
+                reason: "Deactivated at the customer's request; sessions revoked",
+                at: clock.now()
             )
             try await store.addSecurityEvent(
                 account,

@@ -75,18 +75,13 @@ public struct DeletionProcessor: Sendable {
         let graceEnd = min(wanted, max(latest, today))
         let eraseAt = Date(timeIntervalSince1970: TimeInterval(graceEnd.daysSinceEpoch) * 86_400)
         if let current = try await store.account(account), current.status != .pendingDeletion {
-            try await store.updateAccount(
+            try await store.changeStatus(
                 account,
-                changes: [.status(.pendingDeletion)],
-                note: RecordNote(
-                    accountID: account,
-                    at: clock.now(),
-                    author: "system:deletion",
-                    changedFields: ["status"],
-                    reason: "Deletion request \(id) verified; erasure on \(graceEnd) unless cancelled",
-                    reference: id.rawValue,
-                    verification: nil
-                ),
+                to: .pendingDeletion,
+                for: id,
+                by: "system:deletion",
+                reason: "Deletion request \(id) verified; erasure on \(graceEnd) unless cancelled",
+                at: clock.now(),
                 notification: OutboxMessage(
                     .deletionScheduled(request: id, eraseOn: graceEnd),
                     accountID: account,

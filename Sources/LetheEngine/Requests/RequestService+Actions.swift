@@ -208,19 +208,13 @@ extension RequestService {
         if stored.request.kind == .deletion, let account = stored.request.accountID,
             let current = try await store.account(account), current.status == .pendingDeletion
         {
-            try await store.updateAccount(
+            try await store.changeStatus(
                 account,
-                changes: [.status(.active)],
-                note: RecordNote(
-                    accountID: account,
-                    at: clock.now(),
-                    author: actor.description,
-                    changedFields: ["status"],
-                    reason: "Deletion \(id) cancelled within the grace period",
-                    reference: id.rawValue,
-                    verification: nil
-                ),
-                notification: nil
+                to: .active,
+                for: id,
+                by: actor.description,
+                reason: "Deletion \(id) cancelled within the grace period",
+                at: clock.now()
             )
         }
         return updated

@@ -5,6 +5,16 @@ import LetheEngine
 extension APIHandler {
     var holdService: HoldService { runtime.holds() }
 
+    /// A recipient as the API shows it: the categories it receives as one comma-separated kind.
+    static func recipient(_ recipient: Recipient) -> Components.Schemas.Recipient {
+        .init(
+            id: recipient.id,
+            name: recipient.name,
+            kind: recipient.categories.map(\.rawValue).sorted().joined(separator: ","),
+            endpoint: recipient.webhookURL
+        )
+    }
+
     static func hold(_ hold: LegalHold) -> Components.Schemas.LegalHold {
         .init(
             id: hold.id,
@@ -59,14 +69,7 @@ extension APIHandler {
             .init(
                 body: .json(
                     .init(
-                        recipients: recipients.map {
-                            .init(
-                                id: $0.id,
-                                name: $0.name,
-                                kind: $0.categories.map(\.rawValue).sorted().joined(separator: ","),
-                                endpoint: $0.webhookURL
-                            )
-                        }
+                        recipients: recipients.map(Self.recipient)
                     )
                 )
             )
@@ -91,18 +94,7 @@ extension APIHandler {
             active: true
         )
         try await runtime.administration.addRecipient(recipient, secret: body.secret, by: caller.actorName)
-        return .created(
-            .init(
-                body: .json(
-                    .init(
-                        id: recipient.id,
-                        name: recipient.name,
-                        kind: categories.map(\.rawValue).sorted().joined(separator: ","),
-                        endpoint: recipient.webhookURL
-                    )
-                )
-            )
-        )
+        return .created(.init(body: .json(Self.recipient(recipient))))
     }
 
     func listEscalations(_ input: Operations.ListEscalations.Input) async throws -> Operations.ListEscalations.Output {

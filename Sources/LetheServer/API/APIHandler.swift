@@ -8,14 +8,21 @@ import OpenAPIRuntime
 /// The caller comes from ``Caller`` (set by ``AuthenticationMiddleware``); every operation first asks
 /// for the ``Permission`` it needs. Failures are thrown as ``Problem``s and rendered by ``ProblemMiddleware``.
 struct APIHandler: APIProtocol {
+    /// The open store, policies and clock behind every operation.
     let runtime: Runtime
+    /// Token and staff management for the access operations.
     let access: AccessService
+    /// Nudged after each action so the notices it queued go out without waiting for the worker.
     let outbox: OutboxNudge
 
+    /// The request service, with the same rules and limits as the dashboard and the CLI.
     var requests: RequestService { runtime.requests() }
+    /// The account procedures: masked views, verified changes, audited reveals.
     var accounts: AccountService { runtime.accounts() }
+    /// Today in UTC, the day urgency is judged from.
     var today: LocalDate { LocalDate(instant: runtime.clock.now(), in: Self.utc) }
 
+    /// UTC, the zone the API counts days left in.
     static let utc = TimeZone(identifier: "UTC") ?? .current
 
     /// Runs an engine action, then asks for the notices it queued to be delivered (the transaction has
@@ -26,11 +33,14 @@ struct APIHandler: APIProtocol {
         return result
     }
 
+    /// A request id from a path; anything not shaped like one is answered as not found (404), never echoed
+    /// back at length.
     func requestID(_ text: String) throws -> RequestID {
         guard text.hasPrefix("R-"), text.count <= 40 else { throw Problem.notFound("no request \(text)") }
         return RequestID(text)
     }
 
+    /// An account id from a path or body; anything else is a 400 saying what the form is.
     func accountID(_ text: String) throws -> AccountID {
         do { return try AccountID(text) } catch {
             throw Problem.badRequest("an account id is TR- and 5 digits, e.g. TR-04217")
@@ -45,6 +55,7 @@ struct APIHandler: APIProtocol {
 }
 
 extension APIHandler {
+    /// How pressing a request is today (none, due soon, overdue, finished), as the document spells it.
     static func urgency(
         status: RequestStatus,
         due: LocalDate,
@@ -55,6 +66,7 @@ extension APIHandler {
         .init(rawValue: Urgency(status: status, due: due, today: today).rawValue) ?? .none
     }
 
+    /// One queue row as the API's request summary.
     static func summary(_ row: RequestSummary, today: LocalDate) -> Components.Schemas.RequestSummary {
         .init(
             id: row.id.rawValue,
@@ -71,6 +83,7 @@ extension APIHandler {
         )
     }
 
+    /// A stored request as the API's request summary, with its binding due date.
     static func summary(_ stored: StoredRequest, today: LocalDate) -> Components.Schemas.RequestSummary {
         let request = stored.request
         let due = stored.schedule.binding.due
@@ -89,6 +102,7 @@ extension APIHandler {
         )
     }
 
+    /// One deadline with the period and citation that set it, so a caller can show why the date is what it is.
     static func deadline(_ deadline: Deadline) -> Components.Schemas.Deadline {
         .init(
             due: deadline.due.description,
@@ -98,6 +112,8 @@ extension APIHandler {
         )
     }
 
+    /// A request's whole schedule: receipt date, acknowledgement, response, extension, binding date and
+    /// internal target.
     static func schedule(_ schedule: DeadlineSchedule) -> Components.Schemas.Schedule {
         .init(
             jurisdiction: schedule.jurisdiction,

@@ -11,10 +11,13 @@ final class RouteRecorder: ServerTransport, @unchecked Sendable {
     // Written only while routes are registered, on one task, before the server starts.
     private(set) var methods: [String: Set<HTTPRequest.Method>] = [:]
     private var order: [String] = []
+    /// The API's router group, where the generated handlers and the 405 answers are registered.
     let upstream: RouterGroup<LetheRequestContext>
 
+    /// A recorder that registers on `upstream`.
     init(_ upstream: RouterGroup<LetheRequestContext>) { self.upstream = upstream }
 
+    /// Records the path and method, then registers the generated handler as usual.
     func register(
         _ handler:
             @Sendable @escaping (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (

@@ -11,15 +11,20 @@ import ServiceLifecycle
 
 /// Everything the HTTP front needs, built once at start.
 public struct ServerDependencies: Sendable {
+    /// The open store, keys, policies and clock every route works through.
     public let runtime: Runtime
+    /// Sign-in, sessions and API tokens, used by the authentication middleware and the sign-in pages.
     public let access: AccessService
+    /// Where to listen, the body limit and whether cookies are `Secure`.
     public let settings: ServerSettings
     /// Where `/metrics` reads from; the process bootstraps swift-metrics onto the same registry.
     public let registry: PrometheusCollectorRegistry
+    /// The compiled mustache templates of the dashboard and the privacy center.
     public let pages: Pages
     /// Delivers notices after the requests that queued them have answered.
     public let outbox: OutboxNudge
 
+    /// Gathers the dependencies; the outbox nudger is made here from the runtime's configured dispatcher.
     public init(
         runtime: Runtime,
         access: AccessService,
@@ -38,6 +43,8 @@ public struct ServerDependencies: Sendable {
 
 /// The routes: health and metrics, the JSON API (from the OpenAPI document), the officer dashboard
 /// and the customer privacy center, behind one middleware stack.
+/// - Throws: `DocumentError` when the shipped OpenAPI document cannot be read for its constraints, or
+///   the generated handlers' registration error.
 public func buildRouter(_ dependencies: ServerDependencies) throws -> Router<LetheRequestContext> {
     let router = Router(context: LetheRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
@@ -76,6 +83,7 @@ public func buildRouter(_ dependencies: ServerDependencies) throws -> Router<Let
 
 /// The HTTP server as a service, with any others (the in-process worker) run beside it; SIGTERM and
 /// SIGINT stop it gracefully: no new connections, requests in flight finish.
+/// - Throws: the errors of ``buildRouter(_:)``.
 public func buildApplication(
     _ dependencies: ServerDependencies,
     services: [any Service] = [],

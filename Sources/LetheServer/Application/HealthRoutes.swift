@@ -6,9 +6,12 @@ import Prometheus
 
 /// Liveness, readiness and Prometheus metrics: unauthenticated, and free of personal data.
 struct HealthRoutes: Sendable {
+    /// The runtime whose store and keys `/ready` checks and whose queue `/metrics` counts.
     let runtime: Runtime
+    /// The registry `/metrics` renders, shared with the process's swift-metrics backend.
     let registry: PrometheusCollectorRegistry
 
+    /// Adds `GET /health`, `/ready` (503 with a problem when the store or key is unavailable) and `/metrics`.
     func register(on router: Router<LetheRequestContext>) {
         // Alive: the process answers. Nothing else is checked, so a slow database does not get it killed.
         router.get("health") { _, _ in

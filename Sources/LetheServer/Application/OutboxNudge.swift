@@ -12,6 +12,7 @@ public actor OutboxNudge {
     private var running = false
     private var again = false
 
+    /// A nudger delivering through `dispatcher`; failures are logged by error type only.
     public init(dispatcher: OutboxDispatcher, logger: Logger = Logger(label: "lethe.outbox")) {
         self.dispatcher = dispatcher
         self.logger = logger

@@ -5,6 +5,7 @@ import Mustache
 /// Server-rendered HTML from the mustache templates in `Templates/`: no JavaScript, no build step.
 /// Values are HTML-escaped by mustache's `{{ }}`; only markup the server made itself uses `{{{ }}}`.
 public struct Pages: Sendable {
+    /// The parsed templates, by name (the file name without `.mustache`).
     let library: MustacheLibrary
 
     /// Loads the templates bundled with the module.
@@ -50,6 +51,7 @@ public struct Pages: Sendable {
         }
     }
 
+    /// An HTML response with `status`; the security headers are added by middleware.
     static func html(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(
             status: status,
@@ -58,6 +60,7 @@ public struct Pages: Sendable {
         )
     }
 
+    /// A 303 See Other to `location`, setting `cookies`: the answer to every successful form post.
     static func redirect(_ location: String, cookies: [String] = []) -> Response {
         var headers: HTTPFields = [.location: location]
         for cookie in cookies { headers.append(.init(name: .setCookie, value: cookie)) }
@@ -77,6 +80,7 @@ public struct Pages: Sendable {
         return Self.html(html, status: .init(code: problem.status))
     }
 
+    /// `text` with the five HTML-significant characters escaped, for markup built outside the templates.
     static func escape(_ text: String) -> String {
         var out = ""
         for character in text {
@@ -95,14 +99,17 @@ public struct Pages: Sendable {
 
 /// A submitted `application/x-www-form-urlencoded` body.
 struct Form: Sendable {
+    /// Every field's values, decoded, in the order sent.
     let values: [String: [String]]
 
+    /// Reads and parses the request's body (up to the context's upload ceiling).
     init(_ request: Request, context: LetheRequestContext) async throws {
         var request = request
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         self.init(String(buffer: buffer))
     }
 
+    /// Parses an encoded form body; a field sent twice keeps both values.
     init(_ text: String) {
         var values: [String: [String]] = [:]
         for pair in text.split(separator: "&") {
@@ -116,6 +123,7 @@ struct Form: Sendable {
         self.values = values
     }
 
+    /// The field's first value, trimmed; nil when absent or blank, so a blank field counts as not given.
     subscript(_ key: String) -> String? {
         values[key]?.first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
     }

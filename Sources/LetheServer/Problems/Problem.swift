@@ -8,12 +8,17 @@ import LetheEngine
 public struct Problem: Error, Sendable, Equatable, Codable {
     /// The stable slug, e.g. `not-found`; the document's `type` is ``Problem/typeBase`` + slug.
     public let slug: String
+    /// A short, fixed summary of the kind of problem, the same for every occurrence.
     public let title: String
+    /// The HTTP status the problem is answered with.
     public let status: Int
+    /// What was wrong in this case and how to fix it; ids and field names only.
     public let detail: String?
 
+    /// Where problem types live: every `type` URI is this base followed by the slug.
     public static let typeBase = "https://lethe.invalid/problems/"
 
+    /// A problem of type `slug`, answered with `status`.
     public init(_ slug: String, _ title: String, status: Int, detail: String? = nil) {
         self.slug = slug
         self.title = title
@@ -21,18 +26,22 @@ public struct Problem: Error, Sendable, Equatable, Codable {
         self.detail = detail
     }
 
+    /// 400 `invalid-input`: the request was malformed or a value was refused; `detail` names the field.
     public static func badRequest(_ detail: String) -> Problem {
         Problem("invalid-input", "The input is not valid", status: 400, detail: detail)
     }
+    /// 404 `not-found`: no such request, account, hold or token (or not one the caller may see).
     public static func notFound(_ detail: String) -> Problem {
         Problem("not-found", "Not found", status: 404, detail: detail)
     }
+    /// 401 `unauthenticated`: no valid session cookie or bearer token was presented.
     public static let unauthenticated = Problem(
         "unauthenticated",
         "Sign in first",
         status: 401,
         detail: "send a session cookie or 'Authorization: Bearer lethe_…'"
     )
+    /// 403 `forbidden`: the caller's role lacks `permission`; the detail names it so an admin can decide.
     public static func forbidden(_ permission: Permission) -> Problem {
         Problem(
             "forbidden",
@@ -41,24 +50,30 @@ public struct Problem: Error, Sendable, Equatable, Codable {
             detail: "this needs the '\(permission.rawValue)' permission"
         )
     }
+    /// 403 `csrf`: a change made with a session cookie came without its CSRF token.
     public static let csrf = Problem(
         "csrf",
         "Missing or wrong CSRF token",
         status: 403,
         detail: "a change made with a session cookie needs the X-CSRF-Token header (or the form's csrf field)"
     )
+    /// 409 `conflict`: the action is not allowed in the current state (e.g. a finished request), or a
+    /// unique value is taken.
     public static func conflict(_ detail: String) -> Problem {
         Problem("conflict", "Not possible in the current state", status: 409, detail: detail)
     }
+    /// 413 `body-too-large`: the body is over the configured limit; nothing of it was parsed.
     public static func tooLarge(limit: Int) -> Problem {
         Problem("body-too-large", "The body is too large", status: 413, detail: "send at most \(limit) bytes")
     }
+    /// 429 `throttled`: too many sign-in or verification attempts; the caller must wait.
     public static let throttled = Problem(
         "throttled",
         "Too many attempts",
         status: 429,
         detail: "too many attempts; wait and try again"
     )
+    /// 500 `internal`: an unexpected failure, logged under the request id; its text is never sent.
     public static let internalError = Problem(
         "internal",
         "Something went wrong on our side",
@@ -68,13 +83,19 @@ public struct Problem: Error, Sendable, Equatable, Codable {
 
     /// The problem document, as sent.
     public struct Document: Codable, Sendable {
+        /// The problem type's URI (``Problem/typeBase`` + slug).
         public let type: String
+        /// The problem's title.
         public let title: String
+        /// The HTTP status, repeated in the body as RFC 9457 asks.
         public let status: Int
+        /// What to fix, when there is something to say.
         public let detail: String?
+        /// The request id, so a caller can quote it and an operator can find the log lines.
         public let instance: String?
     }
 
+    /// The document for this problem, with `instance` set to the request id.
     func document(instance: String?) -> Document {
         Document(type: Self.typeBase + slug, title: title, status: status, detail: detail, instance: instance)
     }
