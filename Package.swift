@@ -131,6 +131,7 @@ let package = Package(
             dependencies: [
                 "LetheServer", "LetheEngine", "LetheStore", "LetheCore", "LetheCrypto", "LetheTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

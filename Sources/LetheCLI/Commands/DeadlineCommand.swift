@@ -51,7 +51,7 @@ struct DeadlineCommand: AsyncParsableCommand {
     /// exits 2, invalid policies exit 1.
     func run() async throws { print(try render()) }
 
-    /// The schedule as text or JSON, computed by the same ``DeadlineEngine`` the service uses, so an
+    /// The schedule as text or JSON, computed by the same `DeadlineEngine` the service uses, so an
     /// officer can check a date before committing to it.
     func render() throws -> String {
         let policies = try PolicyLoading.load(

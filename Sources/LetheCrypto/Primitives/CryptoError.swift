@@ -49,6 +49,16 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
     /// OpenSSL itself failed (allocation, randomness, a primitive); the error carries its reason string.
     case openssl(OpenSSLError)
 
+    /// Whether a stored value failed its integrity check: altered, truncated, of an unknown format, or
+    /// naming a data key its owner does not have (a ciphertext moved from another customer), as opposed
+    /// to a master key that is not loaded or a library failure.
+    public var isIntegrityFailure: Bool {
+        switch self {
+        case .authenticationFailed, .malformedCiphertext, .unknownFormatVersion, .unknownDataKey: return true
+        default: return false
+        }
+    }
+
     /// A one-line explanation for logs and operators; never includes plaintext or key bytes.
     public var description: String {
         switch self {

@@ -146,7 +146,7 @@ public struct AccessService: Sendable {
 
     /// Adds a staff user with a hashed password.
     /// - Throws: ``AccessError/invalidUsername`` or ``AccessError/weakPassword`` for a refused name or
-    ///   password; ``StoreError/staffExists(_:)`` when the username is taken; the store's errors otherwise.
+    ///   password; `StoreError.staffExists` when the username is taken; the store's errors otherwise.
     public func addStaff(
         username: String,
         role: StaffRole,

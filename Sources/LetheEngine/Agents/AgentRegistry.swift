@@ -25,7 +25,7 @@ public struct AgentRegistry: Sendable {
 
     /// Validates and adds one agent. The key is refused when malformed or of small order.
     /// - Throws: ``AgentRegistryError`` for a bad id, blank name, unusable key or callback host, or when
-    ///   the store refuses the agent (for instance ``StoreError/agentExists(_:)``).
+    ///   the store refuses the agent (for instance `StoreError.agentExists`).
     @discardableResult
     public func add(
         id: String,

@@ -4,7 +4,7 @@ import Foundation
 /// `{"code": "<status>", "message": ..., "fatal": ...}`. Messages name what was wrong with the
 /// message, never a value from it.
 public struct DRPFailure: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The HTTP status the agent is answered with (400, 403, 404, 409 or 500).
+    /// The HTTP status the agent is answered with (400, 403, 404, 409, 413 or 500).
     public let status: Int
     /// Why, in words an agent's operator can act on; never a value from the agent's message.
     public let message: String

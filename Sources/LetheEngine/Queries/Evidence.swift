@@ -35,9 +35,29 @@ public enum AuditTrailState: Sendable, Equatable {
 /// told of an erasure, legal holds and purge runs. Front ends read these here, never from the store.
 public struct Evidence: Sendable {
     let store: any AuditRepository & ErasureRepository & HoldRepository & RecipientRepository & RetentionRepository
+    let clock: any WallClock
 
-    init(store: any AuditRepository & ErasureRepository & HoldRepository & RecipientRepository & RetentionRepository) {
+    init(
+        store: any AuditRepository & ErasureRepository & HoldRepository & RecipientRepository & RetentionRepository,
+        clock: any WallClock
+    ) {
         self.store = store
+        self.clock = clock
+    }
+
+    /// Records, as a security event in the audit trail, that a stored value failed its integrity check
+    /// while serving `path` (the route only: never the value, which could not be read anyway).
+    /// - Throws: the store's errors.
+    public func recordIntegrityFailure(path: String) async throws {
+        _ = try await store.appendAudit(
+            AuditEvent(
+                at: clock.now(),
+                actor: "system:integrity",
+                action: "integrity.failed",
+                subjectType: "route",
+                subjectID: String(path.prefix(200))
+            )
+        )
     }
 
     /// Audit entries, oldest first; for one subject (`"request"`, `"account"`, …) when both are given.

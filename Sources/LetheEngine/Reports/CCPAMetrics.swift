@@ -25,7 +25,7 @@ public struct CCPAMetrics: Sendable, Equatable {
         public var compliedInWholeOrInPart = 0
         /// Requests denied, whatever the basis.
         public var denied = 0
-        /// Denials per legal basis (``DenialReason`` raw value); not part of the CSV, for the officer's review.
+        /// Denials per legal basis (`DenialReason` raw value); not part of the CSV, for the officer's review.
         public var deniedByBasis: [String: Int] = [:]
         /// Requests still open when the metrics were compiled; cancelled ones are in no column but ``received``.
         public var open = 0

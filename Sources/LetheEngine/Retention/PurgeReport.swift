@@ -7,7 +7,7 @@ import LetheStore
 public struct RuleOutcome: Sendable, Equatable, Codable {
     /// The rule's id in `Policies/retention.yaml`.
     public let ruleID: String
-    /// The data category the rule governs (``DataCategory`` raw value).
+    /// The data category the rule governs (`DataCategory` raw value).
     public let category: String
     /// What the policy says happens when the period ends (delete, keep minimised); empty for a rule
     /// rebuilt from an interrupted run's checkpoint.

@@ -10,7 +10,7 @@ extension Runtime {
     public var oversight: Oversight { Oversight(store: store) }
 
     /// The audit trail, deletion receipts, recipients told, holds and purge runs.
-    public var evidence: Evidence { Evidence(store: store) }
+    public var evidence: Evidence { Evidence(store: store, clock: clock) }
 
     /// Staff, tokens, recipients, agents and the job queue.
     public var administration: Administration { Administration(store: store, clock: clock) }

@@ -3,6 +3,7 @@ import LetheCore
 import LetheEngine
 
 extension APIHandler {
+    /// A token as the API shows it: id, name, role and dates, never the secret or its hash.
     static func token(_ token: APITokenRecord) -> Components.Schemas.APIToken {
         .init(
             id: token.id,
@@ -14,11 +15,13 @@ extension APIHandler {
         )
     }
 
+    /// `GET /api/v1/tokens` (needs `manage-access`): every API token, live or revoked.
     func listTokens(_ input: Operations.ListTokens.Input) async throws -> Operations.ListTokens.Output {
         _ = try Caller.require(.manageAccess)
         return .ok(.init(body: .json(.init(tokens: try await runtime.administration.apiTokens().map(Self.token)))))
     }
 
+    /// `POST /api/v1/tokens` (needs `manage-access`): issues a token; the secret is in this answer only.
     func createToken(_ input: Operations.CreateToken.Input) async throws -> Operations.CreateToken.Output {
         let caller = try Caller.require(.manageAccess)
         guard case .json(let body) = input.body, let role = StaffRole(rawValue: body.role.rawValue) else {
@@ -28,12 +31,14 @@ extension APIHandler {
         return .created(.init(body: .json(.init(token: Self.token(record), secret: secret))))
     }
 
+    /// `DELETE /api/v1/tokens/{token}` (needs `manage-access`): revokes a token at once; 404 when none is live.
     func revokeToken(_ input: Operations.RevokeToken.Input) async throws -> Operations.RevokeToken.Output {
         let caller = try Caller.require(.manageAccess)
         try await access.revokeToken(input.path.token, by: caller.actorName)
         return .noContent(.init())
     }
 
+    /// `GET /api/v1/staff` (needs `manage-access`): staff users, their roles and whether they are disabled.
     func listStaff(_ input: Operations.ListStaff.Input) async throws -> Operations.ListStaff.Output {
         _ = try Caller.require(.manageAccess)
         let staff = try await runtime.administration.staffUsers()
@@ -55,6 +60,8 @@ extension APIHandler {
         )
     }
 
+    /// `POST /api/v1/staff` (needs `manage-access`): adds a staff user; the password (12 to 200 characters)
+    /// is stored only as a scrypt hash.
     func createStaff(_ input: Operations.CreateStaff.Input) async throws -> Operations.CreateStaff.Output {
         let caller = try Caller.require(.manageAccess)
         guard case .json(let body) = input.body, let role = StaffRole(rawValue: body.role.rawValue) else {

@@ -3,6 +3,7 @@ import LetheCore
 import LetheEngine
 
 extension APIHandler {
+    /// The engine's masked view as the API's schema; nothing in it is shown in full.
     static func masked(_ account: MaskedAccount) -> Components.Schemas.MaskedAccount {
         .init(
             id: account.id,
@@ -18,6 +19,7 @@ extension APIHandler {
         )
     }
 
+    /// `POST /api/v1/accounts` (needs `work-accounts`): opens an account and answers with its masked view.
     func createAccount(_ input: Operations.CreateAccount.Input) async throws -> Operations.CreateAccount.Output {
         let caller = try Caller.require(.workAccounts)
         guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
@@ -38,12 +40,15 @@ extension APIHandler {
         return .created(.init(body: .json(Self.masked(try await accounts.view(id)))))
     }
 
+    /// `GET /api/v1/accounts/{account}` (needs `read-accounts`): the account with every personal value masked.
     func showAccount(_ input: Operations.ShowAccount.Input) async throws -> Operations.ShowAccount.Output {
         _ = try Caller.require(.readAccounts)
         let id = try accountID(input.path.account)
         return .ok(.init(body: .json(Self.masked(try await accounts.view(id)))))
     }
 
+    /// `PATCH /api/v1/accounts/{account}` (needs `work-accounts`, and `verify-identity` to send evidence):
+    /// applies the change when identity is verified, else holds it for a supervisor; the answer says which.
     func updateAccount(_ input: Operations.UpdateAccount.Input) async throws -> Operations.UpdateAccount.Output {
         let caller = try Caller.require(.workAccounts)
         let id = try accountID(input.path.account)
@@ -84,6 +89,8 @@ extension APIHandler {
         }
     }
 
+    /// `POST /api/v1/accounts/{account}/reveal` (needs `reveal-personal-data`): one value in full, recorded
+    /// in the audit trail with the reason given.
     func revealAccountField(
         _ input: Operations.RevealAccountField.Input
     ) async throws
@@ -96,6 +103,8 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(field: body.field.rawValue, value: value))))
     }
 
+    /// `GET /api/v1/accounts/{account}/notes` (needs `read-accounts`): what changed on the account, when, why
+    /// and by whom, newest first.
     func listRecordNotes(_ input: Operations.ListRecordNotes.Input) async throws -> Operations.ListRecordNotes.Output {
         _ = try Caller.require(.readAccounts)
         let id = try accountID(input.path.account)
@@ -122,6 +131,8 @@ extension APIHandler {
         )
     }
 
+    /// `GET /api/v1/accounts/{account}/consents` (needs `read-accounts`): the consent ledger and the current
+    /// choice per purpose, as evidence of what the customer agreed to and when.
     func listConsents(_ input: Operations.ListConsents.Input) async throws -> Operations.ListConsents.Output {
         _ = try Caller.require(.readAccounts)
         let id = try accountID(input.path.account)

@@ -3,6 +3,7 @@ import LetheCore
 import LetheEngine
 
 extension APIHandler {
+    /// Legal holds as officers place and release them.
     var holdService: HoldService { runtime.holds() }
 
     /// A recipient as the API shows it: the categories it receives as one comma-separated kind.
@@ -15,6 +16,7 @@ extension APIHandler {
         )
     }
 
+    /// A legal hold as the API shows it, with its scope, owner and reason.
     static func hold(_ hold: LegalHold) -> Components.Schemas.LegalHold {
         .init(
             id: hold.id,
@@ -27,12 +29,15 @@ extension APIHandler {
         )
     }
 
+    /// `GET /api/v1/holds` (needs `read-evidence`): holds in force, and released ones on request.
     func listHolds(_ input: Operations.ListHolds.Input) async throws -> Operations.ListHolds.Output {
         _ = try Caller.require(.readEvidence)
         let holds = try await runtime.evidence.holds(includeReleased: input.query.includeReleased ?? false)
         return .ok(.init(body: .json(.init(holds: holds.map(Self.hold)))))
     }
 
+    /// `POST /api/v1/holds` (needs `manage-holds`): stops erasure of the named categories (all when none
+    /// are named) of one account until released; the caller is recorded as its owner.
     func placeHold(_ input: Operations.PlaceHold.Input) async throws -> Operations.PlaceHold.Output {
         let caller = try Caller.require(.manageHolds)
         guard case .json(let body) = input.body else { throw Problem.badRequest("send account and reason") }
@@ -54,6 +59,8 @@ extension APIHandler {
         return .created(.init(body: .json(Self.hold(hold))))
     }
 
+    /// `DELETE /api/v1/holds/{hold}` (needs `manage-holds`): releases a hold and reschedules the erasures it
+    /// blocked; 404 when no such hold is in force.
     func releaseHold(_ input: Operations.ReleaseHold.Input) async throws -> Operations.ReleaseHold.Output {
         let caller = try Caller.require(.manageHolds)
         guard try await holdService.release(input.path.hold, by: caller.actorName) else {
@@ -62,6 +69,7 @@ extension APIHandler {
         return .noContent(.init())
     }
 
+    /// `GET /api/v1/recipients` (needs `read-evidence`): the processors and third parties told of erasures.
     func listRecipients(_ input: Operations.ListRecipients.Input) async throws -> Operations.ListRecipients.Output {
         _ = try Caller.require(.readEvidence)
         let recipients = try await runtime.administration.recipients()
@@ -76,6 +84,8 @@ extension APIHandler {
         )
     }
 
+    /// `POST /api/v1/recipients` (needs `manage-access`): registers a recipient; its signing secret is sealed
+    /// and never shown again.
     func addRecipient(_ input: Operations.AddRecipient.Input) async throws -> Operations.AddRecipient.Output {
         let caller = try Caller.require(.manageAccess)
         guard case .json(let body) = input.body else { throw Problem.badRequest("send the recipient") }
@@ -97,6 +107,7 @@ extension APIHandler {
         return .created(.init(body: .json(Self.recipient(recipient))))
     }
 
+    /// `GET /api/v1/escalations` (needs `read-accounts`): account changes waiting for a supervisor.
     func listEscalations(_ input: Operations.ListEscalations.Input) async throws -> Operations.ListEscalations.Output {
         _ = try Caller.require(.readAccounts)
         let open = try await runtime.oversight.openEscalations()
@@ -121,6 +132,8 @@ extension APIHandler {
         )
     }
 
+    /// `POST /api/v1/purge` (needs `run-jobs`): one retention pass (or a dry run) within the HTTP request;
+    /// 409 when another purge holds the lease.
     func runPurge(_ input: Operations.RunPurge.Input) async throws -> Operations.RunPurge.Output {
         let caller = try Caller.require(.runJobs)
         let scheduler = runtime.retentionScheduler(worker: "api-\(caller.actorName)", batchSize: 500)
@@ -154,6 +167,8 @@ extension APIHandler {
         )
     }
 
+    /// `GET /api/v1/audit/verify` (needs `read-evidence`): whether the audit chain is intact, and where it
+    /// breaks if not.
     func verifyAuditTrail(_ input: Operations.VerifyAuditTrail.Input) async throws -> Operations.VerifyAuditTrail.Output
     {
         _ = try Caller.require(.readEvidence)
@@ -161,6 +176,7 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(intact: state.isIntact, firstBrokenEntry: state.firstBrokenEntry))))
     }
 
+    /// `GET /api/v1/reports/ccpa-metrics` (needs `read-evidence`): the 11 CCR §7102 metrics for one year.
     func ccpaMetrics(_ input: Operations.CcpaMetrics.Input) async throws -> Operations.CcpaMetrics.Output {
         _ = try Caller.require(.readEvidence)
         guard (2000...2200).contains(input.query.year) else { throw Problem.badRequest("year is 2000 to 2200") }

@@ -3,6 +3,8 @@ import LetheCore
 import LetheEngine
 
 extension APIHandler {
+    /// `GET /api/v1/requests` (needs `read-requests`): the queue, open requests unless asked otherwise,
+    /// filtered by status, kind, jurisdiction, assignee or account.
     func listRequests(_ input: Operations.ListRequests.Input) async throws -> Operations.ListRequests.Output {
         _ = try Caller.require(.readRequests)
         let q = input.query
@@ -29,6 +31,8 @@ extension APIHandler {
         )
     }
 
+    /// `POST /api/v1/requests` (needs `submit-requests`): records a request, idempotent under the
+    /// `Idempotency-Key` header, and answers with its statutory deadlines.
     func submitRequest(_ input: Operations.SubmitRequest.Input) async throws -> Operations.SubmitRequest.Output {
         let caller = try Caller.require(.submitRequests)
         guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
@@ -69,6 +73,8 @@ extension APIHandler {
         )
     }
 
+    /// `GET /api/v1/requests/{id}` (needs `read-requests`): the request's deadlines, timeline, deadline
+    /// history, clock stops and alerts.
     func showRequest(_ input: Operations.ShowRequest.Input) async throws -> Operations.ShowRequest.Output {
         _ = try Caller.require(.readRequests)
         let id = try requestID(input.path.id)
@@ -104,6 +110,8 @@ extension APIHandler {
         return .ok(.init(body: .json(detail)))
     }
 
+    /// `POST /api/v1/requests/{id}/verify` (needs `verify-identity`): verifies by code, security answer, or
+    /// date of birth with postcode, or resends the code; answers with the request as it now stands.
     func verifyRequest(_ input: Operations.VerifyRequest.Input) async throws -> Operations.VerifyRequest.Output {
         let caller = try Caller.require(.verifyIdentity)
         let id = try requestID(input.path.id)
@@ -130,6 +138,7 @@ extension APIHandler {
         return .ok(.init(body: .json(try await state(id))))
     }
 
+    /// `POST /api/v1/requests/{id}/approve` (needs `decide-requests`): starts the work; 409 unless verified.
     func approveRequest(_ input: Operations.ApproveRequest.Input) async throws -> Operations.ApproveRequest.Output {
         let caller = try Caller.require(.decideRequests)
         let id = try requestID(input.path.id)
@@ -137,6 +146,8 @@ extension APIHandler {
         return .ok(.init(body: .json(Self.summary(updated, today: today))))
     }
 
+    /// `POST /api/v1/requests/{id}/deny` (needs `decide-requests`): refuses with a legal basis and a reason
+    /// the customer is sent, with their right to complain.
     func denyRequest(_ input: Operations.DenyRequest.Input) async throws -> Operations.DenyRequest.Output {
         let caller = try Caller.require(.decideRequests)
         let id = try requestID(input.path.id)
@@ -149,6 +160,8 @@ extension APIHandler {
         return .ok(.init(body: .json(Self.summary(updated, today: today))))
     }
 
+    /// `POST /api/v1/requests/{id}/extend` (needs `decide-requests`): the one extension the law allows, with
+    /// the reason the customer is told.
     func extendRequest(_ input: Operations.ExtendRequest.Input) async throws -> Operations.ExtendRequest.Output {
         let caller = try Caller.require(.decideRequests)
         let id = try requestID(input.path.id)
@@ -157,6 +170,8 @@ extension APIHandler {
         return .ok(.init(body: .json(Self.summary(updated, today: today))))
     }
 
+    /// `POST /api/v1/requests/{id}/pause` (needs `decide-requests`): stops the clock for identity,
+    /// clarification or a fee, where the jurisdiction allows it.
     func pauseRequest(_ input: Operations.PauseRequest.Input) async throws -> Operations.PauseRequest.Output {
         let caller = try Caller.require(.decideRequests)
         let id = try requestID(input.path.id)
@@ -167,6 +182,8 @@ extension APIHandler {
         return .ok(.init(body: .json(Self.summary(updated, today: today))))
     }
 
+    /// `POST /api/v1/requests/{id}/resume` (needs `decide-requests`): restarts the clock; deadlines move by
+    /// the days stopped.
     func resumeRequest(_ input: Operations.ResumeRequest.Input) async throws -> Operations.ResumeRequest.Output {
         let caller = try Caller.require(.decideRequests)
         let id = try requestID(input.path.id)
@@ -174,6 +191,7 @@ extension APIHandler {
         return .ok(.init(body: .json(Self.summary(updated, today: today))))
     }
 
+    /// `POST /api/v1/requests/{id}/cancel` (needs `decide-requests`): withdraws the request, with a reason.
     func cancelRequest(_ input: Operations.CancelRequest.Input) async throws -> Operations.CancelRequest.Output {
         let caller = try Caller.require(.decideRequests)
         let id = try requestID(input.path.id)
@@ -182,6 +200,8 @@ extension APIHandler {
         return .ok(.init(body: .json(Self.summary(updated, today: today))))
     }
 
+    /// `POST /api/v1/requests/{id}/complete` (needs `decide-requests`): records a request fulfilled by hand;
+    /// the summary is sent to the customer.
     func completeRequest(_ input: Operations.CompleteRequest.Input) async throws -> Operations.CompleteRequest.Output {
         let caller = try Caller.require(.decideRequests)
         let id = try requestID(input.path.id)
@@ -192,6 +212,7 @@ extension APIHandler {
         return .ok(.init(body: .json(Self.summary(updated, today: today))))
     }
 
+    /// `POST /api/v1/requests/{id}/assign` (needs `decide-requests`): makes a staff member answerable for it.
     func assignRequest(_ input: Operations.AssignRequest.Input) async throws -> Operations.AssignRequest.Output {
         let caller = try Caller.require(.decideRequests)
         let id = try requestID(input.path.id)

@@ -23,18 +23,30 @@ import Yams
 struct DocumentConstraints: Sendable {
     /// A schema node, with `$ref` kept as a name resolved on use (schemas may refer to each other).
     final class Schema: Sendable {
+        /// The component schema this node stands for (the last segment of its `$ref`), looked up on use.
         let ref: String?
+        /// The fewest Unicode code points a string may have.
         let minLength: Int?
+        /// The most Unicode code points a string may have: the bound that keeps oversized values out of the store.
         let maxLength: Int?
+        /// A regular expression a string must contain a match of (unanchored, as JSON Schema reads it).
         let pattern: Pattern?
+        /// The smallest number allowed, inclusive.
         let minimum: Double?
+        /// The largest number allowed, inclusive.
         let maximum: Double?
+        /// The fewest elements an array may have.
         let minItems: Int?
+        /// The most elements an array may have.
         let maxItems: Int?
+        /// The object's named properties, each checked when present.
         let properties: [String: Schema]
+        /// The schema every array element is checked against.
         let items: Schema?
+        /// The schema for the values of a map-like object (e.g. consent changes by purpose).
         let additionalProperties: Schema?
 
+        /// Reads one node; throws when a `pattern` does not compile.
         init(_ node: Node?) throws {
             let map = node?.mapping
             func int(_ key: String) -> Int? { map?[key]?.int }
@@ -66,35 +78,50 @@ struct DocumentConstraints: Sendable {
     /// A compiled `pattern`. NSRegularExpression is immutable and documented as safe to share between
     /// threads, which Swift cannot see.
     struct Pattern: @unchecked Sendable {
+        /// The pattern as written in the document, quoted in error messages.
         let source: String
+        /// The compiled expression.
         let expression: NSRegularExpression
 
+        /// Compiles `source`; an invalid pattern makes the whole document fail to load.
         init(_ source: String) throws {
             self.source = source
             expression = try NSRegularExpression(pattern: source)
         }
 
+        /// Whether `text` contains a match anywhere.
         func matches(_ text: String) -> Bool {
             expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
         }
     }
 
+    /// A path, query or header parameter of an operation, with its schema.
     struct Parameter: Sendable {
+        /// Where in the call the parameter is carried.
         enum Location: String, Sendable { case path, query, header }
+        /// The parameter's name as the document gives it (case-insensitive for headers).
         let name: String
+        /// Whether it is in the path, the query or a header.
         let location: Location
+        /// What its value must satisfy.
         let schema: Schema
     }
 
+    /// One operation of the document: the path and method it answers, its parameters and body schema.
     struct Operation: Sendable {
         /// The path template's segments; `nil` for a `{parameter}` segment.
         let segments: [String?]
+        /// The HTTP method it answers.
         let method: HTTPRequest.Method
+        /// Its parameters, including those shared through `components/parameters`.
         let parameters: [Parameter]
+        /// The schema of its JSON body, when it takes one.
         let body: Schema?
     }
 
+    /// Every operation of the document.
     let operations: [Operation]
+    /// The document's component schemas by name, for resolving `$ref`.
     let schemas: [String: Schema]
 
     /// The document shipped with the server (the generator's input, copied as a resource).
@@ -105,11 +132,15 @@ struct DocumentConstraints: Sendable {
         return try DocumentConstraints(yaml: String(contentsOf: url, encoding: .utf8))
     }
 
+    /// Why the document could not be read; the server does not start without its constraints.
     struct DocumentError: Error, CustomStringConvertible {
+        /// What was wrong with the document.
         let description: String
+        /// An error saying `description`.
         init(_ description: String) { self.description = description }
     }
 
+    /// Reads the constraints from the document's text.
     init(yaml: String) throws {
         guard let root = try Yams.compose(yaml: yaml)?.mapping else { throw DocumentError("not a YAML mapping") }
         let components = root["components"]?.mapping

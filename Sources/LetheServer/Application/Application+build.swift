@@ -51,7 +51,12 @@ public func buildRouter(_ dependencies: ServerDependencies) throws -> Router<Let
     router.add(middleware: MetricsMiddleware())
     // Security headers wrap the problem answers too: every answer, error or not, carries them.
     router.add(middleware: SecurityHeadersMiddleware())
-    router.add(middleware: ProblemMiddleware())
+    let evidence = dependencies.runtime.evidence
+    router.add(
+        middleware: ProblemMiddleware(recordIntegrityFailure: { path in
+            try? await evidence.recordIntegrityFailure(path: path)
+        })
+    )
     router.add(middleware: BodyLimitMiddleware(limit: dependencies.settings.maxBodyBytes))
     let drp = dependencies.runtime.dataRightsProtocol()
     router.add(

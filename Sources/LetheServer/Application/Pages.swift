@@ -9,6 +9,8 @@ public struct Pages: Sendable {
     let library: MustacheLibrary
 
     /// Loads the templates bundled with the module.
+    /// - Throws: ``Problem/internalError`` when the module has no resource folder; the template parser's
+    ///   error for a template that does not compile.
     public static func load() async throws -> Pages {
         guard let folder = Bundle.module.resourceURL?.appendingPathComponent("Templates").path else {
             throw Problem.internalError

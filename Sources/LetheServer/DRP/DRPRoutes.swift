@@ -10,7 +10,9 @@ import LetheEngine
 /// send revokes); answers are `application/json`. Errors are the protocol's own error object, not
 /// problem+json, and a failed pairing is 403 with an empty body, as the spec demands.
 struct DRPRoutes: Sendable {
+    /// The protocol endpoint: signature and claim checks, intake, status and revoke.
     let service: DRPService
+    /// Nudged after an exercise or revoke, so the customer's confirmation and the agent's callback go promptly.
     let outbox: OutboxNudge
     /// Signed DRP messages are small; nothing legitimate comes near this.
     static let maxBody = 64 * 1024
@@ -18,6 +20,7 @@ struct DRPRoutes: Sendable {
     /// The path prefix the routes answer under, e.g. `/drp/v1/`; the bearer tokens on it are agents'.
     static func prefix(_ business: DRPBusiness) -> String { business.mountPath + "/v1/" }
 
+    /// Adds the five DRP routes under the business's mount path.
     func register(on router: Router<LetheRequestContext>) {
         let base = String(service.business.mountPath.drop(while: { $0 == "/" }))
         let v1 = base.isEmpty ? "v1" : "\(base)/v1"
@@ -83,11 +86,14 @@ struct DRPRoutes: Sendable {
         }
     }
 
+    /// The token of an `Authorization: Bearer` header (scheme case-insensitive), or nil without one.
     static func bearer(_ request: Request) -> String? {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
         return String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
     }
 
+    /// The signed body as received, byte for byte (its signature covers exactly these bytes); a 413
+    /// protocol error when it is larger than ``maxBody`` or cannot be read.
     static func body(_ request: Request) async throws(DRPFailure) -> Data {
         do {
             let buffer = try await request.body.collect(upTo: maxBody)
@@ -97,6 +103,7 @@ struct DRPRoutes: Sendable {
         }
     }
 
+    /// A 200 answer carrying the protocol's Exercise Status object.
     static func json(_ status: DRPStatusObject) -> Response {
         Response(
             status: .ok,
@@ -105,6 +112,7 @@ struct DRPRoutes: Sendable {
         )
     }
 
+    /// A 200 answer carrying a small JSON object with sorted keys (the pairing answer, `{}`).
     static func json(_ object: [String: String]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return Response(
@@ -114,6 +122,7 @@ struct DRPRoutes: Sendable {
         )
     }
 
+    /// The protocol's error object with the failure's status; never problem+json, which agents do not read.
     static func failure(_ failure: DRPFailure) -> Response {
         Response(
             status: HTTPResponse.Status(code: failure.status),

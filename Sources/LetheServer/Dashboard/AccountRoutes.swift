@@ -5,10 +5,13 @@ import LetheEngine
 
 /// An account as support staff see it (masked), and a revealed field with its audited reason.
 struct AccountRoutes: DashboardController {
+    /// The server's shared services and settings.
     let dependencies: ServerDependencies
 
+    /// The account pages over the server's dependencies.
     init(_ dependencies: ServerDependencies) { self.dependencies = dependencies }
 
+    /// Adds `GET /dashboard/accounts/:account` and its `POST …/reveal`.
     func register(on router: Router<LetheRequestContext>) {
         let dashboard = router.group("dashboard")
         dashboard.get("accounts/:account") { _, context in
@@ -17,6 +20,8 @@ struct AccountRoutes: DashboardController {
         dashboard.post("accounts/:account/reveal") { request, context in try await reveal(request, context) }
     }
 
+    /// The masked account with its notes, requests and holds (needs `read-accounts`); `revealed` shows the
+    /// one value just revealed on the same page, never stored or cached.
     func accountPage(
         _ context: LetheRequestContext,
         account: String,
@@ -53,6 +58,8 @@ struct AccountRoutes: DashboardController {
         return pages.render("account", model)
     }
 
+    /// Reveals one field in full (needs `reveal-personal-data` and the form's CSRF token); the reason given
+    /// is recorded in the audit trail before the value is shown.
     func reveal(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         let account = try context.parameters.require("account")
         let form = try await Form(request, context: context)

@@ -7,6 +7,7 @@ import LetheEngine
 protocol DashboardController: PageRoutes {}
 
 extension DashboardController {
+    /// A `Set-Cookie` value that deletes the cookie at once (used at sign-out).
     func clearCookie(_ name: String, path: String) -> String { sessionCookie(name, "", path: path, maxAge: 0) }
 
     /// The signed-in member of staff with `permission`; nil means "send them to the sign-in page".

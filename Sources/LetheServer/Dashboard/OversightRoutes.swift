@@ -5,10 +5,13 @@ import LetheEngine
 
 /// Oversight: legal holds, recipients, escalations and authorized agents.
 struct OversightRoutes: DashboardController {
+    /// The server's shared services and settings.
     let dependencies: ServerDependencies
 
+    /// The oversight pages over the server's dependencies.
     init(_ dependencies: ServerDependencies) { self.dependencies = dependencies }
 
+    /// Adds `GET /dashboard/oversight` and the form posts that place and release holds and add and revoke agents.
     func register(on router: Router<LetheRequestContext>) {
         let dashboard = router.group("dashboard")
         dashboard.get("oversight") { _, context in try await oversight(context) }
@@ -18,6 +21,8 @@ struct OversightRoutes: DashboardController {
         dashboard.post("agents/:agent/revoke") { request, context in try await revokeAgent(request, context) }
     }
 
+    /// The oversight page (needs `read-evidence`): holds, recipients, open escalations and agents; `error`
+    /// shows why the last form was refused, above the forms.
     func oversight(_ context: LetheRequestContext, error: String? = nil) async throws -> Response {
         guard let principal = try staff(context, .readEvidence) else { return Pages.redirect("/login") }
         var model = frame(context, principal, title: "Holds, recipients, escalations")
@@ -74,6 +79,7 @@ struct OversightRoutes: DashboardController {
         return Pages.redirect("/dashboard/oversight")
     }
 
+    /// Revokes an agent (needs `manage-access` and the CSRF token); 404 when it is not an active agent.
     func revokeAgent(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         let agent = try context.parameters.require("agent")
         let form = try await Form(request, context: context)
@@ -85,6 +91,8 @@ struct OversightRoutes: DashboardController {
         return Pages.redirect("/dashboard/oversight")
     }
 
+    /// Places a hold from the form (needs `manage-holds` and the CSRF token), owned by the signed-in user;
+    /// a bad account id or missing reason redisplays the page with the reason.
     func placeHold(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         let form = try await Form(request, context: context)
         try context.checkCSRF(request, formToken: form["csrf"] ?? "")
@@ -106,6 +114,7 @@ struct OversightRoutes: DashboardController {
         return Pages.redirect("/dashboard/oversight")
     }
 
+    /// Releases a hold (needs `manage-holds` and the CSRF token); erasures it blocked are rescheduled.
     func releaseHold(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         let hold = try context.parameters.require("hold")
         let form = try await Form(request, context: context)

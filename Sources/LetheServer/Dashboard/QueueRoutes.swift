@@ -5,10 +5,14 @@ import LetheEngine
 
 /// The queue, one request with the actions its lifecycle allows, and its evidence dossier.
 struct QueueRoutes: DashboardController {
+    /// The server's shared services and settings.
     let dependencies: ServerDependencies
 
+    /// The queue pages over the server's dependencies.
     init(_ dependencies: ServerDependencies) { self.dependencies = dependencies }
 
+    /// Adds `GET /dashboard`, `GET /dashboard/requests/:id`, its dossier, and `POST …/:action` for the
+    /// officer actions.
     func register(on router: Router<LetheRequestContext>) {
         let dashboard = router.group("dashboard")
         dashboard.get { request, context in try await queue(request, context) }
@@ -21,6 +25,8 @@ struct QueueRoutes: DashboardController {
         }
     }
 
+    /// The queue page (needs `read-requests`): open requests by due date, filtered by status, kind,
+    /// jurisdiction or assignee, with the overdue and due-soon counts.
     func queue(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         guard let principal = try staff(context, .readRequests) else { return Pages.redirect("/login") }
         let q = request.uri.queryParameters
@@ -70,6 +76,8 @@ struct QueueRoutes: DashboardController {
 
     // MARK: One request
 
+    /// One request (needs `read-requests`) with its deadlines, timeline and exactly the actions its status
+    /// allows now; `error` and `status` show why the last action was refused.
     func requestPage(
         _ context: LetheRequestContext,
         id: String,
@@ -104,6 +112,8 @@ struct QueueRoutes: DashboardController {
         return pages.render("request", model, status: status)
     }
 
+    /// Carries out one officer action from the request page (verify needs `verify-identity`, the others
+    /// `decide-requests`, all the CSRF token); a refusal is shown on the page, success redirects back.
     func requestAction(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let action = try context.parameters.require("action")
@@ -157,6 +167,9 @@ struct QueueRoutes: DashboardController {
         return Pages.redirect("/dashboard/requests/\(id)")
     }
 
+    /// The evidence dossier of a request (needs `read-evidence`): timeline, recipients told, the deletion
+    /// receipt and the request's audit entries, with whether the audit chain verifies, for an auditor or a
+    /// regulator.
     func dossier(_ context: LetheRequestContext, id: String) async throws -> Response {
         guard let principal = try staff(context, .readEvidence) else { return Pages.redirect("/login") }
         let requestID = RequestID(id)

@@ -5,10 +5,13 @@ import LetheEngine
 
 /// The load ahead and the statutory metrics report (page and CSV).
 struct ReportRoutes: DashboardController {
+    /// The server's shared services and settings.
     let dependencies: ServerDependencies
 
+    /// The report pages over the server's dependencies.
     init(_ dependencies: ServerDependencies) { self.dependencies = dependencies }
 
+    /// Adds `GET /dashboard/load`, `/dashboard/reports` and `/dashboard/reports/ccpa.csv`.
     func register(on router: Router<LetheRequestContext>) {
         let dashboard = router.group("dashboard")
         dashboard.get("load") { _, context in try await load(context) }
@@ -16,6 +19,8 @@ struct ReportRoutes: DashboardController {
         dashboard.get("reports/ccpa.csv") { request, context in try await reportCSV(request, context) }
     }
 
+    /// The load page (needs `read-requests`): open requests by due date over the next 60 days, and
+    /// requests received per month over the last 12, so staffing can be planned.
     func load(_ context: LetheRequestContext) async throws -> Response {
         guard let principal = try staff(context, .readRequests) else { return Pages.redirect("/login") }
         // Counted in the database per day and per month, however long the queue.
@@ -31,6 +36,7 @@ struct ReportRoutes: DashboardController {
         return pages.render("load", model)
     }
 
+    /// The `year` query parameter (2000–2200), last year by default; anything else is a 400.
     func reportYear(_ request: Request) throws -> Int {
         let thisYear = today.year
         guard let text = request.uri.queryParameters["year"] else { return thisYear - 1 }
@@ -40,6 +46,7 @@ struct ReportRoutes: DashboardController {
         return year
     }
 
+    /// The CCPA metrics page for one year (needs `read-evidence`), with denials broken down by basis.
     func report(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         guard let principal = try staff(context, .readEvidence) else { return Pages.redirect("/login") }
         let year = try reportYear(request)
@@ -60,6 +67,7 @@ struct ReportRoutes: DashboardController {
         return pages.render("report", model)
     }
 
+    /// The same metrics as a CSV download, for the privacy-policy disclosure.
     func reportCSV(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         guard try staff(context, .readEvidence) != nil else { return Pages.redirect("/login") }
         let year = try reportYear(request)

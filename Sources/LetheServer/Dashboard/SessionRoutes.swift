@@ -5,10 +5,14 @@ import LetheEngine
 
 /// Signing staff in and out, the dashboard's front door and its stylesheet.
 struct SessionRoutes: DashboardController {
+    /// The server's shared services and settings.
     let dependencies: ServerDependencies
 
+    /// The sign-in routes over the server's dependencies.
     init(_ dependencies: ServerDependencies) { self.dependencies = dependencies }
 
+    /// Adds `/` (to the dashboard), the stylesheet, `GET`/`POST /login` and `POST /logout` (which needs the
+    /// CSRF token and deletes the session, not only the cookie).
     func register(on router: Router<LetheRequestContext>) {
         router.get("/") { _, _ in Pages.redirect("/dashboard") }
         router.get("assets/style.css") { _, _ in pages.stylesheet() }
@@ -24,6 +28,8 @@ struct SessionRoutes: DashboardController {
         }
     }
 
+    /// Checks the username and password and sets the session cookie; a refusal redisplays the form with the
+    /// reason (401, or 429 when throttled), never saying whether the username exists.
     func signIn(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         let form = try await Form(request, context: context)
         do {

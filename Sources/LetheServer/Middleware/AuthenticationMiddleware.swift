@@ -9,14 +9,20 @@ import LetheEngine
 /// not decide what they may do (each route asks for a ``Permission``); it only refuses a change made
 /// with a session cookie that lacks the session's CSRF token.
 struct AuthenticationMiddleware: RouterMiddleware {
+    /// Lethe's request context, where the caller and the session token are recorded.
     typealias Context = LetheRequestContext
+    /// Resolves bearer secrets and session tokens to principals.
     let access: AccessService
     /// Where authorized agents call with their own bearer tokens (the DRP endpoints check those).
     var agentsPath: String? = nil
 
+    /// The staff session cookie, scoped to the whole site.
     static let sessionCookie = "lethe_session"
+    /// The customer's privacy-center session cookie, honoured only under `/privacy`.
     static let customerCookie = "lethe_customer"
 
+    /// Sets the caller from a bearer token (401 for an unknown or revoked one) or the area's session cookie,
+    /// and makes it the task-local ``Caller`` for the API handler; agents' DRP paths are passed through as they are.
     func handle(
         _ request: Request,
         context: Context,
@@ -71,6 +77,8 @@ extension LetheRequestContext {
 }
 
 extension Caller {
+    /// The principal, if it holds `permission`: ``Problem/unauthenticated`` (401) without one,
+    /// ``Problem/forbidden(_:)`` (403) for a customer or a role that lacks it.
     static func check(_ principal: Principal?, _ permission: Permission) throws -> Principal {
         guard let principal else { throw Problem.unauthenticated }
         guard let role = principal.role, role.may(permission) else { throw Problem.forbidden(permission) }

@@ -5,9 +5,13 @@ import NIOCore
 /// (chunked), so an oversized body is never buffered whole, let alone parsed: 413 for too large, 400 for
 /// a body whose HTTP framing is broken, both as problem+json and before any handler runs.
 struct BodyLimitMiddleware: RouterMiddleware {
+    /// Lethe's request context.
     typealias Context = LetheRequestContext
+    /// The most bytes a body may have (`http.max-body-bytes`).
     let limit: Int
 
+    /// Collects the body up to the limit (except for GET and HEAD) so that later middleware and handlers
+    /// read it from memory, or answers 413 or 400.
     func handle(
         _ request: Request,
         context: Context,

@@ -5,12 +5,14 @@ import Hummingbird
 /// body that is not `application/json` in UTF-8 gets 415, both before any handler runs, so nothing is
 /// changed by a call whose answer the client could not read (which a retrying client would repeat).
 struct ContentNegotiationMiddleware: RouterMiddleware {
+    /// Lethe's request context.
     typealias Context = LetheRequestContext
 
     /// What every API operation answers in when it succeeds (docs/openapi.yaml); problems are
     /// `application/problem+json`, but a client that accepts only those could read no success.
     static let produced = ["application/json"]
 
+    /// Answers 406 when `Accept` rules out JSON, and 415 when a POST, PUT or PATCH body is not UTF-8 JSON.
     func handle(
         _ request: Request,
         context: Context,
@@ -74,6 +76,7 @@ struct ContentNegotiationMiddleware: RouterMiddleware {
         return nil
     }
 
+    /// A 415 `unsupported-media-type` problem saying what the API reads.
     static func unsupported(_ detail: String) -> Problem {
         Problem("unsupported-media-type", "Unsupported media type", status: 415, detail: detail)
     }

@@ -5,11 +5,15 @@ import NIOFoundationEssentialsCompat
 /// Enforces the lengths, patterns and ranges `docs/openapi.yaml` states (``DocumentConstraints``) on
 /// every API call, before its handler runs: 400 naming the parameter or property, never the value.
 struct DocumentConstraintsMiddleware: RouterMiddleware {
+    /// Lethe's request context.
     typealias Context = LetheRequestContext
+    /// The constraints read from the shipped OpenAPI document at start.
     let constraints: DocumentConstraints
     /// Where the API is mounted; the document's paths are below it.
     let prefix: String
 
+    /// Checks the call's path, query, headers and JSON body against its operation, throwing a 400
+    /// ``Problem`` before the handler runs.
     func handle(
         _ request: Request,
         context: Context,

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import LetheCore
+import LetheCrypto
 import LetheEngine
 import Logging
 import OpenAPIRuntime
@@ -10,8 +11,15 @@ import OpenAPIRuntime
 /// the API, a plain page for browsers. Unexpected errors are logged under the request id and answered
 /// with a generic 500, so internals never reach the caller.
 struct ProblemMiddleware: RouterMiddleware {
+    /// Lethe's request context, whose request id each problem carries.
     typealias Context = LetheRequestContext
 
+    /// Records a stored value that failed its integrity check as a security event (the route's path,
+    /// never the value); nil records nothing.
+    var recordIntegrityFailure: (@Sendable (_ path: String) async -> Void)?
+
+    /// Passes the request on and turns any error into a problem document (or, for a browser outside the
+    /// API, an error page that links back to where the person started).
     func handle(
         _ request: Request,
         context: Context,
@@ -23,6 +31,7 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let problem = Self.problem(for: error)
+            if problem == .integrityFailure { await recordIntegrityFailure?(request.uri.path) }
             if problem.status >= 500 {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             }
@@ -42,6 +51,7 @@ struct ProblemMiddleware: RouterMiddleware {
         }
     }
 
+    /// The problem as `application/problem+json`, never cached, with the request id as its `instance`.
     static func response(_ problem: Problem, requestID: String) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -88,7 +98,7 @@ struct ProblemMiddleware: RouterMiddleware {
     /// Errors the handlers throw on purpose; everything else inside a `ServerError` is the runtime's.
     static func isOurs(_ error: any Error) -> Bool {
         error is Problem || error is RequestError || error is AccountError || error is AccessError
-            || error is StoreError || error is DeadlineError || error is PurgeError
+            || error is StoreError || error is DeadlineError || error is PurgeError || error is CryptoError
     }
 
     /// Where decoding failed, by coding path only: the failing value itself is never echoed.

@@ -6,8 +6,10 @@ import Logging
 /// One log line per request: method, route path (never the query string, which can carry an email),
 /// status and duration, under the request id; the id also goes back in `X-Request-ID`.
 struct RequestLogMiddleware: RouterMiddleware {
+    /// Lethe's request context, whose logger carries the request id.
     typealias Context = LetheRequestContext
 
+    /// Times the request, adds `X-Request-ID` to the answer and logs the line at info level.
     func handle(
         _ request: Request,
         context: Context,

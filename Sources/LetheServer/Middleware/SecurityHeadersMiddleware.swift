@@ -4,8 +4,11 @@ import Hummingbird
 /// Headers that make the pages safe to open: no scripts or framing from anywhere, no MIME sniffing,
 /// no referrer leaking request ids to other sites, and nothing personal cached.
 struct SecurityHeadersMiddleware: RouterMiddleware {
+    /// Lethe's request context.
     typealias Context = LetheRequestContext
 
+    /// Adds the Content-Security-Policy, `nosniff`, `no-referrer` and, unless the route set one,
+    /// `Cache-Control: no-store` to every answer, problems included.
     func handle(
         _ request: Request,
         context: Context,

@@ -9,12 +9,17 @@ import Logging
 /// cancel it, manage consents (a Global Privacy Control signal is honoured as an opt-out), and download
 /// an export while its link is valid. A customer sees their own account and requests only.
 struct PrivacyCenterRoutes: PageRoutes {
+    /// The server's shared services and settings.
     let dependencies: ServerDependencies
 
+    /// The privacy center over the server's dependencies.
     init(_ dependencies: ServerDependencies) { self.dependencies = dependencies }
 
+    /// The only path the customer's cookie is sent to, so it never reaches the dashboard or the API.
     static let cookiePath = "/privacy"
 
+    /// Adds every `/privacy` route: the home page, requests and their verification, sign-in by code, the
+    /// account page, consents, cancellation and downloads.
     func register(on router: Router<LetheRequestContext>) {
         let center = router.group("privacy")
         center.get { request, context in
@@ -48,10 +53,14 @@ struct PrivacyCenterRoutes: PageRoutes {
 
     // MARK: Helpers
 
+    /// The customer's session cookie (`HttpOnly`, `SameSite=Strict`, `/privacy` only); an empty value with
+    /// `maxAge` 0 deletes it.
     func cookie(_ value: String, maxAge: Int) -> String {
         sessionCookie(AuthenticationMiddleware.customerCookie, value, path: Self.cookiePath, maxAge: maxAge)
     }
 
+    /// What every privacy-center page shows: the request kinds in plain words, whether the browser sends a
+    /// Global Privacy Control signal, and, when signed in, the account and the CSRF token.
     func frame(_ context: LetheRequestContext, _ request: Request, title: String) -> [String: Any] {
         var model: [String: Any] = [
             "title": title,
@@ -71,6 +80,7 @@ struct PrivacyCenterRoutes: PageRoutes {
         return model
     }
 
+    /// The signed-in customer's account, or nil for a visitor (or a member of staff, who is no customer here).
     func customer(_ context: LetheRequestContext) -> AccountID? {
         if case .customer(let id) = context.principal { return id }
         return nil
@@ -87,6 +97,8 @@ struct PrivacyCenterRoutes: PageRoutes {
 
     // MARK: Requests
 
+    /// Takes a request from the form (signed in, or by email), sends the code to the registered address
+    /// and shows the verification page, or the request's page when no verification is needed.
     func submit(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         let form = try await Form(request, context: context)
         let signedIn = customer(context)
@@ -145,6 +157,8 @@ struct PrivacyCenterRoutes: PageRoutes {
         )
     }
 
+    /// Checks the emailed code; the right code verifies the request and, as it proves control of the
+    /// account's email, signs the customer in (unless the account is deactivated).
     func verify(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         let text = try context.parameters.require("id")
         let form = try await Form(request, context: context)
@@ -181,6 +195,8 @@ struct PrivacyCenterRoutes: PageRoutes {
         return Pages.redirect("/privacy/requests/\(text)", cookies: [cookie(session.token, maxAge: lifetime)])
     }
 
+    /// The signed-in customer's own request: where it stands, its deadline and law, the reason for a refusal
+    /// with where to complain, and the download while the link is valid.
     func status(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         guard customer(context) != nil else { return Pages.redirect("/privacy") }
         let stored = try await ownRequest(context, try context.parameters.require("id"))
@@ -196,6 +212,7 @@ struct PrivacyCenterRoutes: PageRoutes {
         return pages.render("privacy-request", model)
     }
 
+    /// The values the request page shows, in the customer's words.
     func requestModel(_ stored: StoredRequest) -> [String: Any] {
         let request = stored.request
         var model: [String: Any] = [
@@ -237,6 +254,7 @@ struct PrivacyCenterRoutes: PageRoutes {
         }
     }
 
+    /// Cancels the customer's own request (needs the CSRF token); a deletion in its grace period is called off.
     func cancel(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         let form = try await Form(request, context: context)
         try context.checkCSRF(request, formToken: form["csrf"] ?? "")
@@ -252,6 +270,8 @@ struct PrivacyCenterRoutes: PageRoutes {
 
     // MARK: Signing in
 
+    /// Answers "check your email" at once and sends a sign-in code in the background if the email has an
+    /// account, so neither the answer nor its timing says who is a customer.
     func sendCode(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         let form = try await Form(request, context: context)
         let email = form["email"] ?? ""
@@ -275,6 +295,7 @@ struct PrivacyCenterRoutes: PageRoutes {
         return pages.render("privacy-code", model)
     }
 
+    /// Opens a privacy-center session for the right code; a deactivated account is told what it can still do.
     func signIn(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         let form = try await Form(request, context: context)
         let email = form["email"] ?? ""
@@ -298,6 +319,8 @@ struct PrivacyCenterRoutes: PageRoutes {
 
     // MARK: Account, consents, downloads
 
+    /// The customer's account page: their requests and current consents; a Global Privacy Control signal is
+    /// recorded as an opt-out of sale and sharing, at most once a day.
     func account(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         guard let id = customer(context) else { return Pages.redirect("/privacy") }
         var model = frame(context, request, title: "Your account")
@@ -336,6 +359,8 @@ struct PrivacyCenterRoutes: PageRoutes {
         return pages.render("privacy-account", model)
     }
 
+    /// Turns the consent form into one consent-change request for the purposes that changed (needs the CSRF
+    /// token); a change that needs verification goes to the code page.
     func consents(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         let form = try await Form(request, context: context)
         try context.checkCSRF(request, formToken: form["csrf"] ?? "")
@@ -367,6 +392,8 @@ struct PrivacyCenterRoutes: PageRoutes {
         return Pages.redirect("/privacy/account")
     }
 
+    /// Decrypts the customer's own export bundle in memory and sends it as a ZIP, counting one download;
+    /// 404 for anyone else's, 410 once the link has expired or is used up.
     func download(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         guard let id = customer(context) else { return Pages.redirect("/privacy") }
         let bundleID = try context.parameters.require("bundle")

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import LetheCore
+import LetheCrypto
 import LetheEngine
 
 /// An RFC 9457 problem: a stable type (the last part of its URI), a title, the status, and a detail
@@ -102,6 +103,17 @@ public struct Problem: Error, Sendable, Equatable, Codable {
 }
 
 extension Problem {
+    /// A stored value failed its integrity check: it was changed outside Lethe (or the database was
+    /// damaged). Nothing is shown of it; the incident is recorded in the audit trail as a security event.
+    static let integrityFailure = Problem(
+        "integrity-failure",
+        "Stored data failed its integrity check",
+        status: 500,
+        detail: "a stored value did not authenticate, so it was altered outside Lethe; the incident is recorded"
+    )
+}
+
+extension Problem {
     /// The problem for an error from the engine or store. Unknown errors become a 500 whose text stays in
     /// the log (errors never carry personal values, but a 500 tells the caller nothing they could fix).
     static func from(_ error: any Error) -> Problem {
@@ -154,6 +166,7 @@ extension Problem {
             default: return .internalError
             }
         case let error as DeadlineError: return .badRequest(error.description)
+        case let error as CryptoError where error.isIntegrityFailure: return .integrityFailure
         default: return .internalError
         }
     }

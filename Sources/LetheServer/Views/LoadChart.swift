@@ -4,9 +4,11 @@ import LetheCore
 /// Server-rendered SVG charts of the work ahead and behind: no scripts, readable when printed, with a
 /// text table beside each for screen readers.
 enum LoadChart {
+    /// One colour per request kind, the same in both charts and the legend.
     static let kindColours: [RequestKind: String] = [
         .export: "#3b6ea5", .deletion: "#7a4fa0", .consentChange: "#3f8f5a", .deactivation: "#b07c2a",
     ]
+    /// The colour of the overdue bar, which should stand out.
     static let overdueColour = "#c0392b"
 
     /// Open requests by binding due date for the next `days` days, stacked by kind; everything already
@@ -99,11 +101,13 @@ enum LoadChart {
         return svg + "</svg>"
     }
 
+    /// The baseline with its 0 and peak labels.
     static func axis(left: Double, width: Double, height: Double, bottom: Double, peak: Int) -> String {
         "<line x1=\"\(f(left))\" y1=\"\(f(height - bottom))\" x2=\"\(f(width - 10))\" y2=\"\(f(height - bottom))\" stroke=\"#555\"/>"
             + "<text x=\"4\" y=\"16\" class=\"tick\">\(peak)</text><text x=\"4\" y=\"\(f(height - bottom))\" class=\"tick\">0</text>"
     }
 
+    /// A swatch and name for every request kind, in a row starting at (`x`, `y`).
     static func legend(x: Double, y: Double) -> String {
         var out = ""
         var offset = 0.0
@@ -115,5 +119,6 @@ enum LoadChart {
         return out
     }
 
+    /// A coordinate to one decimal place, keeping the SVG small.
     static func f(_ value: Double) -> String { String(format: "%.1f", value) }
 }

@@ -4,12 +4,14 @@ import LetheEngine
 
 /// A request as the pages show it: deadlines with their citations, the timeline, the deadline history.
 enum RequestViews {
+    /// An instant as ISO 8601 in UTC to the second, as every page shows times.
     static func iso(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)
     }
 
+    /// One labelled deadline with its period, citation and roll convention; nil when the schedule has none.
     static func deadline(_ label: String, _ deadline: Deadline?) -> [String: Any]? {
         guard let deadline else { return nil }
         return [
@@ -18,6 +20,8 @@ enum RequestViews {
         ]
     }
 
+    /// Everything the request and dossier pages show about a request: its deadlines, pauses, timeline,
+    /// deadline history, alerts and how identity was verified.
     static func detail(_ dossier: RequestDossier, today: LocalDate) -> [String: Any] {
         let stored = dossier.stored
         let request = stored.request
@@ -83,6 +87,7 @@ enum RequestViews {
         ]
     }
 
+    /// The deletion receipt as evidence: rows erased per table, and what was kept under which law and until when.
     static func receipt(_ receipt: DeletionReceipt) -> [String: Any] {
         [
             "at": iso(receipt.at),

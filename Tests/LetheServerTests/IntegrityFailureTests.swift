@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import HummingbirdTesting
+import LetheCore
+import Testing
+
+@testable import LetheServer
+
+@Suite("Stored data that fails its integrity check")
+struct IntegrityFailureTests {
+    @Test("a ciphertext moved to another account is a typed integrity-failure problem and a security event")
+    func movedCiphertext() async throws {
+        let server = try await TestServer.make()
+        // Tampering with the database file directly is a SQLite matter; the PostgreSQL pass skips it.
+        guard let path = server.runtime.store.sqlitePath else { return }
+        let victim = try await server.customer("victim@example.org")
+        let other = try await server.customer("other@example.org")
+        let token = try await server.token(.admin)
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            let email = try Data.fetchOne(
+                db,
+                sql: "SELECT email FROM accounts WHERE id = ?",
+                arguments: [other.description]
+            )
+            try db.execute(sql: "UPDATE accounts SET email = ? WHERE id = ?", arguments: [email, victim.description])
+        }
+        try queue.close()
+        try await server.test { client in
+            let response = try await client.execute(
+                uri: "/api/v1/accounts/\(victim)",
+                method: .get,
+                headers: .bearer(token)
+            )
+            #expect(response.status.code == 500)
+            #expect(response.headers[.contentType] == "application/problem+json")
+            #expect(response.json["type"] as? String == Problem.typeBase + "integrity-failure")
+            // Nothing of either customer's data is in the answer.
+            let body = String(buffer: response.body)
+            #expect(!body.contains("victim@") && !body.contains("other@"))
+        }
+        let events = try await server.runtime.evidence.auditEntries(subjectType: "route", subjectID: nil)
+        #expect(
+            events.contains {
+                $0.event.action == "integrity.failed" && $0.event.subjectID == "/api/v1/accounts/\(victim)"
+            }
+        )
+        // The untouched account still reads.
+        try await server.test { client in
+            let response = try await client.execute(
+                uri: "/api/v1/accounts/\(other)",
+                method: .get,
+                headers: .bearer(token)
+            )
+            #expect(response.status.code == 200)
+        }
+    }
+
+    @Test("a ciphertext altered in place is refused the same way")
+    func alteredCiphertext() async throws {
+        let server = try await TestServer.make()
+        guard let path = server.runtime.store.sqlitePath else { return }
+        let victim = try await server.customer("altered@example.org")
+        let token = try await server.token(.admin)
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            var name = try #require(
+                try Data.fetchOne(
+                    db,
+                    sql: "SELECT full_name FROM accounts WHERE id = ?",
+                    arguments: [victim.description]
+                )
+            )
+            name[name.count - 1] ^= 0x01
+            try db.execute(
+                sql: "UPDATE accounts SET full_name = ? WHERE id = ?",
+                arguments: [name, victim.description]
+            )
+        }
+        try queue.close()
+        try await server.test { client in
+            let response = try await client.execute(
+                uri: "/api/v1/accounts/\(victim)",
+                method: .get,
+                headers: .bearer(token)
+            )
+            #expect(response.status.code == 500)
+            #expect(response.json["type"] as? String == Problem.typeBase + "integrity-failure")
+        }
+        let events = try await server.runtime.evidence.auditEntries(subjectType: "route", subjectID: nil)
+        #expect(events.contains { $0.event.action == "integrity.failed" })
+    }
+}
