@@ -55,6 +55,10 @@ struct RequestsCommandTests {
             ),
             (["staff", "add", "eve", "--role", "root"], "'--role <role>'", "auditor"),
             (
+                ["requests", "submit", "--kind", "consent-change", "--withdraw", "sms", "--give", "sms"],
+                "both withdrawn and given", "sms"
+            ),
+            (
                 ["requests", "settle", "R-1", "--recipient", "acme", "--status", "acknowledged", "--note", "x"],
                 "--status must be manual or impossible", "manual"
             ),

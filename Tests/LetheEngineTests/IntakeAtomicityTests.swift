@@ -138,4 +138,25 @@ struct ActionResultTests {
         let second = try await h.submit().outcome.requestID
         try await Self.sameAsStored(try await h.requests.cancel(second, reason: "Withdrawn.", by: .customer), h)
     }
+
+    @Test(
+        "a closed request cannot have its clock stopped, restarted or be reassigned",
+        arguments: ["pause", "resume", "assign"]
+    )
+    func closedRequestsAreFinal(action: String) async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        let id = try await h.submit().outcome.requestID
+        try await h.requests.deny(id, basis: .unverifiable, reason: "No reply.", by: .staff("officer-1"))
+        let before = try #require(try await h.store.request(id))
+        await #expect(throws: RequestError.self) {
+            switch action {
+            case "pause": try await h.requests.pause(id, reason: .clarification, by: "officer-1")
+            case "resume": try await h.requests.resume(id, by: "officer-1")
+            default: try await h.requests.assign(id, to: "officer-2", by: "supervisor-1")
+            }
+        }
+        let after = try #require(try await h.store.request(id))
+        #expect(after.pauses == before.pauses && after.assignee == before.assignee)
+    }
 }

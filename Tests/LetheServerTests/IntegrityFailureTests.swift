@@ -92,3 +92,30 @@ struct IntegrityFailureTests {
         #expect(events.contains { $0.event.action == "integrity.failed" })
     }
 }
+
+@Suite("The runtime's erasure, as the service wires it")
+struct RuntimeErasureTests {
+    @Test("erasing a customer through the runtime removes their delivered notices from the mail folder")
+    func spoolForgotten() async throws {
+        let server = try await TestServer.make()
+        let runtime = server.runtime
+        let erased = try await server.customer("spooled@example.org")
+        let kept = try await server.customer("kept@example.org")
+        _ = try await runtime.dispatcher().dispatch()
+        let mail = runtime.mailFolder
+        func files(mentioning text: String) throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: mail).filter { name in
+                let contents = try String(
+                    contentsOfFile: (mail as NSString).appendingPathComponent(name),
+                    encoding: .utf8
+                )
+                return contents.contains(text)
+            }
+        }
+        #expect(try !files(mentioning: "spooled@example.org").isEmpty)
+        try await runtime.erasure().erase(erased, receipt: RequestID("R-SPOOL-TEST"), at: runtime.clock.now())
+        #expect(try files(mentioning: "spooled@example.org").isEmpty)
+        #expect(try !files(mentioning: "kept@example.org").isEmpty)
+        _ = kept
+    }
+}

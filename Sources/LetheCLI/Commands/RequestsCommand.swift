@@ -65,6 +65,15 @@ struct RequestsCommand: AsyncParsableCommand {
 
         /// Submits the request and prints whether it was created, repeated or linked, with its deadlines (or
         /// `--json`); a refused submission exits 2.
+        func validate() throws {
+            let both = Set(withdraw).intersection(give)
+            guard both.isEmpty else {
+                throw ValidationError(
+                    "a purpose cannot be both withdrawn and given: \(both.sorted().joined(separator: ", "))"
+                )
+            }
+        }
+
         func run() async throws {
             let utc = TimeZone(identifier: "UTC") ?? .current
             let submission = RequestSubmission(
@@ -77,9 +86,8 @@ struct RequestsCommand: AsyncParsableCommand {
                 jurisdiction: jurisdiction,
                 idempotencyKey: idempotencyKey,
                 agentID: authorizedAgent,
-                consentChanges: Dictionary(
-                    uniqueKeysWithValues: withdraw.map { ($0, false) } + give.map { ($0, true) }
-                ),
+                consentChanges: Dictionary(withdraw.map { ($0, false) } + give.map { ($0, true) }) { first, _ in first
+                },
                 submittedBy: .staff(AccountsCommand.agent(agent))
             )
             let runtime = try await self.runtime.open()

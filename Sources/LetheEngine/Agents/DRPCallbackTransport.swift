@@ -50,4 +50,13 @@ public struct RoutingTransport: NotificationTransport {
     public func deliver(_ envelope: Envelope) async throws {
         try await (routes[envelope.kind] ?? fallback).deliver(envelope)
     }
+
+    /// Asks every transport behind the router to forget the messages: the router does not know which
+    /// kind each id was, and a transport that kept nothing of them does nothing.
+    ///
+    /// - Throws: the first error a transport throws (`CocoaError` when a spool file cannot be removed).
+    public func forget(messageIDs: [String]) async throws {
+        try await fallback.forget(messageIDs: messageIDs)
+        for transport in routes.values { try await transport.forget(messageIDs: messageIDs) }
+    }
 }

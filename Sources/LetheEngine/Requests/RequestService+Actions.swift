@@ -127,6 +127,7 @@ extension RequestService {
     @discardableResult
     public func pause(_ id: RequestID, reason: PauseReason, by officer: String) async throws -> StoredRequest {
         let stored = try await load(id)
+        try Self.requireOpen(stored)
         guard !stored.pauses.contains(where: { $0.to == nil }) else { throw RequestError.alreadyPaused }
         let today = today(for: stored)
         // Check with the engine now that this regime allows this pause, rather than at resume.
@@ -163,6 +164,7 @@ extension RequestService {
     @discardableResult
     public func resume(_ id: RequestID, by officer: String) async throws -> StoredRequest {
         let stored = try await load(id)
+        try Self.requireOpen(stored)
         guard let open = stored.pauses.first(where: { $0.to == nil }) else { throw RequestError.notPaused }
         let today = today(for: stored)
         let pauses = closedPauses(stored) + [ClockPause(from: open.from, to: today, reason: open.reason)]
@@ -227,6 +229,7 @@ extension RequestService {
     @discardableResult
     public func assign(_ id: RequestID, to officer: String, by supervisor: String) async throws -> StoredRequest {
         let stored = try await load(id)
+        try Self.requireOpen(stored)
         try await store.updateRequest(
             id,
             expecting: stored.request.status,
@@ -271,5 +274,15 @@ extension RequestService {
             )
         )
         logger.notice("request sent to the supervisor queue", metadata: ["request": "\(id)", "why": "\(threshold)"])
+    }
+
+    /// Clock stops, restarts and assignments are for open requests: a closed one's record is final.
+    /// - Throws: ``RequestError/illegal(_:)`` when the request is completed, denied or cancelled.
+    static func requireOpen(_ stored: StoredRequest) throws {
+        guard !stored.request.status.isTerminal else {
+            throw RequestError.illegal(
+                "request \(stored.request.id) is \(stored.request.status.rawValue); its record is final"
+            )
+        }
     }
 }
