@@ -59,6 +59,42 @@ struct Browser: Sendable {
 
 @Suite("Privacy center")
 struct PrivacyCenterTests {
+    @Test("a request from an email that is not a customer's is answered exactly as a customer's is")
+    func noAccountEnumeration() async throws {
+        let server = try await TestServer.make()
+        _ = try await server.customer("known.person@example.com")
+        try await server.test { client in
+            var answers: [(status: Int, location: String)] = []
+            for email in ["known.person@example.com", "stranger@example.com"] {
+                var browser = Browser(client: client)
+                let submitted = try await browser.post(
+                    "/privacy/requests",
+                    [("kind", "export"), ("email", email), ("jurisdiction", "uk-gdpr")]
+                )
+                let location = submitted.headers[.location] ?? ""
+                // The request id differs; the shape of the answer must not.
+                answers.append(
+                    (
+                        submitted.status.code,
+                        location.replacingOccurrences(of: #"R-[0-9A-Z-]+"#, with: "R", options: .regularExpression)
+                    )
+                )
+            }
+            #expect(answers[0].status == 303 && answers[1].status == 303)
+            #expect(answers[0].location == answers[1].location)
+            #expect(answers[0].location == "/privacy/requests/R/verify")
+            // Without a region the page asks for one, whoever asks: it never says whether the email is known.
+            var browser = Browser(client: client)
+            let missing = try await browser.post(
+                "/privacy/requests",
+                [("kind", "export"), ("email", "stranger@example.com")]
+            )
+            #expect(missing.status == .badRequest)
+            #expect(missing.text.contains("choose where you live"))
+            #expect(!missing.text.contains("could not find"))
+        }
+    }
+
     @Test("a customer asks for deletion, confirms with the emailed code, follows it and cancels it")
     func deletionSubmitVerifyCancel() async throws {
         let server = try await TestServer.make()
@@ -70,7 +106,7 @@ struct PrivacyCenterTests {
             #expect(home.text.contains("<label for=\"email\">"))
             let submitted = try await browser.post(
                 "/privacy/requests",
-                [("kind", "deletion"), ("email", "pc.flow@example.com")]
+                [("kind", "deletion"), ("email", "pc.flow@example.com"), ("jurisdiction", "uk-gdpr")]
             )
             #expect(submitted.status == .seeOther)
             let verifyPath = try #require(submitted.headers[.location])
@@ -113,7 +149,7 @@ struct PrivacyCenterTests {
             var browser = Browser(client: client)
             let submitted = try await browser.post(
                 "/privacy/requests",
-                [("kind", "export"), ("email", "prompt.code@example.com")]
+                [("kind", "export"), ("email", "prompt.code@example.com"), ("jurisdiction", "uk-gdpr")]
             )
             #expect(submitted.status == .seeOther)
         }
@@ -316,7 +352,7 @@ struct PrivacyCenterTests {
             // Their rights remain: an export request, confirmed by code, goes ahead without a session.
             let submitted = try await fresh.post(
                 "/privacy/requests",
-                [("kind", "export"), ("email", "pc.deactivate@example.com")]
+                [("kind", "export"), ("email", "pc.deactivate@example.com"), ("jurisdiction", "uk-gdpr")]
             )
             let verifyPath = try #require(submitted.headers[.location])
             // The request's code, not the sign-in code before it (the spool's times are whole seconds).

@@ -15,6 +15,7 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 URL = os.environ["LETHE_URL"]
 MAIL = Path(os.environ["LETHE_MAIL_FOLDER"])
@@ -130,6 +131,7 @@ def customer_deletes_then_cancels(driver, email):
     shot(driver, "privacy-center")
     driver.find_element(By.ID, "kind-deletion").click()
     driver.find_element(By.ID, "email").send_keys(email)
+    Select(driver.find_element(By.ID, "region")).select_by_value("uk-gdpr")
     started = time.time() - 1
     driver.find_element(By.CSS_SELECTOR, "form[action='/privacy/requests'] button").click()
     until(lambda: driver.current_url.endswith("/verify"), "the code page")

@@ -71,6 +71,11 @@ struct PrivacyCenterRoutes: PageRoutes {
                 ["value": "consent-change", "label": "Stop selling or sharing my data (opt out)"],
             ],
             "gpc": request.headers[named: "Sec-GPC"] == "1",
+            // Asked of everyone who is not signed in, so the answer never depends on whether the email
+            // belongs to a customer (the law is the requester's, whoever they are).
+            "regions": runtime.policies.jurisdictions.values.sorted { $0.name < $1.name }.map {
+                ["id": $0.id, "name": $0.name]
+            },
         ]
         if case .customer(let id) = context.principal {
             model["signedIn"] = true
@@ -113,9 +118,11 @@ struct PrivacyCenterRoutes: PageRoutes {
             )
         }
         let email = form["email"]
-        guard signedIn != nil || email != nil else {
+        let region = form["jurisdiction"].flatMap { $0.isEmpty ? nil : $0 }
+        guard signedIn != nil || (email != nil && region != nil) else {
             var model = frame(context, request, title: "Your privacy")
-            model["error"] = "enter the email address of your account"
+            model["error"] =
+                email == nil ? "enter the email address of your account" : "choose where you live"
             return pages.render("privacy-home", model, status: .badRequest)
         }
         let submission = RequestSubmission(
@@ -124,6 +131,7 @@ struct PrivacyCenterRoutes: PageRoutes {
             accountID: signedIn,
             email: signedIn == nil ? email : nil,
             channel: .web,
+            jurisdiction: signedIn == nil ? region : nil,
             consentChanges: kind == .consentChange ? optOutChanges() : [:],
             submittedBy: .customer
         )
@@ -132,12 +140,8 @@ struct PrivacyCenterRoutes: PageRoutes {
             receipt = try await requests.submit(submission)
         } catch let error as RequestError {
             var model = frame(context, request, title: "Your privacy")
-            // An unknown email is answered the same as a known one, except that we cannot take the
-            // request without knowing which law applies; say what to do, not whether the person exists.
-            model["error"] =
-                error == .needsJurisdiction
-                ? "we could not find an account for that email address; check it, or write to our privacy team"
-                : error.description
+            // Never whether the email belongs to a customer: the same refusals reach everyone.
+            model["error"] = error.description
             return pages.render("privacy-home", model, status: .badRequest)
         }
         outbox.nudge()
