@@ -361,6 +361,13 @@ struct RetentionTests {
         #expect(try await h.store.account(h.customer) != nil)
         let due = try await p.purge(at: h.clock.now().addingTimeInterval(20 * 86_400))
         #expect(try due.rule("deletion-grace").purged["erasure-jobs"] == 1)
+        // Counted on the run's checkpoint by the erasure's own transaction (a purge killed right after it
+        // closes with the erasure counted).
+        let counted = try await h.store.storedRows(
+            "SELECT records FROM purge_counts WHERE run_id = ? AND rule_id = 'deletion-grace' AND target = 'pending-deletions'",
+            [due.runID]
+        )
+        #expect(counted.first?["records"] == .integer(1))
         #expect(try due.rule("contact-with-account").appliedWith == "deletion-grace")
         #expect(try await h.store.account(h.customer) == nil)
         let receipt = try #require(try await h.store.deletionReceipt(id))

@@ -24,6 +24,11 @@ public struct Erasure: Sendable {
     let journal: SuppressionJournal?
     let logger: Logger
 
+    /// The purge run an erasure counts towards, when the retention scheduler runs erasure jobs: the
+    /// count is added to the run's checkpoint in the erasure's own transaction, so a purge killed
+    /// mid-pass reports exactly the erasures it made.
+    @TaskLocal static var purgeCheckpoint: PurgeCheckpoint?
+
     /// An erasure home over `store`, delivering through `dispatcher` and journaling to `journal`.
     public init(
         store: any AccountRepository & AuditRepository & ErasureRepository & HoldRepository & JobRepository
@@ -137,7 +142,7 @@ public struct Erasure: Sendable {
         let receipt = try await store.eraseCustomer(
             account,
             request: key,
-            plan: Self.plan(policies: policies, at: instant, checkpoint: checkpoint),
+            plan: Self.plan(policies: policies, at: instant, checkpoint: checkpoint ?? Self.purgeCheckpoint),
             at: instant
         )
         // The tokens go to the journal outside the database at once, so a restore of an older database

@@ -99,15 +99,13 @@ extension RetentionScheduler {
         let target = "erasure-jobs"
         if let lease, let eraseJobs {
             var done = 0
+            // Each erasure adds itself to this run's checkpoint in its own transaction.
+            let checkpoint = PurgeCheckpoint(runID: lease.runID, ruleID: rule.id, target: .pendingDeletions)
             while true {
-                let pass = try await eraseJobs.runOnce(limit: batchSize)
-                done += pass.completed
-                if pass.completed > 0 {
-                    try await store.recordPurged(
-                        pass.completed,
-                        checkpoint: PurgeCheckpoint(runID: lease.runID, ruleID: rule.id, target: .pendingDeletions)
-                    )
+                let pass = try await Erasure.$purgeCheckpoint.withValue(checkpoint) {
+                    try await eraseJobs.runOnce(limit: batchSize)
                 }
+                done += pass.completed
                 if pass.retried + pass.dead > 0 {
                     outcome.failures.append(
                         "\(pass.retried) erasure job(s) failed and will be retried, \(pass.dead) gave up (see 'lethe jobs status')"
