@@ -25,8 +25,41 @@ struct FailingHandler: JobHandler {
     func run(_ job: Job, lease: LeasedJob) async throws { throw JobFailure(message: "downstream unavailable") }
 }
 
+/// A library error that quotes what it was given, as drivers and parsers do.
+struct QuotingError: Error, CustomStringConvertible {
+    var description: String { "could not parse 'grace.hopper@example.org' for Grace Hopper" }
+}
+
+struct QuotingHandler: JobHandler {
+    func run(_ job: Job, lease: LeasedJob) async throws { throw QuotingError() }
+}
+
 @Suite("Durable jobs and the outbox")
 struct JobAndOutboxTests {
+    @Test("a failed job's last error, stored in clear, keeps Lethe's own messages and only the type of anyone else's")
+    func lastErrorCarriesNoPersonalData() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        for (n, handler) in [(1, QuotingHandler() as any JobHandler), (2, FailingHandler())] {
+            try await h.store.enqueue(
+                NewJob(
+                    .eraseAccount(RequestID("R-quote-\(n)")),
+                    dedupeKey: "quote:\(n)",
+                    runAt: h.clock.now(),
+                    maxAttempts: 1
+                )
+            )
+            #expect(
+                try await JobRunner(store: h.store, handler: handler, clock: h.clock, worker: "W").runOnce().dead == 1
+            )
+        }
+        let errors = try await h.store.deadJobs(limit: 10).compactMap(\.lastError)
+        #expect(errors.count == 2)
+        #expect(errors.allSatisfy { !$0.contains("grace.hopper") && !$0.contains("Grace Hopper") })
+        #expect(errors.contains { $0.contains("QuotingError") })
+        #expect(errors.contains { $0.contains("downstream unavailable") })
+    }
+
     @Test("A job whose worker dies mid-lease is picked up again after the lease and completes once")
     func workerDiesMidLease() async throws {
         let h = try await RequestHarness()

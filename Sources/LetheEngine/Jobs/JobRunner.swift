@@ -103,7 +103,7 @@ public struct JobRunner: Sendable {
                 let delay = min(maxBackoff, baseBackoff * pow(2, Double(max(0, job.attempts - 1))))
                 let status = try await store.failJob(
                     job,
-                    error: String(describing: error),
+                    error: SafeErrorText.describe(error),
                     now: clock.now(),
                     retryAt: clock.now().addingTimeInterval(delay)
                 )

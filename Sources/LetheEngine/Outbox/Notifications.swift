@@ -280,7 +280,7 @@ public struct OutboxDispatcher: Sendable {
             let delay = min(3600, 30 * pow(2, Double(pending.attempts)))
             try await store.markFailed(
                 pending.id,
-                error: String(describing: error),
+                error: SafeErrorText.describe(error),
                 retryAt: clock.now().addingTimeInterval(delay),
                 maxAttempts: maxAttempts
             )
