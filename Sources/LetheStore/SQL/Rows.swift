@@ -1,8 +1,10 @@
 import Foundation
 import LetheCore
 
-/// Raw columns read inside a database closure and decrypted outside it.
-struct AccountColumns: Sendable {
+/// One `accounts` row: sealed from a new account (every personal column ciphertext, email and phone with
+/// their blind-index tokens), or read back, in which case the password hash and the security answer are
+/// not read at all, only whether the account holds them.
+struct AccountRow: Sendable {
     let status: String
     let residence: String
     let fullName: Data
@@ -18,6 +20,11 @@ struct AccountColumns: Sendable {
     let lastActivityAt: Double?
     let hasPassword: Bool
     let hasSecurityAnswer: Bool
+    /// Written only: the blind-index tokens and the sealed credentials (nil when read).
+    var emailIndex: Data?
+    var phoneIndex: Data?
+    var passwordHash: Data?
+    var securityAnswer: Data?
 
     init(_ row: SQLRow) {
         status = row["status"]
@@ -36,6 +43,87 @@ struct AccountColumns: Sendable {
         // Only whether they are held: the hash and the sealed answer never leave the store this way.
         hasPassword = (row.value("password_hash") ?? .null) != .null
         hasSecurityAnswer = (row.value("security_answer") ?? .null) != .null
+    }
+
+    /// `email` and `phone` are the normalised values; their tokens come from the primary master version.
+    init(
+        sealing new: NewAccount,
+        email normalisedEmail: String,
+        emailIndex: Data,
+        phone normalisedPhone: String?,
+        phoneIndex: Data?,
+        with codec: FieldCodec
+    ) throws {
+        status = AccountStatus.active.rawValue
+        residence = new.residence
+        fullName = try codec.seal(new.fullName, EncryptedField.fullName)
+        email = try codec.seal(normalisedEmail, EncryptedField.email)
+        phone = try codec.sealOptional(normalisedPhone, EncryptedField.phone)
+        dateOfBirth = try codec.sealOptional(new.dateOfBirth?.description, EncryptedField.dateOfBirth)
+        promoCode = new.promoCode
+        language = new.preferences.language
+        notificationSettings = try codec.sealJSON(new.preferences.notifications, EncryptedField.notificationSettings)
+        subscription = new.preferences.subscription
+        createdAt = new.createdAt.storeValue
+        updatedAt = new.createdAt.storeValue
+        lastActivityAt = nil
+        hasPassword = new.passwordHash != nil
+        hasSecurityAnswer = new.securityAnswer != nil
+        self.emailIndex = emailIndex
+        self.phoneIndex = phoneIndex
+        passwordHash = try codec.sealOptional(new.passwordHash, EncryptedField.passwordHash)
+        securityAnswer = try codec.sealOptional(new.securityAnswer, EncryptedField.securityAnswer)
+    }
+
+    func insert(_ db: any SQLSession, id: String) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO accounts (id, status, residence, full_name, email, email_index, phone, phone_index,
+                    date_of_birth, password_hash, security_answer, promo_code, language, notification_settings,
+                    subscription, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                id, status, residence, fullName, email, emailIndex, phone, phoneIndex, dateOfBirth, passwordHash,
+                securityAnswer, promoCode, language, notificationSettings, subscription, createdAt, updatedAt,
+            ]
+        )
+    }
+
+    /// The account, opened under its key, with its addresses and cards.
+    /// - Throws: `CryptoError` when a column fails to open.
+    func open(
+        _ id: AccountID,
+        addresses: [AddressRow],
+        payments: [PaymentRow],
+        with codec: FieldCodec
+    ) throws -> Account {
+        Account(
+            id: id,
+            status: AccountStatus(rawValue: status) ?? .active,
+            fullName: try codec.open(fullName, EncryptedField.fullName),
+            email: try codec.open(email, EncryptedField.email),
+            phone: try codec.openOptional(phone, EncryptedField.phone),
+            dateOfBirth: try codec.openOptional(dateOfBirth, EncryptedField.dateOfBirth).flatMap(LocalDate.init),
+            residence: residence,
+            addresses: try addresses.map { try $0.open(codec) },
+            paymentMethods: try payments.map { try $0.open(codec) },
+            preferences: Preferences(
+                language: language,
+                notifications: try codec.openJSON(
+                    [String: Bool].self,
+                    notificationSettings,
+                    EncryptedField.notificationSettings
+                ),
+                subscription: subscription
+            ),
+            promoCode: promoCode,
+            createdAt: Date(storeValue: createdAt),
+            updatedAt: Date(storeValue: updatedAt),
+            lastActivityAt: lastActivityAt.map(Date.init(storeValue:)),
+            holdsPassword: hasPassword,
+            holdsSecurityAnswer: hasSecurityAnswer
+        )
     }
 }
 
@@ -148,17 +236,57 @@ struct OrderRow: Sendable {
     }
 }
 
-struct PaymentColumns: Sendable {
-    let id: Int64
+/// One `payment_methods` row: sealed from a new card (every field ciphertext except the brand), or read
+/// back for display, in which case only the brand, last four digits and expiry are read: the full number
+/// and the holder's name never leave the table that way.
+struct PaymentRow: Sendable {
+    /// The row id; nil until the row is inserted.
+    var id: Int64?
     let brand: String
     let last4: Data
     let expiry: Data
+    /// The sealed full number; nil when read for display.
+    let number: Data?
+    /// The sealed cardholder name; nil when read for display.
+    let holder: Data?
 
     init(_ row: SQLRow) {
         id = row["id"]
         brand = row["brand"]
         last4 = row["last4"]
         expiry = row["expiry"]
+        number = nil
+        holder = nil
+    }
+
+    init(sealing method: NewPaymentMethod, with codec: FieldCodec) throws {
+        brand = method.card.brand.rawValue
+        last4 = try codec.seal(method.card.last4, EncryptedField.last4)
+        expiry = try codec.seal(method.expiry.description, EncryptedField.expiry)
+        // The digits are exposed only inside this closure, straight into the cipher.
+        number = try method.card.withDigits {
+            try codec.seal(String(decoding: $0, as: UTF8.self), EncryptedField.cardNumber)
+        }
+        holder = try codec.seal(method.cardholderName, EncryptedField.cardholderName)
+    }
+
+    func insert(_ db: any SQLSession, account: String, at: Date) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO payment_methods (account_id, brand, last4, card_number, cardholder_name, expiry, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [account, brand, last4, number, holder, expiry, at.storeValue]
+        )
+    }
+
+    func open(_ codec: FieldCodec) throws -> PaymentMethodSummary {
+        PaymentMethodSummary(
+            id: id ?? 0,
+            brand: brand,
+            last4: try codec.open(last4, EncryptedField.last4),
+            expiry: try codec.open(expiry, EncryptedField.expiry)
+        )
     }
 }
 
@@ -276,6 +404,87 @@ struct OutboxRow: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)
                 """,
             arguments: [account, subject, kind, recipient, parameters, created, created]
+        )
+    }
+}
+
+/// One `request_events` row: read, or written from a lifecycle event with its free-text reason sealed.
+struct RequestEventRow: Sendable {
+    let request: String
+    let at: Double
+    let from: String
+    let to: String
+    let actor: String
+    let reason: Data?
+    let denial: String?
+
+    init(_ row: SQLRow) {
+        request = row["request_id"]
+        at = row["at"]
+        from = row["from_status"]
+        to = row["to_status"]
+        actor = row["actor"]
+        reason = row["reason"]
+        denial = row["denial_reason"]
+    }
+
+    /// Without a codec (the subject was erased), the free-text reason is not kept, but that there was
+    /// one is: a marker takes its place, so the record replays (a cancellation or an extension needs a
+    /// reason) and reads as "(erased)" for the record's whole retention.
+    init(sealing event: LifecycleEvent, with codec: FieldCodec?) throws {
+        request = event.requestID.rawValue
+        at = event.at.storeValue
+        from = event.from.rawValue
+        to = event.to.rawValue
+        actor = event.actor.description
+        if let codec {
+            reason = try codec.sealOptional(event.reason, EncryptedField.requestEventReason)
+        } else {
+            reason = event.reason == nil ? nil : SQLStore.erasedReasonMarker
+        }
+        denial = event.denialReason?.rawValue
+    }
+
+    func insert(_ db: any SQLSession) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO request_events (request_id, at, from_status, to_status, actor, reason, denial_reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [request, at, from, to, actor, reason, denial]
+        )
+    }
+
+    /// The event, its reason opened under the subject's key; "(erased)" once that key is gone.
+    /// - Throws: `StoreError.invalidValue(field:reason:)` for a row that is not readable; `CryptoError`
+    ///   when a reason fails to open.
+    func open(_ codec: FieldCodec?) throws -> LifecycleEvent {
+        let id = RequestID(request)
+        guard let fromStatus = RequestStatus(rawValue: from), let toStatus = RequestStatus(rawValue: to),
+            let who = Actor(stored: actor)
+        else { throw StoreError.invalidValue(field: "request \(id)", reason: "stored event is not readable") }
+        let text: String?
+        if let reason {
+            // The marker is checked first: another process may still hold the erased key in its cache,
+            // and the marker is no ciphertext for it to open.
+            if let codec, reason != SQLStore.erasedReasonMarker {
+                text = try codec.open(reason, EncryptedField.requestEventReason)
+            } else {
+                text = "(erased)"
+            }
+        } else {
+            // Rows written before the marker existed hold NULL where a reason was given after erasure;
+            // the transitions that need a reason are read as having one, so the record still replays.
+            text = codec == nil && [.cancelled, .extended, .denied].contains(toStatus) ? "(erased)" : nil
+        }
+        return LifecycleEvent(
+            requestID: id,
+            from: fromStatus,
+            to: toStatus,
+            actor: who,
+            at: Date(storeValue: at),
+            reason: text,
+            denialReason: denial.flatMap(DenialReason.init(rawValue:))
         )
     }
 }

@@ -9,7 +9,7 @@ private enum SealedChange: Sendable {
     case addAddress(AddressRow)
     case replaceAddress(Int64, AddressRow)
     case removeAddress(Int64)
-    case addPayment(brand: String, last4: Data, number: Data, holder: Data, expiry: Data)
+    case addPayment(PaymentRow)
     case removePayment(Int64)
 }
 
@@ -32,19 +32,14 @@ extension SQLStore {
         }
         let phoneIndex = try await phone.asyncMap { try await self.phoneIndex($0) }
         let account = id.description
-        let values: [(any SQLBindable)?] = [
-            account, AccountStatus.active.rawValue, new.residence,
-            try codec.seal(new.fullName, EncryptedField.fullName),
-            try codec.seal(email, EncryptedField.email), emailIndex,
-            try codec.sealOptional(phone, EncryptedField.phone), phoneIndex,
-            try codec.sealOptional(new.dateOfBirth?.description, EncryptedField.dateOfBirth),
-            try codec.sealOptional(new.passwordHash, EncryptedField.passwordHash),
-            try codec.sealOptional(new.securityAnswer, EncryptedField.securityAnswer),
-            new.promoCode, new.preferences.language,
-            try codec.sealJSON(new.preferences.notifications, EncryptedField.notificationSettings),
-            new.preferences.subscription, new.createdAt.storeValue, new.createdAt.storeValue,
-        ]
-        let arguments = SQLArguments(values)
+        let row = try AccountRow(
+            sealing: new,
+            email: email,
+            emailIndex: emailIndex,
+            phone: phone,
+            phoneIndex: phoneIndex,
+            with: codec
+        )
         let addresses = try new.addresses.map { try AddressRow(sealing: $0, with: codec) }
         let sealedNote = try RecordNoteRow(sealing: note, with: codec)
         let sealedWelcome = try OutboxRow(sealing: welcome, with: codec, at: new.createdAt)
@@ -83,15 +78,7 @@ extension SQLStore {
                     ]
                 )
                 try faults.check("create.after-key")
-                try db.execute(
-                    sql: """
-                        INSERT INTO accounts (id, status, residence, full_name, email, email_index, phone, phone_index,
-                            date_of_birth, password_hash, security_answer, promo_code, language, notification_settings,
-                            subscription, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: arguments
-                )
+                try row.insert(db, id: account)
                 try db.execute(
                     sql: "UPDATE accounts SET email_index_version = ?, phone_index_version = ? WHERE id = ?",
                     arguments: [indexVersion, phone == nil ? nil : indexVersion, account]
@@ -114,7 +101,7 @@ extension SQLStore {
     /// the brand, last four digits and expiry of each card are read.
     public func account(_ id: AccountID) async throws -> Account? {
         let account = id.description
-        let rows = try await database.read { db -> (AccountColumns, [AddressRow], [PaymentColumns])? in
+        let rows = try await database.read { db -> (AccountRow, [AddressRow], [PaymentRow])? in
             guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [account])
             else {
                 return nil
@@ -128,46 +115,11 @@ extension SQLStore {
                 db,
                 sql: "SELECT id, brand, last4, expiry FROM payment_methods WHERE account_id = ? ORDER BY id",
                 arguments: [account]
-            ).map(PaymentColumns.init)
-            return (AccountColumns(row), addresses, payments)
+            ).map(PaymentRow.init)
+            return (AccountRow(row), addresses, payments)
         }
-        guard let (columns, addresses, payments) = rows else { return nil }
-        let codec = try await codec(id)
-        return Account(
-            id: id,
-            status: AccountStatus(rawValue: columns.status) ?? .active,
-            fullName: try codec.open(columns.fullName, EncryptedField.fullName),
-            email: try codec.open(columns.email, EncryptedField.email),
-            phone: try codec.openOptional(columns.phone, EncryptedField.phone),
-            dateOfBirth: try codec.openOptional(columns.dateOfBirth, EncryptedField.dateOfBirth).flatMap(
-                LocalDate.init
-            ),
-            residence: columns.residence,
-            addresses: try addresses.map { try $0.open(codec) },
-            paymentMethods: try payments.map {
-                PaymentMethodSummary(
-                    id: $0.id,
-                    brand: $0.brand,
-                    last4: try codec.open($0.last4, EncryptedField.last4),
-                    expiry: try codec.open($0.expiry, EncryptedField.expiry)
-                )
-            },
-            preferences: Preferences(
-                language: columns.language,
-                notifications: try codec.openJSON(
-                    [String: Bool].self,
-                    columns.notificationSettings,
-                    EncryptedField.notificationSettings
-                ),
-                subscription: columns.subscription
-            ),
-            promoCode: columns.promoCode,
-            createdAt: Date(storeValue: columns.createdAt),
-            updatedAt: Date(storeValue: columns.updatedAt),
-            lastActivityAt: columns.lastActivityAt.map(Date.init(storeValue:)),
-            holdsPassword: columns.hasPassword,
-            holdsSecurityAnswer: columns.hasSecurityAnswer
-        )
+        guard let (row, addresses, payments) = rows else { return nil }
+        return try row.open(id, addresses: addresses, payments: payments, with: try await codec(id))
     }
 
     /// Matches `accounts.email_index` against the email's token under every loaded master version.
@@ -252,18 +204,7 @@ extension SQLStore {
                 sealed.append(.replaceAddress(addressID, try AddressRow(sealing: address, with: codec)))
             case .removeAddress(let addressID): sealed.append(.removeAddress(addressID))
             case .addPaymentMethod(let method):
-                let number = try method.card.withDigits {
-                    try codec.seal(String(decoding: $0, as: UTF8.self), EncryptedField.cardNumber)
-                }
-                sealed.append(
-                    .addPayment(
-                        brand: method.card.brand.rawValue,
-                        last4: try codec.seal(method.card.last4, EncryptedField.last4),
-                        number: number,
-                        holder: try codec.seal(method.cardholderName, EncryptedField.cardholderName),
-                        expiry: try codec.seal(method.expiry.description, EncryptedField.expiry)
-                    )
-                )
+                sealed.append(.addPayment(try PaymentRow(sealing: method, with: codec)))
             case .removePaymentMethod(let methodID): sealed.append(.removePayment(methodID))
             case .preferences(let preferences):
                 sealed.append(
@@ -359,14 +300,8 @@ extension SQLStore {
                 arguments: [addressID, account]
             )
             if db.changesCount == 0 { throw StoreError.addressNotFound(id, addressID) }
-        case .addPayment(let brand, let last4, let number, let holder, let expiry):
-            try db.execute(
-                sql: """
-                    INSERT INTO payment_methods (account_id, brand, last4, card_number, cardholder_name, expiry, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [account, brand, last4, number, holder, expiry, Date().storeValue]
-            )
+        case .addPayment(let payment):
+            try payment.insert(db, account: account, at: Date())
         case .removePayment(let methodID):
             try db.execute(
                 sql: "DELETE FROM payment_methods WHERE id = ? AND account_id = ?",

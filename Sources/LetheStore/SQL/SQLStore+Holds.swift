@@ -1,7 +1,9 @@
 import Foundation
 import LetheCore
 
-private struct HoldColumns: Sendable {
+/// One `legal_holds` row: read, or sealed from a hold; the reason (a case title may name people) is
+/// ciphertext under the customer's key, the rest is plain so purges can test holds in SQL.
+private struct HoldRow: Sendable {
     let id: String
     let account: AccountID
     let categories: Set<DataCategory>
@@ -22,15 +24,48 @@ private struct HoldColumns: Sendable {
         placedAt = Date(storeValue: row["placed_at"])
         releasedAt = (row["released_at"] as Double?).map(Date.init(storeValue:))
     }
+
+    init(sealing hold: LegalHold, with codec: FieldCodec) throws {
+        id = hold.id
+        account = hold.accountID
+        categories = hold.categories
+        reason = try codec.seal(hold.reason, EncryptedField.holdReason)
+        owner = hold.owner
+        placedAt = hold.placedAt
+        releasedAt = nil
+    }
+
+    func insert(_ db: any SQLSession) throws {
+        try db.execute(
+            sql:
+                "INSERT INTO legal_holds (id, account_id, categories, reason, owner, placed_at) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [
+                id, account.description, categories.map(\.rawValue).sorted().joined(separator: ","), reason, owner,
+                placedAt.storeValue,
+            ]
+        )
+    }
+
+    /// The hold, its reason opened; `(erased)` once the customer's key is gone.
+    func open(_ codec: FieldCodec?) throws -> LegalHold {
+        LegalHold(
+            id: id,
+            accountID: account,
+            categories: categories,
+            reason: try codec?.open(reason, EncryptedField.holdReason) ?? "(erased)",
+            owner: owner,
+            placedAt: placedAt,
+            releasedAt: releasedAt
+        )
+    }
 }
 
 extension SQLStore {
     /// Inserts into `legal_holds` (the reason sealed under the customer's key) with a `hold.placed` audit
     /// entry in one transaction.
     public func placeHold(_ hold: LegalHold) async throws {
-        let categories = hold.categories.map(\.rawValue).sorted().joined(separator: ",")
         // The reason may name people (a case title): sealed under the customer's key like other free text.
-        let reason = try await codec(hold.accountID).seal(hold.reason, EncryptedField.holdReason)
+        let row = try HoldRow(sealing: hold, with: try await codec(hold.accountID))
         let signer = try await auditSigner()
         let audit = AuditEvent(
             at: hold.placedAt,
@@ -42,13 +77,7 @@ extension SQLStore {
             reason: hold.id
         )
         try await database.write { db in
-            try db.execute(
-                sql:
-                    "INSERT INTO legal_holds (id, account_id, categories, reason, owner, placed_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [
-                    hold.id, hold.accountID.description, categories, reason, hold.owner, hold.placedAt.storeValue,
-                ]
-            )
+            try row.insert(db)
             try signer.append(audit, db)
         }
     }
@@ -89,7 +118,7 @@ extension SQLStore {
                 sql: "SELECT * FROM legal_holds WHERE account_id = ? ORDER BY placed_at",
                 arguments: [key]
             )
-            .compactMap(HoldColumns.init)
+            .compactMap(HoldRow.init)
         }
         return try await open(rows).filter { $0.placedAt <= instant && ($0.releasedAt.map { $0 > instant } ?? true) }
     }
@@ -98,28 +127,13 @@ extension SQLStore {
     public func holds(includeReleased: Bool) async throws -> [LegalHold] {
         let sql =
             "SELECT * FROM legal_holds" + (includeReleased ? "" : " WHERE released_at IS NULL") + " ORDER BY placed_at"
-        let rows = try await database.read { db in try SQLRow.fetchAll(db, sql: sql).compactMap(HoldColumns.init) }
+        let rows = try await database.read { db in try SQLRow.fetchAll(db, sql: sql).compactMap(HoldRow.init) }
         return try await open(rows)
     }
 
-    private func open(_ rows: [HoldColumns]) async throws -> [LegalHold] {
+    private func open(_ rows: [HoldRow]) async throws -> [LegalHold] {
         var holds: [LegalHold] = []
-        for row in rows {
-            let reason =
-                try await codec(subject: row.account.description)?.open(row.reason, EncryptedField.holdReason)
-                ?? "(erased)"
-            holds.append(
-                LegalHold(
-                    id: row.id,
-                    accountID: row.account,
-                    categories: row.categories,
-                    reason: reason,
-                    owner: row.owner,
-                    placedAt: row.placedAt,
-                    releasedAt: row.releasedAt
-                )
-            )
-        }
+        for row in rows { holds.append(try row.open(try await codec(subject: row.account.description))) }
         return holds
     }
 

@@ -22,7 +22,7 @@ extension SQLStore {
         let request = record.request
         let id = request.id.rawValue
         let email = try codec.sealOptional(record.requesterEmail, EncryptedField.requesterEmail)
-        let events = try request.events.map { try SealedEvent($0, codec) }
+        let events = try request.events.map { try RequestEventRow(sealing: $0, with: codec) }
         let messages = try record.messages.map { try OutboxRow(sealing: $0, with: codec, at: request.receivedAt) }
         let schedule = try Self.encodeSchedule(record.schedule)
         let details: String? =

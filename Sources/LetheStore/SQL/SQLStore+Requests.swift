@@ -9,44 +9,6 @@ extension StoreError {
     }
 }
 
-/// A lifecycle event with its free-text reason sealed.
-struct SealedEvent: Sendable {
-    let request: String
-    let at: Double
-    let from: String
-    let to: String
-    let actor: String
-    let reason: Data?
-    let denial: String?
-
-    /// Without a codec (the subject was erased), the free-text reason is not kept, but that there was
-    /// one is: a marker takes its place, so the record replays (a cancellation or an extension needs a
-    /// reason) and reads as "(erased)" for the record's whole retention.
-    init(_ event: LifecycleEvent, _ codec: FieldCodec?) throws {
-        request = event.requestID.rawValue
-        at = event.at.storeValue
-        from = event.from.rawValue
-        to = event.to.rawValue
-        actor = event.actor.description
-        if let codec {
-            reason = try codec.sealOptional(event.reason, EncryptedField.requestEventReason)
-        } else {
-            reason = event.reason == nil ? nil : SQLStore.erasedReasonMarker
-        }
-        denial = event.denialReason?.rawValue
-    }
-
-    func insert(_ db: any SQLSession) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO request_events (request_id, at, from_status, to_status, actor, reason, denial_reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [request, at, from, to, actor, reason, denial]
-        )
-    }
-}
-
 extension SQLStore {
     /// Stands in for a reason given after the subject's key was destroyed; never a ciphertext.
     static let erasedReasonMarker = Data("lethe:reason-given-after-erasure".utf8)
@@ -108,10 +70,7 @@ extension SQLStore {
             let extensionAt: Double?, extensionReason: Data?, completed: Double?
             let agentPermission: Data?, agentPermissionAt: Double?, confirmedAt: Double?, details: String?
         }
-        struct EventColumns: Sendable {
-            let at: Double, from: String, to: String, actor: String, reason: Data?, denial: String?
-        }
-        let loaded = try await database.read { db -> (Columns, [EventColumns], [StoredPause], Int)? in
+        let loaded = try await database.read { db -> (Columns, [RequestEventRow], [StoredPause], Int)? in
             guard
                 let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM privacy_requests WHERE id = ?", arguments: [key])
             else {
@@ -142,16 +101,7 @@ extension SQLStore {
                 sql: "SELECT * FROM request_events WHERE request_id = ? ORDER BY id",
                 arguments: [key]
             )
-            .map {
-                EventColumns(
-                    at: $0["at"],
-                    from: $0["from_status"],
-                    to: $0["to_status"],
-                    actor: $0["actor"],
-                    reason: $0["reason"],
-                    denial: $0["denial_reason"]
-                )
-            }
+            .map(RequestEventRow.init)
             let pauses = try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM request_pauses WHERE request_id = ? ORDER BY id",
@@ -180,26 +130,7 @@ extension SQLStore {
             guard codec != nil, data != Self.erasedReasonMarker, let codec else { return "(erased)" }
             return try codec.open(data, location)
         }
-        let events = try eventRows.map { row -> LifecycleEvent in
-            guard let from = RequestStatus(rawValue: row.from), let to = RequestStatus(rawValue: row.to),
-                let actor = Actor(stored: row.actor)
-            else { throw StoreError.invalidValue(field: "request \(id)", reason: "stored event is not readable") }
-            // Rows written before the marker existed hold NULL where a reason was given after erasure; the
-            // transitions that need a reason are read as having one, so the record still replays.
-            let needsReason = [.cancelled, .extended, .denied].contains(to)
-            let reason =
-                row.reason == nil && codec == nil && needsReason
-                ? "(erased)" : try open(row.reason, EncryptedField.requestEventReason)
-            return LifecycleEvent(
-                requestID: id,
-                from: from,
-                to: to,
-                actor: actor,
-                at: Date(storeValue: row.at),
-                reason: reason,
-                denialReason: row.denial.flatMap(DenialReason.init(rawValue:))
-            )
-        }
+        let events = try eventRows.map { try $0.open(codec) }
         guard let kind = RequestKind(rawValue: columns.kind),
             let deadlineKind = DeadlineKind(rawValue: columns.deadlineKind),
             let channel = RequestChannel(rawValue: columns.channel)
@@ -258,7 +189,7 @@ extension SQLStore {
         if codec == nil, !update.messages.isEmpty || update.extensionNotice != nil || update.agentPermission != nil {
             throw StoreError.subjectErased(id)
         }
-        let event = try update.event.map { try SealedEvent($0, codec) }
+        let event = try update.event.map { try RequestEventRow(sealing: $0, with: codec) }
         let now = (update.event?.at ?? update.extensionNotice?.sentAt ?? Date()).storeValue
         let messages = try update.messages.compactMap { message in
             try codec.map { try OutboxRow(sealing: message, with: $0, at: Date(storeValue: now)) }
