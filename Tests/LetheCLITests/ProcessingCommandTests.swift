@@ -58,6 +58,14 @@ struct ProcessingCommandTests {
         #expect(download.status == 0, "\(download.stderr)")
         let header = try #require(FileHandle(forReadingAtPath: zip)?.readData(ofLength: 4))
         #expect(header == Data([0x50, 0x4B, 0x03, 0x04]))  // a ZIP
+        // An officer's plain export is owner-only, like every other file holding data in the clear.
+        let plain = (folder as NSString).appendingPathComponent("officer.zip")
+        let officer = try lethe([
+            "export", "account", distinct[0], "--out", plain, "--reason", "subject access by post",
+        ])
+        #expect(officer.status == 0, "\(officer.stderr)")
+        let mode = try FileManager.default.attributesOfItem(atPath: plain)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
 
         // Consent change: the withdrawal is applied at once.
         let consent = try lethe([

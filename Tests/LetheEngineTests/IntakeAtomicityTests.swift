@@ -159,4 +159,28 @@ struct ActionResultTests {
         let after = try #require(try await h.store.request(id))
         #expect(after.pauses == before.pauses && after.assignee == before.assignee)
     }
+
+    @Test("the one extension the law allows cannot be given twice, even after the request went back to work")
+    func oneExtension() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        let id = try await h.submit().outcome.requestID
+        try await h.requests.verify(id, proof: .securityAnswer("pemberton"), by: "officer-1")
+        let extended = try await h.requests.extend(id, reason: "many records", by: "officer-1")
+        try await h.requests.approve(id, by: "officer-1")
+        let notices = try await h.store.pendingMessages(limit: 100, now: .distantFuture).filter {
+            $0.message.kind == .extensionNotice
+        }
+        await #expect(throws: RequestError.self) {
+            try await h.requests.extend(id, reason: "even more records", by: "officer-1")
+        }
+        let after = try #require(try await h.store.request(id))
+        #expect(after.extensionNotice == extended.extensionNotice)
+        #expect(after.request.status == .inProgress)
+        #expect(
+            try await h.store.pendingMessages(limit: 100, now: .distantFuture).filter {
+                $0.message.kind == .extensionNotice
+            }.count == notices.count
+        )
+    }
 }

@@ -37,6 +37,9 @@ struct ExportCommand: AsyncParsableCommand {
                 reason: reason,
                 by: "staff:\(AccountsCommand.agent(agent))"
             )
+            // The plain bundle holds the customer's data in the clear: created owner-only from its first
+            // byte (this process writes nothing else that others should read).
+            umask(0o077)
             let digests = try await AccountsCommand.run {
                 try await runtime.exporter().writeZip(
                     account,

@@ -23,10 +23,9 @@ public final class SecretBytes: @unchecked Sendable, CustomStringConvertible, Cu
         storage = .allocate(byteCount: max(count, 1), alignment: 16)
         self.count = count
         guard count == 0 || RAND_bytes(storage.assumingMemoryBound(to: UInt8.self), Int32(count)) == 1 else {
-            let error = OpenSSLError.drain("RAND_bytes")
-            OPENSSL_cleanse(storage, max(count, 1))
-            storage.deallocate()
-            throw .openssl(error)
+            // Every stored property is set, so the failed instance is deinitialised like any other: deinit
+            // wipes and frees the storage (doing it here as well would free it twice).
+            throw .openssl(OpenSSLError.drain("RAND_bytes"))
         }
     }
 

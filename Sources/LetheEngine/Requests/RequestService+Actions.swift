@@ -100,6 +100,13 @@ extension RequestService {
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw RequestError.reasonRequired("an extension") }
         let stored = try await load(id)
+        // The law allows one extension, counted from the original start: a second would only repeat the
+        // notice (and the lifecycle lets an extended request go back to in progress).
+        if let given = stored.extensionNotice {
+            throw RequestError.illegal(
+                "request \(id) was extended on \(LocalDate(instant: given.sentAt, in: TimeZone(identifier: stored.schedule.timeZone) ?? .current)); the law allows one extension"
+            )
+        }
         let notice = ExtensionNotice(sentAt: clock.now(), reason: why)
         let schedule = try recompute(stored, notice: notice, pauses: closedPauses(stored))
         guard let extended = schedule.extended else { throw RequestError.deadline("no extension was granted") }
