@@ -27,7 +27,7 @@ struct FailingHandler: JobHandler {
 
 /// A library error that quotes what it was given, as drivers and parsers do.
 struct QuotingError: Error, CustomStringConvertible {
-    var description: String { "could not parse 'grace.hopper@example.org' for Grace Hopper" }
+    var description: String { "could not parse 'wren.tallowmere@example.org' for Wren Tallowmere" }
 }
 
 struct QuotingHandler: JobHandler {
@@ -55,7 +55,7 @@ struct JobAndOutboxTests {
         }
         let errors = try await h.store.deadJobs(limit: 10).compactMap(\.lastError)
         #expect(errors.count == 2)
-        #expect(errors.allSatisfy { !$0.contains("grace.hopper") && !$0.contains("Grace Hopper") })
+        #expect(errors.allSatisfy { !$0.contains("wren.tallowmere") && !$0.contains("Wren Tallowmere") })
         #expect(errors.contains { $0.contains("QuotingError") })
         #expect(errors.contains { $0.contains("downstream unavailable") })
     }

@@ -3,17 +3,20 @@ import GRDB
 import HTTPTypes
 import HummingbirdTesting
 import LetheCore
+import LetheTestSupport
 import Testing
 
 @testable import LetheServer
 
-@Suite("Stored data that fails its integrity check")
+@Suite(
+    "Stored data that fails its integrity check",
+    .enabled(if: !TestBackend.isPostgres, "tampers with the SQLite file; the mapping to a problem is shared")
+)
 struct IntegrityFailureTests {
     @Test("a ciphertext moved to another account is a typed integrity-failure problem and a security event")
     func movedCiphertext() async throws {
         let server = try await TestServer.make()
-        // Tampering with the database file directly is a SQLite matter; the PostgreSQL pass skips it.
-        guard let path = server.runtime.store.sqlitePath else { return }
+        let path = try #require(server.runtime.store.sqlitePath)
         let victim = try await server.customer("victim@example.org")
         let other = try await server.customer("other@example.org")
         let token = try await server.token(.admin)
@@ -60,7 +63,7 @@ struct IntegrityFailureTests {
     @Test("a ciphertext altered in place is refused the same way")
     func alteredCiphertext() async throws {
         let server = try await TestServer.make()
-        guard let path = server.runtime.store.sqlitePath else { return }
+        let path = try #require(server.runtime.store.sqlitePath)
         let victim = try await server.customer("altered@example.org")
         let token = try await server.token(.admin)
         let queue = try DatabaseQueue(path: path)

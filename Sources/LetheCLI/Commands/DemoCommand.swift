@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LetheCore
 import LetheEngine
 
 /// `lethe demo`: a fictional data set to try Lethe on.

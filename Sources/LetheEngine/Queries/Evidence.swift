@@ -14,21 +14,6 @@ public enum AuditTrailState: Sendable, Equatable {
     case headMissing
     /// Entry `at` (of `entries`), or one before it, was edited, deleted or reordered.
     case broken(at: Int64, entries: Int)
-
-    /// Whether nothing is wrong.
-    public var isIntact: Bool {
-        if case .intact = self { return true }
-        return false
-    }
-
-    /// The first entry that fails, when one does.
-    public var firstBrokenEntry: Int64? {
-        switch self {
-        case .intact, .headMissing: return nil
-        case .cut(let from, _): return from
-        case .broken(let at, _): return at
-        }
-    }
 }
 
 /// The evidence a privacy officer or an auditor reads: the audit trail, deletion receipts, recipients
@@ -78,7 +63,15 @@ public struct Evidence: Sendable {
         try await store.auditHead()
     }
 
-    /// Checks every entry's MAC and link, and the chain's end against its anchored head.
+    /// The first entry that fails its MAC or link (or the head check), or nil when the chain verifies: one
+    /// pass in the store, without loading the trail. Pages and the API ask only this.
+    /// - Throws: the store's errors (a broken chain is a result, not an error).
+    public func firstBrokenAuditEntry() async throws -> Int64? {
+        try await store.firstBrokenAuditEntry()
+    }
+
+    /// Checks every entry's MAC and link, and the chain's end against its anchored head, and says which
+    /// way it failed (for `lethe audit verify`, which also counts the entries).
     /// - Throws: the store's errors (a broken chain is a result, not an error).
     public func verifyAuditTrail() async throws -> AuditTrailState {
         let entries = try await store.auditEntries(subjectType: nil, subjectID: nil)

@@ -54,17 +54,8 @@ public enum StoreMigration {
         guard FileManager.default.fileExists(atPath: sqlite) else { throw StoreMigrationError.noSQLiteStore(sqlite) }
         let settings: PostgresSettings
         do { settings = try PostgresSettings(url: url) } catch { throw StoreMigrationError.badURL("\(error)") }
-        let keyring: MasterKeyring
-        do {
-            guard
-                let loaded = try MasterKeyring.load(
-                    environment: configuration.environment,
-                    keyFile: configuration.keyFile
-                )
-            else { throw RuntimeError.noMasterKey(keyFile: configuration.keyFile) }
-            keyring = loaded
-        } catch let error as CryptoError {
-            throw RuntimeError.crypto(error)
+        guard let keyring = try configuration.loadKeyring() else {
+            throw RuntimeError.noMasterKey(keyFile: configuration.keyFile)
         }
         let source = try SQLStore(folder: configuration.dataFolder, vault: KeyVault(keyring: keyring))
         let target: SQLStore

@@ -262,24 +262,13 @@ extension RequestService {
     /// Puts a request in the supervisor queue (assignee `supervisors`) with an alert saying why, once.
     func toSupervisors(_ id: RequestID, threshold: String, reason: String) async throws {
         let stored = try await load(id)
-        let now = clock.now()
-        try await store.updateRequest(id, expecting: stored.request.status, RequestUpdate(assignee: "supervisors"))
-        _ = try await store.raiseAlert(
-            RequestAlert(requestID: id, threshold: threshold, level: "supervisor", at: now),
-            message: OutboxMessage(
-                .requestNeedsSupervisor(request: id, reason: reason),
-                accountID: nil,
-                recipient: nil
-            ),
-            audit: AuditEvent(
-                at: now,
-                actor: "system:intake",
-                action: "request.to-supervisor",
-                subjectType: "request",
-                subjectID: id.rawValue,
-                fields: [threshold]
-            )
+        let raised = SupervisorAlert(request: id, threshold: threshold, reason: reason, at: clock.now())
+        try await store.updateRequest(
+            id,
+            expecting: stored.request.status,
+            RequestUpdate(assignee: SupervisorAlert.assignee)
         )
+        _ = try await store.raiseAlert(raised.alert, message: raised.notice, audit: raised.audit)
         logger.notice("request sent to the supervisor queue", metadata: ["request": "\(id)", "why": "\(threshold)"])
     }
 

@@ -249,36 +249,53 @@ extension RequestService {
     }
 }
 
-/// The supervisor alerts intake raises, with their notices and audit entries, stored with the request.
+/// A request put in the supervisor queue: the alert (raised once per threshold), the officers' notice
+/// and the audit entry, built in one place for intake and for later moves alike.
+struct SupervisorAlert {
+    /// Who works a request once it is in the supervisor queue.
+    static let assignee = "supervisors"
+
+    let alert: RequestAlert
+    let notice: OutboxMessage
+    let audit: AuditEvent
+
+    init(request: RequestID, threshold: String, reason: String, at instant: Date) {
+        alert = RequestAlert(requestID: request, threshold: threshold, level: "supervisor", at: instant)
+        notice = OutboxMessage(
+            .requestNeedsSupervisor(request: request, reason: reason),
+            accountID: nil,
+            recipient: nil
+        )
+        audit = AuditEvent(
+            at: instant,
+            actor: "system:intake",
+            action: "request.to-supervisor",
+            subjectType: "request",
+            subjectID: request.rawValue,
+            fields: [threshold]
+        )
+    }
+}
+
+/// The supervisor alerts intake raises, stored with the request in its transaction.
 struct IntakeEffects {
     let request: RequestID
     let at: Date
-    private(set) var alerts: [RequestAlert] = []
-    private(set) var messages: [OutboxMessage] = []
-    private(set) var audit: [AuditEvent] = []
-    /// `supervisors` once any alert is raised: the request starts in their queue.
-    var assignee: String? { alerts.isEmpty ? nil : "supervisors" }
+    private(set) var raised: [SupervisorAlert] = []
 
     init(request: RequestID, at: Date) {
         self.request = request
         self.at = at
     }
 
+    var alerts: [RequestAlert] { raised.map(\.alert) }
+    var messages: [OutboxMessage] { raised.map(\.notice) }
+    var audit: [AuditEvent] { raised.map(\.audit) }
+    /// The supervisors once any alert is raised: the request starts in their queue.
+    var assignee: String? { raised.isEmpty ? nil : SupervisorAlert.assignee }
+
     /// Puts the request in the supervisor queue with an alert saying why.
     mutating func toSupervisors(threshold: String, reason: String) {
-        alerts.append(RequestAlert(requestID: request, threshold: threshold, level: "supervisor", at: at))
-        messages.append(
-            OutboxMessage(.requestNeedsSupervisor(request: request, reason: reason), accountID: nil, recipient: nil)
-        )
-        audit.append(
-            AuditEvent(
-                at: at,
-                actor: "system:intake",
-                action: "request.to-supervisor",
-                subjectType: "request",
-                subjectID: request.rawValue,
-                fields: [threshold]
-            )
-        )
+        raised.append(SupervisorAlert(request: request, threshold: threshold, reason: reason, at: at))
     }
 }

@@ -29,6 +29,17 @@ public struct RuntimeConfiguration: Sendable {
         self.environment = environment
     }
 
+    /// The keyring from `LETHE_MASTER_KEYS`/`LETHE_MASTER_KEY`, else from ``keyFile``; nil when neither
+    /// holds one.
+    /// - Throws: ``RuntimeError/crypto(_:)`` when a key is there but unreadable.
+    public func loadKeyring() throws(RuntimeError) -> MasterKeyring? {
+        do {
+            return try MasterKeyring.load(environment: environment, keyFile: keyFile)
+        } catch {
+            throw .crypto(error)
+        }
+    }
+
     /// `LETHE_MASTER_KEY_FILE`, else `<data folder>/master.key`.
     public var keyFile: String {
         environment["LETHE_MASTER_KEY_FILE"] ?? (dataFolder as NSString).appendingPathComponent("master.key")
@@ -83,13 +94,10 @@ public struct Runtime: Sendable {
     ) async throws -> Runtime {
         var generated = false
         let keyring: MasterKeyring
-        do {
-            if let loaded = try MasterKeyring.load(
-                environment: configuration.environment,
-                keyFile: configuration.keyFile
-            ) {
-                keyring = loaded
-            } else if createKeyIfMissing {
+        if let loaded = try configuration.loadKeyring() {
+            keyring = loaded
+        } else if createKeyIfMissing {
+            do {
                 try FileManager.default.createDirectory(
                     atPath: configuration.dataFolder,
                     withIntermediateDirectories: true,
@@ -97,12 +105,12 @@ public struct Runtime: Sendable {
                 )
                 keyring = try MasterKeyring.generate()
                 try keyring.write(to: configuration.keyFile)
-                generated = true
-            } else {
-                throw RuntimeError.noMasterKey(keyFile: configuration.keyFile)
+            } catch let error as CryptoError {
+                throw RuntimeError.crypto(error)
             }
-        } catch let error as CryptoError {
-            throw RuntimeError.crypto(error)
+            generated = true
+        } else {
+            throw RuntimeError.noMasterKey(keyFile: configuration.keyFile)
         }
         let vault = KeyVault(keyring: keyring)
         let store: SQLStore

@@ -172,8 +172,8 @@ extension APIHandler {
     func verifyAuditTrail(_ input: Operations.VerifyAuditTrail.Input) async throws -> Operations.VerifyAuditTrail.Output
     {
         _ = try Caller.require(.readEvidence)
-        let state = try await runtime.evidence.verifyAuditTrail()
-        return .ok(.init(body: .json(.init(intact: state.isIntact, firstBrokenEntry: state.firstBrokenEntry))))
+        let broken = try await runtime.evidence.firstBrokenAuditEntry()
+        return .ok(.init(body: .json(.init(intact: broken == nil, firstBrokenEntry: broken))))
     }
 
     /// `GET /api/v1/reports/ccpa-metrics` (needs `read-evidence`): the 11 CCR §7102 metrics for one year.

@@ -189,7 +189,7 @@ struct QueueRoutes: DashboardController {
         model["audit"] = try await runtime.evidence.auditEntries(subjectType: "request", subjectID: id).map {
             ["seq": $0.seq, "at": RequestViews.iso($0.event.at), "actor": $0.event.actor, "action": $0.event.action]
         }
-        model["auditIntact"] = try await runtime.evidence.verifyAuditTrail().isIntact
+        model["auditIntact"] = try await runtime.evidence.firstBrokenAuditEntry() == nil
         return pages.render("dossier", model)
     }
 }

@@ -12,8 +12,17 @@ struct PrivacyCenterRoutes: PageRoutes {
     /// The server's shared services and settings.
     let dependencies: ServerDependencies
 
+    /// The regions a signed-out requester chooses from, by name: the policies are fixed for the
+    /// server's life, so they are listed once, not on every page.
+    let regions: [[String: String]]
+
     /// The privacy center over the server's dependencies.
-    init(_ dependencies: ServerDependencies) { self.dependencies = dependencies }
+    init(_ dependencies: ServerDependencies) {
+        self.dependencies = dependencies
+        regions = dependencies.runtime.policies.jurisdictions.values.sorted { $0.name < $1.name }.map {
+            ["id": $0.id, "name": $0.name]
+        }
+    }
 
     /// The only path the customer's cookie is sent to, so it never reaches the dashboard or the API.
     static let cookiePath = "/privacy"
@@ -73,9 +82,7 @@ struct PrivacyCenterRoutes: PageRoutes {
             "gpc": request.headers[named: "Sec-GPC"] == "1",
             // Asked of everyone who is not signed in, so the answer never depends on whether the email
             // belongs to a customer (the law is the requester's, whoever they are).
-            "regions": runtime.policies.jurisdictions.values.sorted { $0.name < $1.name }.map {
-                ["id": $0.id, "name": $0.name]
-            },
+            "regions": regions,
         ]
         if case .customer(let id) = context.principal {
             model["signedIn"] = true
