@@ -14,8 +14,14 @@ public enum ThrowawayPostgres {
         var server: Result<PostgresSettings, any Error>?
         var dataFolder: String?
         var databases: [String: String] = [:]
+        /// Every name ever tried, so a failed CREATE DATABASE never hands its name to the next folder.
+        var attempts = 0
     }
     private static let state = Mutex(State())
+    /// `shell` passes its command through the process environment, which every thread shares: two
+    /// commands at once would run one of them twice and the other never (a tamper test's UPDATE
+    /// became a second CREATE DATABASE). One command at a time.
+    private static let shellTurn = Mutex(())
 
     /// The throwaway server's data folder (nil when the tests use another server).
     public static var dataFolder: String? {
@@ -35,7 +41,8 @@ public enum ThrowawayPostgres {
         let base = try serverSettings()
         let name = try state.withLock { state -> String in
             if let name = state.databases[folder] { return name }
-            let name = "lethe_t\(ProcessInfo.processInfo.processIdentifier)_\(state.databases.count + 1)"
+            state.attempts += 1
+            let name = "lethe_t\(ProcessInfo.processInfo.processIdentifier)_\(state.attempts)"
             try shell(psql(base) + " -c 'CREATE DATABASE \(name)'")
             state.databases[folder] = name
             return name
@@ -134,12 +141,14 @@ public enum ThrowawayPostgres {
     /// reader waiting for an end of file that never comes.
     private static func shell(_ command: String) throws {
         // bash, not sh: dash cannot name descriptors above 9. The command travels in the environment,
-        // so it needs no second level of quoting (calls are serialized by the actor).
-        setenv("LETHE_TEST_PG_COMMAND", command, 1)
-        let status = system(
-            "exec /bin/bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ \"$n\" -gt 2 ] && eval \"exec $n>&-\"; done; "
-                + "eval \"$LETHE_TEST_PG_COMMAND\"'"
-        )
+        // so it needs no second level of quoting (calls take turns on `shellTurn`).
+        let status = shellTurn.withLock { _ in
+            setenv("LETHE_TEST_PG_COMMAND", command, 1)
+            return system(
+                "exec /bin/bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ \"$n\" -gt 2 ] && eval \"exec $n>&-\"; done; "
+                    + "eval \"$LETHE_TEST_PG_COMMAND\"'"
+            )
+        }
         guard status == 0 else { throw ThrowawayError("exit status \(status) from: \(command)") }
     }
 }
