@@ -17,6 +17,7 @@ struct NoticeTests {
     static let everyNotice: [Notice] = [
         .welcome(account: account),
         .accountChanged(fields: ["email", "payment-method"]),
+        .accountReactivated(account: account),
         .verificationCode(request: request, code: "123456", expiresInMinutes: 15),
         .agentConfirmation(
             request: request,

@@ -73,6 +73,12 @@ struct RoleMatrixTests {
             body: #"{"field":"email","reason":"x"}"#,
             needs: .revealPersonalData
         ),
+        Route(
+            method: .post,
+            path: "/api/v1/accounts/{A}/reactivate",
+            body: #"{"reason":"x","verification":{"answer":"wrong"}}"#,
+            needs: .workAccounts
+        ),
         Route(method: .get, path: "/api/v1/accounts/{A}/notes", body: nil, needs: .readAccounts),
         Route(method: .get, path: "/api/v1/accounts/{A}/consents", body: nil, needs: .readAccounts),
         Route(method: .get, path: "/api/v1/holds", body: nil, needs: .readEvidence),

@@ -120,6 +120,29 @@ struct TestServer: Sendable {
         return nil
     }
 
+    /// Every message in the mail folder addressed to `email`, after delivering the outbox.
+    func mails(to email: String) async throws -> [String] {
+        _ = try await runtime.dispatcher().dispatch()
+        let mail = folder.appendingPathComponent("mail")
+        let files = (try? FileManager.default.contentsOfDirectory(at: mail, includingPropertiesForKeys: nil)) ?? []
+        return try files.filter { $0.pathExtension == "eml" }.map { try String(contentsOf: $0, encoding: .utf8) }
+            .filter { $0.contains(email) }
+    }
+
+    /// Deactivates the account as a verified deactivation does, so a test can bring it back.
+    func deactivate(_ account: AccountID) async throws {
+        let accounts = runtime.accounts()
+        let proof = try await accounts.verifyIdentity(account, proof: .securityAnswer("Otter"), by: "test")
+        _ = try await accounts.modify(
+            account,
+            changes: [.status(.deactivated)],
+            verification: proof,
+            reason: "the customer asked",
+            reference: nil,
+            by: "test"
+        )
+    }
+
     private func mailedCode(to email: String) throws -> String? {
         let mail = folder.appendingPathComponent("mail")
         let files = (try? FileManager.default.contentsOfDirectory(at: mail, includingPropertiesForKeys: nil)) ?? []

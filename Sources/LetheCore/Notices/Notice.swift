@@ -5,6 +5,7 @@ import Foundation
 public enum NoticeKind: String, Sendable, CaseIterable, Codable {
     case welcome
     case accountChanged = "account-changed"
+    case accountReactivated = "account-reactivated"
     case verificationCode = "verification-code"
     case agentConfirmation = "agent-confirmation"
     case accountVerificationCode = "account-verification-code"
@@ -48,6 +49,8 @@ public enum Notice: Sendable, Equatable {
     case welcome(account: AccountID)
     /// Account details changed: the names of the fields, never their values.
     case accountChanged(fields: [String])
+    /// A deactivated account is in normal use again: the customer may sign in.
+    case accountReactivated(account: AccountID)
     /// The one-time code that verifies a request's requester.
     case verificationCode(request: RequestID, code: String, expiresInMinutes: Int)
     /// The code a customer uses to confirm that an authorized agent acts for them.
@@ -88,6 +91,7 @@ public enum Notice: Sendable, Equatable {
         switch self {
         case .welcome: return .welcome
         case .accountChanged: return .accountChanged
+        case .accountReactivated: return .accountReactivated
         case .verificationCode: return .verificationCode
         case .agentConfirmation: return .agentConfirmation
         case .accountVerificationCode: return .accountVerificationCode
@@ -108,7 +112,7 @@ public enum Notice: Sendable, Equatable {
     /// The stored form of the notice's facts (sealed at rest with the customer's key).
     public var parameters: [String: String] {
         switch self {
-        case .welcome(let account): return ["account": account.description]
+        case .welcome(let account), .accountReactivated(let account): return ["account": account.description]
         case .accountChanged(let fields): return ["fields": fields.joined(separator: ", ")]
         case .verificationCode(let request, let code, let minutes):
             return ["request": request.rawValue, "code": code, "expires-minutes": String(minutes)]
@@ -172,11 +176,11 @@ public enum Notice: Sendable, Equatable {
             return value
         }
         switch kind {
-        case .welcome:
+        case .welcome, .accountReactivated:
             guard let account = try? AccountID(try text("account")) else {
                 throw NoticeDecodingError(kind: stored, parameter: "account")
             }
-            self = .welcome(account: account)
+            self = kind == .welcome ? .welcome(account: account) : .accountReactivated(account: account)
         case .accountChanged:
             self = .accountChanged(fields: try text("fields").components(separatedBy: ", ").filter { !$0.isEmpty })
         case .verificationCode:

@@ -14,6 +14,13 @@ public enum AccountError: Error, Equatable, CustomStringConvertible {
     case unknownField(String)
     /// Too many wrong identity checks for this account in the last hour.
     case identityChecksLocked(AccountID)
+    /// Only a deactivated account can be reactivated; this one is in another state.
+    case notDeactivated(AccountID, status: AccountStatus)
+    /// The identity evidence given did not check out (a wrong answer, code, or date of birth and postcode).
+    case identityNotVerified(AccountID)
+    /// The privacy center's code was wrong, expired or used up, or the email has no account; one answer
+    /// for all, so the form cannot tell who is a customer.
+    case codeRefused
 
     public var description: String {
         switch self {
@@ -30,6 +37,11 @@ public enum AccountError: Error, Equatable, CustomStringConvertible {
         case .identityChecksLocked(let id):
             return
                 "too many failed identity checks for \(id) in the last hour; try again later or verify by a one-time code"
+        case .notDeactivated(let id, let status):
+            return "\(id) is \(status.rawValue), not deactivated: only a deactivated account can be reactivated"
+        case .identityNotVerified(let id):
+            return "the identity evidence for \(id) did not match the record; nothing was changed"
+        case .codeRefused: return "the code is wrong, expired or used up; ask for a new one"
         case .unknownField(let field):
             return "unknown field '\(field)' (email, phone, full-name, date-of-birth, address)"
         }

@@ -28,6 +28,12 @@ enum NotificationTemplates {
         switch notice {
         case .welcome(let account):
             return ("Welcome", "Your account \(account) is open.")
+        case .accountReactivated(let account):
+            return (
+                "Your account is active again",
+                "We reactivated your account \(account) as you asked: you can sign in and use it again. "
+                    + "If this was not you, contact us at once."
+            )
         case .accountChanged(let fields):
             return (
                 "Your account details were changed",

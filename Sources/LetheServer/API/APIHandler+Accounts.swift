@@ -57,20 +57,21 @@ extension APIHandler {
         if let email = body.email { changes.append(.email(email)) }
         if let phone = body.phone { changes.append(.phone(phone.isEmpty ? nil : phone)) }
         if let name = body.fullName { changes.append(.fullName(name)) }
-        guard !changes.isEmpty else { throw Problem.badRequest("give at least one of email, phone, fullName") }
+        if let address = body.addAddress { changes.append(.addAddress(Self.address(address))) }
+        if let addressID = body.removeAddress { changes.append(.removeAddress(id: addressID)) }
+        if let card = body.addPaymentMethod { changes.append(.addPaymentMethod(try Self.paymentMethod(card))) }
+        if let methodID = body.removePaymentMethod { changes.append(.removePaymentMethod(id: methodID)) }
+        guard !changes.isEmpty else {
+            throw Problem.badRequest(
+                "give at least one of email, phone, fullName, addAddress, removeAddress, addPaymentMethod, removePaymentMethod"
+            )
+        }
         var verification: IdentityVerification?
         if let given = body.verification {
             guard try Caller.require(.verifyIdentity) == caller else { throw Problem.forbidden(.verifyIdentity) }
-            var proof: IdentityProof?
-            if let answer = given.answer {
-                proof = .securityAnswer(answer)
-            } else if let code = given.code {
-                proof = .code(code)
-            } else if let text = given.dateOfBirth, let postcode = given.postcode {
-                guard let dob = LocalDate(text) else { throw Problem.badRequest("dateOfBirth is YYYY-MM-DD") }
-                proof = .dateOfBirthAndPostcode(dob, postcode: postcode)
+            if let proof = try Self.proof(given) {
+                verification = try await accounts.verifyIdentity(id, proof: proof, by: caller.actorName)
             }
-            if let proof { verification = try await accounts.verifyIdentity(id, proof: proof, by: caller.actorName) }
         }
         let outcome = try await act {
             try await accounts.modify(
@@ -86,6 +87,69 @@ extension APIHandler {
         case .applied: return .ok(.init(body: .json(.init(outcome: .applied))))
         case .escalated(let escalation, let reason):
             return .ok(.init(body: .json(.init(outcome: .escalated, escalation: escalation, escalationReason: reason))))
+        }
+    }
+
+    /// `POST /api/v1/accounts/{account}/reactivate` (needs `work-accounts` and `verify-identity`): ends a
+    /// deactivation once the evidence checks out; evidence that does not is a 422 and changes nothing.
+    func reactivateAccount(
+        _ input: Operations.ReactivateAccount.Input
+    ) async throws
+        -> Operations.ReactivateAccount.Output
+    {
+        let caller = try Caller.require(.workAccounts)
+        guard try Caller.require(.verifyIdentity) == caller else { throw Problem.forbidden(.verifyIdentity) }
+        let id = try accountID(input.path.account)
+        guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
+        guard let proof = try Self.proof(body.verification) else {
+            throw Problem.badRequest("verification needs answer, code, or dateOfBirth with postcode")
+        }
+        try await act {
+            let verification = try await accounts.verifyIdentity(id, proof: proof, by: caller.actorName)
+            try await accounts.reactivate(
+                id,
+                verification: verification,
+                reason: body.reason,
+                reference: body.reference,
+                by: caller.actorName
+            )
+        }
+        return .ok(.init(body: .json(Self.masked(try await accounts.view(id)))))
+    }
+
+    /// The identity check the caller sent, or nil when it names none.
+    static func proof(_ given: Components.Schemas.IdentityEvidence) throws -> IdentityProof? {
+        if let answer = given.answer { return .securityAnswer(answer) }
+        if let code = given.code { return .code(code) }
+        if let text = given.dateOfBirth, let postcode = given.postcode {
+            guard let dob = LocalDate(text) else { throw Problem.badRequest("dateOfBirth is YYYY-MM-DD") }
+            return .dateOfBirthAndPostcode(dob, postcode: postcode)
+        }
+        return nil
+    }
+
+    /// The address as sent; the engine checks each part before anything is stored.
+    static func address(_ given: Components.Schemas.PostalAddress) -> PostalAddress {
+        PostalAddress(
+            label: given.label.flatMap { $0.isEmpty ? nil : $0 } ?? "home",
+            line1: given.line1,
+            line2: given.line2.flatMap { $0.isEmpty ? nil : $0 },
+            city: given.city,
+            postalCode: given.postalCode,
+            country: given.country.uppercased()
+        )
+    }
+
+    /// The card as sent; a number that fails its check digit or an impossible expiry is a 400.
+    static func paymentMethod(_ given: Components.Schemas.PaymentCard) throws -> NewPaymentMethod {
+        do {
+            return NewPaymentMethod(
+                card: try PaymentCardNumber(given.number),
+                cardholderName: given.cardholderName,
+                expiry: try CardExpiry(month: given.expiryMonth, year: given.expiryYear)
+            )
+        } catch {
+            throw Problem.badRequest("addPaymentMethod: \(error)")
         }
     }
 

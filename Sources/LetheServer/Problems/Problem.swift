@@ -141,6 +141,11 @@ extension Problem {
             case .notFound: return .notFound(error.description)
             case .identityChecksLocked:
                 return Problem("throttled", "Too many attempts", status: 429, detail: error.description)
+            case .notDeactivated: return .conflict(error.description)
+            case .identityNotVerified:
+                return Problem("verification-failed", "Identity not verified", status: 422, detail: error.description)
+            case .codeRefused:
+                return Problem("code-refused", "The code was not accepted", status: 422, detail: error.description)
             default: return .badRequest(error.description)
             }
         case let error as AccessError:
