@@ -364,6 +364,23 @@ public struct AccessService: Sendable {
         return IssuedSession(token: session.token, principal: .customer(id), expiresAt: session.expiresAt)
     }
 
+    /// The identity evidence a live privacy-center session carries: its customer signed in with a code
+    /// sent to the registered email. Changes customers make to their own account rest on it.
+    ///
+    /// - Throws: ``AccessError/codeRefused`` when the token is no live customer session (expired, signed
+    ///   out, a staff session, or the account was deactivated since).
+    public func customerVerification(sessionToken token: String) async throws -> IdentityVerification {
+        guard case .customer(let id) = try await principal(sessionToken: token) else { throw AccessError.codeRefused }
+        return IdentityVerification(
+            accountID: id,
+            evidence: VerificationEvidence(
+                method: .oneTimeCodeEmail,
+                verifiedBy: AccountService.customerAuthor,
+                verifiedAt: clock.now()
+            )
+        )
+    }
+
     private func requireSignInAllowed(_ id: AccountID) async throws {
         guard let status = try await store.accountStatus(id) else { throw AccessError.codeRefused }
         guard status.allowsCustomerSignIn else { throw AccessError.accountDeactivated }

@@ -4,13 +4,15 @@ import LetheCrypto
 import LetheStore
 import Logging
 
-/// Proof that identity was verified for one account, with its evidence. Only ``AccountService``
-/// creates it (the initializer is private to this file, where the checks are), so a change cannot be made on the strength of evidence typed in by a caller.
+/// Proof that identity was verified for one account, with its evidence. Only the engine creates it
+/// (the initializer is internal): from a check that passed here, or from a live privacy-center session
+/// (``AccessService/customerVerification(sessionToken:)``), so a change cannot be made on the strength of
+/// evidence typed in by a caller.
 public struct IdentityVerification: Sendable, Equatable {
     public let accountID: AccountID
     public let evidence: VerificationEvidence
 
-    fileprivate init(accountID: AccountID, evidence: VerificationEvidence) {
+    init(accountID: AccountID, evidence: VerificationEvidence) {
         self.accountID = accountID
         self.evidence = evidence
     }

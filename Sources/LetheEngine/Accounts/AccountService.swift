@@ -23,6 +23,18 @@ public struct MaskedAccount: Sendable, Codable, Equatable {
     public let paymentMethods: [String]
     public let subscription: String?
     public let createdAt: Date
+    /// The addresses again, each with the id a change or removal names; the text is masked.
+    public let addressEntries: [MaskedEntry]
+    /// The payment methods again, each with the id a removal names; never more than the last four digits.
+    public let paymentMethodEntries: [MaskedEntry]
+}
+
+/// One masked row of an account (an address or a payment method) and the id that names it in a change.
+public struct MaskedEntry: Sendable, Codable, Equatable {
+    /// The row's id, as ``LetheCore/AccountChange/removeAddress(id:)`` and its kin expect.
+    public let id: Int64
+    /// What may be shown of it.
+    public let text: String
 }
 
 /// A new customer as the agent or sign-up form gives it.
@@ -328,6 +340,10 @@ public struct AccountService: Sendable {
     /// The account as an agent sees it by default: masked.
     public func view(_ id: AccountID) async throws -> MaskedAccount {
         guard let account = try await store.account(id) else { throw AccountError.notFound(id) }
+        let addresses = account.addresses.map { MaskedEntry(id: $0.id, text: Masking.address($0.address)) }
+        let payments = account.paymentMethods.map {
+            MaskedEntry(id: $0.id, text: "\($0.brand) •••• \($0.last4) exp \($0.expiry)")
+        }
         return MaskedAccount(
             id: id.description,
             status: account.status.rawValue,
@@ -335,10 +351,12 @@ public struct AccountService: Sendable {
             email: Masking.email(account.email),
             phone: account.phone.map(Masking.phone),
             residence: account.residence,
-            addresses: account.addresses.map { "\($0.id): \(Masking.address($0.address))" },
-            paymentMethods: account.paymentMethods.map { "\($0.id): \($0.brand) •••• \($0.last4) exp \($0.expiry)" },
+            addresses: addresses.map { "\($0.id): \($0.text)" },
+            paymentMethods: payments.map { "\($0.id): \($0.text)" },
             subscription: account.preferences.subscription,
-            createdAt: account.createdAt
+            createdAt: account.createdAt,
+            addressEntries: addresses,
+            paymentMethodEntries: payments
         )
     }
 

@@ -18,6 +18,7 @@ struct AccountRoutes: DashboardController {
             try await accountPage(context, account: context.parameters.require("account"), revealed: nil)
         }
         dashboard.post("accounts/:account/reveal") { request, context in try await reveal(request, context) }
+        registerChanges(on: dashboard)
     }
 
     /// The masked account with its notes, requests and holds (needs `read-accounts`); `revealed` shows the
@@ -25,7 +26,8 @@ struct AccountRoutes: DashboardController {
     func accountPage(
         _ context: LetheRequestContext,
         account: String,
-        revealed: (String, String)?
+        revealed: (String, String)?,
+        outcome: ChangeOutcome? = nil
     ) async throws
         -> Response
     {
@@ -36,8 +38,15 @@ struct AccountRoutes: DashboardController {
         let masked = try await accounts.view(id)
         var model = frame(context, principal, title: "Account \(id)")
         model["account"] = masked
-        model["addresses"] = masked.addresses
-        model["payments"] = masked.paymentMethods
+        model["addresses"] = masked.addressEntries.map { ["row": $0.id, "text": $0.text] }
+        model["payments"] = masked.paymentMethodEntries.map { ["row": $0.id, "text": $0.text] }
+        model["deactivated"] = masked.status == AccountStatus.deactivated.rawValue
+        model["canChange"] = principal.role?.may(.workAccounts) == true && principal.role?.may(.verifyIdentity) == true
+        switch outcome {
+        case .done(let message): model["done"] = message
+        case .refused(let message): model["refused"] = message
+        case nil: break
+        }
         model["notes"] = try await accounts.notes(RecordNoteQuery(accountID: id, limit: 50)).map {
             [
                 "at": RequestViews.iso($0.at), "author": $0.author, "fields": $0.changedFields.joined(separator: ", "),
@@ -55,7 +64,9 @@ struct AccountRoutes: DashboardController {
         }
         if let (field, value) = revealed { model["revealed"] = ["field": field, "value": value] }
         model["fields"] = ["email", "phone", "full-name", "date-of-birth", "address"]
-        return pages.render("account", model)
+        let status: HTTPResponse.Status
+        if case .refused = outcome { status = .badRequest } else { status = .ok }
+        return pages.render("account", model, status: status)
     }
 
     /// Reveals one field in full (needs `reveal-personal-data` and the form's CSRF token); the reason given

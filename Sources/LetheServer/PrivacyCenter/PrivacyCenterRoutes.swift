@@ -58,6 +58,8 @@ struct PrivacyCenterRoutes: PageRoutes {
         center.post("requests/:id/cancel") { request, context in try await cancel(request, context) }
         center.post("consents") { request, context in try await consents(request, context) }
         center.get("bundles/:bundle") { request, context in try await download(request, context) }
+        registerReactivation(on: center)
+        registerDetails(on: center)
     }
 
     // MARK: Helpers
@@ -333,8 +335,28 @@ struct PrivacyCenterRoutes: PageRoutes {
     /// The customer's account page: their requests and current consents; a Global Privacy Control signal is
     /// recorded as an opt-out of sale and sharing, at most once a day.
     func account(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
+        try await accountPage(request, context, error: nil, status: .ok)
+    }
+
+    /// The account page, with `error` when a change the customer just tried was refused.
+    func accountPage(
+        _ request: Request,
+        _ context: LetheRequestContext,
+        error: String?,
+        status: HTTPResponse.Status
+    ) async throws -> Response {
         guard let id = customer(context) else { return Pages.redirect("/privacy") }
         var model = frame(context, request, title: "Your account")
+        let query = request.uri.queryParameters
+        model["reactivated"] = query["reactivated"] != nil
+        model["changed"] = query["changed"] != nil
+        model["held"] = query["held"] != nil
+        if let error { model["error"] = error }
+        let details = try await runtime.accounts().view(id)
+        model["addresses"] = details.addressEntries.map { ["row": $0.id, "text": $0.text] }
+        model["noAddresses"] = details.addressEntries.isEmpty
+        model["cards"] = details.paymentMethodEntries.map { ["row": $0.id, "text": $0.text] }
+        model["noCards"] = details.paymentMethodEntries.isEmpty
         // A Global Privacy Control signal is a valid opt-out of sale and sharing (11 CCR §7025): honour it
         // once a day per account, without asking for anything.
         if model["gpc"] as? Bool == true {
@@ -367,7 +389,7 @@ struct PrivacyCenterRoutes: PageRoutes {
         model["purposes"] = runtime.policies.purposes.map {
             ["id": $0.id, "name": $0.name, "granted": current[$0.id] ?? false, "basis": $0.basis]
         }
-        return pages.render("privacy-account", model)
+        return pages.render("privacy-account", model, status: status)
     }
 
     /// Turns the consent form into one consent-change request for the purposes that changed (needs the CSRF
