@@ -17,6 +17,8 @@ struct RoleMatrixTests {
         let path: String
         let body: String?
         let needs: Permission
+        /// What the caller accepts: JSON, except where the answer is a file.
+        var accept = "application/json"
         var testDescription: String { "\(method) \(path)" }
     }
 
@@ -81,6 +83,18 @@ struct RoleMatrixTests {
         ),
         Route(method: .get, path: "/api/v1/accounts/{A}/notes", body: nil, needs: .readAccounts),
         Route(method: .get, path: "/api/v1/accounts/{A}/consents", body: nil, needs: .readAccounts),
+        Route(method: .get, path: "/api/v1/requests/{R}/receipt", body: nil, needs: .readEvidence),
+        Route(method: .get, path: "/api/v1/requests/{R}/bundle", body: nil, needs: .readRequests),
+        Route(
+            method: .post,
+            path: "/api/v1/bundles/B-none/download",
+            body: #"{"reason":"x"}"#,
+            needs: .revealPersonalData,
+            accept: "application/zip"
+        ),
+        Route(method: .get, path: "/api/v1/jobs", body: nil, needs: .readEvidence),
+        Route(method: .post, path: "/api/v1/jobs/run", body: nil, needs: .runJobs),
+        Route(method: .post, path: "/api/v1/jobs/1/requeue", body: #"{"reason":"x"}"#, needs: .runJobs),
         Route(method: .get, path: "/api/v1/holds", body: nil, needs: .readEvidence),
         Route(method: .post, path: "/api/v1/holds", body: #"{"account":"{A}","reason":"x"}"#, needs: .manageHolds),
         Route(method: .delete, path: "/api/v1/holds/{H}", body: nil, needs: .manageHolds),
@@ -136,7 +150,7 @@ struct RoleMatrixTests {
                 .replacingOccurrences(of: "{A}", with: account.description)
                 .replacingOccurrences(of: "{H}", with: hold.id).replacingOccurrences(of: "{T}", with: tokenID)
             let body = route.body?.replacingOccurrences(of: "{A}", with: account.description)
-            var headers: HTTPFields = [.accept: "application/json"]
+            var headers: HTTPFields = [.accept: route.accept]
             if body != nil { headers[.contentType] = "application/json" }
             switch caller {
             case .nobody: break

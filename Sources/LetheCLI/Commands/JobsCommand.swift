@@ -29,14 +29,7 @@ struct JobsCommand: AsyncParsableCommand {
                 try asOf.map { FixedWallClock(try InstantParsing.instant($0, option: "--as-of", zone: utc)) }
                 ?? SystemWallClock()
             let runtime = try await self.runtime.open(clock: clock)
-            var total = JobRunReport()
-            while true {
-                let report = try await runtime.jobRunner(worker: worker).runOnce(limit: 50)
-                total.completed += report.completed
-                total.retried += report.retried
-                total.dead += report.dead
-                if report == JobRunReport() { break }
-            }
+            let total = try await runtime.jobRunner(worker: worker).runUntilIdle(batch: 50, maxPasses: .max)
             let delivered = try await runtime.dispatcher().dispatch(limit: 1000)
             print(
                 "jobs: \(total.completed) done, \(total.retried) to retry, \(total.dead) dead; notices delivered: \(delivered.delivered)"

@@ -66,6 +66,23 @@ public struct JobRunner: Sendable {
         self.logger = logger
     }
 
+    /// Runs passes of up to `batch` due jobs until one finds nothing to do, or `maxPasses` have run, and
+    /// adds up what they did: `lethe jobs run` and `POST /api/v1/jobs/run` work the queue this way.
+    ///
+    /// - Throws: the store's errors (`StoreError`), as ``runOnce(limit:)``.
+    public func runUntilIdle(batch: Int = 50, maxPasses: Int = 20) async throws -> JobRunReport {
+        var total = JobRunReport()
+        for _ in 0..<maxPasses {
+            let report = try await runOnce(limit: batch)
+            total.completed += report.completed
+            total.retried += report.retried
+            total.dead += report.dead
+            total.lostLeases += report.lostLeases
+            if report == JobRunReport() { break }
+        }
+        return total
+    }
+
     /// Runs up to `limit` due jobs once.
     /// A handler's failure is recorded on the job, not thrown.
     ///

@@ -10,6 +10,8 @@ public enum AdministrationError: Error, Equatable, CustomStringConvertible {
     case badWebhookURL
     /// The signing secret is shorter than 16 characters.
     case weakSecret
+    /// An act that is recorded with its reason was asked for without one.
+    case reasonRequired
 
     /// A sentence for the administrator, naming the recipient id where there is one, never the secret.
     public var description: String {
@@ -17,6 +19,7 @@ public enum AdministrationError: Error, Equatable, CustomStringConvertible {
         case .recipientExists(let id): return "a recipient '\(id)' is registered"
         case .badWebhookURL: return "the webhook must be an http(s) URL"
         case .weakSecret: return "the signing secret needs 16 characters or more"
+        case .reasonRequired: return "say why: the reason is recorded in the audit trail"
         }
     }
 }
@@ -93,6 +96,23 @@ public struct Administration: Sendable {
     /// - Throws: the store's errors.
     public func requeueDeadJob(_ id: Int64, reason: String, by actor: String) async throws -> Bool {
         try await store.requeueDeadJob(id, by: actor, reason: reason, at: clock.now())
+    }
+
+    /// Records in the audit trail that a member of staff took a copy of a customer's export bundle, before
+    /// it is opened: a copy that is not recorded must not happen.
+    /// - Throws: the store's errors.
+    public func recordBundleDownload(_ bundle: ExportBundleRecord, reason: String, by actor: String) async throws {
+        _ = try await store.appendAudit(
+            AuditEvent(
+                at: clock.now(),
+                actor: actor,
+                action: "bundle.downloaded",
+                subjectType: "request",
+                subjectID: bundle.requestID.rawValue,
+                fields: ["bundle"],
+                reason: reason
+            )
+        )
     }
 
     /// Records in the audit trail that an officer wrote a customer's plain export, before it is written:

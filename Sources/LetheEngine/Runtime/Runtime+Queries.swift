@@ -54,4 +54,21 @@ extension Runtime {
         _ = try await store.accountCount()
         _ = try await vault.tokenHashingKey()
     }
+
+    /// A copy of a customer's export bundle for a member of staff who must deliver it another way: the
+    /// reason goes to the audit trail first, and the copy counts as one of the bundle's downloads.
+    ///
+    /// - Returns: the plain ZIP, decrypted in memory; it never touches the disk.
+    /// - Throws: ``AdministrationError/reasonRequired`` without a reason; `JobFailure` when there is no
+    ///   such bundle, its link has expired or is used up, or the customer was erased; the store's errors.
+    public func staffBundleCopy(_ bundleID: String, reason: String, by actor: String) async throws -> Data {
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw AdministrationError.reasonRequired }
+        let exporter = exporter()
+        guard let bundle = try await exporter.bundle(bundleID) else {
+            throw JobFailure(message: "bundle \(bundleID) has expired, was used up, or does not exist")
+        }
+        try await administration.recordBundleDownload(bundle, reason: why, by: actor)
+        return try await exporter.downloadData(bundleID)
+    }
 }

@@ -12,6 +12,11 @@ struct ContentNegotiationMiddleware: RouterMiddleware {
     /// `application/problem+json`, but a client that accepts only those could read no success.
     static let produced = ["application/json"]
 
+    /// What an operation answers in: JSON, except an export bundle's copy, which is the ZIP itself.
+    static func produced(forPath path: String) -> [String] {
+        path.hasPrefix("/api/v1/bundles/") && path.hasSuffix("/download") ? ["application/zip"] : produced
+    }
+
     /// Answers 406 when `Accept` rules out JSON, and 415 when a POST, PUT or PATCH body is not UTF-8 JSON.
     func handle(
         _ request: Request,
@@ -20,13 +25,14 @@ struct ContentNegotiationMiddleware: RouterMiddleware {
     ) async throws
         -> Response
     {
-        if let accept = request.headers[.accept], !Self.accepts(accept) {
+        let produced = Self.produced(forPath: request.uri.path)
+        if let accept = request.headers[.accept], !Self.accepts(accept, produced: produced) {
+            let type = produced.first ?? "application/json"
             throw Problem(
                 "not-acceptable",
                 "No acceptable representation",
                 status: 406,
-                detail:
-                    "the API answers application/json (problems as application/problem+json); send Accept: application/json"
+                detail: "this answers \(type) (problems as application/problem+json); send Accept: \(type)"
             )
         }
         if [.post, .put, .patch].contains(request.method) {
@@ -43,7 +49,7 @@ struct ContentNegotiationMiddleware: RouterMiddleware {
 
     /// Whether an `Accept` header admits JSON: a media range of `*/*`, `application/*` or
     /// `application/json`, with a quality above zero. An empty header accepts anything (RFC 9110 §12.5.1).
-    static func accepts(_ header: String) -> Bool {
+    static func accepts(_ header: String, produced: [String] = produced) -> Bool {
         let ranges = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
             !$0.isEmpty
         }

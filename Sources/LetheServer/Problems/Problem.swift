@@ -134,7 +134,7 @@ extension Problem {
         case let error as AdministrationError:
             switch error {
             case .recipientExists: return .conflict(error.description)
-            case .badWebhookURL, .weakSecret: return .badRequest(error.description)
+            case .badWebhookURL, .weakSecret, .reasonRequired: return .badRequest(error.description)
             }
         case let error as AccountError:
             switch error {
