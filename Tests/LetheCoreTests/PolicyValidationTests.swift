@@ -26,6 +26,9 @@ struct PolicyValidationTests {
         #expect(covered == Set(DataCategory.allCases))
         #expect(policies.classification(record: "contact", field: "email")?.blindIndex == true)
         #expect(policies.classification(record: "payment-method", field: "card-number")?.sensitivity == .payment)
+        // The controller is configured once, and the shipped file is not the placeholder.
+        #expect(policies.controller != .unconfigured)
+        #expect(policies.controller.email.contains("@"))
     }
 
     @Test("Known holidays are in the calendars")
@@ -82,6 +85,13 @@ struct PolicyValidationTests {
             "category: identity, sensitivity: secret}", "unknown sensitivity"
         ),
         ("jurisdictions/eu-gdpr.yaml", "deadlines:\n", "deadlines: [\n", "not valid YAML"),
+        ("controller.yaml", "email: \"privacy@lethe.invalid\"", "email: \"privacy team\"", "is not an email address"),
+        (
+            "controller.yaml", "privacy-center-url: \"http://127.0.0.1:8080/privacy\"",
+            "privacy-center-url: \"/privacy\"",
+            "must be an http(s) URL"
+        ),
+        ("controller.yaml", "  postal-address:", "  address:", "unknown key 'address'"),
     ]
 
     @Test("Each broken policy is refused with its file, line and what is wrong", arguments: breakages)

@@ -20,7 +20,10 @@ struct TestServer: Sendable {
     let access: AccessService
     let dependencies: ServerDependencies
 
-    static func make(clock: any WallClock = SystemWallClock()) async throws -> TestServer {
+    static func make(
+        clock: any WallClock = SystemWallClock(),
+        policies: PolicySet? = nil
+    ) async throws -> TestServer {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-server-\(UUID().uuidString)")
         let configuration = RuntimeConfiguration(
             dataFolder: folder.path,
@@ -33,7 +36,7 @@ struct TestServer: Sendable {
         )
         let runtime = try await Runtime.open(
             configuration,
-            policies: try ShippedPolicies.load(),
+            policies: try policies ?? ShippedPolicies.load(),
             clock: clock,
             createKeyIfMissing: true
         )

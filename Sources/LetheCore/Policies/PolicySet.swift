@@ -17,6 +17,8 @@ public struct PolicySet: Sendable {
     public let noticeVersion: String
     /// The Data Rights Protocol endpoint's settings (`drp.yaml`); nil when the file is absent.
     public let dataRightsProtocol: DRPBusiness?
+    /// Who is responsible for the data (`controller.yaml`); ``DataController/unconfigured`` without it.
+    public let controller: DataController
 
     /// A policy set from already-parsed parts, mainly for tests; ``load(_:)`` is the validating path.
     public init(
@@ -26,7 +28,8 @@ public struct PolicySet: Sendable {
         fields: [FieldClassification],
         purposes: [ConsentPurpose] = [],
         noticeVersion: String = "unversioned",
-        dataRightsProtocol: DRPBusiness? = nil
+        dataRightsProtocol: DRPBusiness? = nil,
+        controller: DataController = .unconfigured
     ) {
         self.jurisdictions = jurisdictions
         self.calendars = calendars
@@ -35,6 +38,7 @@ public struct PolicySet: Sendable {
         self.purposes = purposes
         self.noticeVersion = noticeVersion
         self.dataRightsProtocol = dataRightsProtocol
+        self.controller = controller
     }
 
     /// The consent purpose with `id`, if the policies define it.
@@ -79,6 +83,7 @@ struct PolicyParser {
     private var noticeVersion = "unversioned"
     private var purposesFile: String?
     private var drp: (DRPBusiness, PolicyNode)?
+    private var controller: DataController?
 
     mutating func read(_ source: PolicySource) {
         do {
@@ -101,6 +106,8 @@ struct PolicyParser {
                 purposesFile = source.displayPath
             } else if path == "drp.yaml" {
                 drp = (try Self.dataRightsProtocol(root), root)
+            } else if path == "controller.yaml" {
+                controller = try Self.controller(root)
             } else {
                 issues.append(
                     PolicyIssue(
@@ -108,7 +115,7 @@ struct PolicyParser {
                         line: 1,
                         column: 1,
                         message:
-                            "not a known policy file (expected jurisdictions/*.yaml, calendars/*.yaml, retention.yaml, classification.yaml, purposes.yaml or drp.yaml)"
+                            "not a known policy file (expected jurisdictions/*.yaml, calendars/*.yaml, retention.yaml, classification.yaml, purposes.yaml, drp.yaml or controller.yaml)"
                     )
                 )
             }
@@ -163,7 +170,8 @@ struct PolicyParser {
             fields: fields.map(\.0),
             purposes: purposes,
             noticeVersion: noticeVersion,
-            dataRightsProtocol: drp?.0
+            dataRightsProtocol: drp?.0,
+            controller: controller ?? .unconfigured
         )
     }
 
@@ -376,6 +384,39 @@ struct PolicyParser {
     }
 
     // MARK: Data Rights Protocol
+
+    private static func controller(_ root: PolicyNode) throws -> DataController {
+        let map = try root.mapping("controller policy", allowed: ["controller", "notes"])
+        let entry = try map.required("controller").mapping(
+            "controller",
+            allowed: ["name", "postal-address", "email", "privacy-notice-url", "privacy-center-url", "dpo-email"]
+        )
+        func email(_ key: String) throws -> String? {
+            guard let node = entry.optional(key) else { return nil }
+            let value = try node.string(key)
+            let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !value.contains(where: \.isWhitespace)
+            else { throw node.issue("\(key) '\(value)' is not an email address") }
+            return value
+        }
+        func url(_ key: String) throws -> String {
+            let node = try entry.required(key)
+            let value = try node.string(key)
+            guard let url = URL(string: value), url.scheme == "https" || url.scheme == "http", url.host != nil else {
+                throw node.issue("\(key) must be an http(s) URL")
+            }
+            return value
+        }
+        guard let contact = try email("email") else { throw try entry.required("email").issue("email is required") }
+        return DataController(
+            name: try entry.required("name").string("name"),
+            postalAddress: try entry.required("postal-address").string("postal-address"),
+            email: contact,
+            privacyNoticeURL: try url("privacy-notice-url"),
+            privacyCenterURL: try url("privacy-center-url"),
+            dpoEmail: try email("dpo-email")
+        )
+    }
 
     private static func dataRightsProtocol(_ root: PolicyNode) throws -> DRPBusiness {
         let map = try root.mapping("drp policy", allowed: ["business", "regimes", "clock-skew-seconds", "notes"])

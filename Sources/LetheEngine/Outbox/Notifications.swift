@@ -24,7 +24,33 @@ public struct Envelope: Sendable, Equatable {
 /// Plain-text renderings of each notice. Wording is deliberately plain: these are statutory notices a
 /// customer must understand. The switch is exhaustive, so a new notice cannot go out without its words.
 enum NotificationTemplates {
-    static func render(_ notice: Notice) -> (subject: String, body: String) {
+    /// The notice in words, signed by the controller: customers' notices end with who is responsible for
+    /// their data and how to reach them (GDPR Art 13(1)(a)-(b), 15(1)); staff alerts and the machine
+    /// bodies of Data Rights Protocol callbacks do not.
+    static func render(_ notice: Notice, controller: DataController) -> (subject: String, body: String) {
+        let (subject, text) = words(notice, controller: controller)
+        var body = text
+        switch notice {
+        case .requestDueSoon, .requestOverdue, .requestNeedsSupervisor, .drpStatus: break
+        default: body += "\n\n" + signature(controller)
+        }
+        return (subject, body)
+    }
+
+    /// Who sent it and how to reach them, as the last lines of a customer's notice.
+    static func signature(_ controller: DataController) -> String {
+        var lines = [
+            "-- ",
+            "\(controller.name), \(controller.postalAddress)",
+            "Questions about your data: \(controller.email)",
+        ]
+        if let dpo = controller.dpoEmail { lines.append("Our data protection officer: \(dpo)") }
+        lines.append("Privacy notice: \(controller.privacyNoticeURL)")
+        lines.append("Your privacy center: \(controller.privacyCenterURL)")
+        return lines.joined(separator: "\n")
+    }
+
+    static func words(_ notice: Notice, controller: DataController) -> (subject: String, body: String) {
         switch notice {
         case .welcome(let account):
             return ("Welcome", "Your account \(account) is open.")
@@ -75,10 +101,14 @@ enum NotificationTemplates {
                 "We are extending the time to respond to request \(request) until \(respondBy). Reason: \(reason)"
             )
         case .requestCompleted(let request, let kind, let summary):
-            return (
-                "Request \(request) is complete",
-                "We have completed your \(kind.rawValue) request \(request). \(summary)"
-            )
+            var body = "We have completed your \(kind.rawValue) request \(request). \(summary)"
+            if kind == .export {
+                body +=
+                    "\n\nTo download it: sign in at \(controller.privacyCenterURL) with this email address, open request "
+                    + "\(request) and choose Download. You get a ZIP file; open index.html in it to read your data in a "
+                    + "browser, or use data.json and the CSV files to take it elsewhere."
+            }
+            return ("Request \(request) is complete", body)
         case .requestDenied(let request, let basis, let reason, let complainTo, let complainAt):
             return (
                 "We cannot act on request \(request)",
@@ -141,10 +171,13 @@ public struct MailFolderTransport: NotificationTransport {
     public let from: String
 
     /// A transport spooling to `folder`; set `from` to the privacy team's real sending address.
-    public init(folder: String, from: String = "privacy@lethe.invalid") {
+    public init(folder: String, from: String = DataController.unconfigured.email) {
         self.folder = folder
         self.from = from
     }
+
+    /// The domain message ids are made under: the sending address's.
+    var messageDomain: String { from.split(separator: "@").last.map(String.init) ?? "lethe.invalid" }
 
     /// Deletes the spool files of these messages (an erased customer's notices: their address and
     /// codes must not outlive them in the folder).
@@ -177,7 +210,7 @@ public struct MailFolderTransport: NotificationTransport {
             To: \(envelope.to)\r
             Subject: \(envelope.subject)\r
             Date: \(formatter.string(from: envelope.createdAt))\r
-            Message-ID: <\(envelope.messageID)@lethe.invalid>\r
+            Message-ID: <\(envelope.messageID)@\(messageDomain)>\r
             X-Lethe-Kind: \(envelope.kind.rawValue)\r
             MIME-Version: 1.0\r
             Content-Type: text/plain; charset=utf-8\r
@@ -223,6 +256,8 @@ public struct OutboxDispatcher: Sendable {
     let clock: any WallClock
     /// Where staff alerts (due soon, overdue) go.
     let officerAddress: String
+    /// Who signs customers' notices; the runtime sets it from `Policies/controller.yaml`.
+    public var controller: DataController = .unconfigured
     /// Attempts before a message is given up as failed; retries wait 30 seconds doubling to an hour.
     public var maxAttempts = 8
 
@@ -269,7 +304,7 @@ public struct OutboxDispatcher: Sendable {
     }
 
     private func deliver(_ pending: PendingMessage) async throws -> Bool {
-        let (subject, body) = NotificationTemplates.render(pending.message.notice)
+        let (subject, body) = NotificationTemplates.render(pending.message.notice, controller: controller)
         let envelope = Envelope(
             messageID: "lethe-\(pending.id)",
             notice: pending.message.notice,

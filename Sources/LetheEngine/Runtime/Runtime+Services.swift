@@ -12,15 +12,17 @@ extension Runtime {
 
     /// The configured delivery channel: the mail folder `<data>/mail` unless `LETHE_MAIL_FOLDER` says otherwise.
     public func dispatcher() -> OutboxDispatcher {
-        OutboxDispatcher(
+        var dispatcher = OutboxDispatcher(
             store: store,
             transport: RoutingTransport(
-                MailFolderTransport(folder: mailFolder),
+                MailFolderTransport(folder: mailFolder, from: policies.controller.email),
                 routes: [.drpStatus: DRPCallbackTransport()]
             ),
             clock: clock,
             officerAddress: configuration.environment["LETHE_OFFICER_EMAIL"] ?? "privacy-officers@lethe.invalid"
         )
+        dispatcher.controller = policies.controller
+        return dispatcher
     }
 }
 

@@ -36,7 +36,8 @@ public struct ServerDependencies: Sendable {
         self.access = access
         self.settings = settings
         self.registry = registry
-        self.pages = pages
+        // Every customer page names the controller, as configured once in Policies/controller.yaml.
+        self.pages = pages.signed(by: runtime.policies.controller)
         self.outbox = OutboxNudge(dispatcher: runtime.dispatcher())
     }
 }
@@ -53,9 +54,10 @@ public func buildRouter(_ dependencies: ServerDependencies) throws -> Router<Let
     router.add(middleware: SecurityHeadersMiddleware())
     let evidence = dependencies.runtime.evidence
     router.add(
-        middleware: ProblemMiddleware(recordIntegrityFailure: { path in
-            try? await evidence.recordIntegrityFailure(path: path)
-        })
+        middleware: ProblemMiddleware(
+            recordIntegrityFailure: { path in try? await evidence.recordIntegrityFailure(path: path) },
+            controller: dependencies.runtime.policies.controller
+        )
     )
     router.add(middleware: BodyLimitMiddleware(limit: dependencies.settings.maxBodyBytes))
     let drp = dependencies.runtime.dataRightsProtocol()

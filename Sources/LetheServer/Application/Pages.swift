@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import LetheCore
 import Mustache
 
 /// Server-rendered HTML from the mustache templates in `Templates/`: no JavaScript, no build step.
@@ -7,6 +8,23 @@ import Mustache
 public struct Pages: Sendable {
     /// The parsed templates, by name (the file name without `.mustache`).
     let library: MustacheLibrary
+    /// Who is responsible for the data, as `{{controller.*}}` on every page that does not set its own.
+    var controller: [String: String] = Self.model(DataController.unconfigured)
+
+    /// The same templates, with `controller` named on every page.
+    func signed(by controller: DataController) -> Pages {
+        var pages = self
+        pages.controller = Self.model(controller)
+        return pages
+    }
+
+    /// The controller as the templates read it.
+    static func model(_ controller: DataController) -> [String: String] {
+        [
+            "name": controller.name, "address": controller.postalAddress, "email": controller.email,
+            "privacyNotice": controller.privacyNoticeURL, "dpoEmail": controller.dpoEmail ?? "",
+        ]
+    }
 
     /// Loads the templates bundled with the module.
     /// - Throws: ``Problem/internalError`` when the module has no resource folder; the template parser's
@@ -20,6 +38,11 @@ public struct Pages: Sendable {
 
     /// A page, or a 500 problem when a template is missing (a packaging error, caught by the page tests).
     func render(_ name: String, _ object: Any, status: HTTPResponse.Status = .ok) -> Response {
+        var object = object
+        if var dictionary = object as? [String: Any], dictionary["controller"] == nil {
+            dictionary["controller"] = controller
+            object = dictionary
+        }
         guard let html = library.render(Self.withoutEmptyText(object), withTemplate: name) else {
             return ProblemMiddleware.response(Problem.internalError, requestID: "template:\(name)")
         }
@@ -70,14 +93,31 @@ public struct Pages: Sendable {
     }
 
     /// A plain error page for browsers, without templates (it must work when they do not).
-    static func errorPage(_ problem: Problem, requestID: String, home: String = "/") -> Response {
+    static func errorPage(
+        _ problem: Problem,
+        requestID: String,
+        home: String = "/",
+        controller: DataController? = nil
+    ) -> Response {
         let detail = escape(problem.detail ?? "")
+        // A customer's error page, like every customer page, says who is responsible for their data.
+        let footer = controller.map { controller in
+            let dpo = controller.dpoEmail.map {
+                "; our data protection officer: <a href=\"mailto:\(escape($0))\">\(escape($0))</a>"
+            }
+            return """
+                <footer class="site narrow"><p>\(escape(controller.name)) is responsible for your data. Write to us at \
+                \(escape(controller.postalAddress)), or email <a href="mailto:\(escape(controller.email))">\
+                \(escape(controller.email))</a>\(dpo ?? ""). Read our \
+                <a href="\(escape(controller.privacyNoticeURL))">privacy notice</a>.</p></footer>
+                """
+        }
         let html = """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(escape(problem.title))</title>
             <link rel="stylesheet" href="/assets/style.css"></head><body><main class="narrow">
             <h1>\(escape(problem.title))</h1><p>\(detail)</p>
             <p class="muted">Reference: \(escape(requestID))</p><p><a href="\(escape(home))">Start again</a></p>
-            </main></body></html>
+            </main>\(footer ?? "")</body></html>
             """
         return Self.html(html, status: .init(code: problem.status))
     }

@@ -17,6 +17,8 @@ struct ProblemMiddleware: RouterMiddleware {
     /// Records a stored value that failed its integrity check as a security event (the route's path,
     /// never the value); nil records nothing.
     var recordIntegrityFailure: (@Sendable (_ path: String) async -> Void)?
+    /// Who a customer's error page names as responsible for their data, as every customer page does.
+    var controller: DataController = .unconfigured
 
     /// Passes the request on and turns any error into a problem document (or, for a browser outside the
     /// API, an error page that links back to where the person started).
@@ -45,7 +47,12 @@ struct ProblemMiddleware: RouterMiddleware {
                 let page =
                     problem.status == 404 && error is HTTPError
                     ? Problem.notFound("This page does not exist. Check the address, or start again.") : problem
-                return Pages.errorPage(page, requestID: context.requestID, home: customer ? "/privacy" : "/")
+                return Pages.errorPage(
+                    page,
+                    requestID: context.requestID,
+                    home: customer ? "/privacy" : "/",
+                    controller: customer ? controller : nil
+                )
             }
             return Self.response(problem, requestID: context.requestID)
         }
