@@ -13,18 +13,23 @@ struct NoticeWordingTests {
         return id
     }()
 
+    static func december(_ day: Int) -> LocalDate {
+        guard let date = LocalDate(year: 2026, month: 12, day: day) else { preconditionFailure("a valid date") }
+        return date
+    }
+
     static let staffAlerts: [Notice] = [
         .requestNeedsSupervisor(request: request, reason: "legal hold"),
         .requestOverdue(
             request: request,
-            due: LocalDate(year: 2026, month: 12, day: 1)!,
+            due: december(1),
             daysLeft: -4,
             assignee: "o",
             level: "overdue"
         ),
         .requestDueSoon(
             request: request,
-            due: LocalDate(year: 2026, month: 12, day: 9)!,
+            due: december(9),
             daysLeft: 3,
             assignee: "o",
             level: "due-3"
