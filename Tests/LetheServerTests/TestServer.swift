@@ -22,7 +22,8 @@ struct TestServer: Sendable {
 
     static func make(
         clock: any WallClock = SystemWallClock(),
-        policies: PolicySet? = nil
+        policies: PolicySet? = nil,
+        environment extra: [String: String] = [:]
     ) async throws -> TestServer {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-server-\(UUID().uuidString)")
         let configuration = RuntimeConfiguration(
@@ -32,7 +33,7 @@ struct TestServer: Sendable {
             environment: [
                 "LETHE_EXPORTS": folder.appendingPathComponent("exports").path,
                 "LETHE_MAIL_FOLDER": folder.appendingPathComponent("mail").path,
-            ]
+            ].merging(extra) { _, given in given }
         )
         let runtime = try await Runtime.open(
             configuration,

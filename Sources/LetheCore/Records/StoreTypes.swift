@@ -134,6 +134,33 @@ public struct OutboxMessage: Sendable, Equatable {
     public var parameters: [String: String] { notice.parameters }
 }
 
+/// A notice that will not be delivered: its last attempt failed, or the mail server bounced it. Kind,
+/// account id and error only; the recipient and the facts stay sealed.
+public struct FailedNotice: Sendable, Equatable {
+    /// The outbox row id (the message id is `lethe-<id>`).
+    public let id: Int64
+    /// The notice's kind, as stored.
+    public let kind: String
+    /// The customer it was for, when it was for one (staff alerts have none).
+    public let accountID: String?
+    /// Delivery attempts made.
+    public let attempts: Int
+    /// Why the last attempt failed (`bounced: …` for a bounce).
+    public let lastError: String?
+    /// When it was queued.
+    public let createdAt: Date
+
+    /// Makes the value from each of its parts.
+    public init(id: Int64, kind: String, accountID: String?, attempts: Int, lastError: String?, createdAt: Date) {
+        self.id = id
+        self.kind = kind
+        self.accountID = accountID
+        self.attempts = attempts
+        self.lastError = lastError
+        self.createdAt = createdAt
+    }
+}
+
 /// A queued message as the dispatcher sees it (decrypted for delivery).
 public struct PendingMessage: Sendable, Equatable {
     /// The outbox row id; also the stable message id, so a retried delivery is recognisable.

@@ -317,6 +317,15 @@ public struct OutboxDispatcher: Sendable {
             try await transport.deliver(envelope)
             try await store.markDelivered(pending.id, at: clock.now())
             return true
+        } catch let failure as any PermanentDeliveryFailure where failure.bounce != nil {
+            // A bounce: the server refused for good, so the message fails now, with why, and is not retried.
+            try await store.markFailed(
+                pending.id,
+                error: failure.bounce ?? "bounced",
+                retryAt: clock.now(),
+                maxAttempts: 0
+            )
+            return false
         } catch {
             let delay = min(3600, 30 * pow(2, Double(pending.attempts)))
             try await store.markFailed(

@@ -27,11 +27,14 @@ public enum AdministrationError: Error, Equatable, CustomStringConvertible {
 /// The administrator's tools: staff, tokens, recipients, agents and the job queue. Every change is
 /// audited in the transaction that makes it; front ends reach these here, never through the store.
 public struct Administration: Sendable {
-    let store: any AccessRepository & AgentRepository & AuditRepository & JobRepository & RecipientRepository
+    let store:
+        any AccessRepository & AgentRepository & AuditRepository & JobRepository & OutboxRepository
+            & RecipientRepository
     let clock: any WallClock
 
     init(
-        store: any AccessRepository & AgentRepository & AuditRepository & JobRepository & RecipientRepository,
+        store: any AccessRepository & AgentRepository & AuditRepository & JobRepository & OutboxRepository
+            & RecipientRepository,
         clock: any WallClock
     ) {
         self.store = store
@@ -96,6 +99,12 @@ public struct Administration: Sendable {
     /// - Throws: the store's errors.
     public func requeueDeadJob(_ id: Int64, reason: String, by actor: String) async throws -> Bool {
         try await store.requeueDeadJob(id, by: actor, reason: reason, at: clock.now())
+    }
+
+    /// The notices that will not be delivered (bounced, or out of attempts), newest first.
+    /// - Throws: the store's errors.
+    public func failedNotices(limit: Int = 100) async throws -> [FailedNotice] {
+        try await store.failedMessages(limit: limit)
     }
 
     /// Records in the audit trail that a member of staff took a copy of a customer's export bundle, before

@@ -10,14 +10,14 @@ extension Runtime {
         RequestService(store: store, vault: vault, policies: policies, clock: clock)
     }
 
-    /// The configured delivery channel: the mail folder `<data>/mail` unless `LETHE_MAIL_FOLDER` says otherwise.
+    /// The configured delivery channel: SMTP when `LETHE_SMTP_URL` is set (checked when the runtime
+    /// opens), else the mail folder `<data>/mail` unless `LETHE_MAIL_FOLDER` says otherwise.
     public func dispatcher() -> OutboxDispatcher {
+        let mail: any NotificationTransport =
+            smtp ?? MailFolderTransport(folder: mailFolder, from: policies.controller.email)
         var dispatcher = OutboxDispatcher(
             store: store,
-            transport: RoutingTransport(
-                MailFolderTransport(folder: mailFolder, from: policies.controller.email),
-                routes: [.drpStatus: DRPCallbackTransport()]
-            ),
+            transport: RoutingTransport(mail, routes: [.drpStatus: DRPCallbackTransport()]),
             clock: clock,
             officerAddress: configuration.environment["LETHE_OFFICER_EMAIL"] ?? "privacy-officers@lethe.invalid"
         )

@@ -54,6 +54,8 @@ public enum RuntimeError: Error, CustomStringConvertible {
     case crypto(CryptoError)
     /// The PostgreSQL database could not be reached or set up.
     case database(String)
+    /// `LETHE_SMTP_URL` cannot be used (the reason never repeats the password).
+    case mail(String)
 
     /// What to do, for the operator: set the key, run `lethe keys init`, or fix the database.
     public var description: String {
@@ -62,6 +64,7 @@ public enum RuntimeError: Error, CustomStringConvertible {
             return "no master key: set LETHE_MASTER_KEY, or run 'lethe keys init' to create \(keyFile)"
         case .crypto(let error): return error.description
         case .database(let reason): return reason
+        case .mail(let reason): return reason
         }
     }
 }
@@ -81,6 +84,8 @@ public struct Runtime: Sendable {
     public let clock: any WallClock
     /// Set when a development key was generated on this start.
     public let generatedDevelopmentKey: Bool
+    /// The mail server notices go to when `LETHE_SMTP_URL` is set; nil means the mail folder.
+    public let smtp: SMTPTransport?
 
     /// Opens the data folder. With `createKeyIfMissing`, a missing key is generated and written
     /// (a development convenience the caller must warn about loudly).
@@ -92,6 +97,15 @@ public struct Runtime: Sendable {
         clock: any WallClock = SystemWallClock(),
         createKeyIfMissing: Bool
     ) async throws -> Runtime {
+        // Checked before anything is opened, so a bad mail URL stops the start with its reason.
+        var smtp: SMTPTransport?
+        if let url = configuration.environment["LETHE_SMTP_URL"], !url.isEmpty {
+            do {
+                smtp = try SMTPTransport(settings: try SMTPSettings(url: url), from: policies.controller.email)
+            } catch {
+                throw RuntimeError.mail("\(error)")
+            }
+        }
         var generated = false
         let keyring: MasterKeyring
         if let loaded = try configuration.loadKeyring() {
@@ -131,7 +145,8 @@ public struct Runtime: Sendable {
             vault: vault,
             policies: policies,
             clock: clock,
-            generatedDevelopmentKey: generated
+            generatedDevelopmentKey: generated,
+            smtp: smtp
         )
     }
 

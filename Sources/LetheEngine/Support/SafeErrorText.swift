@@ -16,6 +16,8 @@ enum SafeErrorText {
         case let error as StoreError: return error.description
         case let error as CryptoError: return error.description
         case let error as NoticeDecodingError: return error.description
+        // Codes and stages only; the server's own words, which may quote an address, are never kept.
+        case let error as SMTPFailure: return error.description
         case let error as URLError: return "network error \(error.code.rawValue)"
         default: return "\(String(reflecting: type(of: error))) (details withheld: they may quote personal data)"
         }

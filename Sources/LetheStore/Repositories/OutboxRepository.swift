@@ -15,4 +15,6 @@ public protocol OutboxRepository: Sendable {
     /// Records a failed delivery and its error (truncated); the message is tried again at `retryAt`, or
     /// marked failed for good once it has had `maxAttempts` attempts.
     func markFailed(_ id: Int64, error: String, retryAt: Date, maxAttempts: Int) async throws
+    /// The notices that failed for good (last attempt spent, or bounced), newest first, at most `limit`.
+    func failedMessages(limit: Int) async throws -> [FailedNotice]
 }

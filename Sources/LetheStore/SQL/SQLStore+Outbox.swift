@@ -102,6 +102,29 @@ extension SQLStore {
         return messages
     }
 
+    /// Reads `failed` rows' kind, account, attempts and error, newest first; nothing sealed is opened.
+    public func failedMessages(limit: Int) async throws -> [FailedNotice] {
+        try await database.read { db in
+            try SQLRow.fetchAll(
+                db,
+                sql: """
+                    SELECT id, kind, account_id, attempts, last_error, created_at FROM outbox WHERE status = 'failed'
+                    ORDER BY id DESC LIMIT ?
+                    """,
+                arguments: [limit]
+            ).map { row in
+                FailedNotice(
+                    id: row["id"],
+                    kind: row["kind"],
+                    accountID: row["account_id"],
+                    attempts: row["attempts"],
+                    lastError: row["last_error"],
+                    createdAt: Date(storeValue: row["created_at"])
+                )
+            }
+        }
+    }
+
     /// Sets the row's status to `delivered` with `delivered_at`, in one concurrent write.
     public func markDelivered(_ id: Int64, at: Date) async throws {
         try await database.write(.concurrent) { db in
