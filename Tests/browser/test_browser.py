@@ -178,6 +178,81 @@ def customer_downloads_export(driver, email):
     print(f"ok: customer downloaded the export of {request_id} ({len(names)} files)")
 
 
+def sign_in(driver, email):
+    """Signs in to the privacy center with a code from the mail folder; returns the page it led to."""
+    driver.get(URL + "/privacy")
+    started = time.time() - 1
+    driver.find_element(By.ID, "signin-email").send_keys(email)
+    driver.find_element(By.CSS_SELECTOR, "form[action='/privacy/code'] button").click()
+    until(lambda: driver.find_elements(By.ID, "code"), "the sign-in code page")
+    code = driver.find_element(By.ID, "code")
+    code.send_keys(latest_code(email, started))
+    code.submit()
+
+
+def request_and_confirm(driver, kind, email):
+    """From the signed-in account page: asks for `kind`, confirms with the emailed code; the request id."""
+    driver.get(URL + "/privacy/account")
+    driver.find_element(By.ID, f"kind-{kind}").click()
+    started = time.time() - 1
+    driver.find_element(By.CSS_SELECTOR, "form[action='/privacy/requests'] button").click()
+    until(lambda: driver.current_url.endswith("/verify"), "the code page")
+    code = driver.find_element(By.ID, "code")
+    code.send_keys(latest_code(email, started))
+    code.submit()
+    until(lambda: status_of(driver) == "verified", f"the verified {kind}")
+    return driver.find_element(By.TAG_NAME, "h1").text.split()[-1]
+
+
+def customer_deactivates_then_reactivates(driver, email):
+    sign_in(driver, email)
+    until(lambda: driver.current_url.endswith("/privacy/account"), "the account page")
+    request_id = request_and_confirm(driver, "deactivation", email)
+    api("POST", f"/requests/{request_id}/approve", os.environ["LETHE_OFFICER_TOKEN"])
+    # The worker deactivates the account, and the session opened before ends with it.
+    deadline = time.time() + 60
+    while True:
+        driver.get(URL + "/privacy/account")
+        if driver.current_url.rstrip("/").endswith("/privacy"):
+            break
+        assert time.time() < deadline, "the session outlived the deactivation"
+        time.sleep(0.5)
+    # Signing in again gets no session, but the page says what remains and offers reactivation.
+    sign_in(driver, email)
+    until(lambda: "Your account is deactivated" in driver.page_source, "the deactivated page")
+    shot(driver, "privacy-deactivated")
+    driver.get(URL + "/privacy/account")
+    assert driver.current_url.rstrip("/").endswith("/privacy"), "a deactivated account got a session"
+    sign_in(driver, email)
+    until(lambda: "Your account is deactivated" in driver.page_source, "the deactivated page again")
+    started = time.time() - 1
+    driver.find_element(By.CSS_SELECTOR, "form[action='/privacy/reactivate'] button").click()
+    until(lambda: driver.find_elements(By.CSS_SELECTOR, "form[action='/privacy/reactivate/confirm']"), "the code page")
+    code = driver.find_element(By.ID, "code")
+    code.send_keys(latest_code(email, started))
+    code.submit()
+    until(lambda: "/privacy/account" in driver.current_url, "the account page after reactivating")
+    assert "Your account is active again" in driver.page_source
+    print(f"ok: customer deactivated the account ({request_id}), was signed out, and reactivated it by code")
+
+
+def customer_reads_a_denial(driver, email):
+    request_id = request_and_confirm(driver, "export", email)
+    api(
+        "POST",
+        f"/requests/{request_id}/deny",
+        os.environ["LETHE_OFFICER_TOKEN"],
+        {"basis": "exemption", "reason": "Invoices must be kept for 6 years (tax law)."},
+    )
+    wait_for(driver, lambda: status_of(driver) == "denied", f"{request_id} denied")
+    page = driver.page_source
+    assert "Invoices must be kept for 6 years" in page, "the denial gives the officer's reason"
+    assert "complain to" in page and "Information Commissioner" in page, "the denial names the complaint route"
+    assert "(exemption)" not in page, "no slugs"
+    shot(driver, "privacy-denied")
+    print(f"ok: customer read why {request_id} was refused and where to complain")
+
+
 def main():
     email = f"browser.customer.{int(time.time())}@example.com"
     api(
@@ -186,12 +261,22 @@ def main():
         os.environ["LETHE_AGENT_TOKEN"],
         {"fullName": "Bea Browser", "email": email, "residence": "uk-gdpr", "dateOfBirth": "1984-05-06"},
     )
+    second = f"browser.second.{int(time.time())}@example.com"
+    api(
+        "POST",
+        "/accounts",
+        os.environ["LETHE_AGENT_TOKEN"],
+        {"fullName": "Cai Browser", "email": second, "residence": "uk-gdpr", "dateOfBirth": "1990-01-02"},
+    )
     officer = browser()
     customer = browser()
     try:
         officer_works_a_request(officer)
         customer_deletes_then_cancels(customer, email)
         customer_downloads_export(customer, email)
+        customer.delete_all_cookies()
+        customer_deactivates_then_reactivates(customer, second)
+        customer_reads_a_denial(customer, second)
     except Exception:
         for name, driver in (("failure-officer", officer), ("failure-customer", customer)):
             shot(driver, name)
