@@ -100,6 +100,18 @@ struct ExportTests {
         let h = p.h
         defer { h.close() }
         try await populate(h)
+        try await h.store.addRecipient(
+            Recipient(
+                id: "crm",
+                name: "Acme CRM Ltd",
+                categories: [.contact],
+                webhookURL: "https://crm.example/hook",
+                active: true
+            ),
+            secret: "0123456789abcdefXYZ",
+            at: h.clock.now(),
+            by: "test"
+        )
         let id = try await p.approved(.export)
         #expect(try await p.runner.runOnce().completed == 1)
         let stored = try #require(try await h.store.request(id))
@@ -155,11 +167,27 @@ struct ExportTests {
         #expect(
             String(decoding: try #require(files["orders.csv"]), as: UTF8.self).split(separator: "\r\n").count == 2_501
         )
+        // index.html is for a person: the data itself, in plain words, not counts or rule names.
         let html = String(decoding: try #require(files["index.html"]), as: UTF8.self)
-        #expect(
-            html.contains("Information Commissioner's Office") && html.contains("Your rights")
-                && html.contains("Retention")
-        )
+        #expect(html.contains("Information Commissioner's Office") && html.contains("Your rights"))
+        for held in [
+            "Honora Wrenfield", "honora.w@example.org", "2 Juniper Mews, Exampleton, EX2 3AB, GB",
+            "mastercard ending 4444",
+            "Where is my kettle?", "198.51.100.4", "Teapot &quot;deluxe&quot;", id.rawValue,
+        ] {
+            #expect(html.contains(held), "index.html does not show \(held)")
+        }
+        #expect(html.contains("These are your first 200 of 2500 orders"))
+        #expect(html.contains("you can change your mind until then"))
+        #expect(!html.contains("deletion verified") && !html.contains("deletion-verified"))
+        #expect(!html.contains("calendar days"))
+        // GDPR Art 15(2): whether the data leaves the country, from Policies/controller.yaml.
+        #expect(html.contains("Does your data leave your country?"))
+        #expect(html.contains("We keep your data in the United Kingdom"))
+        let controller = try ShippedPolicies.load().controller
+        #expect(html.contains("Who we are") && html.contains(controller.name))
+        #expect(html.contains("Acme CRM Ltd") && html.contains("Your email address and phone number"))
+        #expect(!html.contains("5555555555554444"))
         // Validated against the published schema by an independent validator.
         let dataFile = URL(fileURLWithPath: h.folder).appendingPathComponent("data.json")
         try json.write(to: dataFile)

@@ -27,6 +27,9 @@ public struct DataController: Sendable, Equatable {
     public var privacyCenterURL: String
     /// The data protection officer's address, where one is designated (GDPR Art 37-39).
     public var dpoEmail: String?
+    /// Whether data leaves the customer's country and under which safeguards (GDPR Art 15(1)(c), 15(2),
+    /// 46), in a sentence for customers; exports say it.
+    public var internationalTransfers: String?
 
     /// A controller from each of its parts.
     public init(
@@ -35,7 +38,8 @@ public struct DataController: Sendable, Equatable {
         email: String,
         privacyNoticeURL: String,
         privacyCenterURL: String,
-        dpoEmail: String? = nil
+        dpoEmail: String? = nil,
+        internationalTransfers: String? = nil
     ) {
         self.name = name
         self.postalAddress = postalAddress
@@ -43,6 +47,7 @@ public struct DataController: Sendable, Equatable {
         self.privacyNoticeURL = privacyNoticeURL
         self.privacyCenterURL = privacyCenterURL
         self.dpoEmail = dpoEmail
+        self.internationalTransfers = internationalTransfers
     }
 
     /// What a policy folder without `controller.yaml` gets: plainly a placeholder, on reserved names.

@@ -389,7 +389,10 @@ struct PolicyParser {
         let map = try root.mapping("controller policy", allowed: ["controller", "notes"])
         let entry = try map.required("controller").mapping(
             "controller",
-            allowed: ["name", "postal-address", "email", "privacy-notice-url", "privacy-center-url", "dpo-email"]
+            allowed: [
+                "name", "postal-address", "email", "privacy-notice-url", "privacy-center-url", "dpo-email",
+                "international-transfers",
+            ]
         )
         func email(_ key: String) throws -> String? {
             guard let node = entry.optional(key) else { return nil }
@@ -414,7 +417,8 @@ struct PolicyParser {
             email: contact,
             privacyNoticeURL: try url("privacy-notice-url"),
             privacyCenterURL: try url("privacy-center-url"),
-            dpoEmail: try email("dpo-email")
+            dpoEmail: try email("dpo-email"),
+            internationalTransfers: try entry.optional("international-transfers")?.string("international-transfers")
         )
     }
 

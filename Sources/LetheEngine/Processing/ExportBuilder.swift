@@ -14,7 +14,8 @@ public struct ExportBuilder: Sendable {
     static let maxChunk = 16 * 1024 * 1024
     static let magic = Data("LETHE-BUNDLE-1\n".utf8)
 
-    let store: any AccountRepository & ErasureRepository & ExportBundleRepository & RequestRepository
+    let store:
+        any AccountRepository & ErasureRepository & ExportBundleRepository & RecipientRepository & RequestRepository
     let policies: PolicySet
     let clock: any WallClock
     let random: any RandomSource
@@ -30,7 +31,8 @@ public struct ExportBuilder: Sendable {
     /// Creates a builder writing encrypted bundles below `folder`; `random` makes the bundle ids that
     /// appear in download links.
     public init(
-        store: any AccountRepository & ErasureRepository & ExportBundleRepository & RequestRepository,
+        store: any AccountRepository & ErasureRepository & ExportBundleRepository & RecipientRepository
+            & RequestRepository,
         policies: PolicySet,
         clock: any WallClock,
         random: any RandomSource,
@@ -86,10 +88,12 @@ public struct ExportBuilder: Sendable {
         var after: Int64?
         var first = true
         var orderCount = 0
+        var shownOrders: [Order] = []
         while true {
             let page = try await store.ordersPage(account, after: after, limit: 1000)
             if page.isEmpty { break }
             for order in page {
+                if shownOrders.count < ExportSummary.ordersShown { shownOrders.append(order) }
                 try data.write((first ? "" : ",") + OrderJSON(order).json)
                 try ordersCSV.write(
                     CSV.row([
@@ -174,13 +178,14 @@ public struct ExportBuilder: Sendable {
         try html.write(
             ExportSummary(
                 customer: customer,
-                counts: [
-                    ("Orders", orderCount), ("Addresses", customer.addresses.count),
-                    ("Payment methods", customer.paymentMethods.count),
-                    ("Consent records", consents.count), ("Support interactions", support.count),
-                    ("Security events", security.count),
-                    ("Privacy requests", requests.count), ("Record notes", notes.count),
-                ],
+                consents: consents,
+                orders: shownOrders,
+                orderCount: orderCount,
+                support: support,
+                security: security,
+                requests: requests,
+                notes: notes,
+                recipients: try await store.recipients().filter { $0.active },
                 policies: policies,
                 generatedAt: now
             ).html
