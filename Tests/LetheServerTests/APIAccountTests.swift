@@ -160,7 +160,11 @@ struct APIAccountTests {
             subjectID: account.description
         )
         #expect(audit.filter { $0.event.action == "account.changed" && $0.event.fields == ["status"] }.count == 2)
-        #expect(try await server.mails(to: email).contains { $0.contains("Your account is active again") })
+        #expect(
+            try await server.mails(to: email, waitingFor: "Your account is active again").contains {
+                $0.contains("Your account is active again")
+            }
+        )
         // The customer can sign in again.
         #expect(try await server.access.openCustomerSession(account).principal == .customer(account))
     }

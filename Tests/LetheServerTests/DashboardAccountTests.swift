@@ -114,4 +114,50 @@ struct DashboardAccountTests {
         }
         #expect(try await server.runtime.accounts().view(account).phone == nil)
     }
+
+    @Test("the account page shows consents, export bundles and security events, and 'None yet.' when empty")
+    func accountPageShowsWhatIsHeld() async throws {
+        let server = try await TestServer.make()
+        let account = try await server.customer("dash.held@example.com")
+        try await server.test { client in
+            var browser = try await DashboardTests.staffBrowser(server, client, role: .auditor)
+            let empty = try await browser.get("/dashboard/accounts/\(account)")
+            #expect(empty.text.components(separatedBy: "None yet.").count - 1 >= 4)
+        }
+        let purpose = try #require(server.runtime.policies.purposes.first)
+        try await server.runtime.store.appendConsent(
+            account,
+            ConsentRecord(
+                purpose: purpose.id,
+                granted: true,
+                source: "web-form",
+                sourceDetail: nil,
+                noticeVersion: "2026-01",
+                at: Date()
+            )
+        )
+        try await server.runtime.store.addSecurityEvent(
+            account,
+            at: Date(),
+            kind: "sign-in",
+            ipAddress: "198.51.100.77",
+            userAgent: "Firefox"
+        )
+        let id = try await server.submit(.export, for: account)
+        let verification = try await server.runtime.accounts().verifySecurityAnswer(account, answer: "Otter", by: "a")
+        try await server.runtime.requests().verify(id, with: try #require(verification), by: "agent")
+        try await server.runtime.requests().approve(id, by: "officer")
+        _ = try await server.runtime.jobRunner(worker: "test").runUntilIdle()
+        try await server.test { client in
+            var browser = try await DashboardTests.staffBrowser(server, client, role: .auditor)
+            let page = try await browser.get("/dashboard/accounts/\(account)")
+            #expect(page.text.contains(purpose.name))
+            #expect(page.text.contains("given"))
+            #expect(page.text.contains("sign-in"))
+            // Staff see what happened, not where from.
+            #expect(!page.text.contains("198.51.100.77"))
+            #expect(page.text.contains("<td><a href=\"/dashboard/requests/\(id.rawValue)\">"))
+            #expect(page.text.contains("<td>3</td>"))
+        }
+    }
 }

@@ -63,7 +63,11 @@ struct PrivacyCenterAccountTests {
         )
         #expect(note.changedFields == ["status"])
         #expect(note.verification?.method == .oneTimeCodeEmail)
-        #expect(try await server.mails(to: email).contains { $0.contains("Your account is active again") })
+        #expect(
+            try await server.mails(to: email, waitingFor: "Your account is active again").contains {
+                $0.contains("Your account is active again")
+            }
+        )
     }
 
     @Test("the deactivated page offers reactivation")

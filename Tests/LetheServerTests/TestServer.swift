@@ -124,13 +124,20 @@ struct TestServer: Sendable {
         return nil
     }
 
-    /// Every message in the mail folder addressed to `email`, after delivering the outbox.
-    func mails(to email: String) async throws -> [String] {
-        _ = try await runtime.dispatcher().dispatch()
+    /// Every message in the mail folder addressed to `email`, after delivering the outbox. With `text`,
+    /// waits up to five seconds for a message holding it: the server's own after-response delivery may
+    /// hold the message (claimed) while it writes it, as `latestCode` allows for.
+    func mails(to email: String, waitingFor text: String? = nil) async throws -> [String] {
         let mail = folder.appendingPathComponent("mail")
-        let files = (try? FileManager.default.contentsOfDirectory(at: mail, includingPropertiesForKeys: nil)) ?? []
-        return try files.filter { $0.pathExtension == "eml" }.map { try String(contentsOf: $0, encoding: .utf8) }
-            .filter { $0.contains(email) }
+        for _ in 0..<50 {
+            _ = try await runtime.dispatcher().dispatch()
+            let files = (try? FileManager.default.contentsOfDirectory(at: mail, includingPropertiesForKeys: nil)) ?? []
+            let found = try files.filter { $0.pathExtension == "eml" }
+                .map { try String(contentsOf: $0, encoding: .utf8) }.filter { $0.contains(email) }
+            guard let text, !found.contains(where: { $0.contains(text) }) else { return found }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return []
     }
 
     /// Deactivates the account as a verified deactivation does, so a test can bring it back.

@@ -266,6 +266,10 @@ public struct RequestQuery: Sendable {
     public var accountID: AccountID?
     /// At most this many rows.
     public var limit: Int
+    /// Rows to skip first, for the next page.
+    public var offset: Int = 0
+    /// The order of the rows: most urgent first unless asked otherwise.
+    public var order: RequestOrder = .mostUrgent
 
     /// A query; every filter is off by default and at most 50 rows are returned.
     public init(
@@ -288,6 +292,18 @@ public struct RequestQuery: Sendable {
 
     /// Every status that still needs work.
     public static let open: Set<RequestStatus> = Set(RequestStatus.allCases.filter { !$0.isTerminal })
+}
+
+/// How a list of requests is ordered; the raw values are the dashboard's `sort` parameter.
+public enum RequestOrder: String, Sendable, CaseIterable {
+    /// The earliest binding deadline first (the working order).
+    case mostUrgent = "due"
+    /// The latest binding deadline first.
+    case leastUrgent = "due-desc"
+    /// The most recently received first.
+    case newest = "received-desc"
+    /// The longest waiting first.
+    case oldest = "received"
 }
 
 /// A change to a request's recorded state, applied together with its lifecycle event.

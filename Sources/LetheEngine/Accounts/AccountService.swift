@@ -337,6 +337,17 @@ public struct AccountService: Sendable {
 
     // MARK: View and reveal
 
+    /// The account registered under `email`, found through its blind index (the address itself is
+    /// never stored in clear); nil when none is, or when the text is no email at all.
+    /// - Throws: the store's errors.
+    public func find(email: String) async throws -> AccountID? {
+        do {
+            return try await store.accountID(forEmail: email)
+        } catch StoreError.invalidValue(_, _) {
+            return nil
+        }
+    }
+
     /// The account as an agent sees it by default: masked.
     public func view(_ id: AccountID) async throws -> MaskedAccount {
         guard let account = try await store.account(id) else { throw AccountError.notFound(id) }
@@ -399,6 +410,14 @@ public struct AccountService: Sendable {
     public func consents(_ id: AccountID) async throws -> [ConsentRecord]? {
         guard try await store.accountStatus(id) != nil else { return nil }
         return try await store.consents(id).sorted { $0.at < $1.at }
+    }
+
+    /// The account's security events (sign-ins, password changes), oldest first: when and what, without
+    /// the client address or browser, which staff have no need to see.
+    /// - Throws: the store's errors.
+    public func securityEventKinds(_ id: AccountID) async throws -> [(at: Date, kind: String)] {
+        guard try await store.accountStatus(id) != nil else { throw AccountError.notFound(id) }
+        return try await store.securityEvents(id).map { ($0.at, $0.kind) }
     }
 
     /// Record notes for supervisor review.

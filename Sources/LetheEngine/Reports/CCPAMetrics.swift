@@ -6,11 +6,17 @@ import LetheStore
 /// how many were received, complied with in whole or in part, and denied, and the median days to respond.
 public struct CCPAMetrics: Sendable, Equatable {
     /// The kinds the regulation names, as Lethe records them.
+    /// §7102(a)(1)(A)-(E) name five kinds; each is reported, with zeros when none was received.
     public enum Kind: String, Sendable, CaseIterable {
         /// Requests to know (Lethe's exports) and requests to delete.
         case know, delete
+        /// Requests to correct (§7102(a)(1)(C)). Lethe takes corrections as verified account changes, not
+        /// yet as requests, so this row counts none until correction requests exist.
+        case correct
         /// Requests to opt out of sale or sharing: consent changes on the opt-out-of-sale clock.
         case optOut = "opt-out"
+        /// Requests to limit the use of sensitive personal information (§7102(a)(1)(E)); none yet, as above.
+        case limit
         /// Everything else (other consent changes, deactivations); counted so totals reconcile.
         case other
     }
@@ -37,7 +43,7 @@ public struct CCPAMetrics: Sendable, Equatable {
     public let year: Int
     /// The jurisdiction id whose requests are counted (`us-ca` for CCPA).
     public let jurisdiction: String
-    /// One row per kind that had any request, in the order of ``Kind``.
+    /// One row per kind, in the order of ``Kind``: every kind the regulation names, zeros included.
     public let rows: [Row]
     /// The regulation these metrics answer, for headings and exported files.
     public static let citation = "11 CCR §7102(a)"
@@ -55,7 +61,7 @@ public struct CCPAMetrics: Sendable, Equatable {
         calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
         guard let start = calendar.date(from: DateComponents(year: year, month: 1, day: 1)),
             let end = calendar.date(from: DateComponents(year: year + 1, month: 1, day: 1))
-        else { return CCPAMetrics(year: year, jurisdiction: jurisdiction, rows: []) }
+        else { return CCPAMetrics(year: year, jurisdiction: jurisdiction, rows: Kind.allCases.map { Row(kind: $0) }) }
         let outcomes = try await store.requestOutcomes(jurisdiction: jurisdiction, receivedFrom: start, before: end)
         var rows: [Kind: Row] = [:]
         var days: [Kind: [Double]] = [:]
@@ -83,8 +89,8 @@ public struct CCPAMetrics: Sendable, Equatable {
             }
             rows[kind] = row
         }
-        let ordered = Kind.allCases.compactMap { kind -> Row? in
-            guard var row = rows[kind] else { return nil }
+        let ordered = Kind.allCases.map { kind -> Row in
+            var row = rows[kind] ?? Row(kind: kind)
             row.medianDaysToRespond = median(days[kind] ?? [])
             return row
         }

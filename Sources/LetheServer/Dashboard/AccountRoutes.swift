@@ -56,6 +56,29 @@ struct AccountRoutes: DashboardController {
         model["requests"] = try await requests.list(RequestQuery(accountID: id, limit: 50)).map {
             ["id": $0.id.rawValue, "kind": $0.kind.rawValue, "status": $0.status.rawValue, "due": $0.due.description]
         }
+        let purposeNames = Dictionary(runtime.policies.purposes.map { ($0.id, $0.name) }) { first, _ in first }
+        model["consents"] =
+            try await accounts.consents(id)?.reversed().prefix(50).map {
+                [
+                    "at": RequestViews.iso($0.at), "purpose": purposeNames[$0.purpose] ?? $0.purpose,
+                    "choice": $0.granted ? "given" : "withdrawn", "source": $0.source,
+                ]
+            } ?? []
+        model["securityEvents"] = try await accounts.securityEventKinds(id).suffix(50).reversed().map {
+            ["at": RequestViews.iso($0.at), "kind": $0.kind]
+        }
+        var bundles: [[String: Any]] = []
+        for summary in try await requests.list(RequestQuery(accountID: id, kind: .export, limit: 20)) {
+            guard let bundle = try await runtime.exporter().bundle(forRequest: summary.id) else { continue }
+            bundles.append([
+                "request": summary.id.rawValue, "created": RequestViews.iso(bundle.createdAt),
+                "expires": RequestViews.iso(bundle.expiresAt), "downloadsLeft": bundle.downloadsLeft,
+            ])
+        }
+        model["bundles"] = bundles
+        model["hasBundles"] = !bundles.isEmpty
+        model["hasConsents"] = (model["consents"] as? [[String: String]])?.isEmpty == false
+        model["hasSecurityEvents"] = (model["securityEvents"] as? [[String: String]])?.isEmpty == false
         model["holds"] = try await runtime.evidence.activeHolds(id, at: runtime.clock.now()).map {
             [
                 "id": $0.id, "reason": $0.reason,

@@ -30,7 +30,34 @@ struct QueueRoutes: DashboardController {
     func queue(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         guard let principal = try staff(context, .readRequests) else { return Pages.redirect("/login") }
         let q = request.uri.queryParameters
-        var query = RequestQuery(limit: 500)
+        var query = RequestQuery(limit: Self.pageSize + 1)
+        let page = max(1, q["page"].flatMap { Int(String($0)) } ?? 1)
+        query.offset = (page - 1) * Self.pageSize
+        let sort = q["sort"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        if let sort {
+            guard let order = RequestOrder(rawValue: sort) else { throw Problem.badRequest("unknown sort") }
+            query.order = order
+        }
+        // One box finds a request by its id, or an account's requests by account id or email.
+        let search = (q["q"].map(String.init) ?? "").trimmingCharacters(in: .whitespaces)
+        var searchNote: String?
+        if !search.isEmpty {
+            if search.hasPrefix("R-") {
+                if search.count < 40, try await requests.request(RequestID(search)) != nil {
+                    return Pages.redirect("/dashboard/requests/\(search)")
+                }
+                searchNote = "No request has the id \(search)."
+                query.accountID = nil
+            } else if let account = try? AccountID(search.uppercased()) {
+                query.accountID = account
+                searchNote = "Requests of account \(account)."
+            } else if let account = try await runtime.accounts().find(email: search) {
+                query.accountID = account
+                searchNote = "Requests of account \(account), the account with that email."
+            } else {
+                searchNote = "No account has that email."
+            }
+        }
         let status = q["status"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let kind = q["kind"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let jurisdiction = q["jurisdiction"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
@@ -47,7 +74,11 @@ struct QueueRoutes: DashboardController {
         }
         query.jurisdiction = jurisdiction
         query.assignee = assignee
-        let rows = try await requests.list(query)
+        var rows: [RequestSummary] = []
+        // A search that found nothing lists nothing, rather than everything.
+        if search.isEmpty || query.accountID != nil { rows = try await requests.list(query) }
+        let hasNext = rows.count > Self.pageSize
+        rows = Array(rows.prefix(Self.pageSize))
         let today = self.today
         let depth = try await runtime.oversight.queueDepth(today: today, dueSoonBy: Urgency.dueSoonBy(today))
         var model = frame(context, principal, title: "Queue")
@@ -71,8 +102,44 @@ struct QueueRoutes: DashboardController {
             ["value": $0, "selected": $0 == jurisdiction]
         }
         model["assignee"] = assignee ?? ""
+        model["search"] = search
+        if let searchNote { model["searchNote"] = searchNote }
+        model["sorts"] = RequestOrder.allCases.map { order -> [String: Any] in
+            [
+                "value": order.rawValue, "label": Self.sortLabels[order] ?? order.rawValue,
+                "selected": order == query.order,
+            ]
+        }
+        // The filters again, so the page links keep them.
+        var kept: [URLQueryItem] = []
+        for (name, value) in [
+            ("q", search), ("kind", kind ?? ""), ("status", status ?? ""), ("jurisdiction", jurisdiction ?? ""),
+            ("assignee", assignee ?? ""), ("sort", sort ?? ""),
+        ] where !value.isEmpty {
+            kept.append(URLQueryItem(name: name, value: value))
+        }
+        func link(_ page: Int) -> String {
+            var components = URLComponents()
+            components.path = "/dashboard"
+            components.queryItems = kept + [URLQueryItem(name: "page", value: String(page))]
+            return components.string ?? "/dashboard"
+        }
+        model["page"] = page
+        model["firstShown"] = rows.isEmpty ? 0 : query.offset + 1
+        model["lastShown"] = query.offset + rows.count
+        if page > 1 { model["previousPage"] = link(page - 1) }
+        if hasNext { model["nextPage"] = link(page + 1) }
         return pages.render("queue", model)
     }
+
+    /// Requests per queue page.
+    static let pageSize = 100
+
+    /// The sort choices in an officer's words.
+    static let sortLabels: [RequestOrder: String] = [
+        .mostUrgent: "most urgent first", .leastUrgent: "least urgent first", .newest: "newest first",
+        .oldest: "waiting longest first",
+    ]
 
     // MARK: One request
 

@@ -77,7 +77,12 @@ enum RequestViews {
             },
             "hasPauses": !stored.pauses.isEmpty,
             "hasAlerts": !dossier.alerts.isEmpty,
-            "alerts": dossier.alerts.map { ["at": iso($0.at), "threshold": $0.threshold, "level": $0.level] },
+            "alerts": dossier.alerts.map {
+                [
+                    "at": iso($0.at), "threshold": $0.threshold, "level": $0.level,
+                    "meaning": alertMeaning($0.threshold),
+                ]
+            },
             "consentChanges": stored.consentChanges.sorted { $0.key < $1.key }.map {
                 ["purpose": $0.key, "granted": $0.value]
             },
@@ -85,6 +90,16 @@ enum RequestViews {
                 ["at": iso($0.at), "by": $0.actor.description, "how": $0.reason ?? ""]
             },
         ]
+    }
+
+    /// What an alert threshold means, for the officer reading the request: `due-3` is "3 days before the
+    /// deadline", `overdue` is "the deadline passed".
+    static func alertMeaning(_ threshold: String) -> String {
+        if threshold == "overdue" { return "the deadline passed" }
+        if threshold.hasPrefix("due-"), let days = Int(threshold.dropFirst(4)) {
+            return days == 1 ? "1 day before the deadline" : "\(days) days before the deadline"
+        }
+        return threshold
     }
 
     /// The deletion receipt as evidence: rows erased per table, and what was kept under which law and until when.

@@ -5,6 +5,16 @@ import LetheCrypto
 // The queue and a request's deadline history, filtered and ordered in SQL.
 extension SQLStore {
     /// Filters `privacy_requests` in SQL, ordered by `binding_due` then `received_at`, at least one row.
+    /// The ORDER BY for `order`; the id breaks ties, so pages never overlap or skip a row.
+    static func orderClause(_ order: RequestOrder) -> String {
+        switch order {
+        case .mostUrgent: return "binding_due, received_at, id"
+        case .leastUrgent: return "binding_due DESC, received_at DESC, id DESC"
+        case .newest: return "received_at DESC, id DESC"
+        case .oldest: return "received_at, id"
+        }
+    }
+
     public func listRequests(_ query: RequestQuery) async throws -> [RequestSummary] {
         var conditions: [String] = []
         var arguments: [(any SQLBindable)?] = []
@@ -35,7 +45,8 @@ extension SQLStore {
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = """
             SELECT id, kind, account_id, jurisdiction, status, channel, received_at, binding_due, internal_target, assignee
-            FROM privacy_requests \(whereClause) ORDER BY binding_due, received_at LIMIT \(max(1, query.limit))
+            FROM privacy_requests \(whereClause) ORDER BY \(Self.orderClause(query.order))
+            LIMIT \(max(1, query.limit)) OFFSET \(max(0, query.offset))
             """
         let bound = SQLArguments(arguments)
         return try await database.read { db in

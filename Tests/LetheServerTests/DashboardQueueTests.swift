@@ -1,0 +1,99 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LetheCore
+import LetheEngine
+import NIOCore
+import Testing
+
+@testable import LetheServer
+
+/// The queue as an officer uses it first: find a request or a customer, page past the first hundred,
+/// sort, and see the days left.
+@Suite("Dashboard queue")
+struct DashboardQueueTests {
+    /// The request ids in a queue page, in order.
+    static func ids(_ html: String) -> [String] {
+        html.components(separatedBy: "<a href=\"/dashboard/requests/").dropFirst().map {
+            String($0.prefix { $0 != "\"" })
+        }
+    }
+
+    @Test("one box finds a request by id, or a customer's requests by account id or email")
+    func search() async throws {
+        let server = try await TestServer.make()
+        let alice = try await server.customer("queue.alice@example.com")
+        let bob = try await server.customer("queue.bob@example.com")
+        let aliceRequest = try await server.submit(.export, for: alice)
+        let bobRequest = try await server.submit(.deletion, for: bob)
+        try await server.test { client in
+            var browser = try await DashboardTests.staffBrowser(server, client, role: .agent)
+            let byID = try await browser.get("/dashboard?q=\(bobRequest.rawValue)")
+            #expect(byID.status == .seeOther)
+            #expect(byID.headers[.location] == "/dashboard/requests/\(bobRequest.rawValue)")
+
+            let byAccount = try await browser.get("/dashboard?q=\(alice.description.lowercased())")
+            #expect(Self.ids(byAccount.text) == [aliceRequest.rawValue])
+
+            let byEmail = try await browser.get("/dashboard?q=QUEUE.BOB%40example.com")
+            #expect(Self.ids(byEmail.text) == [bobRequest.rawValue])
+            #expect(byEmail.text.contains("the account with that email"))
+
+            let nobody = try await browser.get("/dashboard?q=nobody%40example.com")
+            #expect(Self.ids(nobody.text).isEmpty)
+            #expect(nobody.text.contains("No account has that email."))
+
+            let missing = try await browser.get("/dashboard?q=R-20260101-NOSUCH00")
+            #expect(Self.ids(missing.text).isEmpty)
+            #expect(missing.text.contains("No request has the id"))
+        }
+    }
+
+    @Test("the queue pages past a hundred requests, keeps its filters, and sorts as asked")
+    func pagingAndSorting() async throws {
+        let server = try await TestServer.make()
+        var submitted: [String] = []
+        for n in 0..<105 {
+            let account = try await server.customer("queue.page\(n)@example.com")
+            submitted.append(
+                try await server.submit(.export, for: account, receivedAt: Date(timeIntervalSinceNow: Double(n - 200)))
+                    .rawValue
+            )
+        }
+        let ids = submitted
+        try await server.test { client in
+            let submitted = ids
+            var browser = try await DashboardTests.staffBrowser(server, client, role: .auditor)
+            let first = try await browser.get("/dashboard?kind=export&sort=received")
+            let firstIDs = Self.ids(first.text)
+            #expect(firstIDs.count == 100)
+            #expect(firstIDs == Array(submitted.prefix(100)))
+            #expect(first.text.contains("Showing 1–100 (page 1)"))
+            #expect(first.text.contains("href=\"/dashboard?kind=export&amp;sort=received&amp;page=2\""))
+            #expect(!first.text.contains("Previous page"))
+            #expect(first.text.contains("Days left"))
+
+            let second = try await browser.get("/dashboard?kind=export&sort=received&page=2")
+            #expect(Self.ids(second.text) == Array(submitted.suffix(5)))
+            #expect(second.text.contains("Previous page"))
+            #expect(!second.text.contains("Next page"))
+
+            let newest = try await browser.get("/dashboard?sort=received-desc")
+            #expect(Self.ids(newest.text).first == submitted.last)
+            #expect(try await browser.get("/dashboard?sort=sideways").status == .badRequest)
+        }
+    }
+
+    @Test("a request's alerts say what they mean: how close the deadline was and who was told")
+    func alertsExplained() async throws {
+        let server = try await TestServer.make()
+        let account = try await server.customer("queue.alert@example.com")
+        let id = try await server.submit(.export, for: account, receivedAt: Date(timeIntervalSinceNow: -26 * 86_400))
+        _ = try await server.runtime.requests().watch()
+        try await server.test { client in
+            var browser = try await DashboardTests.staffBrowser(server, client, role: .auditor)
+            let page = try await browser.get("/dashboard/requests/\(id.rawValue)")
+            #expect(page.text.contains("7 days before the deadline, so the officer was alerted (due-7)"))
+        }
+    }
+}
