@@ -148,15 +148,7 @@ def customer_deletes_then_cancels(driver, email):
 def customer_downloads_export(driver, email):
     driver.get(URL + "/privacy/account")
     shot(driver, "privacy-account")
-    driver.find_element(By.ID, "kind-export").click()
-    started = time.time() - 1
-    driver.find_element(By.CSS_SELECTOR, "form[action='/privacy/requests'] button").click()
-    until(lambda: driver.current_url.endswith("/verify"), "the code page")
-    code = driver.find_element(By.ID, "code")
-    code.send_keys(latest_code(email, started))
-    code.submit()
-    until(lambda: status_of(driver) == "verified", "the verified export")
-    request_id = driver.find_element(By.TAG_NAME, "h1").text.split()[-1]
+    request_id = request_and_confirm(driver, "export", email)
     api("POST", f"/requests/{request_id}/approve", os.environ["LETHE_OFFICER_TOKEN"])
     wait_for(driver, lambda: bool(driver.find_elements(By.ID, "download")), "the export bundle", seconds=60)
     shot(driver, "privacy-request")
