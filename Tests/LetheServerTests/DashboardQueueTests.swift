@@ -96,4 +96,34 @@ struct DashboardQueueTests {
             #expect(page.text.contains("7 days before the deadline, so the officer was alerted (due-7)"))
         }
     }
+
+    @Test("the dossier carries the erasure's audit entry, and flags a request overdue or answered late")
+    func dossierEvidence() async throws {
+        let server = try await TestServer.make()
+        let erased = try await server.customer("dossier.erased@example.com")
+        let deletion = try await server.submit(.deletion, for: erased)
+        try await server.runtime.erasure().erase(erased, receipt: deletion, at: server.runtime.clock.now())
+        let late = try await server.customer("dossier.late@example.com")
+        let old = try await server.submit(.export, for: late, receivedAt: Date(timeIntervalSinceNow: -40 * 86_400))
+        try await server.test { client in
+            var browser = try await DashboardTests.staffBrowser(server, client, role: .auditor)
+            let erasure = try await browser.get("/dashboard/requests/\(deletion.rawValue)/dossier")
+            #expect(erasure.text.contains("<td>account.erased</td>"))
+            #expect(!erasure.text.contains("OVERDUE"))
+            let overdue = try await browser.get("/dashboard/requests/\(old.rawValue)/dossier")
+            #expect(overdue.text.contains("OVERDUE:"))
+        }
+        try await server.runtime.requests().deny(
+            old,
+            basis: .unverifiable,
+            reason: "The customer never confirmed it was them.",
+            by: .staff("officer-1")
+        )
+        try await server.test { client in
+            var browser = try await DashboardTests.staffBrowser(server, client, role: .auditor)
+            let answered = try await browser.get("/dashboard/requests/\(old.rawValue)/dossier")
+            #expect(answered.text.contains("Answered late:"))
+            #expect(!answered.text.contains("OVERDUE:"))
+        }
+    }
 }

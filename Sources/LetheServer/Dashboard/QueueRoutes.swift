@@ -250,11 +250,22 @@ struct QueueRoutes: DashboardController {
                 "note": $0.note ?? "",
             ]
         }
+        var entries = try await runtime.evidence.auditEntries(subjectType: "request", subjectID: id)
         if let receipt = try await runtime.evidence.deletionReceipt(requestID) {
             model["receipt"] = RequestViews.receipt(receipt)
+            // The erasure itself is filed under the account; an account is erased once, so its entry is
+            // this request's evidence too.
+            entries += try await runtime.evidence.auditEntries(subjectType: "account", subjectID: receipt.accountID)
+                .filter { $0.event.action == "account.erased" }
         }
-        model["audit"] = try await runtime.evidence.auditEntries(subjectType: "request", subjectID: id).map {
+        model["audit"] = entries.sorted { $0.seq < $1.seq }.map {
             ["seq": $0.seq, "at": RequestViews.iso($0.event.at), "actor": $0.event.actor, "action": $0.event.action]
+        }
+        // A request answered after its binding deadline says so, in days, as an open overdue one does.
+        let request = dossier.stored.request
+        if request.status.isTerminal, let closed = request.events.last?.at {
+            let late = dossier.stored.schedule.binding.due.days(until: LocalDate(instant: closed, in: APIHandler.utc))
+            if late > 0 { model["answeredLate"] = late }
         }
         model["auditIntact"] = try await runtime.evidence.firstBrokenAuditEntry() == nil
         return pages.render("dossier", model)
