@@ -59,8 +59,4 @@ public struct DataController: Sendable, Equatable {
         privacyCenterURL: "http://127.0.0.1:8080/privacy"
     )
 
-    /// The domain of ``email``, used for message ids.
-    public var mailDomain: String {
-        email.split(separator: "@").last.map(String.init) ?? "lethe.invalid"
-    }
 }

@@ -19,6 +19,20 @@ public struct Envelope: Sendable, Equatable {
 
     /// The notice's kind, as stored and as sent in `X-Lethe-Kind`.
     public var kind: NoticeKind { notice.kind }
+
+    /// The `Date` header (RFC 5322 §3.3): when the message was queued, in UTC. Both mail transports use it.
+    var dateHeader: String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        return formatter.string(from: createdAt)
+    }
+
+    /// The `Message-ID` header: stable across retries, under the sending address's domain.
+    func messageIDHeader(from sender: String) -> String {
+        "<\(messageID)@\(sender.split(separator: "@").last.map(String.init) ?? "lethe.invalid")>"
+    }
 }
 
 /// Plain-text renderings of each notice. Wording is deliberately plain: these are statutory notices a
@@ -176,9 +190,6 @@ public struct MailFolderTransport: NotificationTransport {
         self.from = from
     }
 
-    /// The domain message ids are made under: the sending address's.
-    var messageDomain: String { from.split(separator: "@").last.map(String.init) ?? "lethe.invalid" }
-
     /// Deletes the spool files of these messages (an erased customer's notices: their address and
     /// codes must not outlive them in the folder).
     /// - Throws: a `CocoaError` when a file exists but cannot be removed.
@@ -201,16 +212,12 @@ public struct MailFolderTransport: NotificationTransport {
             withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700]
         )
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
         let text = """
             From: \(from)\r
             To: \(envelope.to)\r
             Subject: \(envelope.subject)\r
-            Date: \(formatter.string(from: envelope.createdAt))\r
-            Message-ID: <\(envelope.messageID)@\(messageDomain)>\r
+            Date: \(envelope.dateHeader)\r
+            Message-ID: \(envelope.messageIDHeader(from: from))\r
             X-Lethe-Kind: \(envelope.kind.rawValue)\r
             MIME-Version: 1.0\r
             Content-Type: text/plain; charset=utf-8\r

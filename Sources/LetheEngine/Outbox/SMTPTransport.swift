@@ -64,11 +64,6 @@ public struct SMTPTransport: NotificationTransport {
     /// The RFC 5322 message: headers with nothing personal but the recipient, the body base64 in
     /// 76-character lines, so any server carries it unchanged.
     static func message(_ envelope: Envelope, from: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        let domain = from.split(separator: "@").last.map(String.init) ?? "lethe.invalid"
         let body = Data(envelope.body.utf8).base64EncodedString(
             options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed]
         )
@@ -76,8 +71,8 @@ public struct SMTPTransport: NotificationTransport {
             "From: \(from)",
             "To: \(envelope.to)",
             "Subject: \(encodedWord(envelope.subject))",
-            "Date: \(formatter.string(from: envelope.createdAt))",
-            "Message-ID: <\(envelope.messageID)@\(domain)>",
+            "Date: \(envelope.dateHeader)",
+            "Message-ID: \(envelope.messageIDHeader(from: from))",
             // Automatic notices (RFC 3834): auto-responders must not answer them.
             "Auto-Submitted: auto-generated",
             "X-Lethe-Kind: \(envelope.kind.rawValue)",

@@ -9,6 +9,18 @@ enum ChangeOutcome {
     case done(String)
     /// Refused before anything changed, with what to fix.
     case refused(String)
+
+    /// Runs one procedure: what it says when it succeeds, or the refusal of the engine or the form.
+    /// Anything else (a store failure) is no refusal and is thrown on to the problem middleware.
+    static func of(_ body: () async throws -> String) async throws -> ChangeOutcome {
+        do {
+            return .done(try await body())
+        } catch let error as AccountError {
+            return .refused(error.description)
+        } catch let error as ChangeFormError {
+            return .refused(error.description)
+        }
+    }
 }
 
 // The account procedures on the dashboard, with the same reach as the API and the CLI: send the
@@ -40,13 +52,10 @@ extension AccountRoutes {
     /// Sends the customer a one-time code to read back as evidence.
     func sendCode(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         guard let (id, _, _) = try await changeForm(request, context) else { return Pages.redirect("/login") }
-        let outcome: ChangeOutcome
-        do {
+        let outcome = try await ChangeOutcome.of {
             try await runtime.accounts().sendVerificationCode(id)
             outbox.nudge()
-            outcome = .done("A one-time code went to the customer's registered email.")
-        } catch let error as AccountError {
-            outcome = .refused(error.description)
+            return "A one-time code went to the customer's registered email."
         }
         return try await accountPage(context, account: id.description, revealed: nil, outcome: outcome)
     }
@@ -57,8 +66,7 @@ extension AccountRoutes {
             return Pages.redirect("/login")
         }
         let accounts = runtime.accounts()
-        let outcome: ChangeOutcome
-        do {
+        let outcome = try await ChangeOutcome.of {
             let changes = try Self.changes(form)
             var verification: IdentityVerification?
             if let proof = try Self.proof(form) {
@@ -74,15 +82,9 @@ extension AccountRoutes {
             )
             outbox.nudge()
             switch result {
-            case .applied:
-                outcome = .done("Changed \(changes.map(\.fieldName).joined(separator: ", ")); the customer is told.")
-            case .escalated(let escalation, let why):
-                outcome = .done("Held for a supervisor (escalation \(escalation)): \(why).")
+            case .applied: return "Changed \(changes.map(\.fieldName).joined(separator: ", ")); the customer is told."
+            case .escalated(let escalation, let why): return "Held for a supervisor (escalation \(escalation)): \(why)."
             }
-        } catch let error as AccountError {
-            outcome = .refused(error.description)
-        } catch let error as ChangeFormError {
-            outcome = .refused(error.description)
         }
         return try await accountPage(context, account: id.description, revealed: nil, outcome: outcome)
     }
@@ -93,8 +95,7 @@ extension AccountRoutes {
             return Pages.redirect("/login")
         }
         let accounts = runtime.accounts()
-        let outcome: ChangeOutcome
-        do {
+        let outcome = try await ChangeOutcome.of {
             guard let proof = try Self.proof(form) else {
                 throw ChangeFormError("give the customer's answer, a code, or date of birth and postcode")
             }
@@ -107,11 +108,7 @@ extension AccountRoutes {
                 by: principal.actorName
             )
             outbox.nudge()
-            outcome = .done("Reactivated; the customer is told.")
-        } catch let error as AccountError {
-            outcome = .refused(error.description)
-        } catch let error as ChangeFormError {
-            outcome = .refused(error.description)
+            return "Reactivated; the customer is told."
         }
         return try await accountPage(context, account: id.description, revealed: nil, outcome: outcome)
     }

@@ -264,7 +264,9 @@ struct QueueRoutes: DashboardController {
         // A request answered after its binding deadline says so, in days, as an open overdue one does.
         let request = dossier.stored.request
         if request.status.isTerminal, let closed = request.events.last?.at {
-            let late = dossier.stored.schedule.binding.due.days(until: LocalDate(instant: closed, in: APIHandler.utc))
+            let late = dossier.stored.schedule.binding.due.days(
+                until: LocalDate(instant: closed, in: TimeZone(identifier: "UTC") ?? .current)
+            )
             if late > 0 { model["answeredLate"] = late }
         }
         model["auditIntact"] = try await runtime.evidence.firstBrokenAuditEntry() == nil
