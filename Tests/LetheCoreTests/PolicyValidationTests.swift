@@ -92,6 +92,10 @@ struct PolicyValidationTests {
             "must be an http(s) URL"
         ),
         ("controller.yaml", "  postal-address:", "  address:", "unknown key 'address'"),
+        (
+            "controller.yaml", "time-zone: \"Europe/London\"", "time-zone: \"Europe/Londres\"",
+            "is not an IANA time zone"
+        ),
     ]
 
     @Test("Each broken policy is refused with its file, line and what is wrong", arguments: breakages)

@@ -60,6 +60,10 @@ struct APIContractTests {
             let detail = try await asOfficer.showRequest(path: .init(id: receipt.id)).ok.body.json
             #expect(detail.timeline.map(\.to) == [.awaitingVerification, .verified, .inProgress])
             #expect(detail.schedule.binding.due == detail.request.due)
+            _ = try await server.runtime.dispatcher().dispatch()  // the server may have sent it already
+            let told = try await asOfficer.showRequest(path: .init(id: receipt.id)).ok.body.json
+            #expect(told.acknowledgement.status == .sent)
+            #expect(told.acknowledgement.sentAt != nil)
 
             let queue = try await asOfficer.listRequests().ok.body.json
             #expect(queue.requests.contains { $0.id == receipt.id })

@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import LetheCore
 import LetheEngine
+import LetheTestSupport
 import NIOCore
 import Testing
 
@@ -124,6 +125,63 @@ struct DashboardQueueTests {
             let answered = try await browser.get("/dashboard/requests/\(old.rawValue)/dossier")
             #expect(answered.text.contains("Answered late:"))
             #expect(!answered.text.contains("OVERDUE:"))
+        }
+    }
+}
+
+/// The request page in the controller's own hours, and whether the customer was told their request arrived.
+@Suite("Request page: times and acknowledgement")
+struct RequestPageAcknowledgementTests {
+    /// The shipped policies with the controller in California.
+    static func californiaPolicies() throws -> PolicySet {
+        var sources = try ShippedPolicies.sources()
+        guard let index = sources.firstIndex(where: { $0.relativePath == "controller.yaml" }) else {
+            throw PolicyValidationError(issues: [])
+        }
+        let shipped = sources[index]
+        sources[index] = PolicySource(
+            relativePath: shipped.relativePath,
+            displayPath: shipped.displayPath,
+            contents: shipped.contents.replacingOccurrences(
+                of: "time-zone: \"Europe/London\"",
+                with: "time-zone: \"America/Los_Angeles\""
+            )
+        )
+        return try PolicySet.load(sources)
+    }
+
+    @Test("times read in the controller's zone, and the page says when the acknowledgement went out and if in time")
+    func timesAndAcknowledgement() async throws {
+        let policies = try Self.californiaPolicies()
+        #expect(policies.controller.timeZoneIdentifier == "America/Los_Angeles")
+        let server = try await TestServer.make(policies: policies)
+        let late = "ack.late@example.com"
+        let onTime = "ack.ontime@example.com"
+        let lateAccount = try await server.customer(late, residence: "us-ca")
+        let onTimeAccount = try await server.customer(onTime, residence: "us-ca")
+        // 16:30 UTC on 1 July is 09:30 in California (daylight time).
+        let received = try #require(ISO8601DateFormatter().date(from: "2026-07-01T16:30:00Z"))
+        let old = try await server.submit(.export, for: lateAccount, receivedAt: received)
+        let fresh = try await server.submit(.export, for: onTimeAccount)
+        let stored = try #require(try await server.runtime.requests().request(old))
+        let ackDue = try #require(stored.schedule.acknowledgement?.due)
+        try await server.test { client in
+            var browser = try await DashboardTests.staffBrowser(server, client, role: .auditor)
+            let waiting = try await browser.get("/dashboard/requests/\(old.rawValue)")
+            #expect(waiting.text.contains("<dd>2026-07-01 09:30:00 -07:00</dd>"))
+            #expect(!waiting.text.contains("2026-07-01T16:30:00Z"))
+            #expect(waiting.text.contains("<dd id=\"acknowledgement\">queued, not sent yet</dd>"))
+        }
+        #expect(try await server.mails(to: late).contains { $0.contains("X-Lethe-Kind: receipt-acknowledgement") })
+        #expect(try await server.mails(to: onTime).contains { $0.contains("X-Lethe-Kind: receipt-acknowledgement") })
+        try await server.test { client in
+            var browser = try await DashboardTests.staffBrowser(server, client, role: .auditor)
+            let sentLate = try await browser.get("/dashboard/requests/\(old.rawValue)")
+            #expect(sentLate.text.contains("after the acknowledgement deadline of \(ackDue)"))
+            let sent = try await browser.get("/dashboard/requests/\(fresh.rawValue)")
+            #expect(sent.text.contains("within the acknowledgement deadline"))
+            let dossier = try await browser.get("/dashboard/requests/\(old.rawValue)/dossier")
+            #expect(dossier.text.contains("after the acknowledgement deadline of \(ackDue)"))
         }
     }
 }

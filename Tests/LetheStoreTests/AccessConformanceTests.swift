@@ -136,6 +136,86 @@ struct AccessConformanceTests {
         return schedule
     }
 
+    /// A request whose intake queued a receipt acknowledgement (or none, without `to`).
+    static func acknowledged(_ store: any LetheStore, _ id: String, to address: String?) async throws {
+        let received = Fixtures.created
+        let request = PrivacyRequest(
+            id: RequestID(id),
+            kind: .export,
+            accountID: nil,
+            jurisdictionID: "us-ca",
+            receivedAt: received
+        )
+        let schedule = try ShippedPolicies.engine().schedule(
+            DeadlineQuery(jurisdictionID: "us-ca", kind: .access, receivedAt: received)
+        )
+        let notice = Notice.receiptAcknowledgement(
+            request: request.id,
+            kind: .export,
+            law: schedule.jurisdictionName,
+            respondBy: schedule.response.due
+        )
+        _ = try await store.createRequest(
+            NewRequestRecord(
+                request: request,
+                channel: .web,
+                subjectID: id,
+                agentID: nil,
+                requesterEmail: address,
+                idempotencyKey: nil,
+                schedule: schedule,
+                code: nil,
+                messages: address.map { [OutboxMessage(notice, accountID: nil, recipient: $0)] } ?? [],
+                audit: []
+            )
+        )
+    }
+
+    @Test(
+        "the request remembers when its acknowledgement was delivered, after the notice itself is gone",
+        arguments: Backend.allCases
+    )
+    func acknowledgementDelivery(_ backend: Backend) async throws {
+        let subject = try await StoreUnderTest.make(backend)
+        defer { subject.close() }
+        let store = subject.store
+        try await Self.acknowledged(store, "R-ACK-SENT", to: "ack.sent@example.org")
+        try await Self.acknowledged(store, "R-ACK-BOUNCED", to: "ack.bounced@example.org")
+        try await Self.acknowledged(store, "R-ACK-NONE", to: nil)
+        #expect(try await store.acknowledgement(of: RequestID("R-ACK-SENT")) == .waiting(attempts: 0))
+        #expect(try await store.acknowledgement(of: RequestID("R-ACK-NONE")) == .notQueued)
+
+        let now = Fixtures.created.addingTimeInterval(60)
+        let claimed = try await store.claimMessages(limit: 10, now: now, claimFor: 300)
+        let opened = Dictionary(
+            uniqueKeysWithValues: claimed.map { ($0.message.notice.request?.rawValue ?? "", $0.id) }
+        )
+        let sent = try #require(opened["R-ACK-SENT"])
+        let bounced = try #require(opened["R-ACK-BOUNCED"])
+        try await store.markFailed(sent, error: "connection refused", retryAt: now, maxAttempts: 5)
+        #expect(try await store.acknowledgement(of: RequestID("R-ACK-SENT")) == .waiting(attempts: 1))
+        try await store.markFailed(bounced, error: "550 no such user", retryAt: now, maxAttempts: 0)
+        #expect(try await store.acknowledgement(of: RequestID("R-ACK-BOUNCED")) == .failed)
+
+        let delivered = now.addingTimeInterval(30)
+        try await store.markDelivered(sent, at: delivered)
+        try await store.markDelivered(sent, at: delivered.addingTimeInterval(600))  // a repeat keeps the first
+        #expect(try await store.acknowledgement(of: RequestID("R-ACK-SENT")) == .sent(at: delivered))
+
+        // The delivered notice is purged on its own schedule; the request keeps the fact.
+        let asOf = delivered.addingTimeInterval(86_400)
+        try await store.beginPurgeRun(id: "run-ack", holder: "h", asOf: asOf, at: asOf)
+        let purged = try await store.purgeBatch(
+            .deliveredMessages,
+            cutoff: asOf,
+            holds: RetentionHolds(asOf: asOf),
+            limit: 100,
+            checkpoint: PurgeCheckpoint(runID: "run-ack", ruleID: "delivered-messages", target: .deliveredMessages)
+        )
+        #expect(purged == 1)
+        #expect(try await store.acknowledgement(of: RequestID("R-ACK-SENT")) == .sent(at: delivered))
+    }
+
     @Test("queue depth, due dates per day and requests per month are counted by the store", arguments: Backend.allCases)
     func queueAggregates(_ backend: Backend) async throws {
         let subject = try await StoreUnderTest.make(backend)

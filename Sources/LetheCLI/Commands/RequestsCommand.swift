@@ -196,6 +196,7 @@ struct RequestsCommand: AsyncParsableCommand {
                 print("Linked           \(stored.linkedSubmissions) later submission(s) of the same kind")
             }
             print(DeadlineCommand.text(stored.schedule))
+            print("Acknowledgement  \(AcknowledgementLine.text(dossier.acknowledgement))")
             if !stored.pauses.isEmpty {
                 for pause in stored.pauses {
                     print(
@@ -219,6 +220,20 @@ struct RequestsCommand: AsyncParsableCommand {
             }
             for alert in dossier.alerts {
                 print("Alert            \(alert.threshold) to \(alert.level) at \(InstantParsing.iso(alert.at))")
+            }
+        }
+    }
+
+    /// `lethe requests show`'s line about the acknowledgement.
+    struct AcknowledgementLine {
+        /// Whether the customer was told the request arrived, in a few words.
+        static func text(_ status: AcknowledgementStatus) -> String {
+            switch status {
+            case .sent(let at): return "sent \(InstantParsing.iso(at))"
+            case .waiting(let attempts):
+                return attempts == 0 ? "queued, not sent yet" : "not sent yet (\(attempts) failed attempts)"
+            case .failed: return "could not be delivered (see lethe outbox failed)"
+            case .notQueued: return "none sent (no address to send it to)"
             }
         }
     }

@@ -109,6 +109,22 @@ public enum Notice: Sendable, Equatable {
         }
     }
 
+    /// The request the notice is about, when it is about one: the outbox keeps it in clear (a request id
+    /// is not personal data) so the request page can say which of its notices went out.
+    public var request: RequestID? {
+        switch self {
+        case .verificationCode(let request, _, _), .agentConfirmation(let request, _, _, _, _),
+            .receiptAcknowledgement(let request, _, _, _), .extensionNotice(let request, _, _),
+            .requestCompleted(let request, _, _), .requestDenied(let request, _, _, _, _),
+            .requestDueSoon(let request, _, _, _, _), .requestOverdue(let request, _, _, _, _),
+            .requestNeedsSupervisor(let request, _), .deletionScheduled(let request, _),
+            .deletionConfirmation(let request):
+            return request
+        case .welcome, .accountChanged, .accountReactivated, .accountVerificationCode, .signInCode, .drpStatus:
+            return nil
+        }
+    }
+
     /// The stored form of the notice's facts (sealed at rest with the customer's key).
     public var parameters: [String: String] {
         switch self {

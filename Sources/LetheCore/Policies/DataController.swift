@@ -30,6 +30,15 @@ public struct DataController: Sendable, Equatable {
     /// Whether data leaves the customer's country and under which safeguards (GDPR Art 15(1)(c), 15(2),
     /// 46), in a sentence for customers; exports say it.
     public var internationalTransfers: String?
+    /// The IANA time zone staff and customers read times in (`Europe/London`): the request page shows
+    /// when a request arrived in the controller's own hours, not raw UTC.
+    public var timeZoneIdentifier: String
+
+    /// The controller's ``timeZoneIdentifier`` as a `TimeZone`; UTC when the identifier is unknown
+    /// (``PolicySet`` refuses such a file, so only a hand-made value can fall back).
+    public var timeZone: TimeZone {
+        TimeZone(identifier: timeZoneIdentifier) ?? TimeZone(secondsFromGMT: 0) ?? .current
+    }
 
     /// A controller from each of its parts.
     public init(
@@ -39,7 +48,8 @@ public struct DataController: Sendable, Equatable {
         privacyNoticeURL: String,
         privacyCenterURL: String,
         dpoEmail: String? = nil,
-        internationalTransfers: String? = nil
+        internationalTransfers: String? = nil,
+        timeZoneIdentifier: String = "UTC"
     ) {
         self.name = name
         self.postalAddress = postalAddress
@@ -48,6 +58,7 @@ public struct DataController: Sendable, Equatable {
         self.privacyCenterURL = privacyCenterURL
         self.dpoEmail = dpoEmail
         self.internationalTransfers = internationalTransfers
+        self.timeZoneIdentifier = timeZoneIdentifier
     }
 
     /// What a policy folder without `controller.yaml` gets: plainly a placeholder, on reserved names.

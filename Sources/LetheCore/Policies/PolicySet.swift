@@ -391,7 +391,7 @@ struct PolicyParser {
             "controller",
             allowed: [
                 "name", "postal-address", "email", "privacy-notice-url", "privacy-center-url", "dpo-email",
-                "international-transfers",
+                "international-transfers", "time-zone",
             ]
         )
         func email(_ key: String) throws -> String? {
@@ -410,6 +410,14 @@ struct PolicyParser {
             }
             return value
         }
+        func zone() throws -> String {
+            guard let node = entry.optional("time-zone") else { return "UTC" }
+            let value = try node.string("time-zone")
+            guard TimeZone(identifier: value) != nil else {
+                throw node.issue("time-zone '\(value)' is not an IANA time zone (e.g. Europe/London)")
+            }
+            return value
+        }
         guard let contact = try email("email") else { throw try entry.required("email").issue("email is required") }
         return DataController(
             name: try entry.required("name").string("name"),
@@ -418,7 +426,8 @@ struct PolicyParser {
             privacyNoticeURL: try url("privacy-notice-url"),
             privacyCenterURL: try url("privacy-center-url"),
             dpoEmail: try email("dpo-email"),
-            internationalTransfers: try entry.optional("international-transfers")?.string("international-transfers")
+            internationalTransfers: try entry.optional("international-transfers")?.string("international-transfers"),
+            timeZoneIdentifier: try zone()
         )
     }
 

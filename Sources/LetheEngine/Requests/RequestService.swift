@@ -60,14 +60,15 @@ public struct RequestService: Sendable {
     /// - Throws: the store's errors (`StoreError`).
     public func list(_ query: RequestQuery) async throws -> [RequestSummary] { try await store.listRequests(query) }
 
-    /// The request with its deadline history and alerts, as an officer reviews it.
+    /// The request with its deadline history, alerts and acknowledgement, as an officer reviews it.
     ///
     /// - Throws: ``RequestError/notFound(_:)`` for an unknown id; the store's errors otherwise.
     public func dossier(_ id: RequestID) async throws -> RequestDossier {
         RequestDossier(
             stored: try await load(id),
             history: try await store.deadlineHistory(id),
-            alerts: try await store.alerts(id)
+            alerts: try await store.alerts(id),
+            acknowledgement: try await store.acknowledgement(of: id)
         )
     }
 

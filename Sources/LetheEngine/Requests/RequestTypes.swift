@@ -183,4 +183,6 @@ public struct RequestDossier: Sendable {
     public let history: [DeadlineChange]
     /// The due-soon, overdue and supervisor alerts raised for it.
     public let alerts: [RequestAlert]
+    /// Whether the customer was told it arrived.
+    public let acknowledgement: AcknowledgementStatus
 }

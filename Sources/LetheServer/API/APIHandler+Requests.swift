@@ -105,9 +105,20 @@ extension APIHandler {
             },
             alerts: dossier.alerts.map {
                 .init(at: $0.at, threshold: Int($0.threshold.filter(\.isNumber)) ?? 0, level: $0.level)
-            }
+            },
+            acknowledgement: Self.acknowledgement(dossier.acknowledgement)
         )
         return .ok(.init(body: .json(detail)))
+    }
+
+    /// The acknowledgement's state as the API names it.
+    static func acknowledgement(_ status: AcknowledgementStatus) -> Components.Schemas.Acknowledgement {
+        switch status {
+        case .sent(let at): return .init(status: .sent, sentAt: at)
+        case .waiting(let attempts): return .init(status: .waiting, failedAttempts: attempts)
+        case .failed: return .init(status: .failed)
+        case .notQueued: return .init(status: .notQueued)
+        }
     }
 
     /// `POST /api/v1/requests/{id}/verify` (needs `verify-identity`): verifies by code, security answer, or

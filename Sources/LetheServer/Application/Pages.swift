@@ -10,11 +10,14 @@ public struct Pages: Sendable {
     let library: MustacheLibrary
     /// Who is responsible for the data, as `{{controller.*}}` on every page that does not set its own.
     var controller: [String: String] = Self.model(DataController.unconfigured)
+    /// How pages show instants: in the controller's time zone.
+    var times = TimeDisplay.utc
 
-    /// The same templates, with `controller` named on every page.
+    /// The same templates, with `controller` named on every page and times in its zone.
     func signed(by controller: DataController) -> Pages {
         var pages = self
         pages.controller = Self.model(controller)
+        pages.times = TimeDisplay(zone: controller.timeZone)
         return pages
     }
 

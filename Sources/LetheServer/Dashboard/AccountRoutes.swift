@@ -49,7 +49,7 @@ struct AccountRoutes: DashboardController {
         }
         model["notes"] = try await accounts.notes(RecordNoteQuery(accountID: id, limit: 50)).map {
             [
-                "at": RequestViews.iso($0.at), "author": $0.author, "fields": $0.changedFields.joined(separator: ", "),
+                "at": pages.times.text($0.at), "author": $0.author, "fields": $0.changedFields.joined(separator: ", "),
                 "reason": $0.reason, "verification": $0.verification.map { $0.method.rawValue } ?? "none",
             ]
         }
@@ -60,19 +60,19 @@ struct AccountRoutes: DashboardController {
         model["consents"] =
             try await accounts.consents(id)?.reversed().prefix(50).map {
                 [
-                    "at": RequestViews.iso($0.at), "purpose": purposeNames[$0.purpose] ?? $0.purpose,
+                    "at": pages.times.text($0.at), "purpose": purposeNames[$0.purpose] ?? $0.purpose,
                     "choice": $0.granted ? "given" : "withdrawn", "source": $0.source,
                 ]
             } ?? []
         model["securityEvents"] = try await accounts.securityEventKinds(id).suffix(50).reversed().map {
-            ["at": RequestViews.iso($0.at), "kind": $0.kind]
+            ["at": pages.times.text($0.at), "kind": $0.kind]
         }
         var bundles: [[String: Any]] = []
         for summary in try await requests.list(RequestQuery(accountID: id, kind: .export, limit: 20)) {
             guard let bundle = try await runtime.exporter().bundle(forRequest: summary.id) else { continue }
             bundles.append([
-                "request": summary.id.rawValue, "created": RequestViews.iso(bundle.createdAt),
-                "expires": RequestViews.iso(bundle.expiresAt), "downloadsLeft": bundle.downloadsLeft,
+                "request": summary.id.rawValue, "created": pages.times.text(bundle.createdAt),
+                "expires": pages.times.text(bundle.expiresAt), "downloadsLeft": bundle.downloadsLeft,
             ])
         }
         model["bundles"] = bundles

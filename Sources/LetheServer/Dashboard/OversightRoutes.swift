@@ -29,7 +29,7 @@ struct OversightRoutes: DashboardController {
         model["holds"] = try await runtime.evidence.holds().map {
             [
                 "id": $0.id, "account": $0.accountID.description, "reason": $0.reason, "owner": $0.owner,
-                "placedAt": RequestViews.iso($0.placedAt),
+                "placedAt": pages.times.text($0.placedAt),
                 "categories": $0.categories.isEmpty
                     ? "all" : $0.categories.map(\.rawValue).sorted().joined(separator: ", "),
             ]
@@ -44,13 +44,13 @@ struct OversightRoutes: DashboardController {
         model["escalations"] = try await runtime.oversight.openEscalations().map {
             [
                 "id": $0.id, "account": $0.accountID.description, "kind": $0.kind, "reason": $0.reason,
-                "at": RequestViews.iso($0.at), "by": $0.requestedBy,
+                "at": pages.times.text($0.at), "by": $0.requestedBy,
             ]
         }
         model["agents"] = try await runtime.administration.agents().map {
             [
                 "id": $0.id, "name": $0.name, "accepts": $0.assurance.stored, "active": $0.revokedAt == nil,
-                "callbackHosts": $0.callbackHosts.joined(separator: " "), "addedAt": RequestViews.iso($0.addedAt),
+                "callbackHosts": $0.callbackHosts.joined(separator: " "), "addedAt": pages.times.text($0.addedAt),
             ]
         }
         model["categories"] = DataCategory.allCases.map(\.rawValue)

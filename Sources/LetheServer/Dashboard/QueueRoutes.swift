@@ -154,7 +154,7 @@ struct QueueRoutes: DashboardController {
         guard let principal = try staff(context, .readRequests) else { return Pages.redirect("/login") }
         let dossier = try await requests.dossier(RequestID(id))
         var model = frame(context, principal, title: "Request \(id)")
-        model.merge(RequestViews.detail(dossier, today: today)) { _, new in new }
+        model.merge(RequestViews.detail(dossier, today: today, times: pages.times)) { _, new in new }
         if let error { model["error"] = error }
         model["bases"] = DenialReason.allCases.map(\.rawValue)
         // Only the reasons this law allows for this clock, with the citation that allows them.
@@ -242,7 +242,7 @@ struct QueueRoutes: DashboardController {
         let requestID = RequestID(id)
         let dossier = try await requests.dossier(requestID)
         var model = frame(context, principal, title: "Evidence dossier \(id)")
-        model.merge(RequestViews.detail(dossier, today: today)) { _, new in new }
+        model.merge(RequestViews.detail(dossier, today: today, times: pages.times)) { _, new in new }
         model["generatedAt"] = ISO8601DateFormatter().string(from: runtime.clock.now())
         model["recipients"] = try await runtime.evidence.recipients(of: requestID).map {
             [
@@ -252,14 +252,14 @@ struct QueueRoutes: DashboardController {
         }
         var entries = try await runtime.evidence.auditEntries(subjectType: "request", subjectID: id)
         if let receipt = try await runtime.evidence.deletionReceipt(requestID) {
-            model["receipt"] = RequestViews.receipt(receipt)
+            model["receipt"] = RequestViews.receipt(receipt, times: pages.times)
             // The erasure itself is filed under the account; an account is erased once, so its entry is
             // this request's evidence too.
             entries += try await runtime.evidence.auditEntries(subjectType: "account", subjectID: receipt.accountID)
                 .filter { $0.event.action == "account.erased" }
         }
         model["audit"] = entries.sorted { $0.seq < $1.seq }.map {
-            ["seq": $0.seq, "at": RequestViews.iso($0.event.at), "actor": $0.event.actor, "action": $0.event.action]
+            ["seq": $0.seq, "at": pages.times.text($0.event.at), "actor": $0.event.actor, "action": $0.event.action]
         }
         // A request answered after its binding deadline says so, in days, as an open overdue one does.
         let request = dossier.stored.request

@@ -219,7 +219,7 @@ struct PrivacyCenterRoutes: PageRoutes {
             bundle.expiresAt > runtime.clock.now(), bundle.downloadsLeft > 0
         {
             model["bundle"] = [
-                "id": bundle.id, "expires": RequestViews.iso(bundle.expiresAt), "left": bundle.downloadsLeft,
+                "id": bundle.id, "expires": pages.times.text(bundle.expiresAt), "left": bundle.downloadsLeft,
             ]
         }
         return pages.render("privacy-request", model)
@@ -233,7 +233,7 @@ struct PrivacyCenterRoutes: PageRoutes {
             "kind": request.kind.rawValue,
             "status": request.status.rawValue,
             "statusLabel": Self.statusLabel(request.status),
-            "received": RequestViews.iso(request.receivedAt),
+            "received": pages.times.text(request.receivedAt),
             "due": stored.schedule.binding.due.description,
             "law": stored.schedule.jurisdictionName,
             "citation": stored.schedule.binding.citation,

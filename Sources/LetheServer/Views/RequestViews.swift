@@ -4,13 +4,6 @@ import LetheEngine
 
 /// A request as the pages show it: deadlines with their citations, the timeline, the deadline history.
 enum RequestViews {
-    /// An instant as ISO 8601 in UTC to the second, as every page shows times.
-    static func iso(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
-
     /// One labelled deadline with its period, citation and roll convention; nil when the schedule has none.
     static func deadline(_ label: String, _ deadline: Deadline?) -> [String: Any]? {
         guard let deadline else { return nil }
@@ -22,7 +15,7 @@ enum RequestViews {
 
     /// Everything the request and dossier pages show about a request: its deadlines, pauses, timeline,
     /// deadline history, alerts and how identity was verified.
-    static func detail(_ dossier: RequestDossier, today: LocalDate) -> [String: Any] {
+    static func detail(_ dossier: RequestDossier, today: LocalDate, times: TimeDisplay) -> [String: Any] {
         let stored = dossier.stored
         let request = stored.request
         let schedule = stored.schedule
@@ -39,8 +32,14 @@ enum RequestViews {
             "assignee": stored.assignee ?? "",
             "jurisdiction": schedule.jurisdiction,
             "jurisdictionName": schedule.jurisdictionName,
-            "receivedAt": iso(request.receivedAt),
+            "receivedAt": times.text(request.receivedAt),
             "receiptDate": schedule.receiptDate.description,
+            "acknowledgement": acknowledgement(
+                dossier.acknowledgement,
+                due: schedule.acknowledgement,
+                lawZone: TimeZone(identifier: schedule.timeZone) ?? times.zone,
+                times: times
+            ),
             "calendar": schedule.calendar,
             "timeZone": schedule.timeZone,
             "verificationRule": schedule.verification.rawValue,
@@ -58,14 +57,14 @@ enum RequestViews {
             "extensionReason": schedule.extensionReason ?? "",
             "timeline": request.events.map { event -> [String: Any] in
                 [
-                    "at": iso(event.at), "from": event.from.rawValue, "to": event.to.rawValue,
+                    "at": times.text(event.at), "from": event.from.rawValue, "to": event.to.rawValue,
                     "actor": event.actor.description, "reason": event.reason ?? "",
                     "basis": event.denialReason?.rawValue ?? "",
                 ]
             },
             "history": dossier.history.map { change -> [String: Any] in
                 [
-                    "at": iso(change.at), "respondBy": (change.extendedDue ?? change.responseDue).description,
+                    "at": times.text(change.at), "respondBy": (change.extendedDue ?? change.responseDue).description,
                     "cause": change.cause,
                 ]
             },
@@ -79,7 +78,7 @@ enum RequestViews {
             "hasAlerts": !dossier.alerts.isEmpty,
             "alerts": dossier.alerts.map {
                 [
-                    "at": iso($0.at), "threshold": $0.threshold, "level": $0.level,
+                    "at": times.text($0.at), "threshold": $0.threshold, "level": $0.level,
                     "meaning": alertMeaning($0.threshold),
                 ]
             },
@@ -87,9 +86,35 @@ enum RequestViews {
                 ["purpose": $0.key, "granted": $0.value]
             },
             "verifiedEvidence": request.events.filter { $0.to == .verified }.map {
-                ["at": iso($0.at), "by": $0.actor.description, "how": $0.reason ?? ""]
+                ["at": times.text($0.at), "by": $0.actor.description, "how": $0.reason ?? ""]
             },
         ]
+    }
+
+    /// Whether the customer was told their request arrived, in a sentence, and whether that met the
+    /// acknowledgement deadline when the law sets one (the day of sending counted in the law's zone, as the
+    /// deadline is).
+    static func acknowledgement(
+        _ status: AcknowledgementStatus,
+        due: Deadline?,
+        lawZone: TimeZone,
+        times: TimeDisplay
+    ) -> String {
+        switch status {
+        case .sent(let at):
+            guard let due else { return "sent \(times.text(at))" }
+            let day = LocalDate(instant: at, in: lawZone)
+            return day > due.due
+                ? "sent \(times.text(at)), after the acknowledgement deadline of \(due.due)"
+                : "sent \(times.text(at)), within the acknowledgement deadline of \(due.due)"
+        case .waiting(let attempts):
+            return attempts == 0
+                ? "queued, not sent yet" : "not sent yet: \(attempts) delivery attempts failed, retrying"
+        case .failed:
+            return "could not be delivered (lethe outbox failed shows why): tell the customer another way"
+        case .notQueued:
+            return "none sent: the request gave no address to send it to"
+        }
     }
 
     /// What an alert threshold means, for the officer reading the request: `due-3` is "3 days before the
@@ -103,15 +128,15 @@ enum RequestViews {
     }
 
     /// The deletion receipt as evidence: rows erased per table, and what was kept under which law and until when.
-    static func receipt(_ receipt: DeletionReceipt) -> [String: Any] {
+    static func receipt(_ receipt: DeletionReceipt, times: TimeDisplay) -> [String: Any] {
         [
-            "at": iso(receipt.at),
+            "at": times.text(receipt.at),
             "pseudonym": receipt.pseudonym,
             "erased": receipt.erased.sorted { $0.key < $1.key }.map { ["table": $0.key, "rows": $0.value] },
             "kept": receipt.kept.map {
                 [
                     "category": $0.category, "records": $0.records, "basis": $0.legalBasis, "citation": $0.citation,
-                    "until": iso($0.retainUntil),
+                    "until": times.text($0.retainUntil),
                 ]
             },
         ]

@@ -293,6 +293,14 @@ enum PostgresSchema {
             ALTER TABLE suppressions ADD COLUMN index_version bigint;
             """
         ),
+        (
+            "16-request-acknowledgement",
+            """
+            ALTER TABLE outbox ADD COLUMN request_id text;
+            CREATE INDEX outbox_request ON outbox (request_id) WHERE request_id IS NOT NULL;
+            ALTER TABLE privacy_requests ADD COLUMN acknowledged_at double precision;
+            """
+        ),
     ]
 
     /// Applies every pending step, each in its own transaction, under the migration lock.

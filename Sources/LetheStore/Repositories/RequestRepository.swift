@@ -31,6 +31,8 @@ public protocol RequestRepository: Sendable {
     func listRequests(_ query: RequestQuery) async throws -> [RequestSummary]
     /// Every change to the request's due dates, oldest first, starting with the schedule at receipt.
     func deadlineHistory(_ id: RequestID) async throws -> [DeadlineChange]
+    /// Whether the request's receipt acknowledgement was delivered, is waiting, failed, or was never queued.
+    func acknowledgement(of request: RequestID) async throws -> AcknowledgementStatus
     /// The current code for a purpose (a request id, or `account:TR-xxxxx`), locked or not, or nil when
     /// none was issued. Only the code's keyed hash is stored, never its digits.
     func verificationCode(_ purpose: String) async throws -> VerificationCodeRecord?

@@ -371,6 +371,8 @@ struct OutboxRow: Sendable {
     let account: String?
     let subject: String?
     let kind: String
+    /// The request the notice is about, in clear: not personal, and what the request page looks up.
+    let request: String?
     let recipient: Data?
     let parameters: Data?
     let attempts: Int
@@ -381,6 +383,7 @@ struct OutboxRow: Sendable {
         account = row["account_id"]
         subject = row["subject_id"]
         kind = row["kind"]
+        request = row["request_id"]
         recipient = row["recipient"]
         parameters = row["parameters"]
         attempts = row["attempts"]
@@ -391,6 +394,7 @@ struct OutboxRow: Sendable {
         account = message.accountID?.description
         subject = codec.cipher.customerID
         kind = message.kind.rawValue
+        request = message.notice.request?.rawValue
         recipient = try codec.sealOptional(message.recipient, EncryptedField.outboxRecipient)
         parameters = try codec.sealJSON(message.parameters, EncryptedField.outboxParameters)
         attempts = 0
@@ -400,10 +404,11 @@ struct OutboxRow: Sendable {
     func insert(_ db: any SQLSession) throws {
         try db.execute(
             sql: """
-                INSERT INTO outbox (account_id, subject_id, kind, recipient, parameters, created_at, status, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)
+                INSERT INTO outbox (
+                    account_id, subject_id, kind, request_id, recipient, parameters, created_at, status, next_attempt_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)
                 """,
-            arguments: [account, subject, kind, recipient, parameters, created, created]
+            arguments: [account, subject, kind, request, recipient, parameters, created, created]
         )
     }
 }

@@ -125,13 +125,43 @@ extension SQLStore {
         }
     }
 
-    /// Sets the row's status to `delivered` with `delivered_at`, in one concurrent write.
+    /// Sets the row's status to `delivered` with `delivered_at` and, for a receipt acknowledgement, the
+    /// request's `acknowledged_at` (first delivery only), in one concurrent write.
     public func markDelivered(_ id: Int64, at: Date) async throws {
         try await database.write(.concurrent) { db in
             try db.execute(
                 sql: "UPDATE outbox SET status = 'delivered', delivered_at = ? WHERE id = ?",
                 arguments: [at.storeValue, id]
             )
+            try db.execute(
+                sql: """
+                    UPDATE privacy_requests SET acknowledged_at = ?
+                    WHERE acknowledged_at IS NULL
+                        AND id = (SELECT request_id FROM outbox WHERE id = ? AND kind = ?)
+                    """,
+                arguments: [at.storeValue, id, NoticeKind.receiptAcknowledgement.rawValue]
+            )
+        }
+    }
+
+    /// Reads the request's `acknowledged_at`, then its acknowledgement rows in `outbox`.
+    public func acknowledgement(of request: RequestID) async throws -> AcknowledgementStatus {
+        let key = request.rawValue
+        return try await database.read { db in
+            if let at = try Double.fetchOne(
+                db,
+                sql: "SELECT acknowledged_at FROM privacy_requests WHERE id = ?",
+                arguments: [key]
+            ) {
+                return .sent(at: Date(storeValue: at))
+            }
+            let rows = try SQLRow.fetchAll(
+                db,
+                sql: "SELECT status, attempts FROM outbox WHERE request_id = ? AND kind = ? ORDER BY id",
+                arguments: [key, NoticeKind.receiptAcknowledgement.rawValue]
+            )
+            guard let row = rows.last else { return .notQueued }
+            return row["status"] as String == "failed" ? .failed : .waiting(attempts: row["attempts"])
         }
     }
 

@@ -517,6 +517,14 @@ enum Schema {
             }
             try db.alter(table: "suppressions") { t in t.add(column: "index_version", .integer) }
         }
+        // The request page says whether the customer was told their request arrived: the outbox names the
+        // request a notice is about, and the request keeps the moment its acknowledgement was delivered
+        // (the outbox row itself is purged later, or erased with the customer).
+        migrator.registerMigration("16-request-acknowledgement") { db in
+            try db.alter(table: "outbox") { t in t.add(column: "request_id", .text) }
+            try db.execute(sql: "CREATE INDEX outbox_request ON outbox (request_id) WHERE request_id IS NOT NULL")
+            try db.alter(table: "privacy_requests") { t in t.add(column: "acknowledged_at", .double) }
+        }
         return migrator
     }
 }
