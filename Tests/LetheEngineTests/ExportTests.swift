@@ -207,6 +207,61 @@ struct ExportTests {
         )
     }
 
+    /// The export work folders earlier versions made in the temporary directory.
+    static func scratchFolders() -> Set<String> {
+        let names =
+            (try? FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)) ?? []
+        return Set(names.filter { $0.hasPrefix("lethe-export-") || $0.hasPrefix("lethe-bundle-") })
+    }
+
+    @Test("An export streams into its sealed bundle: no plain scratch file, and ZIP readers check every entry")
+    func exportLeavesNoPlainScratch() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        try await populate(h)
+        let before = Self.scratchFolders()
+        let watching = Task.detached { () -> Set<String> in
+            var seen = Set<String>()
+            while !Task.isCancelled {
+                seen.formUnion(Self.scratchFolders().subtracting(before))
+                try? await Task.sleep(for: .milliseconds(2))
+            }
+            return seen
+        }
+        let id = try await p.approved(.export)
+        #expect(try await p.runner.runOnce().completed == 1)
+        watching.cancel()
+        #expect(await watching.value.isEmpty)
+
+        let bundle = try #require(try await h.store.expiredBundles(at: .distantFuture).first { $0.requestID == id })
+        let zip = URL(fileURLWithPath: h.folder).appendingPathComponent("streamed.zip")
+        try await p.exporter.download(bundle.id, to: zip)
+        let files = try unzip(zip)
+        let csvLines = String(decoding: try #require(files["orders.csv"]), as: UTF8.self)
+            .split(separator: "\r\n", omittingEmptySubsequences: true)
+        let json = try #require(files["data.json"])
+        let data = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        #expect((data["orders"] as? [Any])?.count == 2_500)
+        #expect(csvLines.count == 2_501)  // header and every order of data.json, across three pages
+
+        // An independent reader: Python's zipfile checks each entry's CRC against the central directory.
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = [
+            "python3", "-c",
+            "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.testzip() or len(z.namelist()))",
+            zip.path,
+        ]
+        let output = Pipe()
+        python.standardOutput = output
+        try python.run()
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0)
+        let listed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(listed.trimmingCharacters(in: .whitespacesAndNewlines) == "10")
+    }
+
     @Test("An officer's export outside a request says so in its manifest: request_id is present and null")
     func officerExportManifest() async throws {
         let p = try await ProcessingHarness()

@@ -2,7 +2,6 @@ import Foundation
 import LetheCore
 import LetheCrypto
 import LetheStore
-import ZIPFoundation
 
 // Encrypted bundles: built for a request, stored under the customer's key, fetched by link while valid.
 extension ExportBuilder {
@@ -20,21 +19,20 @@ extension ExportBuilder {
             withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700]
         )
-        // The plain ZIP exists only inside a private (0700) folder, removed as soon as it is encrypted.
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-bundle-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(
-            at: scratch,
-            withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700]
-        )
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let plain = scratch.appendingPathComponent("bundle.zip")
-        _ = try await writeZip(account, request: request, bundleID: bundleID, to: plain)
         guard let cipher = try await store.fieldCipher(for: account.description) else {
             throw AccountError.notFound(account)
         }
+        // The ZIP is sealed chunk by chunk as it is made: the plain bundle never exists as a file.
         let sealed = bundles.appendingPathComponent("\(bundleID).lethe-bundle")
-        let digest = try Self.encrypt(plain, to: sealed, cipher: cipher, bundleID: bundleID, chunkSize: chunkSize)
+        let digest: String
+        do {
+            let sink = try SealedBundleSink(sealed, cipher: cipher, bundleID: bundleID, chunkSize: chunkSize)
+            _ = try await writeBundle(account, request: request, bundleID: bundleID, into: sink)
+            digest = try sink.finish()
+        } catch {
+            try? FileManager.default.removeItem(at: sealed)
+            throw error
+        }
         let now = clock.now()
         let record = ExportBundleRecord(
             id: bundleID,
@@ -48,46 +46,6 @@ extension ExportBuilder {
         )
         try await store.recordBundle(record)
         return record
-    }
-
-    /// `magic ‖ (u32_be length ‖ sealed chunk)*`. Chunk n is sealed at field `chunk-n`, the last one at
-    /// `final-n`, so reordered, dropped or truncated chunks fail to open. Returns the plain ZIP's SHA-256.
-    static func encrypt(
-        _ plain: URL,
-        to sealed: URL,
-        cipher: FieldCipher,
-        bundleID: String,
-        chunkSize: Int
-    ) throws -> String {
-        let input = try FileHandle(forReadingFrom: plain)
-        defer { try? input.close() }
-        guard
-            FileManager.default.createFile(atPath: sealed.path, contents: magic, attributes: [.posixPermissions: 0o600])
-        else {
-            throw JobFailure(message: "cannot create \(sealed.lastPathComponent)")
-        }
-        let output = try FileHandle(forWritingTo: sealed)
-        defer { try? output.close() }
-        try output.seekToEnd()
-        let hasher = try SHA256Hasher()
-        var index = 0
-        var current = try input.read(upToCount: chunkSize) ?? Data()
-        while true {
-            let next = try input.read(upToCount: chunkSize) ?? Data()
-            try current.withUnsafeBytes { try hasher.update($0) }
-            let field = (next.isEmpty ? "final-" : "chunk-") + String(index)
-            let box = try cipher.seal(
-                Array(current),
-                at: FieldLocation(record: "export-bundle:\(bundleID)", field: field)
-            )
-            var length = UInt32(box.count).bigEndian
-            try output.write(contentsOf: Data(bytes: &length, count: 4))
-            try output.write(contentsOf: box)
-            if next.isEmpty { break }
-            current = next
-            index += 1
-        }
-        return try hasher.finalizeHex()
     }
 
     /// Decrypts a bundle file to a plain ZIP, checking every chunk and that the last one is really last.

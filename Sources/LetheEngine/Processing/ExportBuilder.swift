@@ -2,11 +2,11 @@ import Foundation
 import LetheCore
 import LetheCrypto
 import LetheStore
-import ZIPFoundation
 
 /// Builds export bundles (docs/export-bundle.md): a ZIP with `data.json` (schema in
-/// `Exports/schema/`), one CSV per category, `index.html` and `manifest.json`, written in bounded memory
-/// (orders are paged from the store), then encrypted at rest under the customer's own key.
+/// `Exports/schema/`), one CSV per category, `index.html` and `manifest.json`, streamed in bounded memory
+/// (orders are paged from the store) straight into a file encrypted under the customer's own key: no
+/// plain copy of the customer's data is written anywhere on the way.
 public struct ExportBuilder: Sendable {
     /// The bundle format's version, written into `manifest.json` so readers know which schema applies.
     public static let formatVersion = "1"
@@ -45,9 +45,10 @@ public struct ExportBuilder: Sendable {
         self.folder = folder
     }
 
-    // MARK: Building the plain ZIP
+    // MARK: Building the ZIP
 
-    /// Writes the plain bundle for `account` to `zip` and returns the manifest's file digests.
+    /// Writes the plain bundle for `account` to `zip` (an officer's own export, at a path they chose) and
+    /// returns the manifest's file digests.
     /// - Throws: ``AccountError/notFound(_:)`` for an unknown or erased account, `StoreError` from the
     ///   store, `JobFailure` or a file-system error when the ZIP cannot be written.
     public func writeZip(
@@ -56,16 +57,24 @@ public struct ExportBuilder: Sendable {
         bundleID: String,
         to zip: URL
     ) async throws -> [String: String] {
+        let sink = try PlainFileSink(zip)
+        defer { try? sink.close() }
+        return try await writeBundle(account, request: request, bundleID: bundleID, into: sink)
+    }
+
+    /// Streams the bundle's ZIP for `account` into `sink`, one file after another, and returns the
+    /// manifest's file digests. Nothing is written anywhere else: no scratch file holds the customer's
+    /// data in the clear, and memory stays bounded (orders are paged from the store, twice: once for
+    /// `data.json`, once for `orders.csv`, the second pass stopping at the last order the first one saw).
+    func writeBundle(
+        _ account: AccountID,
+        request: RequestID?,
+        bundleID: String,
+        into sink: any BundleSink
+    ) async throws -> [String: String] {
         guard let customer = try await store.account(account) else { throw AccountError.notFound(account) }
-        // A unique scratch folder: two exports must never share one, whatever their bundle ids.
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-export-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(
-            at: work,
-            withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700]
-        )
-        defer { try? FileManager.default.removeItem(at: work) }
         let now = clock.now()
+        let zip = ZipStream(to: sink, modified: now)
         var digests: [String: String] = [:]
         let consents = try await store.consents(account)
         let support = try await store.supportInteractions(account)
@@ -73,18 +82,14 @@ public struct ExportBuilder: Sendable {
         let requests = try await store.listRequests(RequestQuery(accountID: account, limit: 10_000))
         let notes = try await store.recordNotes(RecordNoteQuery(accountID: account, limit: 100_000))
 
-        // data.json and orders.csv together, orders streamed a page at a time.
-        let data = try HashingWriter(work.appendingPathComponent("data.json"))
-        let ordersCSV = try HashingWriter(work.appendingPathComponent("orders.csv"))
-        try ordersCSV.write(
-            CSV.row(["id", "placed_at", "total_cents", "currency", "status", "items", "shipping_address"])
-        )
-        try data.write("{\"format\":\"lethe-export/1\",\"generated_at\":\(JSON.string(ISO.format(now))),")
-        try data.write("\"request_id\":\(request.map { JSON.string($0.rawValue) } ?? "null"),")
-        try data.write("\"account\":\(try JSON.encode(AccountJSON(customer))),")
-        try data.write("\"addresses\":\(try JSON.encode(customer.addresses.map { AddressJSON($0.address) })),")
-        try data.write("\"payment_methods\":\(try JSON.encode(customer.paymentMethods.map(CardJSON.init))),")
-        try data.write("\"orders\":[")
+        // data.json, orders streamed a page at a time.
+        try zip.begin("data.json")
+        try zip.write("{\"format\":\"lethe-export/1\",\"generated_at\":\(JSON.string(ISO.format(now))),")
+        try zip.write("\"request_id\":\(request.map { JSON.string($0.rawValue) } ?? "null"),")
+        try zip.write("\"account\":\(try JSON.encode(AccountJSON(customer))),")
+        try zip.write("\"addresses\":\(try JSON.encode(customer.addresses.map { AddressJSON($0.address) })),")
+        try zip.write("\"payment_methods\":\(try JSON.encode(customer.paymentMethods.map(CardJSON.init))),")
+        try zip.write("\"orders\":[")
         var after: Int64?
         var first = true
         var orderCount = 0
@@ -92,40 +97,55 @@ public struct ExportBuilder: Sendable {
         while true {
             let page = try await store.ordersPage(account, after: after, limit: 1000)
             if page.isEmpty { break }
+            var text = ""
             for order in page {
                 if shownOrders.count < ExportSummary.ordersShown { shownOrders.append(order) }
-                try data.write((first ? "" : ",") + OrderJSON(order).json)
-                try ordersCSV.write(
-                    CSV.row([
-                        order.id.map(String.init) ?? "", ISO.format(order.placedAt), String(order.totalCents),
-                        order.currency,
-                        order.status,
-                        order.items, order.shippingAddress ?? "",
-                    ])
-                )
+                text += (first ? "" : ",") + OrderJSON(order).json
                 first = false
             }
+            try zip.write(text)
             orderCount += page.count
             after = page.last?.id
         }
-        try data.write("],\"consents\":\(try JSON.encode(consents.map(ConsentJSON.init))),")
-        try data.write(
+        let lastOrder = after
+        try zip.write("],\"consents\":\(try JSON.encode(consents.map(ConsentJSON.init))),")
+        try zip.write(
             "\"support_interactions\":\(try JSON.encode(support.map { SupportJSON(at: ISO.format($0.at), channel: $0.channel, transcript: $0.transcript) })),"
         )
-        try data.write(
+        try zip.write(
             "\"security_events\":\(try JSON.encode(security.map { SecurityJSON(at: ISO.format($0.at), kind: $0.kind, ip_address: $0.ipAddress, user_agent: $0.userAgent) })),"
         )
-        try data.write(
+        try zip.write(
             "\"requests\":\(try JSON.encode(requests.map { RequestJSON(id: $0.id.rawValue, kind: $0.kind.rawValue, status: $0.status.rawValue, received_at: ISO.format($0.receivedAt), respond_by: $0.due.description) })),"
         )
-        try data.write(
+        try zip.write(
             "\"record_notes\":\(try JSON.encode(notes.map { NoteJSON(at: ISO.format($0.at), changed_fields: $0.changedFields, reason: $0.reason, reference: $0.reference) }))}"
         )
-        digests["data.json"] = try data.finish()
-        digests["orders.csv"] = try ordersCSV.finish()
+        digests["data.json"] = try zip.end()
+
+        // orders.csv: the same orders again, up to the last one data.json holds, so the two agree.
+        try zip.begin("orders.csv")
+        try zip.write(CSV.row(["id", "placed_at", "total_cents", "currency", "status", "items", "shipping_address"]))
+        after = nil
+        pages: while let last = lastOrder {
+            let page = try await store.ordersPage(account, after: after, limit: 1000)
+            if page.isEmpty { break }
+            var text = ""
+            for order in page {
+                if let id = order.id, id > last { break }
+                text += CSV.row([
+                    order.id.map(String.init) ?? "", ISO.format(order.placedAt), String(order.totalCents),
+                    order.currency, order.status, order.items, order.shippingAddress ?? "",
+                ])
+            }
+            try zip.write(text)
+            after = page.last?.id
+            if let after, after >= last { break pages }
+        }
+        digests["orders.csv"] = try zip.end()
 
         digests["account.csv"] = try writeCSV(
-            work,
+            zip,
             "account.csv",
             ["field", "value"],
             [
@@ -139,7 +159,7 @@ public struct ExportBuilder: Sendable {
             ]
         )
         digests["addresses.csv"] = try writeCSV(
-            work,
+            zip,
             "addresses.csv",
             ["label", "line1", "line2", "city", "postal_code", "country"],
             customer.addresses.map {
@@ -150,32 +170,32 @@ public struct ExportBuilder: Sendable {
             }
         )
         digests["payment_methods.csv"] = try writeCSV(
-            work,
+            zip,
             "payment_methods.csv",
             ["brand", "card_number", "last4", "expiry"],
             customer.paymentMethods.map { [$0.brand, "collected", $0.last4, $0.expiry] }
         )
         digests["consents.csv"] = try writeCSV(
-            work,
+            zip,
             "consents.csv",
             ["purpose", "granted", "source", "notice_version", "at"],
             consents.map { [$0.purpose, $0.granted ? "yes" : "no", $0.source, $0.noticeVersion, ISO.format($0.at)] }
         )
         digests["support_interactions.csv"] = try writeCSV(
-            work,
+            zip,
             "support_interactions.csv",
             ["at", "channel", "transcript"],
             support.map { [ISO.format($0.at), $0.channel, $0.transcript] }
         )
         digests["security_events.csv"] = try writeCSV(
-            work,
+            zip,
             "security_events.csv",
             ["at", "kind", "ip_address", "user_agent"],
             security.map { [ISO.format($0.at), $0.kind, $0.ipAddress ?? "", $0.userAgent ?? ""] }
         )
 
-        let html = try HashingWriter(work.appendingPathComponent("index.html"))
-        try html.write(
+        try zip.begin("index.html")
+        try zip.write(
             ExportSummary(
                 customer: customer,
                 consents: consents,
@@ -190,7 +210,7 @@ public struct ExportBuilder: Sendable {
                 generatedAt: now
             ).html
         )
-        digests["index.html"] = try html.finish()
+        digests["index.html"] = try zip.end()
 
         let manifest = Manifest(
             bundle_id: bundleID,
@@ -199,23 +219,18 @@ public struct ExportBuilder: Sendable {
             format_version: Self.formatVersion,
             files: digests
         )
-        let manifestWriter = try HashingWriter(work.appendingPathComponent("manifest.json"))
-        try manifestWriter.write(try JSON.encode(manifest, pretty: true))
-        _ = try manifestWriter.finish()
-
-        try? FileManager.default.removeItem(at: zip)
-        let archive = try Archive(url: zip, accessMode: .create)
-        for name in (digests.keys.sorted() + ["manifest.json"]) {
-            try archive.addEntry(with: name, fileURL: work.appendingPathComponent(name), compressionMethod: .deflate)
-        }
+        try zip.begin("manifest.json")
+        try zip.write(try JSON.encode(manifest, pretty: true))
+        _ = try zip.end()
+        try zip.finish()
         return digests
     }
 
-    private func writeCSV(_ folder: URL, _ name: String, _ header: [String], _ rows: [[String]]) throws -> String {
-        let writer = try HashingWriter(folder.appendingPathComponent(name))
-        try writer.write(CSV.row(header))
-        for row in rows { try writer.write(CSV.row(row)) }
-        return try writer.finish()
+    private func writeCSV(_ zip: ZipStream, _ name: String, _ header: [String], _ rows: [[String]]) throws -> String {
+        try zip.begin(name)
+        try zip.write(CSV.row(header))
+        for row in rows { try zip.write(CSV.row(row)) }
+        return try zip.end()
     }
 
 }

@@ -1,8 +1,8 @@
 import Foundation
 
-/// Leftovers of export work that a crash can strand: the private plain-text work folders in the
-/// temporary directory (`lethe-export-*`, `lethe-bundle-*`) and sealed bundle files whose record was
-/// never written. Both are removed once old enough that no export in progress can still own them.
+/// Leftovers of export work that a crash can strand: sealed bundle files whose record was never written,
+/// and the private plain-text work folders (`lethe-export-*`, `lethe-bundle-*`) that versions before the
+/// streaming bundle writer left in the temporary directory when killed mid-export. Both are removed once old enough that no export in progress can still own them.
 enum ExportScratch {
     /// An export in progress finishes well within this; anything older was abandoned.
     static let minimumAge: TimeInterval = 3600
