@@ -243,3 +243,53 @@ struct JobLifeTests {
         #expect(audit.map(\.event.action) == ["job.requeued"])
     }
 }
+
+/// A handler that runs `body`, for tests that need to act while a job runs.
+struct ClosureHandler: JobHandler {
+    let body: @Sendable (LeasedJob) async throws -> Void
+    func run(_ job: Job, lease: LeasedJob) async throws { try await body(lease) }
+}
+
+@Suite("Job lease heartbeat")
+struct JobHeartbeatTests {
+    @Test("a job that outlives its first lease keeps it while its worker lives, so nobody runs it twice")
+    func batchOutlivesItsLease() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        try await h.store.enqueue(
+            NewJob(.eraseAccount(RequestID("R-long-1")), dedupeKey: "long:1", runAt: h.clock.now())
+        )
+        let store = h.store
+        let clock = h.clock
+        let lease: TimeInterval = 0.6
+        let ledger = EffectLedger()
+        let stolen = EffectLedger()
+        let handler = ClosureHandler { job in
+            // The job runs for twice its lease: the test clock moves on while real time lets the
+            // heartbeat (every lease / 3) renew; another worker tries to take the job all along.
+            for _ in 0..<6 {
+                clock.advance(0.2)
+                for taken in try await store.leaseJobs(worker: "B", limit: 5, now: clock.now(), lease: lease) {
+                    await stolen.apply(taken.id)
+                }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            await ledger.apply(job.id)
+        }
+        var runner = JobRunner(store: store, handler: handler, clock: clock, worker: "A")
+        runner.lease = lease
+        #expect(try await runner.runOnce() == JobRunReport(completed: 1))
+        #expect(await stolen.calls == 0)
+        #expect(await ledger.calls == 1)
+        #expect(try await h.store.jobCounts() == [.done: 1])
+
+        // Once the worker stops renewing (it died), the lease runs out and another worker takes the job.
+        try await h.store.enqueue(
+            NewJob(.eraseAccount(RequestID("R-long-2")), dedupeKey: "long:2", runAt: h.clock.now())
+        )
+        #expect(try await h.store.leaseJobs(worker: "A", limit: 1, now: clock.now(), lease: lease).count == 1)
+        try await Task.sleep(for: .milliseconds(400))
+        clock.advance(1)
+        #expect(try await h.store.leaseJobs(worker: "B", limit: 1, now: clock.now(), lease: lease).count == 1)
+    }
+}

@@ -88,14 +88,31 @@ public struct JobRunner: Sendable {
     ///
     /// - Throws: the store's errors (`StoreError`) when jobs cannot be leased or their outcome recorded.
     public func runOnce(limit: Int = 20) async throws -> JobRunReport {
-        var report = JobRunReport()
-        for leased in try await store.leaseJobs(
+        let batch = try await store.leaseJobs(
             worker: worker,
             limit: limit,
             now: clock.now(),
             lease: lease,
             kinds: kinds
-        ) {
+        )
+        guard !batch.isEmpty else { return JobRunReport() }
+        // While this worker is alive its leases stay alive: a batch (or one job) that runs longer than the
+        // lease is not taken over and run a second time. A dead worker stops renewing, so its leases run
+        // out as before and another worker takes the jobs.
+        let heartbeat = Task { [store, clock, lease, logger] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(max(0.05, lease / 3)))
+                if Task.isCancelled { break }
+                do {
+                    _ = try await store.renewJobLeases(batch, now: clock.now(), lease: lease)
+                } catch {
+                    logger.warning("job lease renewal failed", metadata: ["error": "\(SafeErrorText.describe(error))"])
+                }
+            }
+        }
+        defer { heartbeat.cancel() }
+        var report = JobRunReport()
+        for leased in batch {
             // The attempt counts from here, as the handler starts: a worker killed between leasing and
             // starting costs the job nothing, so a crash loop cannot dead-letter work that never ran.
             guard let job = try await store.startJob(leased, now: clock.now()) else {

@@ -31,6 +31,10 @@ public protocol JobRepository: Sendable {
     func deadJobs(limit: Int) async throws -> [DeadJob]
     /// Puts a dead job back in the queue with fresh attempts, audited; false when it is not dead.
     func requeueDeadJob(_ id: Int64, by actor: String, reason: String, at: Date) async throws -> Bool
+    /// Extends the leases this worker still holds on `jobs` to `now + lease` (the holder's heartbeat while
+    /// a batch runs); a job finished, failed or taken over by another worker is left alone. Returns how
+    /// many leases were extended.
+    func renewJobLeases(_ jobs: [LeasedJob], now: Date, lease: TimeInterval) async throws -> Int
     /// Marks a job done; false when the lease was lost (expired and taken by another worker).
     func completeJob(_ job: LeasedJob, now: Date) async throws -> Bool
     /// Records a failure: back to ready at `retryAt`, or dead after its last attempt.

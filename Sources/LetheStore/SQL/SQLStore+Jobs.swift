@@ -102,6 +102,24 @@ extension SQLStore {
         }
     }
 
+    /// Sets `lease_expires_at` to `now + lease` on each job still `leased` under its own token, in one
+    /// concurrent write.
+    public func renewJobLeases(_ jobs: [LeasedJob], now: Date, lease: TimeInterval) async throws -> Int {
+        guard !jobs.isEmpty else { return 0 }
+        let until = now.addingTimeInterval(lease).storeValue
+        return try await database.write(.concurrent) { db in
+            var renewed = 0
+            for job in jobs {
+                try db.execute(
+                    sql: "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_token = ? AND status = 'leased'",
+                    arguments: [until, job.id, job.token]
+                )
+                renewed += db.changesCount
+            }
+            return renewed
+        }
+    }
+
     /// Returns to `ready` every leased job whose `leased_by` ends in `@host:pid`, attempts unchanged.
     public func releaseJobLeases(ofProcess host: String, pid: Int32) async throws -> Int {
         let suffix = "@\(host):\(pid)"
