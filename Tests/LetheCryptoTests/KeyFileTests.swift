@@ -75,4 +75,34 @@ struct KeyFileTests {
             }
         }
     }
+
+    @Test(
+        "a staged version is loaded beside the primary: from the environment with LETHE_MASTER_KEY_PRIMARY, in a file by staging"
+    )
+    func stagedVersions() throws {
+        let one = Data(repeating: 1, count: 32).base64EncodedString()
+        let two = Data(repeating: 2, count: 32).base64EncodedString()
+        let staged = try #require(
+            try MasterKeyring.load(
+                environment: ["LETHE_MASTER_KEYS": "1:\(one),2:\(two)", "LETHE_MASTER_KEY_PRIMARY": "1"],
+                keyFile: temporaryPath()
+            )
+        )
+        #expect(staged.primaryVersion == 1)
+        #expect(staged.stagedVersion == 2)
+        #expect(try staged.promoting(2).stagedVersion == nil)
+        #expect(throws: CryptoError.self) {
+            try MasterKeyring.load(
+                environment: ["LETHE_MASTER_KEYS": "1:\(one)", "LETHE_MASTER_KEY_PRIMARY": "3"],
+                keyFile: temporaryPath()
+            )
+        }
+        let path = temporaryPath()
+        let file = try MasterKeyring.generate().staged()
+        try file.write(to: path)
+        let reread = try MasterKeyring.load(file: path)
+        #expect(reread.versions == [1, 2])
+        #expect(reread.primaryVersion == 1)
+        #expect(reread.stagedVersion == 2)
+    }
 }

@@ -9,7 +9,7 @@ struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Manage the master keyring (key-encryption keys).",
-        subcommands: [Init.self, Status.self, Rotate.self, Retire.self]
+        subcommands: [Init.self, Status.self, Stage.self, Rotate.self, Retire.self]
     )
 
     /// `lethe keys init`: a new keyring file, readable by its owner only.
@@ -70,11 +70,22 @@ struct KeysCommand: AsyncParsableCommand {
                 let state =
                     version == keyring.primaryVersion
                     ? "primary"
-                    : keyring.versions.contains(version) ? "decrypt-only" : "MISSING (retired or not loaded)"
+                    : version == keyring.stagedVersion
+                        ? "staged (run 'lethe keys rotate')"
+                        : keyring.versions.contains(version) ? "decrypt-only" : "MISSING (retired or not loaded)"
                 let use = usage[version] ?? KeyVersionUsage()
                 print(
                     "  v\(version)  \(state.padded(32)) wraps \(use.dataKeys) data keys; indexes \(use.accountIndexes) "
                         + "account fields, \(use.suppressions) suppressions; MACs \(use.auditEntries) audit records"
+                )
+            }
+            let holders = try await runtime.keys.liveHolders(now: runtime.clock.now())
+            print(holders.isEmpty ? "running processes: none announced" : "running processes:")
+            for holder in holders {
+                let age = Int(runtime.clock.now().timeIntervalSince(holder.seenAt).rounded())
+                print(
+                    "  \(holder.node.padded(40)) holds \(holder.versions.map { "v\($0)" }.joined(separator: ", ")) "
+                        + "(primary v\(holder.primary)), seen \(age) s ago"
                 )
             }
             if let unknown = usage[0], !unknown.isUnused {
@@ -86,40 +97,115 @@ struct KeysCommand: AsyncParsableCommand {
         }
     }
 
+    /// `lethe keys stage`: the first phase of a rotation while the service runs.
+    struct Stage: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Add a new master-key version to the key file without making it primary, so every node can load it first."
+        )
+        @OptionGroup var runtime: RuntimeOptions
+
+        /// Writes the key file with a new, non-primary version (or says which one is already staged); a key
+        /// from the environment must be staged in the secret store (exit 1).
+        func run() async throws {
+            let runtime = try await self.runtime.open()
+            let keyring = await runtime.keys.keyring()
+            if let staged = keyring.stagedVersion {
+                print("v\(staged) is already staged (primary v\(keyring.primaryVersion)); run 'lethe keys rotate'")
+                return
+            }
+            guard !Rotate.keysFromEnvironment(runtime.configuration.environment) else {
+                throw CLIError.failed(
+                    "the master key comes from the environment: on every node add the new version to LETHE_MASTER_KEYS "
+                        + "and set LETHE_MASTER_KEY_PRIMARY=\(keyring.primaryVersion), restart the nodes one by one, "
+                        + "then run 'lethe keys rotate'"
+                )
+            }
+            let staged = try keyring.staged()
+            try staged.write(to: runtime.configuration.keyFile)
+            print(
+                "staged v\(staged.stagedVersion ?? 0) in \(runtime.configuration.keyFile) (primary stays v\(staged.primaryVersion)). "
+                    + "Nodes reading this file load it within seconds; copy it to nodes with their own key file. "
+                    + "Then 'lethe keys rotate' makes it primary once every running node holds it."
+            )
+        }
+    }
+
     /// `lethe keys rotate`: a new primary version, then every data key rewrapped in resumable batches.
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Add a new primary master-key version and rewrap every data key under it, in batches."
+            abstract:
+                "Make the staged (or a new) master-key version primary once every running node holds it, then rewrap every data key under it."
         )
         @OptionGroup var runtime: RuntimeOptions
         @Option(help: "Data keys per transaction.") var batch: Int = 500
+        @Option(help: "Seconds to wait for every running node to load the new version before giving up.") var wait:
+            Double = 60
         @Flag(help: "Only finish rewrapping under the current primary (after an interrupted rotation).") var resume =
             false
 
-        /// Refuses a batch size below 1.
+        /// Refuses a batch size below 1 or a negative wait.
         func validate() throws {
             guard batch > 0 else { throw ValidationError("--batch must be positive") }
+            guard wait >= 0 else { throw ValidationError("--wait must not be negative") }
         }
 
-        /// Adds the new version to the key file (unless `--resume`), then rewraps data keys and recomputes
-        /// blind indexes batch by batch; a key from the environment must be rotated in the secret store (exit 1).
+        /// Whether the keyring comes from the environment (it cannot be written from here).
+        static func keysFromEnvironment(_ environment: [String: String]) -> Bool {
+            environment["LETHE_MASTER_KEY"] != nil || environment["LETHE_MASTER_KEYS"] != nil
+        }
+
+        /// Stages a new version when none is (key file only), waits until every running node holds it,
+        /// promotes it for every process, then rewraps data keys and recomputes blind indexes batch by batch.
+        /// Exits 1 when the key comes from the environment without a staged version, or when a running node
+        /// does not load the new version within `--wait`.
         func run() async throws {
             let runtime = try await self.runtime.open()
             let configuration = runtime.configuration
+            let fromEnvironment = Self.keysFromEnvironment(configuration.environment)
             if !resume {
-                guard configuration.environment["LETHE_MASTER_KEY"] == nil,
-                    configuration.environment["LETHE_MASTER_KEYS"] == nil
-                else {
-                    throw CLIError.failed(
-                        "the master key comes from the environment: add a new version to LETHE_MASTER_KEYS "
-                            + "(e.g. '2:BASE64,1:BASE64', the highest is primary) in your secret store, then run "
-                            + "'lethe keys rotate --resume'"
-                    )
+                var keyring = await runtime.keys.keyring()
+                // Phase 1: a version every process can open before any process wraps under it. It is on
+                // disk before anything uses it, so a crash never strands a data key.
+                if keyring.stagedVersion == nil {
+                    guard !fromEnvironment else {
+                        throw CLIError.failed(
+                            "the master key comes from the environment: on every node add a new version to "
+                                + "LETHE_MASTER_KEYS with LETHE_MASTER_KEY_PRIMARY=\(keyring.primaryVersion) (e.g. "
+                                + "'2:BASE64,1:BASE64'), restart the nodes one by one, then run 'lethe keys rotate'"
+                        )
+                    }
+                    keyring = try keyring.staged()
+                    try keyring.write(to: configuration.keyFile)
+                    await runtime.keys.use(keyring)
                 }
-                // The new version is on disk before any key uses it, so a crash never strands a data key.
-                let rotated = try await runtime.keys.keyring().rotated()
-                try rotated.write(to: configuration.keyFile)
-                await runtime.keys.use(rotated)
+                guard let target = keyring.stagedVersion else { throw CLIError.failed("no version to promote") }
+                // Phase 2: every running node must hold it; they re-read a changed key file within seconds.
+                let deadline = Date().addingTimeInterval(wait)
+                while true {
+                    let lacking = try await runtime.keys.holdersLacking(target, except: nil, now: runtime.clock.now())
+                    if lacking.isEmpty { break }
+                    guard Date() < deadline else {
+                        Terminal.endProgress()
+                        throw CLIError.failed(
+                            KeyringNotReady(version: target, lacking: lacking.map(\.node)).description
+                        )
+                    }
+                    Terminal.progress("waiting for \(lacking.count) running node(s) to load v\(target)")
+                    try await Task.sleep(for: .milliseconds(500))
+                }
+                Terminal.endProgress()
+                do {
+                    try await runtime.keys.promote(
+                        target,
+                        by: "operator:keys-rotate",
+                        except: nil,
+                        now: runtime.clock.now()
+                    )
+                } catch let error as KeyringNotReady {
+                    throw CLIError.failed(error.description)
+                }
+                if !fromEnvironment { try await runtime.keys.keyring().write(to: configuration.keyFile) }
             }
             let primary = await runtime.keys.keyring().primaryVersion
             let total = try await runtime.keys.dataKeysAwaitingRewrap()

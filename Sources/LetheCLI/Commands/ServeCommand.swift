@@ -73,7 +73,8 @@ struct ServeCommand: AsyncParsableCommand {
                 "no staff users yet: create an admin with 'lethe staff add NAME --role admin' to use the dashboard"
             )
         }
-        var services: [any Service] = []
+        // Follows a rotation while serving: loads a staged version, switches primary with the others.
+        var services: [any Service] = [KeyringWatch(runtime: runtime, role: "serve")]
         if runWorker {
             let name = "serve-\(ProcessInfo.processInfo.processIdentifier)"
             services.append(

@@ -161,3 +161,24 @@ public struct StoreCopyReport: Sendable, Equatable {
         self.tables = tables
     }
 }
+
+/// A running Lethe process and the master-key versions it holds, as it last announced them: a rotation
+/// makes a new version primary only once every live process holds it.
+public struct KeyHolder: Sendable, Equatable {
+    /// The process, as `ROLE@HOST:PID` (e.g. `serve@node-1:4242`).
+    public let node: String
+    /// The versions it can open, ascending.
+    public let versions: [UInt32]
+    /// The version it wraps new keys under.
+    public let primary: UInt32
+    /// When it last announced itself.
+    public let seenAt: Date
+
+    /// Makes the value from each of its parts.
+    public init(node: String, versions: [UInt32], primary: UInt32, seenAt: Date) {
+        self.node = node
+        self.versions = versions
+        self.primary = primary
+        self.seenAt = seenAt
+    }
+}

@@ -48,6 +48,31 @@ public struct MasterKeyring: Sendable {
         return try MasterKeyring(keys: updated, primaryVersion: next)
     }
 
+    /// The first phase of a rotation without a maintenance window: a new version (highest + 1) beside the
+    /// existing ones, with the primary unchanged. Every node loads it and can then open what others wrap
+    /// under it, before any node wraps under it (``promoting(_:)``).
+    ///
+    /// - Throws: ``CryptoError/openssl(_:)`` when the CSPRNG fails.
+    public func staged() throws(CryptoError) -> MasterKeyring {
+        let next = (keys.keys.max() ?? 0) + 1
+        var updated = keys
+        updated[next] = try SecretBytes(randomCount: Self.keySize)
+        return try MasterKeyring(keys: updated, primaryVersion: primaryVersion)
+    }
+
+    /// The second phase: the same keys with `version` as primary.
+    ///
+    /// - Throws: ``CryptoError/unknownMasterKeyVersion(_:)`` for a version that is not loaded.
+    public func promoting(_ version: UInt32) throws(CryptoError) -> MasterKeyring {
+        try MasterKeyring(keys: keys, primaryVersion: version)
+    }
+
+    /// The staged version: the highest loaded version when it is newer than the primary, else nil.
+    public var stagedVersion: UInt32? {
+        guard let newest = keys.keys.max(), newest > primaryVersion else { return nil }
+        return newest
+    }
+
     /// The keyring without `version`. The primary version cannot be retired.
     ///
     /// - Throws: ``CryptoError/masterKeyUnavailable(_:)`` for the primary version,
@@ -74,8 +99,8 @@ extension MasterKeyring {
     /// Loads from `LETHE_MASTER_KEY` (base64 of 32 bytes; version from `LETHE_MASTER_KEY_VERSION`,
     /// default 1) when set, else from the key file at `path`. Returns `nil` when neither exists.
     ///
-    /// `LETHE_MASTER_KEYS` (`VERSION:BASE64` pairs, comma-separated; the highest is primary) takes
-    /// precedence over both.
+    /// `LETHE_MASTER_KEYS` (`VERSION:BASE64` pairs, comma-separated; the highest is primary unless
+    /// `LETHE_MASTER_KEY_PRIMARY` names another, which stages the newer ones) takes precedence over both.
     ///
     /// - Throws: ``CryptoError/masterKeyUnavailable(_:)`` when a variable or the file is malformed or the
     ///   file's permissions are too open, and the errors of ``init(keys:primaryVersion:)``.
@@ -99,8 +124,16 @@ extension MasterKeyring {
                 }
                 keys[version] = SecretBytes(raw)
             }
-            guard let primary = keys.keys.max() else {
+            guard let newest = keys.keys.max() else {
                 throw .masterKeyUnavailable("LETHE_MASTER_KEYS holds no key")
+            }
+            // A staged version (loaded, not yet primary) needs the primary named: LETHE_MASTER_KEY_PRIMARY.
+            var primary = newest
+            if let named = environment["LETHE_MASTER_KEY_PRIMARY"] {
+                guard let version = UInt32(named), keys[version] != nil else {
+                    throw .masterKeyUnavailable("LETHE_MASTER_KEY_PRIMARY must name a version in LETHE_MASTER_KEYS")
+                }
+                primary = version
             }
             return try MasterKeyring(keys: keys, primaryVersion: primary)
         }

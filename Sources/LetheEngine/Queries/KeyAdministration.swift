@@ -44,4 +44,83 @@ public struct KeyAdministration: Sendable {
     /// Verifies the audit trail, then re-MACs every entry under the primary version's audit key.
     /// - Throws: `StoreError` when the trail does not verify (nothing is changed then).
     public func reMACAuditTrail() async throws -> Int { try await store.reMACAuditTrail() }
+
+    // MARK: Rotation across processes
+
+    /// How recently a process must have announced itself to count as running (seconds): several of
+    /// ``KeyringWatch``'s refreshes.
+    public static let liveWindow: TimeInterval = 30
+
+    /// The processes that announced their keyring within ``liveWindow`` of `now`.
+    /// - Throws: the store's errors.
+    public func liveHolders(now: Date) async throws -> [KeyHolder] {
+        try await store.keyHolders(since: now.addingTimeInterval(-Self.liveWindow))
+    }
+
+    /// Announces this process's keyring as `node`.
+    /// - Throws: the store's errors.
+    public func announce(node: String, at now: Date) async throws {
+        let keyring = await vault.keyring
+        try await store.announceKeyring(
+            node: node,
+            versions: keyring.versions,
+            primary: keyring.primaryVersion,
+            at: now
+        )
+    }
+
+    /// Withdraws this process's announcement as it stops.
+    /// - Throws: the store's errors.
+    public func withdraw(node: String) async throws { try await store.forgetKeyHolder(node: node) }
+
+    /// Switches this process to the primary chosen in the database, when it holds that version; returns
+    /// the primary it now uses.
+    /// - Throws: the store's errors.
+    @discardableResult
+    public func followPromotedPrimary() async throws -> UInt32 {
+        if let promoted = try await store.promotedPrimary() { await vault.usePrimary(promoted) }
+        return await vault.keyring.primaryVersion
+    }
+
+    /// The running processes that do not yet hold `version` (other than `node`, this one).
+    /// - Throws: the store's errors.
+    public func holdersLacking(_ version: UInt32, except node: String?, now: Date) async throws -> [KeyHolder] {
+        try await liveHolders(now: now).filter { $0.node != node && !$0.versions.contains(version) }
+    }
+
+    /// The second phase of a rotation: makes `version` primary for every process, once every running
+    /// process holds it. Each switches at its next refresh; until then it may still wrap a new key under
+    /// the old primary, which every process can open and `lethe keys rotate --resume` rewraps.
+    ///
+    /// - Throws: ``KeyringNotReady`` when this process or a running one does not hold `version`; the
+    ///   store's errors.
+    public func promote(_ version: UInt32, by actor: String, except node: String?, now: Date) async throws {
+        guard await vault.keyring.versions.contains(version) else {
+            throw KeyringNotReady(version: version, lacking: [node ?? "this process"])
+        }
+        let lacking = try await holdersLacking(version, except: node, now: now)
+        guard lacking.isEmpty else { throw KeyringNotReady(version: version, lacking: lacking.map(\.node)) }
+        try await store.promotePrimary(version, at: now, by: actor)
+        await vault.usePrimary(version)
+    }
+}
+
+/// A new master version cannot become primary yet: some running processes cannot open what it wraps.
+public struct KeyringNotReady: Error, CustomStringConvertible, Equatable {
+    /// The version that was to become primary.
+    public let version: UInt32
+    /// The processes (`ROLE@HOST:PID`) that do not hold it.
+    public let lacking: [String]
+
+    /// The error for `version`, naming the processes that lack it.
+    public init(version: UInt32, lacking: [String]) {
+        self.version = version
+        self.lacking = lacking
+    }
+
+    public var description: String {
+        "v\(version) cannot become primary yet: \(lacking.joined(separator: ", ")) "
+            + (lacking.count == 1 ? "does" : "do") + " not hold it; give every node the keyring with v\(version) "
+            + "(a node re-reads its key file within seconds, or restart it with the new keys) and try again"
+    }
 }

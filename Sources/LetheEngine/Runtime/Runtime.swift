@@ -139,6 +139,9 @@ public struct Runtime: Sendable {
         }
         // A chain written before the head was anchored gets its head now, so truncation is caught from here on.
         try await store.anchorAuditHeadIfMissing()
+        // A rotation may have made a newer version primary for every process: follow it when this keyring
+        // holds it (a process without it keeps wrapping under the old primary, which everyone can open).
+        if let promoted = try await store.promotedPrimary() { await vault.usePrimary(promoted) }
         return Runtime(
             configuration: configuration,
             store: store,

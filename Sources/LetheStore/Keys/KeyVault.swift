@@ -79,4 +79,13 @@ public actor KeyVault {
 
     /// Installs a rotated or retired keyring. Cached data keys stay valid: rotation rewraps, it does not re-key.
     public func replaceKeyring(_ newKeyring: MasterKeyring) { keyring = newKeyring }
+
+    /// Makes `version` primary if this keyring holds it; returns whether it now is.
+    @discardableResult
+    public func usePrimary(_ version: UInt32) -> Bool {
+        guard version != keyring.primaryVersion else { return true }
+        guard let promoted = try? keyring.promoting(version) else { return false }
+        keyring = promoted
+        return true
+    }
 }

@@ -301,6 +301,16 @@ enum PostgresSchema {
             ALTER TABLE privacy_requests ADD COLUMN acknowledged_at double precision;
             """
         ),
+        (
+            "17-keyring-nodes",
+            """
+            CREATE TABLE key_primary (
+                id bigint PRIMARY KEY CHECK (id = 1), version bigint NOT NULL, at double precision NOT NULL);
+            CREATE TABLE key_holders (
+                node text PRIMARY KEY, versions text NOT NULL, primary_version bigint NOT NULL,
+                seen_at double precision NOT NULL);
+            """
+        ),
     ]
 
     /// Applies every pending step, each in its own transaction, under the migration lock.

@@ -25,4 +25,16 @@ public protocol KeyRepository: Sendable {
     /// - Returns: How many accounts were moved; 0 when none is left.
     /// - Throws: `StoreError.keyMissing(_:)` when an account's key is gone.
     func reindexBlindIndexes(limit: Int) async throws -> Int
+    /// Records that `node` holds `versions` with `primary`, at `at` (each long-running process does this
+    /// every few seconds, so a rotation can see who is alive and what they hold).
+    func announceKeyring(node: String, versions: [UInt32], primary: UInt32, at: Date) async throws
+    /// The processes that announced themselves at `since` or later, by name.
+    func keyHolders(since: Date) async throws -> [KeyHolder]
+    /// Removes a process's announcement (it is stopping).
+    func forgetKeyHolder(node: String) async throws
+    /// The master version promoted to primary for every process, or nil before any promotion.
+    func promotedPrimary() async throws -> UInt32?
+    /// Makes `version` the primary for every process (each switches at its next refresh), with an audit
+    /// entry by `actor`.
+    func promotePrimary(_ version: UInt32, at: Date, by actor: String) async throws
 }

@@ -525,6 +525,22 @@ enum Schema {
             try db.execute(sql: "CREATE INDEX outbox_request ON outbox (request_id) WHERE request_id IS NOT NULL")
             try db.alter(table: "privacy_requests") { t in t.add(column: "acknowledged_at", .double) }
         }
+        // Rotation without a maintenance window: the primary master version is chosen in the database, so
+        // every process switches together, and each process announces which versions it holds, so the
+        // switch waits until all of them can open what the new version wraps.
+        migrator.registerMigration("17-keyring-nodes") { db in
+            try db.create(table: "key_primary") { t in
+                t.column("id", .integer).primaryKey().check { $0 == 1 }
+                t.column("version", .integer).notNull()
+                t.column("at", .double).notNull()
+            }
+            try db.create(table: "key_holders") { t in
+                t.column("node", .text).primaryKey()
+                t.column("versions", .text).notNull()
+                t.column("primary_version", .integer).notNull()
+                t.column("seen_at", .double).notNull()
+            }
+        }
         return migrator
     }
 }
