@@ -73,8 +73,8 @@ struct RotationUnderLoadTests {
     }
 
     /// The `key_holders` lines of `lethe keys status`.
-    func runningNodes() throws -> [String] {
-        let status = try LetheBinary.run(["keys", "status", "--data", folder])
+    func runningNodes() async throws -> [String] {
+        let status = try await LetheBinary.runAside(["keys", "status", "--data", folder])
         return status.stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix("  serve@") }
     }
 
@@ -82,8 +82,10 @@ struct RotationUnderLoadTests {
     func rotateUnderLoad() async throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        #expect(try LetheBinary.run(["keys", "init", "--data", folder]).status == 0)
-        let issued = try LetheBinary.run(["tokens", "create", "rotation", "--role", "officer", "--data", folder])
+        #expect(try await LetheBinary.runAside(["keys", "init", "--data", folder]).status == 0)
+        let issued = try await LetheBinary.runAside([
+            "tokens", "create", "rotation", "--role", "officer", "--data", folder,
+        ])
         let token = try #require(
             issued.stdout.components(separatedBy: ": ").last?.trimmingCharacters(in: .whitespacesAndNewlines)
         )
@@ -96,8 +98,11 @@ struct RotationUnderLoadTests {
             ports.append(try await LetheBinary.listeningPort(in: log))
         }
         // Both servers announce the keyring they hold (every few seconds).
-        for _ in 0..<600 where try runningNodes().count < 2 { try await Task.sleep(for: .milliseconds(200)) }
-        #expect(try runningNodes().count == 2)
+        for _ in 0..<600 {
+            if try await runningNodes().count >= 2 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(try await runningNodes().count == 2)
 
         // Customers keep arriving through both servers for the whole rotation.
         let tally = Tally()
@@ -121,6 +126,9 @@ struct RotationUnderLoadTests {
                     await tally.fail("account \(n) on node \(node): \(status)")
                 }
                 n += 1
+                // A steady trickle, not a flood: the other suites share this machine's two cores, and
+                // what is proven is that requests keep succeeding through the rotation, not throughput.
+                try? await Task.sleep(for: .milliseconds(100))
             }
         }
         // The machine may be slow (a shared CI runner): wait for the load to be flowing, not a fixed time.
@@ -128,7 +136,9 @@ struct RotationUnderLoadTests {
         await tally.enter(1)
 
         // Phase 1 and 2 in one command: stage v2, wait until both servers hold it, promote, rewrap.
-        let rotate = try LetheBinary.run(["keys", "rotate", "--batch", "50", "--wait", "120", "--data", folder])
+        let rotate = try await LetheBinary.runAside([
+            "keys", "rotate", "--batch", "50", "--wait", "120", "--data", folder,
+        ])
         #expect(rotate.status == 0, "\(rotate.stdout) \(rotate.stderr)")
         #expect(rotate.stdout.contains("primary master key is v2"), "\(rotate.stdout)")
         await tally.enter(2)
@@ -144,27 +154,28 @@ struct RotationUnderLoadTests {
         #expect(failures.isEmpty, "\(failures.prefix(5))")
         let phases = await tally.byPhase
         #expect(phases[0] >= 1 && phases[2] >= 5, "accounts created before, during and after: \(phases)")
-        let following = try runningNodes()
+        let following = try await runningNodes()
         #expect(following.allSatisfy { $0.contains("holds v1, v2 (primary v2)") }, "\(following)")
 
         // Keys a server wrapped under v1 before it followed are rewrapped; then v1 can go.
-        let resume = try LetheBinary.run(["keys", "rotate", "--resume", "--data", folder])
+        let resume = try await LetheBinary.runAside(["keys", "rotate", "--resume", "--data", folder])
         #expect(resume.status == 0, "\(resume.stderr)")
-        let retire = try LetheBinary.run(["keys", "retire", "1", "--data", folder])
+        let retire = try await LetheBinary.runAside(["keys", "retire", "1", "--data", folder])
         #expect(retire.status == 0, "\(retire.stdout) \(retire.stderr)")
         // The servers re-read the key file and drop v1; every customer is still readable through both.
-        for _ in 0..<600 where try !runningNodes().allSatisfy({ $0.contains("holds v2 (primary v2)") }) {
+        for _ in 0..<600 {
+            if try await runningNodes().allSatisfy({ $0.contains("holds v2 (primary v2)") }) { break }
             try await Task.sleep(for: .milliseconds(200))
         }
-        let retired = try runningNodes()
+        let retired = try await runningNodes()
         #expect(retired.count == 2 && retired.allSatisfy { $0.contains("holds v2 (primary v2)") }, "\(retired)")
         for (index, account) in created.enumerated() {
             let (status, _) = await Self.call("GET", ports[index % 2], "/api/v1/accounts/\(account.id)", token: token)
             #expect(status == 200, "\(account.id) through node \(index % 2): \(status)")
         }
-        let audit = try LetheBinary.run(["audit", "verify", "--data", folder])
+        let audit = try await LetheBinary.runAside(["audit", "verify", "--data", folder])
         #expect(audit.status == 0, "\(audit.stderr)")
-        let entries = try LetheBinary.run(["audit", "show", "--data", folder])
+        let entries = try await LetheBinary.runAside(["audit", "show", "--data", folder])
         #expect(entries.stdout.contains("key.promoted"), "the promotion is in the audit trail")
     }
 
@@ -172,24 +183,26 @@ struct RotationUnderLoadTests {
     func promotionWaitsForEveryNode() async throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        #expect(try LetheBinary.run(["demo", "--accounts", "2", "--data", folder]).status == 0)
-        let staged = try LetheBinary.run(["keys", "stage", "--data", folder])
+        #expect(try await LetheBinary.runAside(["demo", "--accounts", "2", "--data", folder]).status == 0)
+        let staged = try await LetheBinary.runAside(["keys", "stage", "--data", folder])
         #expect(staged.stdout.contains("staged v2"), "\(staged.stdout) \(staged.stderr)")
-        #expect(try LetheBinary.run(["keys", "stage", "--data", folder]).stdout.contains("v2 is already staged"))
-        #expect(try LetheBinary.run(["keys", "status", "--data", folder]).stdout.contains("v2  staged"))
+        #expect(
+            try await LetheBinary.runAside(["keys", "stage", "--data", folder]).stdout.contains("v2 is already staged")
+        )
+        #expect(try await LetheBinary.runAside(["keys", "status", "--data", folder]).stdout.contains("v2  staged"))
 
         // A node elsewhere that still holds only v1 announces itself.
         let keyring = try MasterKeyring.load(file: (folder as NSString).appendingPathComponent("master.key"))
         let store = try await TestBackend.openStore(folder: folder, vault: KeyVault(keyring: keyring))
         try await store.announceKeyring(node: "serve@elsewhere:1", versions: [1], primary: 1, at: Date())
-        let refused = try LetheBinary.run(["keys", "rotate", "--wait", "0", "--data", folder])
+        let refused = try await LetheBinary.runAside(["keys", "rotate", "--wait", "0", "--data", folder])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("v2 cannot become primary yet: serve@elsewhere:1 does not hold it"))
-        #expect(try LetheBinary.run(["keys", "status", "--data", folder]).stdout.contains("v1  primary"))
+        #expect(try await LetheBinary.runAside(["keys", "status", "--data", folder]).stdout.contains("v1  primary"))
 
         // Once it holds v2, the same command promotes and rewraps.
         try await store.announceKeyring(node: "serve@elsewhere:1", versions: [1, 2], primary: 1, at: Date())
-        let rotated = try LetheBinary.run(["keys", "rotate", "--wait", "0", "--data", folder])
+        let rotated = try await LetheBinary.runAside(["keys", "rotate", "--wait", "0", "--data", folder])
         #expect(rotated.status == 0, "\(rotated.stderr)")
         #expect(rotated.stdout.contains("primary master key is v2"))
         #expect(try await store.promotedPrimary() == 2)
