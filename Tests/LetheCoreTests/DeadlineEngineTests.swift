@@ -209,6 +209,12 @@ struct DeadlineEngineTests {
             ("ca-pipeda", .access, "2026-03-02T15:00:00Z", "2026-04-01"),
             ("ch-fadp", .access, "2026-03-02T10:00:00Z", "2026-04-01"),
             ("sg-pdpa", .access, "2026-03-02T03:00:00Z", "2026-04-01"),
+            ("us-ia", .access, "2026-03-01T15:00:00Z", "2026-05-30"),  // Iowa: 90 days (715D.3(2)(a))
+            ("us-ne", .deletion, "2026-03-01T15:00:00Z", "2026-04-15"),
+            ("us-ky", .appeal, "2026-03-01T15:00:00Z", "2026-04-30"),  // 60 days (KRS 367.3615(4))
+            ("us-nj", .access, "2025-01-15T15:00:00Z", "2025-03-01"),  // the first day New Jersey's law applies
+            ("us-mn", .appeal, "2026-03-02T15:00:00Z", "2026-04-16"),
+            ("us-ri", .correction, "2026-01-01T15:00:00Z", "2026-02-15"),
         ] as [(String, DeadlineKind, String, String)]
     )
     func calendarDays(jurisdiction: String, kind: DeadlineKind, received: String, due: String) throws {
@@ -250,6 +256,37 @@ struct DeadlineEngineTests {
         // February is shorter than 28 days plus change: the target never passes the deadline.
         let february = try schedule("uk-gdpr", .access, received: "2026-02-01T10:00:00Z")
         #expect(february.internalTarget <= february.response.due)
+    }
+
+    @Test(
+        "A law governs the requests received from its effective date, in its own time zone",
+        arguments: [
+            ("us-nj", "2025-01-15T04:59:00Z", "2025-01-14", "2025-01-15"),  // 23:59 in New York on the 14th
+            ("us-ia", "2024-12-31T18:00:00Z", "2024-12-31", "2025-01-01"),
+            ("us-md", "2026-03-31T20:00:00Z", "2026-03-31", "2026-04-01"),  // in force 2025-10-01, applies from April
+            ("us-in", "2025-12-31T23:00:00Z", "2025-12-31", "2026-01-01"),
+        ] as [(String, String, String, String)]
+    )
+    func effectiveFrom(jurisdiction: String, received: String, day: String, from: String) throws {
+        let name = try #require(engine.policies.jurisdictions[jurisdiction]).name
+        #expect {
+            try schedule(jurisdiction, .access, received: received)
+        } throws: { error in
+            guard case .notInForce(let law, let start, _, let receipt) = error as? DeadlineError else { return false }
+            return law == name && start == .d(from) && receipt == .d(day)
+                && "\(error)".contains("applies to requests received from \(from)")
+        }
+        // The next day in the law's zone is under it.
+        let next = try schedule(jurisdiction, .access, received: "\(from)T17:00:00Z")
+        #expect(next.receiptDate == .d(from))
+    }
+
+    @Test("Iowa has no correction right, and its opt-out covers the sale of data only")
+    func iowaRights() throws {
+        #expect(throws: DeadlineError.self) { try schedule("us-ia", .correction, received: "2026-03-01T15:00:00Z") }
+        let optOut = try schedule("us-ia", .optOutOfSale, received: "2026-03-01T15:00:00Z")
+        #expect(optOut.response.citation.contains("715D.3(1)(d)"))
+        #expect(optOut.verification == .required)  // no opt-out exemption from authentication in 715D
     }
 
     @Test("Unknown ids and dates beyond a calendar's years are errors that name the problem")

@@ -10,6 +10,8 @@ struct PolicyValidationTests {
         let required = [
             "eu-gdpr", "uk-gdpr", "us-ca", "us-va", "us-co", "us-ct", "us-ut", "us-tx", "us-or", "br-lgpd",
             "ca-pipeda", "ch-fadp", "sg-pdpa", "us-can-spam",
+            // The state laws in force by the end of 2026 (docs/deadlines.md).
+            "us-mt", "us-ia", "us-de", "us-ne", "us-nh", "us-nj", "us-tn", "us-mn", "us-md", "us-in", "us-ky", "us-ri",
         ]
         for id in required { #expect(policies.jurisdictions[id] != nil, "missing \(id)") }
         for id in ["england-wales", "ireland", "germany", "us-federal", "california"] {
@@ -91,6 +93,8 @@ struct PolicyValidationTests {
             "privacy-center-url: \"/privacy\"",
             "must be an http(s) URL"
         ),
+        ("jurisdictions/us-nj.yaml", "  date: 2025-01-15", "  date: 2025-01-32", "is not a date"),
+        ("jurisdictions/us-nj.yaml", "effective-from:\n  date:", "effective-from:\n  day:", "unknown key 'day'"),
         ("controller.yaml", "  postal-address:", "  address:", "unknown key 'address'"),
         (
             "controller.yaml", "time-zone: \"Europe/London\"", "time-zone: \"Europe/Londres\"",

@@ -168,6 +168,8 @@ public enum DeadlineError: Error, Equatable, CustomStringConvertible {
     case extensionTooLate(sent: LocalDate, lastDay: LocalDate, citation: String)
     /// A date fell outside the years the holiday calendar lists.
     case calendar(CalendarCoverageError)
+    /// The request was received before the law started to apply to requests.
+    case notInForce(jurisdiction: String, from: LocalDate, citation: String, received: LocalDate)
 
     /// A message naming the value at fault, fit for the CLI and the API.
     public var description: String {
@@ -197,6 +199,9 @@ public enum DeadlineError: Error, Equatable, CustomStringConvertible {
             return "extension notice sent \(sent) is too late: it had to reach the customer by \(lastDay) (\(citation))"
         case .calendar(let error):
             return error.description
+        case .notInForce(let jurisdiction, let from, let citation, let received):
+            return "\(jurisdiction) applies to requests received from \(from) (\(citation)); this one was received on "
+                + "\(received): choose the law that applied then"
         }
     }
 }
@@ -237,6 +242,15 @@ public struct DeadlineEngine: Sendable {
         let zoneID = query.timeZoneIdentifier ?? jurisdiction.timeZoneIdentifier
         guard let zone = TimeZone(identifier: zoneID) else { throw .unknownTimeZone(zoneID) }
         let receipt = LocalDate(instant: query.receivedAt, in: zone)
+        // A law governs the requests received from its effective date, in its own time zone.
+        if let effective = jurisdiction.effectiveFrom, receipt < effective.date {
+            throw .notInForce(
+                jurisdiction: jurisdiction.name,
+                from: effective.date,
+                citation: effective.citation,
+                received: receipt
+            )
+        }
         let pausedDays = try Self.pausedDays(query.pauses, rule: rule, jurisdiction: jurisdiction, receipt: receipt)
 
         let response = try covered { () throws(CalendarCoverageError) in

@@ -77,6 +77,24 @@ public struct DeadlineRule: Hashable, Sendable {
     public let internalTarget: Period?
 }
 
+/// The day a law starts to apply to requests, with its source: a request received (in the law's time
+/// zone) before it is not under that law.
+public struct EffectiveDate: Hashable, Sendable {
+    /// The first day of receipt the law governs.
+    public let date: LocalDate
+    /// The legal source (the act's effective-date section, or the regulator's statement).
+    public let citation: String
+    /// Set when the date is the controller's reading of an unclear transition; says what was chosen.
+    public let convention: String?
+
+    /// A date with its citation, and the convention when the law left the choice open.
+    public init(date: LocalDate, citation: String, convention: String? = nil) {
+        self.date = date
+        self.citation = citation
+        self.convention = convention
+    }
+}
+
 /// A regulator to whom a customer may complain; named in every denial.
 public struct SupervisoryAuthority: Hashable, Sendable {
     /// The authority's name, e.g. "Information Commissioner's Office".
@@ -108,4 +126,6 @@ public struct Jurisdiction: Hashable, Sendable {
     public let recourse: CitedPeriod?
     /// The policy file the jurisdiction came from, for messages.
     public let sourceFile: String
+    /// From when the law governs requests; nil for laws in force before any request Lethe holds.
+    public var effectiveFrom: EffectiveDate? = nil
 }

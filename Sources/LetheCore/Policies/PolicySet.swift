@@ -190,7 +190,7 @@ struct PolicyParser {
             "jurisdiction",
             allowed: [
                 "id", "name", "time-zone", "calendar", "supervisory-authority", "acknowledgement",
-                "internal-target", "recourse-period", "deadlines", "notes",
+                "internal-target", "recourse-period", "deadlines", "notes", "effective-from",
             ]
         )
         let idNode = try map.required("id")
@@ -229,9 +229,25 @@ struct PolicyParser {
             internalTarget: try map.optional("internal-target").map { try period($0, what: "internal-target") },
             rules: rules,
             recourse: try map.optional("recourse-period").map { try citedPeriod($0, what: "recourse-period") },
-            sourceFile: root.file
+            sourceFile: root.file,
+            effectiveFrom: try map.optional("effective-from").map(effectiveDate)
         )
         return (jurisdiction, calendarNode)
+    }
+
+    /// `{date: YYYY-MM-DD, citation: "…", convention: "…"}`: from when a law governs requests.
+    private static func effectiveDate(_ node: PolicyNode) throws -> EffectiveDate {
+        let map = try node.mapping("effective-from", allowed: ["date", "citation", "convention"])
+        let dateNode = try map.required("date")
+        let text = try dateNode.string("effective-from date")
+        guard let date = LocalDate(text) else {
+            throw dateNode.issue("effective-from '\(text)' is not a date (expected YYYY-MM-DD)")
+        }
+        return EffectiveDate(
+            date: date,
+            citation: try map.required("citation").string("effective-from citation"),
+            convention: try map.optional("convention")?.string("effective-from convention")
+        )
     }
 
     private static func deadlineRule(_ node: PolicyNode, kind: DeadlineKind) throws -> DeadlineRule {
