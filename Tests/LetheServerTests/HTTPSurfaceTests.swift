@@ -156,8 +156,16 @@ struct HTTPSurfaceTests {
 /// framing): too large is 413, broken framing is 400, both problem+json.
 @Suite("HTTP body framing")
 struct HTTPBodyFramingTests {
+    /// ``sendBlocking(_:port:)`` on a thread of its own: the server under test answers on the same
+    /// process's cooperative pool (two threads here), which a blocked wait must not hold.
+    static func send(_ raw: String, port: Int) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try sendBlocking(raw, port: port) }) }
+        }
+    }
+
     /// Sends `raw` to the server on `port` and returns what it answered (status line and headers first).
-    static func send(_ raw: String, port: Int) throws -> String {
+    static func sendBlocking(_ raw: String, port: Int) throws -> String {
         let script = """
             import socket, sys, threading
             s = socket.create_connection(("localhost", int(sys.argv[1])), timeout=60)
@@ -215,12 +223,12 @@ struct HTTPBodyFramingTests {
                 chunks: [#"1a\#r\#n{"kind":"export","email":"\#r\#n"#]
                     + Array(repeating: "\(hex)\r\n\(piece)\r\n", count: 5) + ["0\r\n\r\n"]
             )
-            let large = try Self.send(tooLarge, port: port)
+            let large = try await Self.send(tooLarge, port: port)
             #expect(large.hasPrefix("HTTP/1.1 413"), "\(large.prefix(200))")
             #expect(large.contains("application/problem+json"))
 
             let malformed = Self.chunked(token, chunks: ["zz\r\n{}\r\n0\r\n\r\n"])
-            let broken = try Self.send(malformed, port: port)
+            let broken = try await Self.send(malformed, port: port)
             #expect(broken.hasPrefix("HTTP/1.1 400"), "\(broken.prefix(200))")
             #expect(!broken.hasPrefix("HTTP/1.1 500"))
         }
