@@ -63,11 +63,7 @@ struct LetheBinary {
     /// blocks its thread, and the cooperative pool has only as many threads as cores (two here), so a
     /// long command run there stalls every other suite's async work meanwhile.
     static func runAside(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Swift.Result { try run(arguments, environment: extra) })
-            }
-        }
+        try await onOwnThread { try run(arguments, environment: extra) }
     }
 
     /// Starts `lethe` without waiting, output discarded: for tests that signal or kill it mid-run.

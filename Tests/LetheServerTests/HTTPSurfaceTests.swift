@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import LetheCore
+import LetheTestSupport
 import NIOCore
 import Testing
 
@@ -159,9 +160,7 @@ struct HTTPBodyFramingTests {
     /// ``sendBlocking(_:port:)`` on a thread of its own: the server under test answers on the same
     /// process's cooperative pool (two threads here), which a blocked wait must not hold.
     static func send(_ raw: String, port: Int) async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try sendBlocking(raw, port: port) }) }
-        }
+        try await onOwnThread { try sendBlocking(raw, port: port) }
     }
 
     /// Sends `raw` to the server on `port` and returns what it answered (status line and headers first).
