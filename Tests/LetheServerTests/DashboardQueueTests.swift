@@ -135,9 +135,7 @@ struct RequestPageAcknowledgementTests {
     /// The shipped policies with the controller in California.
     static func californiaPolicies() throws -> PolicySet {
         var sources = try ShippedPolicies.sources()
-        guard let index = sources.firstIndex(where: { $0.relativePath == "controller.yaml" }) else {
-            throw PolicyValidationError(issues: [])
-        }
+        let index = try #require(sources.firstIndex { $0.relativePath == "controller.yaml" })
         let shipped = sources[index]
         sources[index] = PolicySource(
             relativePath: shipped.relativePath,
@@ -183,5 +181,24 @@ struct RequestPageAcknowledgementTests {
             let dossier = try await browser.get("/dashboard/requests/\(old.rawValue)/dossier")
             #expect(dossier.text.contains("after the acknowledgement deadline of \(ackDue)"))
         }
+    }
+}
+
+@Suite("Times on pages")
+struct TimeDisplayTests {
+    @Test(
+        "an instant reads as the local date and time with the zone's offset, daylight saving and half hours included",
+        arguments: [
+            ("2026-07-01T16:30:00Z", "America/Los_Angeles", "2026-07-01 09:30:00 -07:00"),
+            ("2026-01-01T07:59:59Z", "America/Los_Angeles", "2025-12-31 23:59:59 -08:00"),
+            ("2026-03-29T01:00:00Z", "Europe/London", "2026-03-29 02:00:00 +01:00"),
+            ("2026-12-05T18:45:07Z", "Asia/Kolkata", "2026-12-06 00:15:07 +05:30"),
+            ("2026-12-05T08:00:00Z", "UTC", "2026-12-05 08:00:00 +00:00"),
+        ] as [(String, String, String)]
+    )
+    func localTime(instant: String, zone: String, expected: String) throws {
+        let date = try #require(ISO8601DateFormatter().date(from: instant))
+        let display = TimeDisplay(zone: try #require(TimeZone(identifier: zone)))
+        #expect(display.text(date) == expected)
     }
 }

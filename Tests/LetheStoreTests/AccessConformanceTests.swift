@@ -97,61 +97,35 @@ struct AccessConformanceTests {
         #expect(try await store.session(hash: hash, at: now) == nil)
     }
 
-    /// A request recorded directly, received `daysAgo` before the fixed instant, optionally cancelled.
+    /// A request recorded directly, received `daysAgo` before the fixed instant under `jurisdiction`,
+    /// optionally cancelled; with `acknowledgeTo`, its intake queues a receipt acknowledgement to that address.
+    @discardableResult
     static func record(
         _ store: any LetheStore,
         _ id: String,
         _ kind: RequestKind,
         daysAgo: Double,
-        cancelled: Bool = false
+        cancelled: Bool = false,
+        jurisdiction: String = "uk-gdpr",
+        acknowledgeTo address: String? = nil
     ) async throws -> DeadlineSchedule {
         let received = Fixtures.created.addingTimeInterval(-daysAgo * 86_400)
         var request = PrivacyRequest(
             id: RequestID(id),
             kind: kind,
             accountID: nil,
-            jurisdictionID: "uk-gdpr",
+            jurisdictionID: jurisdiction,
             receivedAt: received
         )
         if cancelled {
             try request.transition(to: .cancelled, actor: .customer, at: received, reason: "withdrawn")
         }
         let schedule = try ShippedPolicies.engine().schedule(
-            DeadlineQuery(jurisdictionID: "uk-gdpr", kind: kind.defaultDeadlineKind, receivedAt: received)
+            DeadlineQuery(jurisdictionID: jurisdiction, kind: kind.defaultDeadlineKind, receivedAt: received)
         )
-        _ = try await store.createRequest(
-            NewRequestRecord(
-                request: request,
-                channel: .web,
-                subjectID: id,
-                agentID: nil,
-                requesterEmail: nil,
-                idempotencyKey: nil,
-                schedule: schedule,
-                code: nil,
-                messages: [],
-                audit: []
-            )
-        )
-        return schedule
-    }
-
-    /// A request whose intake queued a receipt acknowledgement (or none, without `to`).
-    static func acknowledged(_ store: any LetheStore, _ id: String, to address: String?) async throws {
-        let received = Fixtures.created
-        let request = PrivacyRequest(
-            id: RequestID(id),
-            kind: .export,
-            accountID: nil,
-            jurisdictionID: "us-ca",
-            receivedAt: received
-        )
-        let schedule = try ShippedPolicies.engine().schedule(
-            DeadlineQuery(jurisdictionID: "us-ca", kind: .access, receivedAt: received)
-        )
-        let notice = Notice.receiptAcknowledgement(
+        let acknowledgement = Notice.receiptAcknowledgement(
             request: request.id,
-            kind: .export,
+            kind: kind,
             law: schedule.jurisdictionName,
             respondBy: schedule.response.due
         )
@@ -165,10 +139,11 @@ struct AccessConformanceTests {
                 idempotencyKey: nil,
                 schedule: schedule,
                 code: nil,
-                messages: address.map { [OutboxMessage(notice, accountID: nil, recipient: $0)] } ?? [],
+                messages: address.map { [OutboxMessage(acknowledgement, accountID: nil, recipient: $0)] } ?? [],
                 audit: []
             )
         )
+        return schedule
     }
 
     @Test(
@@ -179,9 +154,11 @@ struct AccessConformanceTests {
         let subject = try await StoreUnderTest.make(backend)
         defer { subject.close() }
         let store = subject.store
-        try await Self.acknowledged(store, "R-ACK-SENT", to: "ack.sent@example.org")
-        try await Self.acknowledged(store, "R-ACK-BOUNCED", to: "ack.bounced@example.org")
-        try await Self.acknowledged(store, "R-ACK-NONE", to: nil)
+        for (id, address) in [
+            ("R-ACK-SENT", "ack.sent@example.org"), ("R-ACK-BOUNCED", "ack.bounced@example.org"), ("R-ACK-NONE", nil),
+        ] as [(String, String?)] {
+            try await Self.record(store, id, .export, daysAgo: 0, jurisdiction: "us-ca", acknowledgeTo: address)
+        }
         #expect(try await store.acknowledgement(of: RequestID("R-ACK-SENT")) == .waiting(attempts: 0))
         #expect(try await store.acknowledgement(of: RequestID("R-ACK-NONE")) == .notQueued)
 

@@ -136,9 +136,7 @@ def customer_deletes_then_cancels(driver, email):
     driver.find_element(By.CSS_SELECTOR, "form[action='/privacy/requests'] button").click()
     until(lambda: driver.current_url.endswith("/verify"), "the code page")
     # Keyboard only: the code field has focus, Enter submits.
-    code = driver.find_element(By.ID, "code")
-    code.send_keys(latest_code(email, started))
-    code.submit()
+    enter_code(driver, email, started)
     until(lambda: status_of(driver) == "verified", "the verified request")
     driver.find_element(By.ID, "cancel").click()
     until(lambda: status_of(driver) == "cancelled", "the cancelled request")
@@ -170,6 +168,13 @@ def customer_downloads_export(driver, email):
     print(f"ok: customer downloaded the export of {request_id} ({len(names)} files)")
 
 
+def enter_code(driver, email, started):
+    """Types the code mailed to `email` since `started` into the code field and submits it."""
+    code = driver.find_element(By.ID, "code")
+    code.send_keys(latest_code(email, started))
+    code.submit()
+
+
 def sign_in(driver, email):
     """Signs in to the privacy center with a code from the mail folder; returns the page it led to."""
     driver.get(URL + "/privacy")
@@ -177,9 +182,7 @@ def sign_in(driver, email):
     driver.find_element(By.ID, "signin-email").send_keys(email)
     driver.find_element(By.CSS_SELECTOR, "form[action='/privacy/code'] button").click()
     until(lambda: driver.find_elements(By.ID, "code"), "the sign-in code page")
-    code = driver.find_element(By.ID, "code")
-    code.send_keys(latest_code(email, started))
-    code.submit()
+    enter_code(driver, email, started)
 
 
 def request_and_confirm(driver, kind, email):
@@ -189,9 +192,7 @@ def request_and_confirm(driver, kind, email):
     started = time.time() - 1
     driver.find_element(By.CSS_SELECTOR, "form[action='/privacy/requests'] button").click()
     until(lambda: driver.current_url.endswith("/verify"), "the code page")
-    code = driver.find_element(By.ID, "code")
-    code.send_keys(latest_code(email, started))
-    code.submit()
+    enter_code(driver, email, started)
     until(lambda: status_of(driver) == "verified", f"the verified {kind}")
     return driver.find_element(By.TAG_NAME, "h1").text.split()[-1]
 
@@ -220,9 +221,7 @@ def customer_deactivates_then_reactivates(driver, email):
     started = time.time() - 1
     driver.find_element(By.CSS_SELECTOR, "form[action='/privacy/reactivate'] button").click()
     until(lambda: driver.find_elements(By.CSS_SELECTOR, "form[action='/privacy/reactivate/confirm']"), "the code page")
-    code = driver.find_element(By.ID, "code")
-    code.send_keys(latest_code(email, started))
-    code.submit()
+    enter_code(driver, email, started)
     until(lambda: "/privacy/account" in driver.current_url, "the account page after reactivating")
     assert "Your account is active again" in driver.page_source
     print(f"ok: customer deactivated the account ({request_id}), was signed out, and reactivated it by code")

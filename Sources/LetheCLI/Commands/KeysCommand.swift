@@ -114,7 +114,7 @@ struct KeysCommand: AsyncParsableCommand {
                 print("v\(staged) is already staged (primary v\(keyring.primaryVersion)); run 'lethe keys rotate'")
                 return
             }
-            guard !Rotate.keysFromEnvironment(runtime.configuration.environment) else {
+            guard !runtime.configuration.keysFromEnvironment else {
                 throw CLIError.failed(
                     "the master key comes from the environment: on every node add the new version to LETHE_MASTER_KEYS "
                         + "and set LETHE_MASTER_KEY_PRIMARY=\(keyring.primaryVersion), restart the nodes one by one, "
@@ -150,11 +150,6 @@ struct KeysCommand: AsyncParsableCommand {
             guard wait >= 0 else { throw ValidationError("--wait must not be negative") }
         }
 
-        /// Whether the keyring comes from the environment (it cannot be written from here).
-        static func keysFromEnvironment(_ environment: [String: String]) -> Bool {
-            environment["LETHE_MASTER_KEY"] != nil || environment["LETHE_MASTER_KEYS"] != nil
-        }
-
         /// Stages a new version when none is (key file only), waits until every running node holds it,
         /// promotes it for every process, then rewraps data keys and recomputes blind indexes batch by batch.
         /// Exits 1 when the key comes from the environment without a staged version, or when a running node
@@ -162,7 +157,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             let runtime = try await self.runtime.open()
             let configuration = runtime.configuration
-            let fromEnvironment = Self.keysFromEnvironment(configuration.environment)
+            let fromEnvironment = configuration.keysFromEnvironment
             if !resume {
                 var keyring = await runtime.keys.keyring()
                 // Phase 1: a version every process can open before any process wraps under it. It is on
@@ -183,7 +178,7 @@ struct KeysCommand: AsyncParsableCommand {
                 // Phase 2: every running node must hold it; they re-read a changed key file within seconds.
                 let deadline = Date().addingTimeInterval(wait)
                 while true {
-                    let lacking = try await runtime.keys.holdersLacking(target, except: nil, now: runtime.clock.now())
+                    let lacking = try await runtime.keys.holdersLacking(target, now: runtime.clock.now())
                     if lacking.isEmpty { break }
                     guard Date() < deadline else {
                         Terminal.endProgress()
@@ -199,7 +194,6 @@ struct KeysCommand: AsyncParsableCommand {
                     try await runtime.keys.promote(
                         target,
                         by: "operator:keys-rotate",
-                        except: nil,
                         now: runtime.clock.now()
                     )
                 } catch let error as KeyringNotReady {

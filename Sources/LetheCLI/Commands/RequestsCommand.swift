@@ -196,7 +196,7 @@ struct RequestsCommand: AsyncParsableCommand {
                 print("Linked           \(stored.linkedSubmissions) later submission(s) of the same kind")
             }
             print(DeadlineCommand.text(stored.schedule))
-            print("Acknowledgement  \(AcknowledgementLine.text(dossier.acknowledgement))")
+            print("Acknowledgement  \(Self.text(dossier.acknowledgement))")
             if !stored.pauses.isEmpty {
                 for pause in stored.pauses {
                     print(
@@ -222,10 +222,7 @@ struct RequestsCommand: AsyncParsableCommand {
                 print("Alert            \(alert.threshold) to \(alert.level) at \(InstantParsing.iso(alert.at))")
             }
         }
-    }
 
-    /// `lethe requests show`'s line about the acknowledgement.
-    struct AcknowledgementLine {
         /// Whether the customer was told the request arrived, in a few words.
         static func text(_ status: AcknowledgementStatus) -> String {
             switch status {

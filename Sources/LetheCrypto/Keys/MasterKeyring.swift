@@ -42,10 +42,8 @@ public struct MasterKeyring: Sendable {
     ///
     /// - Throws: ``CryptoError/openssl(_:)`` when the CSPRNG fails.
     public func rotated() throws(CryptoError) -> MasterKeyring {
-        let next = (keys.keys.max() ?? 0) + 1
-        var updated = keys
-        updated[next] = try SecretBytes(randomCount: Self.keySize)
-        return try MasterKeyring(keys: updated, primaryVersion: next)
+        let staged = try staged()
+        return try staged.promoting(staged.stagedVersion ?? primaryVersion)
     }
 
     /// The first phase of a rotation without a maintenance window: a new version (highest + 1) beside the

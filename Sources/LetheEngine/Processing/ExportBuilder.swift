@@ -127,12 +127,11 @@ public struct ExportBuilder: Sendable {
         try zip.begin("orders.csv")
         try zip.write(CSV.row(["id", "placed_at", "total_cents", "currency", "status", "items", "shipping_address"]))
         after = nil
-        pages: while let last = lastOrder {
+        while let last = lastOrder, after.map({ $0 < last }) ?? true {
             let page = try await store.ordersPage(account, after: after, limit: 1000)
             if page.isEmpty { break }
             var text = ""
-            for order in page {
-                if let id = order.id, id > last { break }
+            for order in page where order.id.map({ $0 <= last }) ?? true {
                 text += CSV.row([
                     order.id.map(String.init) ?? "", ISO.format(order.placedAt), String(order.totalCents),
                     order.currency, order.status, order.items, order.shippingAddress ?? "",
@@ -140,7 +139,6 @@ public struct ExportBuilder: Sendable {
             }
             try zip.write(text)
             after = page.last?.id
-            if let after, after >= last { break pages }
         }
         digests["orders.csv"] = try zip.end()
 

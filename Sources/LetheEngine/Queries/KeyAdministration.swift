@@ -82,10 +82,10 @@ public struct KeyAdministration: Sendable {
         return await vault.keyring.primaryVersion
     }
 
-    /// The running processes that do not yet hold `version` (other than `node`, this one).
+    /// The running processes that do not yet hold `version`.
     /// - Throws: the store's errors.
-    public func holdersLacking(_ version: UInt32, except node: String?, now: Date) async throws -> [KeyHolder] {
-        try await liveHolders(now: now).filter { $0.node != node && !$0.versions.contains(version) }
+    public func holdersLacking(_ version: UInt32, now: Date) async throws -> [KeyHolder] {
+        try await liveHolders(now: now).filter { !$0.versions.contains(version) }
     }
 
     /// The second phase of a rotation: makes `version` primary for every process, once every running
@@ -94,11 +94,11 @@ public struct KeyAdministration: Sendable {
     ///
     /// - Throws: ``KeyringNotReady`` when this process or a running one does not hold `version`; the
     ///   store's errors.
-    public func promote(_ version: UInt32, by actor: String, except node: String?, now: Date) async throws {
+    public func promote(_ version: UInt32, by actor: String, now: Date) async throws {
         guard await vault.keyring.versions.contains(version) else {
-            throw KeyringNotReady(version: version, lacking: [node ?? "this process"])
+            throw KeyringNotReady(version: version, lacking: ["this process"])
         }
-        let lacking = try await holdersLacking(version, except: node, now: now)
+        let lacking = try await holdersLacking(version, now: now)
         guard lacking.isEmpty else { throw KeyringNotReady(version: version, lacking: lacking.map(\.node)) }
         try await store.promotePrimary(version, at: now, by: actor)
         await vault.usePrimary(version)

@@ -33,19 +33,14 @@ public struct KeyringWatch: Service {
         self.logger = logger
     }
 
-    /// Whether the keyring comes from the key file (which can change under a running process) rather
-    /// than the environment (which cannot).
-    var readsKeyFile: Bool {
-        configuration.environment["LETHE_MASTER_KEYS"] == nil && configuration.environment["LETHE_MASTER_KEY"] == nil
-    }
-
     /// Refreshes until graceful shutdown, then withdraws the announcement.
     public func run() async throws {
         var seen = modified()
         while !Task.isShuttingDownGracefully {
             do {
                 let stamp = modified()
-                if readsKeyFile, stamp != seen {
+                // Only a key file can change under a running process; the environment cannot.
+                if !configuration.keysFromEnvironment, stamp != seen {
                     seen = stamp
                     let reread = try MasterKeyring.load(file: configuration.keyFile)
                     await keys.use(reread)

@@ -40,6 +40,12 @@ public struct RuntimeConfiguration: Sendable {
         }
     }
 
+    /// Whether the keyring comes from the environment (`LETHE_MASTER_KEYS` or `LETHE_MASTER_KEY`), which
+    /// nothing here can rewrite and a running process cannot re-read, rather than from ``keyFile``.
+    public var keysFromEnvironment: Bool {
+        environment["LETHE_MASTER_KEYS"] != nil || environment["LETHE_MASTER_KEY"] != nil
+    }
+
     /// `LETHE_MASTER_KEY_FILE`, else `<data folder>/master.key`.
     public var keyFile: String {
         environment["LETHE_MASTER_KEY_FILE"] ?? (dataFolder as NSString).appendingPathComponent("master.key")
@@ -139,10 +145,7 @@ public struct Runtime: Sendable {
         }
         // A chain written before the head was anchored gets its head now, so truncation is caught from here on.
         try await store.anchorAuditHeadIfMissing()
-        // A rotation may have made a newer version primary for every process: follow it when this keyring
-        // holds it (a process without it keeps wrapping under the old primary, which everyone can open).
-        if let promoted = try await store.promotedPrimary() { await vault.usePrimary(promoted) }
-        return Runtime(
+        let runtime = Runtime(
             configuration: configuration,
             store: store,
             vault: vault,
@@ -151,6 +154,10 @@ public struct Runtime: Sendable {
             generatedDevelopmentKey: generated,
             smtp: smtp
         )
+        // A rotation may have made a newer version primary for every process: follow it when this keyring
+        // holds it (a process without it keeps wrapping under the old primary, which everyone can open).
+        try await runtime.keys.followPromotedPrimary()
+        return runtime
     }
 
     /// Account procedures (create, verified change, masked view, audited reveal) on this runtime's store.

@@ -15,12 +15,17 @@ struct TimeDisplay: Sendable {
     static let utc = TimeDisplay(zone: TimeZone(secondsFromGMT: 0) ?? .current)
 
     /// `2026-07-01 09:30:00 +01:00`: the date and time in the zone, and its offset from UTC at that instant.
+    ///
+    /// By arithmetic on the zone's offset, as ``LocalDate/init(instant:in:)`` finds the day: no formatter
+    /// or calendar object is made per call, and none is shared between the requests rendering at once.
     func text(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.calendar = Calendar(identifier: .gregorian)
-        formatter.timeZone = zone
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss xxx"
-        return formatter.string(from: date)
+        let offset = zone.secondsFromGMT(for: date)
+        let local = Int(date.timeIntervalSince1970.rounded(.down)) + offset
+        let day = LocalDate(instant: date, in: zone)
+        let time = local - day.daysSinceEpoch * 86_400
+        let minutes = abs(offset) / 60
+        func two(_ number: Int) -> String { number < 10 ? "0\(number)" : String(number) }
+        return "\(day) \(two(time / 3600)):\(two(time % 3600 / 60)):\(two(time % 60)) "
+            + "\(offset < 0 ? "-" : "+")\(two(minutes / 60)):\(two(minutes % 60))"
     }
 }
