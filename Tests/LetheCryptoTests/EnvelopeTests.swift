@@ -42,6 +42,30 @@ struct EnvelopeTests {
         }
     }
 
+    @Test("A row-bound value opens only in its own row, and neither format opens as the other")
+    func rowBinding() throws {
+        let keys = try CustomerKeys(try MasterKeyring.generate(), customer: "TR-04217")
+        let home: [UInt8] = Array(repeating: 0xA1, count: 16)
+        let work: [UInt8] = Array(repeating: 0xB2, count: 16)
+        let sealed = try keys.cipher.seal(Array("1 Quillfeather Lane".utf8), at: email, row: home)
+        #expect(sealed[0] == FieldCiphertext.formatRowBound)
+        #expect(sealed.count == "1 Quillfeather Lane".utf8.count + FieldCiphertext.overhead)
+        #expect(try keys.cipher.openString(sealed, at: email, row: home) == "1 Quillfeather Lane")
+        // Another row of the same customer, or the row's next revision, does not open it.
+        #expect(throws: CryptoError.authenticationFailed) { try keys.cipher.open(sealed, at: email, row: work) }
+        #expect(throws: CryptoError.authenticationFailed) { try keys.cipher.open(sealed, at: email, row: []) }
+        // An unbound value is refused where a bound one is expected (no downgrade), and the other way round.
+        let unbound = try keys.cipher.seal("1 Quillfeather Lane", at: email)
+        #expect(throws: CryptoError.unknownFormatVersion(FieldCiphertext.formatAES256GCM)) {
+            try keys.cipher.open(unbound, at: email, row: home)
+        }
+        #expect(throws: CryptoError.unknownFormatVersion(FieldCiphertext.formatRowBound)) {
+            try keys.cipher.open(sealed, at: email)
+        }
+        // The header still routes both formats to their data key.
+        #expect(try FieldCiphertext.keyID(of: sealed) == keys.wrapped.id)
+    }
+
     @Test("Flipping any single byte of a field ciphertext is detected with the right error")
     func everyByteFlipped() throws {
         let keyring = try MasterKeyring.generate()

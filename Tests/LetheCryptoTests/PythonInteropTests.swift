@@ -19,6 +19,8 @@ struct PythonInteropTests {
         let record: String
         let field: String
         let ciphertext: String
+        /// The row a row-bound value is bound to, base64; nil for an unbound value.
+        var row: String?
     }
 
     func runPython(_ fixture: Fixture) throws -> (status: Int32, output: String) {
@@ -42,7 +44,8 @@ struct PythonInteropTests {
         plaintext: String,
         record: String = "contact",
         field: String = "email",
-        tamperRecord: String? = nil
+        tamperRecord: String? = nil,
+        row: [UInt8]? = nil
     ) throws
         -> Fixture
     {
@@ -50,7 +53,10 @@ struct PythonInteropTests {
         let keyring = try MasterKeyring.generate().rotated()
         let (key, wrapped) = try keyring.newDataKey(customerID: "TR-04217")
         let cipher = try FieldCipher(dataKey: key, keyID: wrapped.id, customerID: "TR-04217")
-        let sealed = try cipher.seal(plaintext, at: FieldLocation(record: record, field: field))
+        let location = FieldLocation(record: record, field: field)
+        let sealed =
+            try row.map { try cipher.seal(Array(plaintext.utf8), at: location, row: $0) }
+            ?? cipher.seal(plaintext, at: location)
         let master = try keyring.key(keyring.primaryVersion).withUnsafeBytes { Data($0).base64EncodedString() }
         return Fixture(
             master_key: master,
@@ -61,7 +67,8 @@ struct PythonInteropTests {
             wrapped: Data(wrapped.sealed).base64EncodedString(),
             record: tamperRecord ?? record,
             field: field,
-            ciphertext: Data(sealed).base64EncodedString()
+            ciphertext: Data(sealed).base64EncodedString(),
+            row: row.map { Data($0).base64EncodedString() }
         )
     }
 
@@ -72,6 +79,19 @@ struct PythonInteropTests {
             #expect(result.status == 0)
             #expect(result.output == plaintext)
         }
+    }
+
+    @Test("Python decrypts a row-bound value with its row and refuses it under another row, as Lethe does")
+    func pythonRowBound() throws {
+        let reference: [UInt8] = Array(0..<16)
+        var good = try fixture(plaintext: "1 Quillfeather Lane", record: "address", field: "line1", row: reference)
+        let result = try runPython(good)
+        #expect(result.status == 0)
+        #expect(result.output == "1 Quillfeather Lane")
+        good.row = Data(Array(1..<17)).base64EncodedString()
+        #expect(try runPython(good).status == 1)
+        good.row = nil
+        #expect(try runPython(good).status == 1)
     }
 
     @Test("Python refuses a ciphertext presented for another field, as Lethe does")

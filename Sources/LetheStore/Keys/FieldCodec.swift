@@ -86,6 +86,39 @@ public enum EncryptedField {
     ]
 }
 
+/// What a row-bound ciphertext is bound to: the row it is stored in, and the revision of that row.
+///
+/// Rows with an id chosen before they are written (a request, a legal hold, a recipient) are bound to
+/// that id; every other row holding ciphertext has a `seal_ref` column, 16 random bytes drawn when the
+/// row's sealed values are written and drawn again whenever they are rewritten (an account's update,
+/// an address replaced). So a value moved to another row of the same customer, or an earlier value
+/// restored into its row while the rest of the row moved on, fails to open (docs/encryption.md).
+struct RowReference: Sendable, Equatable {
+    let bytes: [UInt8]
+
+    /// A fresh reference for a row being written or rewritten.
+    static func random() throws -> RowReference { RowReference(bytes: try SecureRandom.bytes(16)) }
+
+    /// The reference of a row named by an id fixed before it is written.
+    init(id: String) { bytes = Array(id.utf8) }
+
+    /// The reference stored in a row's `seal_ref` column.
+    init(stored: Data) { bytes = Array(stored) }
+
+    /// The reference read from a row's `seal_ref` column; a row holding ciphertext without one has been
+    /// tampered with (every such row gets one when written, and older rows are re-sealed at start).
+    /// - Throws: `CryptoError.malformedCiphertext`, an integrity failure.
+    static func stored(_ data: Data?) throws -> RowReference {
+        guard let data, !data.isEmpty else { throw CryptoError.malformedCiphertext("the row has no seal reference") }
+        return RowReference(stored: data)
+    }
+
+    private init(bytes: [UInt8]) { self.bytes = bytes }
+
+    /// What goes into the `seal_ref` column.
+    var data: Data { Data(bytes) }
+}
+
 /// Seals and opens one customer's columns. Lives for one operation on one task (the cipher inside
 /// is not `Sendable`); the values it returns are plain `Data`, safe to hand to the database.
 struct FieldCodec {
@@ -95,8 +128,29 @@ struct FieldCodec {
         cipher = try FieldCipher(dataKey: key, keyID: keyID, customerID: customerID)
     }
 
-    func seal(_ text: String, _ location: FieldLocation) throws -> Data {
+    /// The codec for the columns of one row.
+    func row(_ reference: RowReference) -> RowCodec { RowCodec(cipher: cipher, row: reference.bytes) }
+
+    /// Seals in the unbound format, for the one place whose container binds the value already: an audit
+    /// entry's reason, covered by the entry's MAC (re-sealing it would rewrite the chain).
+    func sealUnbound(_ text: String, _ location: FieldLocation) throws -> Data {
         Data(try cipher.seal(text, at: location))
+    }
+
+    /// Opens a value in the unbound format (an audit reason, or a column written before values were
+    /// bound to their rows, while it is re-sealed).
+    func openUnbound(_ data: Data, _ location: FieldLocation) throws -> String {
+        try cipher.openString(Array(data), at: location)
+    }
+}
+
+/// Seals and opens the columns of one row of one customer, bound to the row's ``RowReference``.
+struct RowCodec {
+    let cipher: FieldCipher
+    let row: [UInt8]
+
+    func seal(_ text: String, _ location: FieldLocation) throws -> Data {
+        Data(try cipher.seal(Array(text.utf8), at: location, row: row))
     }
 
     func sealOptional(_ text: String?, _ location: FieldLocation) throws -> Data? {
@@ -104,7 +158,7 @@ struct FieldCodec {
     }
 
     func open(_ data: Data, _ location: FieldLocation) throws -> String {
-        try cipher.openString(Array(data), at: location)
+        try cipher.openString(Array(data), at: location, row: row)
     }
 
     func openOptional(_ data: Data?, _ location: FieldLocation) throws -> String? {
@@ -114,10 +168,10 @@ struct FieldCodec {
     func sealJSON<T: Encodable>(_ value: T, _ location: FieldLocation) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        return Data(try cipher.seal(Array(try encoder.encode(value)), at: location))
+        return Data(try cipher.seal(Array(try encoder.encode(value)), at: location, row: row))
     }
 
     func openJSON<T: Decodable>(_ type: T.Type, _ data: Data, _ location: FieldLocation) throws -> T {
-        try JSONDecoder().decode(type, from: Data(try cipher.open(Array(data), at: location)))
+        try JSONDecoder().decode(type, from: Data(try cipher.open(Array(data), at: location, row: row)))
     }
 }

@@ -311,6 +311,22 @@ enum PostgresSchema {
                 seen_at double precision NOT NULL);
             """
         ),
+        (
+            "18-row-bound-fields",
+            """
+            ALTER TABLE accounts ADD COLUMN seal_ref bytea;
+            ALTER TABLE addresses ADD COLUMN seal_ref bytea;
+            ALTER TABLE payment_methods ADD COLUMN seal_ref bytea;
+            ALTER TABLE orders ADD COLUMN seal_ref bytea;
+            ALTER TABLE support_interactions ADD COLUMN seal_ref bytea;
+            ALTER TABLE security_events ADD COLUMN seal_ref bytea;
+            ALTER TABLE consents ADD COLUMN seal_ref bytea;
+            ALTER TABLE record_notes ADD COLUMN seal_ref bytea;
+            ALTER TABLE escalations ADD COLUMN seal_ref bytea;
+            ALTER TABLE outbox ADD COLUMN seal_ref bytea;
+            ALTER TABLE request_events ADD COLUMN seal_ref bytea;
+            """
+        ),
     ]
 
     /// Applies every pending step, each in its own transaction, under the migration lock.

@@ -20,6 +20,8 @@ struct AccountRow: Sendable {
     let lastActivityAt: Double?
     let hasPassword: Bool
     let hasSecurityAnswer: Bool
+    /// The row's current ``RowReference``, drawn anew by every write of its sealed columns.
+    let sealRef: Data?
     /// Written only: the blind-index tokens and the sealed credentials (nil when read).
     var emailIndex: Data?
     var phoneIndex: Data?
@@ -43,6 +45,7 @@ struct AccountRow: Sendable {
         // Only whether they are held: the hash and the sealed answer never leave the store this way.
         hasPassword = (row.value("password_hash") ?? .null) != .null
         hasSecurityAnswer = (row.value("security_answer") ?? .null) != .null
+        sealRef = row["seal_ref"]
     }
 
     /// `email` and `phone` are the normalised values; their tokens come from the primary master version.
@@ -52,8 +55,11 @@ struct AccountRow: Sendable {
         emailIndex: Data,
         phone normalisedPhone: String?,
         phoneIndex: Data?,
-        with codec: FieldCodec
+        with customer: FieldCodec
     ) throws {
+        let reference = try RowReference.random()
+        let codec = customer.row(reference)
+        sealRef = reference.data
         status = AccountStatus.active.rawValue
         residence = new.residence
         fullName = try codec.seal(new.fullName, EncryptedField.fullName)
@@ -80,12 +86,12 @@ struct AccountRow: Sendable {
             sql: """
                 INSERT INTO accounts (id, status, residence, full_name, email, email_index, phone, phone_index,
                     date_of_birth, password_hash, security_answer, promo_code, language, notification_settings,
-                    subscription, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    subscription, created_at, updated_at, seal_ref)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 id, status, residence, fullName, email, emailIndex, phone, phoneIndex, dateOfBirth, passwordHash,
-                securityAnswer, promoCode, language, notificationSettings, subscription, createdAt, updatedAt,
+                securityAnswer, promoCode, language, notificationSettings, subscription, createdAt, updatedAt, sealRef,
             ]
         )
     }
@@ -96,9 +102,10 @@ struct AccountRow: Sendable {
         _ id: AccountID,
         addresses: [AddressRow],
         payments: [PaymentRow],
-        with codec: FieldCodec
+        with customer: FieldCodec
     ) throws -> Account {
-        Account(
+        let codec = customer.row(try RowReference.stored(sealRef))
+        return Account(
             id: id,
             status: AccountStatus(rawValue: status) ?? .active,
             fullName: try codec.open(fullName, EncryptedField.fullName),
@@ -106,8 +113,8 @@ struct AccountRow: Sendable {
             phone: try codec.openOptional(phone, EncryptedField.phone),
             dateOfBirth: try codec.openOptional(dateOfBirth, EncryptedField.dateOfBirth).flatMap(LocalDate.init),
             residence: residence,
-            addresses: try addresses.map { try $0.open(codec) },
-            paymentMethods: try payments.map { try $0.open(codec) },
+            addresses: try addresses.map { try $0.open(customer) },
+            paymentMethods: try payments.map { try $0.open(customer) },
             preferences: Preferences(
                 language: language,
                 notifications: try codec.openJSON(
@@ -138,6 +145,8 @@ struct AddressRow: Sendable {
     let city: Data
     let postalCode: Data
     let country: String
+    /// The row's ``RowReference``, drawn anew whenever the address is written (added or replaced).
+    let sealRef: Data?
 
     init(_ row: SQLRow) {
         id = row["id"]
@@ -147,9 +156,13 @@ struct AddressRow: Sendable {
         city = row["city"]
         postalCode = row["postal_code"]
         country = row["country"]
+        sealRef = row["seal_ref"]
     }
 
-    init(sealing address: PostalAddress, with codec: FieldCodec) throws {
+    init(sealing address: PostalAddress, with customer: FieldCodec) throws {
+        let reference = try RowReference.random()
+        let codec = customer.row(reference)
+        sealRef = reference.data
         label = address.label
         line1 = try codec.seal(address.line1, EncryptedField.line1)
         line2 = try codec.sealOptional(address.line2, EncryptedField.line2)
@@ -161,15 +174,16 @@ struct AddressRow: Sendable {
     func insert(_ db: any SQLSession, account: String) throws {
         try db.execute(
             sql: """
-                INSERT INTO addresses (account_id, label, line1, line2, city, postal_code, country)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO addresses (account_id, label, line1, line2, city, postal_code, country, seal_ref)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [account, label, line1, line2, city, postalCode, country]
+            arguments: [account, label, line1, line2, city, postalCode, country, sealRef]
         )
     }
 
-    func open(_ codec: FieldCodec) throws -> StoredAddress {
-        StoredAddress(
+    func open(_ customer: FieldCodec) throws -> StoredAddress {
+        let codec = customer.row(try RowReference.stored(sealRef))
+        return StoredAddress(
             id: id ?? 0,
             address: PostalAddress(
                 label: label,
@@ -193,6 +207,8 @@ struct OrderRow: Sendable {
     let status: String
     let items: Data
     let shipping: Data?
+    /// The row's ``RowReference``, drawn when the order is written.
+    let sealRef: Data?
 
     init(_ row: SQLRow) {
         id = row["id"]
@@ -202,9 +218,13 @@ struct OrderRow: Sendable {
         status = row["status"]
         items = row["items"]
         shipping = row["shipping_address"]
+        sealRef = row["seal_ref"]
     }
 
-    init(sealing order: Order, with codec: FieldCodec) throws {
+    init(sealing order: Order, with customer: FieldCodec) throws {
+        let reference = try RowReference.random()
+        let codec = customer.row(reference)
+        sealRef = reference.data
         placedAt = order.placedAt.storeValue
         total = order.totalCents
         currency = order.currency
@@ -216,15 +236,17 @@ struct OrderRow: Sendable {
     func insert(_ db: any SQLSession, account: String) throws {
         try db.execute(
             sql: """
-                INSERT INTO orders (account_id, placed_at, total_cents, currency, status, items, shipping_address)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO orders (
+                    account_id, placed_at, total_cents, currency, status, items, shipping_address, seal_ref)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [account, placedAt, total, currency, status, items, shipping]
+            arguments: [account, placedAt, total, currency, status, items, shipping, sealRef]
         )
     }
 
-    func open(_ codec: FieldCodec) throws -> Order {
-        Order(
+    func open(_ customer: FieldCodec) throws -> Order {
+        let codec = customer.row(try RowReference.stored(sealRef))
+        return Order(
             id: id ?? 0,
             placedAt: Date(storeValue: placedAt),
             totalCents: total,
@@ -249,6 +271,8 @@ struct PaymentRow: Sendable {
     let number: Data?
     /// The sealed cardholder name; nil when read for display.
     let holder: Data?
+    /// The row's ``RowReference``, drawn when the card is written.
+    let sealRef: Data?
 
     init(_ row: SQLRow) {
         id = row["id"]
@@ -257,9 +281,13 @@ struct PaymentRow: Sendable {
         expiry = row["expiry"]
         number = nil
         holder = nil
+        sealRef = row["seal_ref"]
     }
 
-    init(sealing method: NewPaymentMethod, with codec: FieldCodec) throws {
+    init(sealing method: NewPaymentMethod, with customer: FieldCodec) throws {
+        let reference = try RowReference.random()
+        let codec = customer.row(reference)
+        sealRef = reference.data
         brand = method.card.brand.rawValue
         last4 = try codec.seal(method.card.last4, EncryptedField.last4)
         expiry = try codec.seal(method.expiry.description, EncryptedField.expiry)
@@ -273,15 +301,17 @@ struct PaymentRow: Sendable {
     func insert(_ db: any SQLSession, account: String, at: Date) throws {
         try db.execute(
             sql: """
-                INSERT INTO payment_methods (account_id, brand, last4, card_number, cardholder_name, expiry, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO payment_methods (
+                    account_id, brand, last4, card_number, cardholder_name, expiry, created_at, seal_ref)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [account, brand, last4, number, holder, expiry, at.storeValue]
+            arguments: [account, brand, last4, number, holder, expiry, at.storeValue, sealRef]
         )
     }
 
-    func open(_ codec: FieldCodec) throws -> PaymentMethodSummary {
-        PaymentMethodSummary(
+    func open(_ customer: FieldCodec) throws -> PaymentMethodSummary {
+        let codec = customer.row(try RowReference.stored(sealRef))
+        return PaymentMethodSummary(
             id: id ?? 0,
             brand: brand,
             last4: try codec.open(last4, EncryptedField.last4),
@@ -304,9 +334,12 @@ struct RecordNoteRow: Sendable {
     let method: String?
     let verifiedBy: String?
     let verifiedAt: Double?
+    /// The row's ``RowReference``, drawn when the note is written.
+    let sealRef: Data?
 
     init(_ row: SQLRow) {
         id = row["id"]
+        sealRef = row["seal_ref"]
         account = row["account_id"]
         at = row["at"]
         author = row["author"]
@@ -318,7 +351,10 @@ struct RecordNoteRow: Sendable {
         verifiedAt = row["verified_at"]
     }
 
-    init(sealing note: RecordNote, with codec: FieldCodec) throws {
+    init(sealing note: RecordNote, with customer: FieldCodec) throws {
+        let row = try RowReference.random()
+        let codec = customer.row(row)
+        sealRef = row.data
         account = note.accountID.description
         at = note.at.storeValue
         author = note.author
@@ -334,14 +370,17 @@ struct RecordNoteRow: Sendable {
         try db.execute(
             sql: """
                 INSERT INTO record_notes (account_id, at, author, changed_fields, reason, reference,
-                    verification_method, verified_by, verified_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    verification_method, verified_by, verified_at, seal_ref)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [account, at, author, changedFields, reason, reference, method, verifiedBy, verifiedAt]
+            arguments: [
+                account, at, author, changedFields, reason, reference, method, verifiedBy, verifiedAt, sealRef,
+            ]
         )
     }
 
-    func open(_ codec: FieldCodec) throws -> RecordNote {
+    func open(_ customer: FieldCodec) throws -> RecordNote {
+        let codec = customer.row(try RowReference.stored(sealRef))
         var evidence: VerificationEvidence?
         if let method = method.flatMap(VerificationMethod.init(rawValue:)), let verifiedBy, let verifiedAt {
             evidence = VerificationEvidence(
@@ -377,9 +416,12 @@ struct OutboxRow: Sendable {
     let parameters: Data?
     let attempts: Int
     let created: Double
+    /// The row's ``RowReference``, drawn when the message is queued.
+    let sealRef: Data?
 
     init(_ row: SQLRow) {
         id = row["id"]
+        sealRef = row["seal_ref"]
         account = row["account_id"]
         subject = row["subject_id"]
         kind = row["kind"]
@@ -390,9 +432,12 @@ struct OutboxRow: Sendable {
         created = row["created_at"]
     }
 
-    init(sealing message: OutboxMessage, with codec: FieldCodec, at: Date) throws {
+    init(sealing message: OutboxMessage, with customer: FieldCodec, at: Date) throws {
+        let reference = try RowReference.random()
+        let codec = customer.row(reference)
+        sealRef = reference.data
         account = message.accountID?.description
-        subject = codec.cipher.customerID
+        subject = customer.cipher.customerID
         kind = message.kind.rawValue
         request = message.notice.request?.rawValue
         recipient = try codec.sealOptional(message.recipient, EncryptedField.outboxRecipient)
@@ -405,10 +450,11 @@ struct OutboxRow: Sendable {
         try db.execute(
             sql: """
                 INSERT INTO outbox (
-                    account_id, subject_id, kind, request_id, recipient, parameters, created_at, status, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)
+                    account_id, subject_id, kind, request_id, recipient, parameters, created_at, status, next_attempt_at,
+                    seal_ref)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
                 """,
-            arguments: [account, subject, kind, request, recipient, parameters, created, created]
+            arguments: [account, subject, kind, request, recipient, parameters, created, created, sealRef]
         )
     }
 }
@@ -422,8 +468,11 @@ struct RequestEventRow: Sendable {
     let actor: String
     let reason: Data?
     let denial: String?
+    /// The row's ``RowReference``, drawn when the event is written.
+    let sealRef: Data?
 
     init(_ row: SQLRow) {
+        sealRef = row["seal_ref"]
         request = row["request_id"]
         at = row["at"]
         from = row["from_status"]
@@ -436,7 +485,10 @@ struct RequestEventRow: Sendable {
     /// Without a codec (the subject was erased), the free-text reason is not kept, but that there was
     /// one is: a marker takes its place, so the record replays (a cancellation or an extension needs a
     /// reason) and reads as "(erased)" for the record's whole retention.
-    init(sealing event: LifecycleEvent, with codec: FieldCodec?) throws {
+    init(sealing event: LifecycleEvent, with customer: FieldCodec?) throws {
+        let reference = try RowReference.random()
+        let codec = customer?.row(reference)
+        sealRef = reference.data
         request = event.requestID.rawValue
         at = event.at.storeValue
         from = event.from.rawValue
@@ -453,10 +505,11 @@ struct RequestEventRow: Sendable {
     func insert(_ db: any SQLSession) throws {
         try db.execute(
             sql: """
-                INSERT INTO request_events (request_id, at, from_status, to_status, actor, reason, denial_reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO request_events (
+                    request_id, at, from_status, to_status, actor, reason, denial_reason, seal_ref)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [request, at, from, to, actor, reason, denial]
+            arguments: [request, at, from, to, actor, reason, denial, sealRef]
         )
     }
 
@@ -473,7 +526,7 @@ struct RequestEventRow: Sendable {
             // The marker is checked first: another process may still hold the erased key in its cache,
             // and the marker is no ciphertext for it to open.
             if let codec, reason != SQLStore.erasedReasonMarker {
-                text = try codec.open(reason, EncryptedField.requestEventReason)
+                text = try codec.row(try RowReference.stored(sealRef)).open(reason, EncryptedField.requestEventReason)
             } else {
                 text = "(erased)"
             }

@@ -51,14 +51,25 @@ extension SQLStore {
         let rows = try await database.read { db in
             try SQLRow.fetchAll(
                 db,
-                sql: "SELECT at, channel, transcript FROM support_interactions WHERE account_id = ? ORDER BY at",
+                sql: """
+                    SELECT at, channel, transcript, seal_ref FROM support_interactions
+                    WHERE account_id = ? ORDER BY at
+                    """,
                 arguments: [account]
             )
-            .map { (at: $0["at"] as Double, channel: $0["channel"] as String, transcript: $0["transcript"] as Data) }
+            .map {
+                (
+                    at: $0["at"] as Double, channel: $0["channel"] as String, transcript: $0["transcript"] as Data,
+                    reference: $0["seal_ref"] as Data?
+                )
+            }
         }
         let codec = try await codec(id)
         return try rows.map {
-            (Date(storeValue: $0.at), $0.channel, try codec.open($0.transcript, EncryptedField.transcript))
+            (
+                Date(storeValue: $0.at), $0.channel,
+                try codec.row(try RowReference.stored($0.reference)).open($0.transcript, EncryptedField.transcript)
+            )
         }
     }
 
@@ -70,33 +81,41 @@ extension SQLStore {
         let rows = try await database.read { db in
             try SQLRow.fetchAll(
                 db,
-                sql: "SELECT at, kind, ip_address, user_agent FROM security_events WHERE account_id = ? ORDER BY at",
+                sql: """
+                    SELECT at, kind, ip_address, user_agent, seal_ref FROM security_events
+                    WHERE account_id = ? ORDER BY at
+                    """,
                 arguments: [account]
             )
             .map {
                 (
                     at: $0["at"] as Double, kind: $0["kind"] as String, ip: $0["ip_address"] as Data?,
-                    agent: $0["user_agent"] as Data?
+                    agent: $0["user_agent"] as Data?, reference: $0["seal_ref"] as Data?
                 )
             }
         }
-        let codec = try await codec(id)
+        let customer = try await codec(id)
         return try rows.map {
-            (
-                Date(storeValue: $0.at), $0.kind, try codec.openOptional($0.ip, EncryptedField.ipAddress),
-                try codec.openOptional($0.agent, EncryptedField.userAgent)
+            let codec = $0.ip == nil && $0.agent == nil ? nil : customer.row(try RowReference.stored($0.reference))
+            return (
+                Date(storeValue: $0.at), $0.kind, try codec?.openOptional($0.ip, EncryptedField.ipAddress),
+                try codec?.openOptional($0.agent, EncryptedField.userAgent)
             )
         }
     }
 
     /// Inserts one row into `support_interactions`, the transcript sealed.
     public func addSupportInteraction(_ id: AccountID, at: Date, channel: String, transcript: String) async throws {
-        let sealed = try await codec(id).seal(transcript, EncryptedField.transcript)
+        let reference = try RowReference.random()
+        let sealed = try await codec(id).row(reference).seal(transcript, EncryptedField.transcript)
         let account = id.description
         try await database.write { db in
             try db.execute(
-                sql: "INSERT INTO support_interactions (account_id, at, channel, transcript) VALUES (?, ?, ?, ?)",
-                arguments: [account, at.storeValue, channel, sealed]
+                sql: """
+                    INSERT INTO support_interactions (account_id, at, channel, transcript, seal_ref)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [account, at.storeValue, channel, sealed, reference.data]
             )
         }
     }
@@ -109,15 +128,18 @@ extension SQLStore {
         ipAddress: String?,
         userAgent: String?
     ) async throws {
-        let codec = try await codec(id)
+        let reference = try RowReference.random()
+        let codec = try await codec(id).row(reference)
         let ip = try codec.sealOptional(ipAddress, EncryptedField.ipAddress)
         let agent = try codec.sealOptional(userAgent, EncryptedField.userAgent)
         let account = id.description
         try await database.write { db in
             try db.execute(
-                sql:
-                    "INSERT INTO security_events (account_id, at, kind, ip_address, user_agent) VALUES (?, ?, ?, ?, ?)",
-                arguments: [account, at.storeValue, kind, ip, agent]
+                sql: """
+                    INSERT INTO security_events (account_id, at, kind, ip_address, user_agent, seal_ref)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [account, at.storeValue, kind, ip, agent, reference.data]
             )
         }
     }
@@ -125,17 +147,22 @@ extension SQLStore {
     /// Inserts one row into the append-only `consents` ledger, the source detail sealed.
     public func appendConsent(_ id: AccountID, _ consent: ConsentRecord) async throws {
         try faults.check("consent.append")
-        let detail = try await codec(id).sealOptional(consent.sourceDetail, EncryptedField.consentSourceDetail)
+        let reference = try RowReference.random()
+        let detail = try await codec(id).row(reference).sealOptional(
+            consent.sourceDetail,
+            EncryptedField.consentSourceDetail
+        )
         let account = id.description
         try await database.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO consents (account_id, purpose, granted, source, source_detail, notice_version, at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO consents (
+                        account_id, purpose, granted, source, source_detail, notice_version, at, seal_ref)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     account, consent.purpose, consent.granted, consent.source, detail, consent.noticeVersion,
-                    consent.at.storeValue,
+                    consent.at.storeValue, reference.data,
                 ]
             )
         }
@@ -154,19 +181,21 @@ extension SQLStore {
                 (
                     purpose: row["purpose"] as String, granted: row["granted"] as Bool, source: row["source"] as String,
                     detail: row["source_detail"] as Data?, notice: row["notice_version"] as String,
-                    at: row["at"] as Double
+                    at: row["at"] as Double, reference: row["seal_ref"] as Data?
                 )
             }
         }
         let codec = try await codec(id)
-        return try rows.map {
+        return try rows.map { row in
             ConsentRecord(
-                purpose: $0.purpose,
-                granted: $0.granted,
-                source: $0.source,
-                sourceDetail: try codec.openOptional($0.detail, EncryptedField.consentSourceDetail),
-                noticeVersion: $0.notice,
-                at: Date(storeValue: $0.at)
+                purpose: row.purpose,
+                granted: row.granted,
+                source: row.source,
+                sourceDetail: try row.detail.map {
+                    try codec.row(try RowReference.stored(row.reference)).open($0, EncryptedField.consentSourceDetail)
+                },
+                noticeVersion: row.notice,
+                at: Date(storeValue: row.at)
             )
         }
     }

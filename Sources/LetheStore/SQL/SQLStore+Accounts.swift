@@ -11,6 +11,41 @@ private enum SealedChange: Sendable {
     case removeAddress(Int64)
     case addPayment(PaymentRow)
     case removePayment(Int64)
+    /// Every sealed column of the account row, re-sealed under a new row reference, written only if the
+    /// row still has the reference they were read under.
+    case reseal([(String, SQLValue)], expected: Data)
+}
+
+/// Another writer rewrote the account row between reading and writing it; the update starts again.
+private struct AccountRowMoved: Error {}
+
+/// The plaintext of an account row's sealed columns, read to be re-sealed together under a new row
+/// reference, so an earlier value of any one of them cannot be restored into the row.
+private struct AccountSecrets {
+    var fullName: String
+    var email: String
+    var phone: String?
+    var dateOfBirth: String?
+    var passwordHash: String?
+    var securityAnswer: String?
+    /// The notification settings as their sealed JSON text.
+    var notifications: String
+    /// The row reference they were sealed under.
+    let reference: Data
+
+    func sealed(under reference: RowReference, _ customer: FieldCodec) throws -> [(String, SQLValue)] {
+        let codec = customer.row(reference)
+        return [
+            ("full_name", try codec.seal(fullName, EncryptedField.fullName).sqlValue),
+            ("email", try codec.seal(email, EncryptedField.email).sqlValue),
+            ("phone", try codec.sealOptional(phone, EncryptedField.phone).sqlValue),
+            ("date_of_birth", try codec.sealOptional(dateOfBirth, EncryptedField.dateOfBirth).sqlValue),
+            ("password_hash", try codec.sealOptional(passwordHash, EncryptedField.passwordHash).sqlValue),
+            ("security_answer", try codec.sealOptional(securityAnswer, EncryptedField.securityAnswer).sqlValue),
+            ("notification_settings", try codec.seal(notifications, EncryptedField.notificationSettings).sqlValue),
+            ("seal_ref", reference.data.sqlValue),
+        ]
+    }
 }
 
 extension SQLStore {
@@ -113,7 +148,7 @@ extension SQLStore {
             ).map(AddressRow.init)
             let payments = try SQLRow.fetchAll(
                 db,
-                sql: "SELECT id, brand, last4, expiry FROM payment_methods WHERE account_id = ? ORDER BY id",
+                sql: "SELECT id, brand, last4, expiry, seal_ref FROM payment_methods WHERE account_id = ? ORDER BY id",
                 arguments: [account]
             ).map(PaymentRow.init)
             return (AccountRow(row), addresses, payments)
@@ -150,10 +185,17 @@ extension SQLStore {
     public func securityAnswer(_ id: AccountID) async throws -> String? {
         let account = id.description
         let sealed = try await database.read { db in
-            try Data.fetchOne(db, sql: "SELECT security_answer FROM accounts WHERE id = ?", arguments: [account])
+            try SQLRow.fetchOne(
+                db,
+                sql: "SELECT security_answer, seal_ref FROM accounts WHERE id = ?",
+                arguments: [account]
+            )
         }
-        guard let data = sealed else { return nil }
-        return try await codec(id).open(data, EncryptedField.securityAnswer)
+        guard let row = sealed, let data = row["security_answer"] as Data? else { return nil }
+        return try await codec(id).row(try RowReference.stored(row["seal_ref"])).open(
+            data,
+            EncryptedField.securityAnswer
+        )
     }
 
     /// Seals every change first, then applies them with `updated_at`, the note, the notification and an
@@ -164,21 +206,75 @@ extension SQLStore {
         note: RecordNote,
         notification: OutboxMessage?
     ) async throws {
+        // Optimistic: a writer that rewrote the row in between makes this attempt start over.
+        for _ in 1..<5 {
+            do {
+                return try await updateAccountOnce(id, changes: changes, note: note, notification: notification)
+            } catch is AccountRowMoved {
+                continue
+            }
+        }
+        do {
+            try await updateAccountOnce(id, changes: changes, note: note, notification: notification)
+        } catch is AccountRowMoved {
+            throw StoreError.invalidValue(field: "account \(id)", reason: "changed by others while being updated")
+        }
+    }
+
+    /// The account row's sealed columns, opened under its current reference.
+    private func accountSecrets(_ id: AccountID, _ customer: FieldCodec) async throws -> AccountSecrets {
+        let account = id.description
+        let row = try await database.read { db in
+            try SQLRow.fetchOne(
+                db,
+                sql: """
+                    SELECT full_name, email, phone, date_of_birth, password_hash, security_answer,
+                        notification_settings, seal_ref
+                    FROM accounts WHERE id = ?
+                    """,
+                arguments: [account]
+            )
+        }
+        guard let row else { throw StoreError.accountNotFound(id) }
+        let reference = try RowReference.stored(row["seal_ref"])
+        let codec = customer.row(reference)
+        return AccountSecrets(
+            fullName: try codec.open(row["full_name"], EncryptedField.fullName),
+            email: try codec.open(row["email"], EncryptedField.email),
+            phone: try codec.openOptional(row["phone"], EncryptedField.phone),
+            dateOfBirth: try codec.openOptional(row["date_of_birth"], EncryptedField.dateOfBirth),
+            passwordHash: try codec.openOptional(row["password_hash"], EncryptedField.passwordHash),
+            securityAnswer: try codec.openOptional(row["security_answer"], EncryptedField.securityAnswer),
+            notifications: try codec.open(row["notification_settings"], EncryptedField.notificationSettings),
+            reference: reference.data
+        )
+    }
+
+    private func updateAccountOnce(
+        _ id: AccountID,
+        changes: [AccountChange],
+        note: RecordNote,
+        notification: OutboxMessage?
+    ) async throws {
         let codec = try await codec(id)
+        var secrets = try await accountSecrets(id, codec)
+        var resealed = false
         let indexVersion = Int64(await vault.keyring.primaryVersion)
         var emailTokens: [Data]?
         var sealed: [SealedChange] = []
         for change in changes {
             switch change {
             case .fullName(let name):
-                sealed.append(.column("full_name", try codec.seal(name, EncryptedField.fullName).sqlValue))
+                secrets.fullName = name
+                resealed = true
             case .email(let email):
                 let normalised = try BlindIndex.normaliseEmail(email)
                 let tokens = try await emailIndexes(normalised)
                 emailTokens = tokens
+                secrets.email = normalised
+                resealed = true
                 sealed.append(
                     .columns([
-                        ("email", try codec.seal(normalised, EncryptedField.email).sqlValue),
                         ("email_index", tokens[0].sqlValue),
                         ("email_index_version", .integer(indexVersion)),
                     ])
@@ -189,16 +285,18 @@ extension SQLStore {
                     do { normalised = try BlindIndex.normalisePhone(phone) } catch {
                         throw StoreError.invalidValue(field: "phone", reason: "\(error)")
                     }
+                    secrets.phone = normalised
                     sealed.append(
                         .columns([
-                            ("phone", try codec.seal(normalised, EncryptedField.phone).sqlValue),
                             ("phone_index", try await phoneIndex(normalised).sqlValue),
                             ("phone_index_version", .integer(indexVersion)),
                         ])
                     )
                 } else {
-                    sealed.append(.columns([("phone", .null), ("phone_index", .null), ("phone_index_version", .null)]))
+                    secrets.phone = nil
+                    sealed.append(.columns([("phone_index", .null), ("phone_index_version", .null)]))
                 }
+                resealed = true
             case .addAddress(let address): sealed.append(.addAddress(try AddressRow(sealing: address, with: codec)))
             case .replaceAddress(let addressID, let address):
                 sealed.append(.replaceAddress(addressID, try AddressRow(sealing: address, with: codec)))
@@ -207,20 +305,24 @@ extension SQLStore {
                 sealed.append(.addPayment(try PaymentRow(sealing: method, with: codec)))
             case .removePaymentMethod(let methodID): sealed.append(.removePayment(methodID))
             case .preferences(let preferences):
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = .sortedKeys
+                secrets.notifications = String(decoding: try encoder.encode(preferences.notifications), as: UTF8.self)
+                resealed = true
                 sealed.append(
                     .columns([
                         ("language", preferences.language.sqlValue),
-                        (
-                            "notification_settings",
-                            try codec.sealJSON(preferences.notifications, EncryptedField.notificationSettings)
-                                .sqlValue
-                        ),
                         ("subscription", preferences.subscription.sqlValue),
                     ])
                 )
             case .subscription(let plan): sealed.append(.column("subscription", plan.sqlValue))
             case .status(let status): sealed.append(.column("status", status.rawValue.sqlValue))
             }
+        }
+        if resealed {
+            // First, so a row rewritten by someone else stops this write before anything else changes.
+            let columns = try secrets.sealed(under: try RowReference.random(), codec)
+            sealed.insert(.reseal(columns, expected: secrets.reference), at: 0)
         }
         let sealedNote = try RecordNoteRow(sealing: note, with: codec)
         let sealedNotification = try notification.map { try OutboxRow(sealing: $0, with: codec, at: note.at) }
@@ -281,16 +383,24 @@ extension SQLStore {
                 sql: "UPDATE accounts SET \(assignments) WHERE id = ?",
                 arguments: SQLArguments(pairs.map { $0.1 as (any SQLBindable)? } + [account])
             )
+        case .reseal(let pairs, let expected):
+            let assignments = pairs.map { "\($0.0) = ?" }.joined(separator: ", ")
+            try db.execute(
+                sql: "UPDATE accounts SET \(assignments) WHERE id = ? AND seal_ref = ?",
+                arguments: SQLArguments(pairs.map { $0.1 as (any SQLBindable)? } + [account, expected])
+            )
+            if db.changesCount == 0 { throw AccountRowMoved() }
         case .addAddress(let address): try address.insert(db, account: account)
         case .replaceAddress(let addressID, let address):
             try db.execute(
                 sql: """
-                    UPDATE addresses SET label = ?, line1 = ?, line2 = ?, city = ?, postal_code = ?, country = ?
+                    UPDATE addresses SET label = ?, line1 = ?, line2 = ?, city = ?, postal_code = ?, country = ?,
+                        seal_ref = ?
                     WHERE id = ? AND account_id = ?
                     """,
                 arguments: [
                     address.label, address.line1, address.line2, address.city, address.postalCode, address.country,
-                    addressID, account,
+                    address.sealRef, addressID, account,
                 ]
             )
             if db.changesCount == 0 { throw StoreError.addressNotFound(id, addressID) }

@@ -132,7 +132,8 @@ extension SQLStore {
         guard event.subjectType == "account", let reason = event.reason,
             let codec = try await codec(subject: event.subjectID)
         else { return event }
-        let sealed = try codec.seal(reason, EncryptedField.auditReason)
+        // Unbound on purpose: the entry's MAC covers this stored form, which binds it to its entry.
+        let sealed = try codec.sealUnbound(reason, EncryptedField.auditReason)
         return AuditEvent(
             at: event.at,
             actor: event.actor,
@@ -153,7 +154,7 @@ extension SQLStore {
         guard let sealed = Data(base64Encoded: String(reason.dropFirst(Self.sealedReasonPrefix.count))),
             let codec = try await codec(subject: entry.event.subjectID)
         else { return "(reason erased with the customer's key)" }
-        return try codec.open(sealed, EncryptedField.auditReason)
+        return try codec.openUnbound(sealed, EncryptedField.auditReason)
     }
 
     /// The current audit key, fetched before a write transaction so that the append itself is synchronous.

@@ -29,7 +29,8 @@ private struct HoldRow: Sendable {
         id = hold.id
         account = hold.accountID
         categories = hold.categories
-        reason = try codec.seal(hold.reason, EncryptedField.holdReason)
+        // Bound to the hold's id, fixed before it is written.
+        reason = try codec.row(RowReference(id: hold.id)).seal(hold.reason, EncryptedField.holdReason)
         owner = hold.owner
         placedAt = hold.placedAt
         releasedAt = nil
@@ -52,7 +53,7 @@ private struct HoldRow: Sendable {
             id: id,
             accountID: account,
             categories: categories,
-            reason: try codec?.open(reason, EncryptedField.holdReason) ?? "(erased)",
+            reason: try codec?.row(RowReference(id: id)).open(reason, EncryptedField.holdReason) ?? "(erased)",
             owner: owner,
             placedAt: placedAt,
             releasedAt: releasedAt

@@ -54,6 +54,21 @@ extension SQLStore {
         }
     }
 
+    /// Runs one statement as an attacker with write access to the database would: for the tamper tests,
+    /// on both engines. Nothing in Lethe calls it.
+    package func tamper(_ sql: String, _ arguments: [StoredValue]) async throws {
+        let values: [(any SQLBindable)?] = arguments.map { value in
+            switch value {
+            case .null: nil
+            case .integer(let n): n
+            case .real(let x): x
+            case .text(let s): s
+            case .blob(let d): d
+            }
+        }
+        try await database.write { db in try db.execute(sql: sql, arguments: SQLArguments(values)) }
+    }
+
     /// The names of the store's tables.
     package func tableNames() async throws -> [String] {
         let sql =

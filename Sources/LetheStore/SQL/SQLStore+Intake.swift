@@ -21,15 +21,24 @@ extension SQLStore {
         }
         let request = record.request
         let id = request.id.rawValue
-        let email = try codec.sealOptional(record.requesterEmail, EncryptedField.requesterEmail)
+        // The request row is bound to its id, fixed before it is written.
+        let email = try codec.row(RowReference(id: id)).sealOptional(
+            record.requesterEmail,
+            EncryptedField.requesterEmail
+        )
         let events = try request.events.map { try RequestEventRow(sealing: $0, with: codec) }
         let messages = try record.messages.map { try OutboxRow(sealing: $0, with: codec, at: request.receivedAt) }
         let schedule = try Self.encodeSchedule(record.schedule)
         let details: String? =
             record.consentChanges.isEmpty
             ? nil : String(decoding: try JSONEncoder.sorted.encode(record.consentChanges), as: UTF8.self)
-        let consents = try record.consents.map {
-            ($0, try codec.sealOptional($0.sourceDetail, EncryptedField.consentSourceDetail))
+        let consents = try record.consents.map { consent in
+            let reference = try RowReference.random()
+            return (
+                consent,
+                try codec.row(reference).sealOptional(consent.sourceDetail, EncryptedField.consentSourceDetail),
+                reference.data
+            )
         }
         let signer = try await auditSigner()
         let wrapped = newKey?.1
@@ -142,7 +151,7 @@ extension SQLStore {
     static func insertIntakeEffects(
         _ db: any SQLSession,
         _ record: NewRequestRecord,
-        consents: [(ConsentRecord, Data?)]
+        consents: [(ConsentRecord, Data?, Data)]
     ) throws {
         let id = record.request.id.rawValue
         if let assignee = record.assignee {
@@ -162,15 +171,16 @@ extension SQLStore {
             )
         }
         if let account = record.request.accountID?.description {
-            for (consent, detail) in consents {
+            for (consent, detail, reference) in consents {
                 try db.execute(
                     sql: """
-                        INSERT INTO consents (account_id, purpose, granted, source, source_detail, notice_version, at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO consents (
+                            account_id, purpose, granted, source, source_detail, notice_version, at, seal_ref)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         account, consent.purpose, consent.granted, consent.source, detail, consent.noticeVersion,
-                        consent.at.storeValue,
+                        consent.at.storeValue, reference,
                     ]
                 )
             }

@@ -98,7 +98,7 @@ extension SQLStore {
             try SQLRow.fetchAll(
                 db,
                 sql: """
-                    SELECT id, email, phone, email_index, phone_index FROM accounts
+                    SELECT id, email, phone, email_index, phone_index, seal_ref FROM accounts
                     WHERE email_index_version IS NULL OR email_index_version <> ?
                         OR (phone IS NOT NULL AND (phone_index_version IS NULL OR phone_index_version <> ?))
                     ORDER BY id LIMIT ?
@@ -109,7 +109,7 @@ extension SQLStore {
         var updates: [(account: String, oldEmail: Data, email: Data, phone: Data?)] = []
         for row in rows {
             let account: String = row["id"]
-            let codec = try await codec(try AccountID(account))
+            let codec = try await codec(try AccountID(account)).row(try RowReference.stored(row["seal_ref"]))
             let email = try codec.open(row["email"] as Data, EncryptedField.email)
             let phone = try codec.openOptional(row["phone"] as Data?, EncryptedField.phone)
             updates.append(

@@ -70,7 +70,8 @@ extension SQLStore {
             let account = try row.account.map { try AccountID($0) }
             var recipient: String?
             var parameters: [String: String] = [:]
-            if let subject = row.subject ?? row.account, let codec = try await codec(subject: subject) {
+            if let subject = row.subject ?? row.account, let customer = try await codec(subject: subject) {
+                let codec = customer.row(try RowReference.stored(row.sealRef))
                 recipient = try codec.openOptional(row.recipient, EncryptedField.outboxRecipient)
                 if let data = row.parameters {
                     parameters = try codec.openJSON([String: String].self, data, EncryptedField.outboxParameters)

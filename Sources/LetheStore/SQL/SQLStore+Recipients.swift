@@ -15,7 +15,8 @@ extension SQLStore {
     /// write; the secret is sealed under the `system:recipients` key (created on first use).
     @discardableResult
     public func addRecipient(_ recipient: Recipient, secret: String, at: Date, by actor: String) async throws -> Bool {
-        let sealed = try await recipientsCodec().seal(secret, Self.recipientSecret)
+        // Bound to the recipient's id, fixed before it is written.
+        let sealed = try await recipientsCodec().row(RowReference(id: recipient.id)).seal(secret, Self.recipientSecret)
         let categories = recipient.categories.map(\.rawValue).sorted().joined(separator: ",")
         let signer = try await auditSigner()
         let audit = AuditEvent(
@@ -68,7 +69,7 @@ extension SQLStore {
                 try Data.fetchOne(db, sql: "SELECT secret FROM recipients WHERE id = ?", arguments: [id])
             })
         else { return nil }
-        return try await recipientsCodec().open(sealed, Self.recipientSecret)
+        return try await recipientsCodec().row(RowReference(id: id)).open(sealed, Self.recipientSecret)
     }
 
     /// Inserts `pending` rows into `request_recipients` in one transaction, skipping pairs already recorded.

@@ -56,7 +56,8 @@ extension SQLStore {
         changes: [String: String],
         reason: String
     ) async throws -> Int64 {
-        let codec = try await codec(id)
+        let reference = try RowReference.random()
+        let codec = try await codec(id).row(reference)
         let proposed = try codec.sealJSON(changes, EncryptedField.escalationChanges)
         let sealedReason = try codec.seal(reason, EncryptedField.escalationReason)
         let fields = changes.keys.sorted().joined(separator: ",")
@@ -74,10 +75,11 @@ extension SQLStore {
             try signer.append(held, db)
             try db.execute(
                 sql: """
-                    INSERT INTO escalations (account_id, at, requested_by, kind, changed_fields, proposed_changes, reason, status)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 'open')
+                    INSERT INTO escalations (
+                        account_id, at, requested_by, kind, changed_fields, proposed_changes, reason, status, seal_ref)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?)
                     """,
-                arguments: [account, at.storeValue, requestedBy, kind, fields, proposed, sealedReason]
+                arguments: [account, at.storeValue, requestedBy, kind, fields, proposed, sealedReason, reference.data]
             )
             return try db.lastInsertedRowID()
         }
@@ -95,7 +97,8 @@ extension SQLStore {
                     id: row["id"] as Int64, account: row["account_id"] as String, at: row["at"] as Double,
                     by: row["requested_by"] as String, kind: row["kind"] as String,
                     fields: row["changed_fields"] as String,
-                    reason: row["reason"] as Data, status: row["status"] as String
+                    reason: row["reason"] as Data, status: row["status"] as String,
+                    reference: row["seal_ref"] as Data?
                 )
             }
         }
@@ -110,7 +113,10 @@ extension SQLStore {
                     requestedBy: row.by,
                     kind: row.kind,
                     changedFields: row.fields.split(separator: ",").map(String.init),
-                    reason: try await codec(account).open(row.reason, EncryptedField.escalationReason),
+                    reason: try await codec(account).row(try RowReference.stored(row.reference)).open(
+                        row.reason,
+                        EncryptedField.escalationReason
+                    ),
                     status: row.status
                 )
             )

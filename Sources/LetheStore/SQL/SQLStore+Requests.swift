@@ -128,7 +128,7 @@ extension SQLStore {
             // first: another process may still hold the erased key in its cache, and the marker is no
             // ciphertext for it to open.
             guard codec != nil, data != Self.erasedReasonMarker, let codec else { return "(erased)" }
-            return try codec.open(data, location)
+            return try codec.row(RowReference(id: id.rawValue)).open(data, location)
         }
         let events = try eventRows.map { try $0.open(codec) }
         guard let kind = RequestKind(rawValue: columns.kind),
@@ -196,10 +196,15 @@ extension SQLStore {
         }
         let schedule = try update.schedule.map { (try Self.encodeSchedule($0.0), $0.0, $0.cause) }
         let extensionReason = try update.extensionNotice.flatMap { notice in
-            try codec?.seal(notice.reason, EncryptedField.extensionReason)
+            try codec?.row(RowReference(id: key)).seal(notice.reason, EncryptedField.extensionReason)
         }
         let permission = try update.agentPermission.flatMap { agent in
-            try codec.map { (try $0.seal(agent.proof, EncryptedField.agentPermission), agent.at.storeValue) }
+            try codec.map {
+                (
+                    try $0.row(RowReference(id: key)).seal(agent.proof, EncryptedField.agentPermission),
+                    agent.at.storeValue
+                )
+            }
         }
         let confirmed = update.customerConfirmedAt?.storeValue
         let signer = try await auditSigner()

@@ -541,6 +541,22 @@ enum Schema {
                 t.column("seen_at", .double).notNull()
             }
         }
+        // Sealed values bound to their row (docs/encryption.md, format 0x02): each table whose rows have no
+        // id fixed before they are written gets the row reference the values are bound to. Values written
+        // before are re-sealed under one by `SQLStore.bindSealedValuesToRows()` when the store is opened.
+        migrator.registerMigration("18-row-bound-fields") { db in
+            try db.alter(table: "accounts") { t in t.add(column: "seal_ref", .blob) }
+            try db.alter(table: "addresses") { t in t.add(column: "seal_ref", .blob) }
+            try db.alter(table: "payment_methods") { t in t.add(column: "seal_ref", .blob) }
+            try db.alter(table: "orders") { t in t.add(column: "seal_ref", .blob) }
+            try db.alter(table: "support_interactions") { t in t.add(column: "seal_ref", .blob) }
+            try db.alter(table: "security_events") { t in t.add(column: "seal_ref", .blob) }
+            try db.alter(table: "consents") { t in t.add(column: "seal_ref", .blob) }
+            try db.alter(table: "record_notes") { t in t.add(column: "seal_ref", .blob) }
+            try db.alter(table: "escalations") { t in t.add(column: "seal_ref", .blob) }
+            try db.alter(table: "outbox") { t in t.add(column: "seal_ref", .blob) }
+            try db.alter(table: "request_events") { t in t.add(column: "seal_ref", .blob) }
+        }
         return migrator
     }
 }
