@@ -43,6 +43,28 @@ CALENDARS = [
     ("singapore", "Singapore public holidays",
      lambda y: holidays.SG(years=y),
      "Holidays Act 1998 and the Ministry of Manpower's published list, with Monday in lieu"),
+    ("quebec", "Quebec statutory holidays",
+     lambda y: holidays.CA(subdiv="QC", years=y),
+     "Act respecting labour standards (CQLR c N-1.1) s.60 and the National Holiday Act (CQLR c F-1.1)"),
+    ("japan", "Japan national holidays",
+     lambda y: holidays.JP(years=y),
+     "Act on National Holidays (Act No. 178 of 1948), with substitute holidays (Art 3(2)) and citizens' holidays (Art 3(3))"),
+    ("south-korea", "South Korea public holidays",
+     lambda y: holidays.KR(years=y),
+     "Regulations on Holidays of Government Offices (Presidential Decree), with substitute holidays; lunar dates as announced"),
+    ("australia", "Australia national public holidays",
+     lambda y: holidays.AU(years=y),
+     "Holidays observed in every state and territory; a controller bound to one state should copy this calendar and add that state's days"),
+    ("south-africa", "South Africa public holidays",
+     lambda y: holidays.ZA(years=y),
+     "Public Holidays Act 36 of 1994, with the Monday after a Sunday holiday (s.2(1))"),
+    ("china", "China public holidays",
+     lambda y: holidays.CN(years=y),
+     "State Council measures on national holidays, as announced each year. CONVENTION: the weekend days the State "
+     "Council turns into working days are not counted as business days, which is never later"),
+    ("india", "India gazetted central government holidays",
+     lambda y: holidays.IN(years=y),
+     "National holidays (Republic Day, Independence Day, Gandhi Jayanti) and central gazetted holidays as listed by python-holidays; reviewed against the DoPT list each year"),
 ]
 
 

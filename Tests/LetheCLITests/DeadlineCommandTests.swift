@@ -164,7 +164,8 @@ struct PoliciesCommandTests {
         let result = try LetheBinary.run(["policies", "list", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let listing = try JSONDecoder().decode(Listing.self, from: Data(result.stdout.utf8))
-        #expect(listing.jurisdictions.count == 26)  // 14 first, the 12 state laws of 2025-2026 since
+        // 14 first, the 12 state laws of 2025-2026, then 7 laws outside the United States.
+        #expect(listing.jurisdictions.count == 33)
         #expect(listing.jurisdictions.first { $0.id == "us-can-spam" }?.kinds == ["marketing-unsubscribe"])
         #expect(listing.calendars.map(\.id).contains("england-wales"))
     }

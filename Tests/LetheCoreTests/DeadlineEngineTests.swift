@@ -215,6 +215,11 @@ struct DeadlineEngineTests {
             ("us-nj", .access, "2025-01-15T15:00:00Z", "2025-03-01"),  // the first day New Jersey's law applies
             ("us-mn", .appeal, "2026-03-02T15:00:00Z", "2026-04-16"),
             ("us-ri", .correction, "2026-01-01T15:00:00Z", "2026-02-15"),
+            ("ca-qc", .access, "2026-06-01T15:00:00Z", "2026-07-01"),  // Quebec s.32: 30 days, Canada Day no roll
+            ("kr-pipa", .access, "2026-09-20T03:00:00Z", "2026-09-30"),  // Korea: 10 days, through Chuseok
+            ("jp-appi", .access, "2026-04-28T03:00:00Z", "2026-05-12"),  // "without delay" read as 14 days
+            ("au-privacy", .correction, "2026-03-02T01:00:00Z", "2026-04-01"),  // OAIC: generally 30 days
+            ("za-popia", .access, "2026-03-02T10:00:00Z", "2026-04-01"),  // PAIA s.56(1): 30 days
         ] as [(String, DeadlineKind, String, String)]
     )
     func calendarDays(jurisdiction: String, kind: DeadlineKind, received: String, due: String) throws {
@@ -265,6 +270,7 @@ struct DeadlineEngineTests {
             ("us-ia", "2024-12-31T18:00:00Z", "2024-12-31", "2025-01-01"),
             ("us-md", "2026-03-31T20:00:00Z", "2026-03-31", "2026-04-01"),  // in force 2025-10-01, applies from April
             ("us-in", "2025-12-31T23:00:00Z", "2025-12-31", "2026-01-01"),
+            ("in-dpdp", "2027-05-12T18:00:00Z", "2027-05-12", "2027-05-13"),  // 23:30 in Kolkata on the 12th
         ] as [(String, String, String, String)]
     )
     func effectiveFrom(jurisdiction: String, received: String, day: String, from: String) throws {
@@ -279,6 +285,27 @@ struct DeadlineEngineTests {
         // The next day in the law's zone is under it.
         let next = try schedule(jurisdiction, .access, received: "\(from)T17:00:00Z")
         #expect(next.receiptDate == .d(from))
+    }
+
+    @Test("Quebec allows no extension, South Africa one of 30 days (PAIA s.57), China counts working days")
+    func outsideTheUnitedStates() throws {
+        let quebec = try schedule("ca-qc", .access, received: "2026-06-01T15:00:00Z")
+        #expect(quebec.response.due == .d("2026-07-01"))
+        let notice = ExtensionNotice(sentAt: .iso("2026-06-15T15:00:00Z"), reason: "Records in six systems")
+        #expect(throws: DeadlineError.noExtension(jurisdiction: "ca-qc", kind: .access)) {
+            try schedule("ca-qc", .access, received: "2026-06-01T15:00:00Z", notice: notice)
+        }
+        let southAfrica = try schedule(
+            "za-popia",
+            .access,
+            received: "2026-03-02T10:00:00Z",
+            notice: ExtensionNotice(sentAt: .iso("2026-03-20T10:00:00Z"), reason: "Records in six systems")
+        )
+        #expect(southAfrica.extended?.due == .d("2026-05-01"))
+        // 15 working days from Monday 28 September 2026 skip Golden Week (1-7 October): Monday 26 October.
+        let china = try schedule("cn-pipl", .access, received: "2026-09-28T02:00:00Z")
+        #expect(china.response.due == .d("2026-10-26"))
+        #expect(china.calendar == "china")
     }
 
     @Test("Iowa has no correction right, and its opt-out covers the sale of data only")

@@ -12,9 +12,14 @@ struct PolicyValidationTests {
             "ca-pipeda", "ch-fadp", "sg-pdpa", "us-can-spam",
             // The state laws in force by the end of 2026 (docs/deadlines.md).
             "us-mt", "us-ia", "us-de", "us-ne", "us-nh", "us-nj", "us-tn", "us-mn", "us-md", "us-in", "us-ky", "us-ri",
+            // Outside the United States (docs/deadlines.md).
+            "ca-qc", "jp-appi", "kr-pipa", "in-dpdp", "au-privacy", "za-popia", "cn-pipl",
         ]
         for id in required { #expect(policies.jurisdictions[id] != nil, "missing \(id)") }
-        for id in ["england-wales", "ireland", "germany", "us-federal", "california"] {
+        for id in [
+            "england-wales", "ireland", "germany", "us-federal", "california", "quebec", "japan", "south-korea",
+            "australia", "south-africa", "china", "india",
+        ] {
             let calendar = try #require(policies.calendars[id])
             #expect(calendar.coveredYears.contains(2024) && calendar.coveredYears.contains(2030))
         }
