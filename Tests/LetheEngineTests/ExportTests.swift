@@ -313,10 +313,32 @@ struct ExportTests {
         try original.write(to: path)
 
         for _ in 0..<2 { try await p.exporter.download(bundle.id, to: out) }
-        // The server's path decrypts into memory; it counts a download and gives the same ZIP bytes.
-        #expect(try await p.exporter.downloadData(bundle.id) == (try Data(contentsOf: out)))
+        // The server's path streams chunk by chunk; it counts a download and gives the same ZIP bytes.
+        var streamed = Data()
+        var pieces = 0
+        for try await piece in try await p.exporter.openDownload(bundle.id) {
+            #expect(piece.count <= exporter.chunkSize)
+            streamed.append(contentsOf: piece)
+            pieces += 1
+        }
+        #expect(streamed == (try Data(contentsOf: out)))
+        #expect(pieces == chunks.count)
         await #expect(throws: JobFailure.self) { try await p.exporter.download(bundle.id, to: out) }
         let second = try await exporter.build(for: id, account: h.customer)
+        // Pulled, not pushed: the file is read a chunk at a time as the bytes are taken, so a chunk altered
+        // after the download started is caught when it is reached, and what came before was genuine.
+        let secondPath = URL(fileURLWithPath: p.exporter.folder).appendingPathComponent(second.path)
+        let secondFile = try Data(contentsOf: secondPath)
+        var iterator = try await exporter.openDownload(second.id).makeAsyncIterator()
+        let head = try #require(try await iterator.next())
+        #expect(Array(head.prefix(2)) == Array("PK".utf8))
+        var reordered = Self.chunks(secondFile)
+        reordered.swapAt(2, 3)
+        try (Data("LETHE-BUNDLE-1\n".utf8) + reordered.reduce(Data(), +)).write(to: secondPath)
+        await #expect(throws: (any Error).self) {
+            while try await iterator.next() != nil {}
+        }
+        try secondFile.write(to: secondPath)
         h.clock.advance(7 * 86_400 + 1)
         await #expect(throws: JobFailure.self) { try await p.exporter.download(second.id, to: out) }
     }

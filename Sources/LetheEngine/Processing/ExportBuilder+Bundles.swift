@@ -69,30 +69,8 @@ extension ExportBuilder {
         bundleID: String,
         write: ([UInt8]) throws -> Void
     ) throws {
-        let input = try FileHandle(forReadingFrom: sealed)
-        defer { try? input.close() }
-        guard try input.read(upToCount: magic.count) == magic else { throw JobFailure(message: "not a Lethe bundle") }
-        var index = 0
-        var pending = try readChunk(input)
-        while let box = pending {
-            let next = try readChunk(input)
-            let field = (next == nil ? "final-" : "chunk-") + String(index)
-            try write(try cipher.open(box, at: FieldLocation(record: "export-bundle:\(bundleID)", field: field)))
-            pending = next
-            index += 1
-        }
-        guard index > 0 else { throw JobFailure(message: "empty bundle") }
-    }
-
-    private static func readChunk(_ input: FileHandle) throws -> [UInt8]? {
-        guard let header = try input.read(upToCount: 4), header.count == 4 else { return nil }
-        let length = header.reduce(0) { $0 << 8 | Int($1) }
-        guard length <= maxChunk + FieldCiphertext.overhead, let box = try input.read(upToCount: length),
-            box.count == length
-        else {
-            throw JobFailure(message: "bundle is truncated or corrupt")
-        }
-        return Array(box)
+        let reader = try BundleChunkReader(sealed, cipher: cipher, bundleID: bundleID)
+        while let chunk = try reader.next() { try write(chunk) }
     }
 
     /// A bundle's record (where it is, its digest, its expiry and downloads left), or nil.
@@ -109,27 +87,27 @@ extension ExportBuilder {
     /// - Throws: `JobFailure` when the link has expired or is used up, or the customer was erased; the
     ///   errors of ``decrypt(_:to:cipher:bundleID:)``; `StoreError` from the store.
     public func download(_ bundleID: String, to destination: URL) async throws {
-        let (sealed, cipher) = try await takeDownload(bundleID)
+        let (sealed, cipher, _) = try await takeDownload(bundleID)
         try Self.decrypt(sealed, to: destination, cipher: cipher, bundleID: bundleID)
     }
 
-    /// Counts a download and decrypts the bundle into memory, for sending over HTTP: the plain ZIP never
-    /// touches the disk.
-    /// - Throws: the same errors as ``download(_:to:)``.
-    public func downloadData(_ bundleID: String) async throws -> Data {
-        let (sealed, cipher) = try await takeDownload(bundleID)
-        var data = Data()
-        try Self.openChunks(sealed, cipher: cipher, bundleID: bundleID) { data.append(contentsOf: $0) }
-        return data
+    /// Counts a download and returns the plain ZIP as a sequence of chunks, decrypted one at a time as
+    /// they are taken, for sending over HTTP: the plain ZIP never touches the disk, and never sits whole in
+    /// memory either. The link, the count, the customer's key and the file's first chunk are checked first.
+    /// - Throws: the same errors as ``download(_:to:)``, before any byte is produced.
+    public func openDownload(_ bundleID: String) async throws -> BundleDownload {
+        let (sealed, cipher, owner) = try await takeDownload(bundleID)
+        _ = try BundleChunkReader(sealed, cipher: cipher, bundleID: bundleID)
+        return BundleDownload(bundleID: bundleID, sealed: sealed, owner: owner, store: store)
     }
 
-    private func takeDownload(_ bundleID: String) async throws -> (URL, FieldCipher) {
+    private func takeDownload(_ bundleID: String) async throws -> (URL, FieldCipher, owner: String) {
         guard let record = try await store.takeDownload(bundleID, at: clock.now()) else {
             throw JobFailure(message: "bundle \(bundleID) has expired, was used up, or does not exist")
         }
         guard let cipher = try await store.fieldCipher(for: record.accountID.description) else {
             throw JobFailure(message: "the customer of bundle \(bundleID) has been erased")
         }
-        return (URL(fileURLWithPath: folder).appendingPathComponent(record.path), cipher)
+        return (URL(fileURLWithPath: folder).appendingPathComponent(record.path), cipher, record.accountID.description)
     }
 }

@@ -61,7 +61,7 @@ extension Runtime {
     /// - Returns: the plain ZIP, decrypted in memory; it never touches the disk.
     /// - Throws: ``AdministrationError/reasonRequired`` without a reason; `JobFailure` when there is no
     ///   such bundle, its link has expired or is used up, or the customer was erased; the store's errors.
-    public func staffBundleCopy(_ bundleID: String, reason: String, by actor: String) async throws -> Data {
+    public func staffBundleCopy(_ bundleID: String, reason: String, by actor: String) async throws -> BundleDownload {
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw AdministrationError.reasonRequired }
         let exporter = exporter()
@@ -69,6 +69,6 @@ extension Runtime {
             throw JobFailure(message: "bundle \(bundleID) has expired, was used up, or does not exist")
         }
         try await administration.recordBundleDownload(bundle, reason: why, by: actor)
-        return try await exporter.downloadData(bundleID)
+        return try await exporter.openDownload(bundleID)
     }
 }

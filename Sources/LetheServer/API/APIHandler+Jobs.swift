@@ -137,12 +137,13 @@ extension APIHandler {
     {
         let caller = try Caller.require(.revealPersonalData)
         guard case .json(let body) = input.body else { throw Problem.badRequest("send the reason") }
-        let data: Data
+        let download: BundleDownload
         do {
-            data = try await runtime.staffBundleCopy(input.path.bundle, reason: body.reason, by: caller.actorName)
+            download = try await runtime.staffBundleCopy(input.path.bundle, reason: body.reason, by: caller.actorName)
         } catch let failure as JobFailure {
             throw Problem("gone", "This bundle is no longer available", status: 410, detail: failure.message)
         }
-        return .ok(.init(body: .applicationZip(HTTPBody(data))))
+        // Streamed as it is decrypted: one chunk in memory, whatever the bundle's size.
+        return .ok(.init(body: .applicationZip(HTTPBody(download, length: .unknown, iterationBehavior: .single))))
     }
 }

@@ -425,7 +425,7 @@ struct PrivacyCenterRoutes: PageRoutes {
         return Pages.redirect("/privacy/account")
     }
 
-    /// Decrypts the customer's own export bundle in memory and sends it as a ZIP, counting one download;
+    /// Streams the customer's own export bundle as a ZIP, decrypted a chunk at a time, counting one download;
     /// 404 for anyone else's, 410 once the link has expired or is used up.
     func download(_ request: Request, _ context: LetheRequestContext) async throws -> Response {
         guard let id = customer(context) else { return Pages.redirect("/privacy") }
@@ -434,19 +434,20 @@ struct PrivacyCenterRoutes: PageRoutes {
         guard let record = try await runtime.exporter().bundle(bundleID), record.accountID == id else {
             throw Problem.notFound("no download \(bundleID) on your account")
         }
-        let data: Data
+        let download: BundleDownload
         do {
-            data = try await runtime.exporter().downloadData(bundleID)
+            download = try await runtime.exporter().openDownload(bundleID)
         } catch let failure as JobFailure {
             throw Problem("gone", "This download is no longer available", status: 410, detail: failure.message)
         }
+        // Sent as it is decrypted, a chunk at a time, each written only when the client has taken the last.
         return Response(
             status: .ok,
             headers: [
                 .contentType: "application/zip",
                 .contentDisposition: "attachment; filename=\"lethe-export-\(bundleID).zip\"",
             ],
-            body: .init(byteBuffer: ByteBuffer(bytes: data))
+            body: ResponseBody(asyncSequence: download.map { ByteBuffer(bytes: $0) })
         )
     }
 }
