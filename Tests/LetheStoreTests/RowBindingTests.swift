@@ -183,6 +183,33 @@ struct RowBindingTests {
         // A second pass finds nothing to do.
         #expect(try await store.bindSealedValuesToRows().total == 0)
 
+        // Once a pass has completed, even a row put back wholly as it was before (every value unbound, no
+        // reference) is not re-sealed by a later start: it stays refused.
+        let bound = try #require(
+            try await store.storedRows(
+                "SELECT line1, city, postal_code, seal_ref FROM addresses ORDER BY id LIMIT 1"
+            ).first
+        )
+        try await store.tamper(
+            "UPDATE addresses SET line1 = ?, city = ?, postal_code = ?, seal_ref = NULL WHERE id = ?",
+            [
+                try await legacy("1 Old Quillfeather Lane", EncryptedField.line1),
+                try await legacy("Exampleton", EncryptedField.city),
+                try await legacy("EX1 2QZ", EncryptedField.postalCode),
+                .integer(first),
+            ]
+        )
+        #expect(try await store.bindSealedValuesToRows().total == 0)
+        await #expect(throws: CryptoError.self) { try await store.account(id) }
+        try await store.tamper(
+            "UPDATE addresses SET line1 = ?, city = ?, postal_code = ?, seal_ref = ? WHERE id = ?",
+            [
+                try #require(bound["line1"]), try #require(bound["city"]), try #require(bound["postal_code"]),
+                try #require(bound["seal_ref"]), .integer(first),
+            ]
+        )
+        #expect(try await store.account(id)?.addresses.first?.address.line1 == "1 Old Quillfeather Lane")
+
         // An old unbound value put into a bound row is not laundered by a later pass: it stays refused.
         try await store.tamper(
             "UPDATE accounts SET email = ? WHERE id = ?",

@@ -67,9 +67,6 @@ public enum FieldCiphertext {
         }
     }
 
-    /// The format byte of a ciphertext, nil when it is empty.
-    public static func format(of ciphertext: [UInt8]) -> UInt8? { ciphertext.first }
-
     static func header(_ id: DataKeyID, format: UInt8) -> [UInt8] {
         var header: [UInt8] = [format]
         header.reserveCapacity(headerSize)

@@ -6,10 +6,10 @@ import LetheStore
 ///
 /// Nothing is decrypted until the bytes are asked for, and each chunk is read, authenticated and handed
 /// on only when the previous one has been taken: a slow client holds one chunk (64 KiB by default) in
-/// memory, not the bundle. Every check that can fail before the first byte (the link, the count, the
-/// customer's key, the file's header) has run by the time ``ExportBuilder/openDownload(_:)`` returns, so
-/// a front end can still answer with an error status; a chunk that fails later (a file truncated or
-/// altered while being sent) ends the sequence with an error, and the client sees a cut download.
+/// memory, not the bundle. The checks that need no decryption (the link, the count, the customer's key,
+/// the file's header) have run by the time ``ExportBuilder/openDownload(_:)`` returns, so
+/// a front end can still answer with an error status; a chunk that fails to authenticate (a file truncated
+/// or altered) ends the sequence with an error when it is reached, and the client sees a cut download.
 ///
 /// ```swift
 /// let download = try await exporter.openDownload(bundleID)

@@ -58,19 +58,8 @@ extension ExportBuilder {
         }
         let output = try FileHandle(forWritingTo: plain)
         defer { try? output.close() }
-        try openChunks(sealed, cipher: cipher, bundleID: bundleID) { try output.write(contentsOf: $0) }
-    }
-
-    /// Opens a bundle file chunk by chunk, handing each plain chunk to `write`; every chunk is
-    /// authenticated and the last one must be marked last, so a truncated file is refused.
-    static func openChunks(
-        _ sealed: URL,
-        cipher: FieldCipher,
-        bundleID: String,
-        write: ([UInt8]) throws -> Void
-    ) throws {
         let reader = try BundleChunkReader(sealed, cipher: cipher, bundleID: bundleID)
-        while let chunk = try reader.next() { try write(chunk) }
+        while let chunk = try reader.next() { try output.write(contentsOf: chunk) }
     }
 
     /// A bundle's record (where it is, its digest, its expiry and downloads left), or nil.
@@ -93,7 +82,8 @@ extension ExportBuilder {
 
     /// Counts a download and returns the plain ZIP as a sequence of chunks, decrypted one at a time as
     /// they are taken, for sending over HTTP: the plain ZIP never touches the disk, and never sits whole in
-    /// memory either. The link, the count, the customer's key and the file's first chunk are checked first.
+    /// memory either. The link, the count, the customer's key and the file's header (its magic line and the
+    /// first chunk's frame) are checked first; each chunk is authenticated as it is taken.
     /// - Throws: the same errors as ``download(_:to:)``, before any byte is produced.
     public func openDownload(_ bundleID: String) async throws -> BundleDownload {
         let (sealed, cipher, owner) = try await takeDownload(bundleID)

@@ -145,8 +145,8 @@ public struct Runtime: Sendable {
         }
         // A chain written before the head was anchored gets its head now, so truncation is caught from here on.
         try await store.anchorAuditHeadIfMissing()
-        // Values sealed before they were bound to their rows are re-sealed now; after the first start this
-        // only reads (kill-safe and idempotent, so any process may be the one that does it).
+        // Values sealed before they were bound to their rows are re-sealed now; once a run has completed,
+        // this is one read (kill-safe and idempotent, so any process may be the one that does it).
         try await store.bindSealedValuesToRows()
         let runtime = Runtime(
             configuration: configuration,

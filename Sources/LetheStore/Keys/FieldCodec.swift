@@ -102,15 +102,12 @@ struct RowReference: Sendable, Equatable {
     /// The reference of a row named by an id fixed before it is written.
     init(id: String) { bytes = Array(id.utf8) }
 
-    /// The reference stored in a row's `seal_ref` column.
-    init(stored: Data) { bytes = Array(stored) }
-
     /// The reference read from a row's `seal_ref` column; a row holding ciphertext without one has been
     /// tampered with (every such row gets one when written, and older rows are re-sealed at start).
     /// - Throws: `CryptoError.malformedCiphertext`, an integrity failure.
     static func stored(_ data: Data?) throws -> RowReference {
         guard let data, !data.isEmpty else { throw CryptoError.malformedCiphertext("the row has no seal reference") }
-        return RowReference(stored: data)
+        return RowReference(bytes: Array(data))
     }
 
     private init(bytes: [UInt8]) { self.bytes = bytes }

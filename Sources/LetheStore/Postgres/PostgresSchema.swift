@@ -327,6 +327,13 @@ enum PostgresSchema {
             ALTER TABLE request_events ADD COLUMN seal_ref bytea;
             """
         ),
+        (
+            "19-row-binding-done",
+            """
+            CREATE TABLE row_binding (
+                id bigint PRIMARY KEY CHECK (id = 1), completed_at double precision NOT NULL);
+            """
+        ),
     ]
 
     /// Applies every pending step, each in its own transaction, under the migration lock.

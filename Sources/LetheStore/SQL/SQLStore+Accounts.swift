@@ -207,18 +207,14 @@ extension SQLStore {
         notification: OutboxMessage?
     ) async throws {
         // Optimistic: a writer that rewrote the row in between makes this attempt start over.
-        for _ in 1..<5 {
+        for _ in 1...5 {
             do {
                 return try await updateAccountOnce(id, changes: changes, note: note, notification: notification)
             } catch is AccountRowMoved {
                 continue
             }
         }
-        do {
-            try await updateAccountOnce(id, changes: changes, note: note, notification: notification)
-        } catch is AccountRowMoved {
-            throw StoreError.invalidValue(field: "account \(id)", reason: "changed by others while being updated")
-        }
+        throw StoreError.invalidValue(field: "account \(id)", reason: "changed by others while being updated")
     }
 
     /// The account row's sealed columns, opened under its current reference.
@@ -257,22 +253,26 @@ extension SQLStore {
         notification: OutboxMessage?
     ) async throws {
         let codec = try await codec(id)
-        var secrets = try await accountSecrets(id, codec)
-        var resealed = false
+        // Read and re-sealed only when a change touches a sealed column of the account row itself.
+        let touchesRow = changes.contains {
+            switch $0 {
+            case .fullName, .email, .phone, .preferences: true
+            default: false
+            }
+        }
+        var secrets = touchesRow ? try await accountSecrets(id, codec) : nil
         let indexVersion = Int64(await vault.keyring.primaryVersion)
         var emailTokens: [Data]?
         var sealed: [SealedChange] = []
         for change in changes {
             switch change {
             case .fullName(let name):
-                secrets.fullName = name
-                resealed = true
+                secrets?.fullName = name
             case .email(let email):
                 let normalised = try BlindIndex.normaliseEmail(email)
                 let tokens = try await emailIndexes(normalised)
                 emailTokens = tokens
-                secrets.email = normalised
-                resealed = true
+                secrets?.email = normalised
                 sealed.append(
                     .columns([
                         ("email_index", tokens[0].sqlValue),
@@ -285,7 +285,7 @@ extension SQLStore {
                     do { normalised = try BlindIndex.normalisePhone(phone) } catch {
                         throw StoreError.invalidValue(field: "phone", reason: "\(error)")
                     }
-                    secrets.phone = normalised
+                    secrets?.phone = normalised
                     sealed.append(
                         .columns([
                             ("phone_index", try await phoneIndex(normalised).sqlValue),
@@ -293,10 +293,9 @@ extension SQLStore {
                         ])
                     )
                 } else {
-                    secrets.phone = nil
+                    secrets?.phone = nil
                     sealed.append(.columns([("phone_index", .null), ("phone_index_version", .null)]))
                 }
-                resealed = true
             case .addAddress(let address): sealed.append(.addAddress(try AddressRow(sealing: address, with: codec)))
             case .replaceAddress(let addressID, let address):
                 sealed.append(.replaceAddress(addressID, try AddressRow(sealing: address, with: codec)))
@@ -307,8 +306,10 @@ extension SQLStore {
             case .preferences(let preferences):
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = .sortedKeys
-                secrets.notifications = String(decoding: try encoder.encode(preferences.notifications), as: UTF8.self)
-                resealed = true
+                secrets?.notifications = String(
+                    decoding: try encoder.encode(preferences.notifications),
+                    as: UTF8.self
+                )
                 sealed.append(
                     .columns([
                         ("language", preferences.language.sqlValue),
@@ -319,7 +320,7 @@ extension SQLStore {
             case .status(let status): sealed.append(.column("status", status.rawValue.sqlValue))
             }
         }
-        if resealed {
+        if let secrets {
             // First, so a row rewritten by someone else stops this write before anything else changes.
             let columns = try secrets.sealed(under: try RowReference.random(), codec)
             sealed.insert(.reseal(columns, expected: secrets.reference), at: 0)

@@ -11,7 +11,7 @@ extension SQLStore {
         "verification_codes", "code_sends", "request_alerts", "jobs", "retained_records", "suppressions",
         "deletion_receipts", "recipients", "request_recipients", "purge_lease", "purge_runs", "purge_counts",
         "audit_checkpoint", "audit_head", "staff_users", "sessions", "api_tokens", "sign_in_failures", "drp_agents",
-        "drp_requests", "drp_signatures", "key_primary", "key_holders",
+        "drp_requests", "drp_signatures", "key_primary", "key_holders", "row_binding",
     ]
 
     /// Copies every row of this SQLite store into `target`, an empty PostgreSQL store under the same

@@ -13,8 +13,7 @@ struct SealedTable: Sendable {
     }
 
     let table: String
-    /// The primary key, walked in order; integer or text.
-    let key: String
+    /// Whether the `id` primary key, walked in order, is an integer (else text).
     let keyIsInteger: Bool
     /// SQL naming the key owner whose data key sealed the row (the table is aliased `t`).
     let owner: String
@@ -26,7 +25,6 @@ struct SealedTable: Sendable {
     static let all: [SealedTable] = [
         SealedTable(
             table: "accounts",
-            key: "id",
             keyIsInteger: false,
             owner: "t.id",
             binding: .sealReference,
@@ -39,7 +37,6 @@ struct SealedTable: Sendable {
         ),
         SealedTable(
             table: "addresses",
-            key: "id",
             keyIsInteger: true,
             owner: "t.account_id",
             binding: .sealReference,
@@ -50,7 +47,6 @@ struct SealedTable: Sendable {
         ),
         SealedTable(
             table: "payment_methods",
-            key: "id",
             keyIsInteger: true,
             owner: "t.account_id",
             binding: .sealReference,
@@ -61,7 +57,6 @@ struct SealedTable: Sendable {
         ),
         SealedTable(
             table: "orders",
-            key: "id",
             keyIsInteger: true,
             owner: "t.account_id",
             binding: .sealReference,
@@ -69,7 +64,6 @@ struct SealedTable: Sendable {
         ),
         SealedTable(
             table: "support_interactions",
-            key: "id",
             keyIsInteger: true,
             owner: "t.account_id",
             binding: .sealReference,
@@ -77,7 +71,6 @@ struct SealedTable: Sendable {
         ),
         SealedTable(
             table: "security_events",
-            key: "id",
             keyIsInteger: true,
             owner: "t.account_id",
             binding: .sealReference,
@@ -85,7 +78,6 @@ struct SealedTable: Sendable {
         ),
         SealedTable(
             table: "consents",
-            key: "id",
             keyIsInteger: true,
             owner: "t.account_id",
             binding: .sealReference,
@@ -93,7 +85,6 @@ struct SealedTable: Sendable {
         ),
         SealedTable(
             table: "record_notes",
-            key: "id",
             keyIsInteger: true,
             owner: "t.account_id",
             binding: .sealReference,
@@ -101,7 +92,6 @@ struct SealedTable: Sendable {
         ),
         SealedTable(
             table: "escalations",
-            key: "id",
             keyIsInteger: true,
             owner: "t.account_id",
             binding: .sealReference,
@@ -111,7 +101,6 @@ struct SealedTable: Sendable {
         ),
         SealedTable(
             table: "outbox",
-            key: "id",
             keyIsInteger: true,
             owner: "COALESCE(t.subject_id, t.account_id)",
             binding: .sealReference,
@@ -119,7 +108,6 @@ struct SealedTable: Sendable {
         ),
         SealedTable(
             table: "privacy_requests",
-            key: "id",
             keyIsInteger: false,
             owner: "t.subject_id",
             binding: .rowID,
@@ -131,7 +119,6 @@ struct SealedTable: Sendable {
         ),
         SealedTable(
             table: "request_events",
-            key: "id",
             keyIsInteger: true,
             owner: "(SELECT p.subject_id FROM privacy_requests p WHERE p.id = t.request_id)",
             binding: .sealReference,
@@ -139,7 +126,6 @@ struct SealedTable: Sendable {
         ),
         SealedTable(
             table: "legal_holds",
-            key: "id",
             keyIsInteger: false,
             owner: "t.account_id",
             binding: .rowID,
@@ -147,7 +133,6 @@ struct SealedTable: Sendable {
         ),
         SealedTable(
             table: "recipients",
-            key: "id",
             keyIsInteger: false,
             owner: "'\(SQLStore.recipientsKeyOwner)'",
             binding: .rowID,
@@ -169,20 +154,34 @@ public struct RowBindingReport: Sendable, Equatable {
 
 extension SQLStore {
     /// Re-seals every value still in the unbound format `0x01` in the row-bound format `0x02`, bound to its
-    /// row (docs/encryption.md). Runs when a process opens the store; after the first run it only reads.
+    /// row (docs/encryption.md). Runs when a process opens the store, until one run has completed; that
+    /// run is recorded in `row_binding`, and every later call returns at once without reading a table.
     ///
     /// Each page of rows is re-sealed in one transaction, and a row is rewritten only if it still holds the
     /// values read (a compare on the old ciphertext), so a kill at any point loses nothing and a second
-    /// process running the same pass rewrites nothing twice. Rows whose owner's key is gone stay as they
-    /// are: they are ciphertext under a destroyed key, which nothing can open.
+    /// process running the same pass rewrites nothing twice. Only rows whose every sealed value is unbound
+    /// are re-sealed, as every row written before was: a row mixing formats had an unbound value put into
+    /// it since, and is left to fail its integrity check. Rows whose owner's key is gone stay as they are:
+    /// they are ciphertext under a destroyed key, which nothing can open.
     @discardableResult
     public func bindSealedValuesToRows(pageSize: Int = 200) async throws -> RowBindingReport {
+        let done = try await database.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM row_binding WHERE id = 1") == true
+        }
+        guard !done else { return RowBindingReport(resealed: [:], shredded: 0) }
         var resealed: [String: Int] = [:]
         var shredded = 0
         for table in SealedTable.all {
             let (count, skipped) = try await bind(table, pageSize: pageSize)
             if count > 0 { resealed[table.table] = count }
             shredded += skipped
+        }
+        let now = Date().storeValue
+        try await database.write { db in
+            try db.execute(
+                sql: "INSERT INTO row_binding (id, completed_at) VALUES (1, ?) ON CONFLICT DO NOTHING",
+                arguments: [now]
+            )
         }
         return RowBindingReport(resealed: resealed, shredded: shredded)
     }
@@ -199,8 +198,8 @@ extension SQLStore {
         // A row that has a reference was written bound; only rows from before are candidates.
         let unreferenced = table.binding == .sealReference ? " AND t.seal_ref IS NULL" : ""
         let select = """
-            SELECT t.\(table.key) AS row_key, \(table.owner) AS row_owner, \(columns) FROM \(table.table) t
-            WHERE t.\(table.key) > ?\(unreferenced) ORDER BY t.\(table.key) LIMIT ?
+            SELECT t.id AS row_key, \(table.owner) AS row_owner, \(columns) FROM \(table.table) t
+            WHERE t.id > ?\(unreferenced) ORDER BY t.id LIMIT ?
             """
         var after: SQLValue = table.keyIsInteger ? .integer(Int64.min) : .text("")
         var resealed = 0
@@ -267,7 +266,7 @@ extension SQLStore {
                     try db.execute(
                         sql: """
                             UPDATE \(table.table) SET \(assignments.joined(separator: ", "))
-                            WHERE \(table.key) = ? AND \(unchanged.joined(separator: " AND "))
+                            WHERE id = ? AND \(unchanged.joined(separator: " AND "))
                             """,
                         arguments: SQLArguments(arguments)
                     )

@@ -557,6 +557,14 @@ enum Schema {
             try db.alter(table: "outbox") { t in t.add(column: "seal_ref", .blob) }
             try db.alter(table: "request_events") { t in t.add(column: "seal_ref", .blob) }
         }
+        // The re-sealing pass of step 18 runs to completion once; this row says it has, so later starts
+        // skip it instead of reading every sealed table again.
+        migrator.registerMigration("19-row-binding-done") { db in
+            try db.create(table: "row_binding") { t in
+                t.column("id", .integer).primaryKey().check { $0 == 1 }
+                t.column("completed_at", .double).notNull()
+            }
+        }
         return migrator
     }
 }
