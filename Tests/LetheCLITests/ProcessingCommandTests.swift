@@ -36,6 +36,36 @@ struct ProcessingCommandTests {
         return request
     }
 
+    @Test("A correction is submitted, shown to the officer, accepted and applied from the command line")
+    func correction() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try lethe(["demo", "--accounts", "1"]).status == 0)
+        let account = try #require(
+            try lethe(["accounts", "notes", "--limit", "1"]).stdout.split(
+                separator: " ",
+                omittingEmptySubsequences: true
+            )
+            .dropFirst().first.map(String.init)
+        )
+        let submitted = try lethe([
+            "requests", "submit", "--kind", "correction", "--account", account, "--channel", "web",
+            "--correct", "full-name", "--to", "Ada Lovelace-King", "--statement", "Married in June.",
+        ])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let request = try #require(submitted.stdout.split(separator: " ").dropFirst().first.map(String.init))
+        let shown = try lethe(["requests", "show", request]).stdout
+        #expect(shown.contains("Correction       full-name to read: Ada Lovelace-King"))
+        #expect(shown.contains("Statement        Married in June."))
+        #expect(try lethe(["requests", "verify", request, "--code", try code(request)]).status == 0)
+        #expect(try lethe(["requests", "approve", request, "--agent", "officer-1"]).status == 0)
+        #expect(try lethe(["jobs", "run"]).stdout.contains("1 done"))
+        #expect(try lethe(["requests", "show", request]).stdout.contains("Status           completed"))
+        let name = try lethe([
+            "accounts", "show", account, "--reveal", "full-name", "--reason", "check the correction",
+        ])
+        #expect(name.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "Ada Lovelace-King")
+    }
+
     @Test("Export, consent change, deactivation and deletion each complete from the command line")
     func fourKinds() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }

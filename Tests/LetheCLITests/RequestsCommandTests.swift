@@ -59,6 +59,18 @@ struct RequestsCommandTests {
                 "both withdrawn and given", "sms"
             ),
             (
+                ["requests", "submit", "--kind", "correction", "--account", "TR-00001"], "--kind correction",
+                "--correct"
+            ),
+            (
+                ["requests", "submit", "--kind", "correction", "--correct", "nickname", "--to", "x"],
+                "'--correct <correct>'", "full-name"
+            ),
+            (
+                ["requests", "submit", "--kind", "correction", "--correct", "address", "--to", "a;b;;c;d;GB"],
+                "--address-id", "--correct address"
+            ),
+            (
                 ["requests", "settle", "R-1", "--recipient", "acme", "--status", "acknowledged", "--note", "x"],
                 "--status must be manual or impossible", "manual"
             ),

@@ -59,7 +59,8 @@ struct IntakeRefusalTests {
                 accountID: h.customer,
                 channel: .web,
                 jurisdiction: jurisdiction,
-                consentChanges: kind == .consentChange ? ["marketing-email": false] : [:]
+                consentChanges: kind == .consentChange ? ["marketing-email": false] : [:],
+                correction: kind == .correction ? Correction(.fullName("Honora Wrenfield-Ames")) : nil
             )
         )
         #expect(try await h.store.request(receipt.outcome.requestID)?.request.deadlineKind == clock)
@@ -69,8 +70,8 @@ struct IntakeRefusalTests {
     func tableIsComplete() {
         #expect(Self.allowedPairs.count == RequestKind.allCases.map(\.allowedDeadlineKinds.count).reduce(0, +))
         let used = Set(RequestKind.allCases.flatMap(\.allowedDeadlineKinds))
-        // Correction and appeal are clocks of request kinds still to come.
-        #expect(Set(DeadlineKind.allCases).subtracting(used) == [.correction, .appeal])
+        // Appeal is the clock of a request kind still to come.
+        #expect(Set(DeadlineKind.allCases).subtracting(used) == [.appeal])
     }
 
     @Test("a time of receipt later than now, beyond the clock skew, is refused; within it, accepted")

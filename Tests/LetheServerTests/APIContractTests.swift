@@ -77,6 +77,76 @@ struct APIContractTests {
         }
     }
 
+    @Test("a correction is submitted, shown to the officer who decides it, and applied once approved")
+    func correctionMatchesTheDocument() async throws {
+        let server = try await TestServer.make()
+        let agent = try await server.token(.agent)
+        let officer = try await server.token(.officer)
+        try await server.test { client in
+            let asAgent = try TestServer.api(client, agent)
+            let asOfficer = try TestServer.api(client, officer)
+            let created = try await asAgent.createAccount(
+                body: .json(
+                    .init(
+                        fullName: "Ada Contract",
+                        email: "ada.correct@example.com",
+                        residence: "us-ca",
+                        securityAnswer: "Otter"
+                    )
+                )
+            ).created.body.json
+            let receipt = try await asAgent.submitRequest(
+                body: .json(
+                    .init(
+                        kind: .correction,
+                        account: created.id,
+                        channel: .phone,
+                        correction: .init(field: .fullName, value: "Ada Kingsley", statement: "Changed by deed poll.")
+                    )
+                )
+            ).created.body.json
+            #expect(receipt.schedule.kind == .correction)
+            #expect(receipt.schedule.response.citation.contains("1798"))
+            let detail = try await asOfficer.showRequest(path: .init(id: receipt.id)).ok.body.json
+            #expect(detail.request.kind == .correction)
+            #expect(detail.correction?.field == .fullName)
+            #expect(detail.correction?.value == "Ada Kingsley")
+            #expect(detail.correction?.statement == "Changed by deed poll.")
+
+            _ = try await asAgent.verifyRequest(path: .init(id: receipt.id), body: .json(.init(answer: "otter")))
+            _ = try await asOfficer.approveRequest(path: .init(id: receipt.id))
+            #expect(try await server.runtime.jobRunner(worker: "test").runOnce().completed == 1)
+            let done = try await asOfficer.showRequest(path: .init(id: receipt.id)).ok.body.json
+            #expect(done.request.status == .completed)
+            let notes = try await asOfficer.listRecordNotes(path: .init(account: created.id)).ok.body.json
+            #expect(notes.notes.contains { $0.summary.contains("full-name") && $0.reference == receipt.id })
+        }
+    }
+
+    @Test("a correction without its value, or on another kind, is refused before anything is stored")
+    func correctionRefused() async throws {
+        let server = try await TestServer.make()
+        let token = try await server.token(.agent)
+        try await server.test { client in
+            for body in [
+                #"{"kind":"correction","account":"TR-00001","correction":{"field":"email"}}"#,
+                #"{"kind":"export","account":"TR-00001","correction":{"field":"phone","value":"+447700900123"}}"#,
+                #"{"kind":"correction","email":"a@example.org","jurisdiction":"uk-gdpr"}"#,
+                #"{"kind":"correction","email":"a@example.org","jurisdiction":"uk-gdpr","correction":{"field":"email","value":"no-at-sign-secret"}}"#,
+            ] {
+                let response = try await client.execute(
+                    uri: "/api/v1/requests",
+                    method: .post,
+                    headers: .json(token),
+                    body: .json(body)
+                )
+                #expect(response.status == .badRequest, "\(body)")
+                #expect(!response.text.contains("secret"))
+            }
+            #expect(try await server.runtime.requests().list(RequestQuery(statuses: nil)).isEmpty)
+        }
+    }
+
     @Test("an officer denies, extends and assigns with reasons; a denial without a basis is refused")
     func decisionsNeedReasons() async throws {
         let server = try await TestServer.make()

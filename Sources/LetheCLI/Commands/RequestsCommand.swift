@@ -60,6 +60,7 @@ struct RequestsCommand: AsyncParsableCommand {
         @Option(help: "A consent purpose to withdraw (repeatable), for --kind consent-change.") var withdraw: [String] =
             []
         @Option(help: "A consent purpose to give (repeatable), for --kind consent-change.") var give: [String] = []
+        @OptionGroup(title: "Correction") var correction: CorrectionOptions
         @Option(help: "Staff id of the agent entering it (default: $LETHE_AGENT).") var agent: String?
         @Flag(help: "Print JSON.") var json = false
 
@@ -71,6 +72,9 @@ struct RequestsCommand: AsyncParsableCommand {
                 throw ValidationError(
                     "a purpose cannot be both withdrawn and given: \(both.sorted().joined(separator: ", "))"
                 )
+            }
+            guard (kind == .correction) == (correction.correct != nil) else {
+                throw ValidationError("--correct (with --to) is required for --kind correction, and only for it")
             }
         }
 
@@ -88,6 +92,7 @@ struct RequestsCommand: AsyncParsableCommand {
                 agentID: authorizedAgent,
                 consentChanges: Dictionary(withdraw.map { ($0, false) } + give.map { ($0, true) }) { first, _ in first
                 },
+                correction: try correction.correction(),
                 submittedBy: .staff(AccountsCommand.agent(agent))
             )
             let runtime = try await self.runtime.open()
@@ -194,6 +199,10 @@ struct RequestsCommand: AsyncParsableCommand {
             print("Assignee         \(stored.assignee ?? "-")")
             if stored.linkedSubmissions > 0 {
                 print("Linked           \(stored.linkedSubmissions) later submission(s) of the same kind")
+            }
+            if let correction = stored.correction {
+                print("Correction       \(correction.field.rawValue) to read: \(correction.shownValue)")
+                if let statement = correction.statement { print("Statement        \(statement)") }
             }
             print(DeadlineCommand.text(stored.schedule))
             print("Acknowledgement  \(Self.text(dossier.acknowledgement))")

@@ -34,6 +34,7 @@ public enum Job: Sendable, Equatable {
             case .consentChange: return .processConsentChange
             case .deactivation: return .processDeactivation
             case .deletion: return .processDeletion
+            case .correction: return .processCorrection
             }
         case .eraseAccount: return .eraseAccount
         case .notifyRecipient: return .notifyRecipient
@@ -73,6 +74,7 @@ public enum Job: Sendable, Equatable {
         case .processConsentChange: self = .process(.consentChange, try request())
         case .processDeactivation: self = .process(.deactivation, try request())
         case .processDeletion: self = .process(.deletion, try request())
+        case .processCorrection: self = .process(.correction, try request())
         case .eraseAccount: self = .eraseAccount(try request())
         case .notifyRecipient:
             // Before jobs were typed the payload was the bare recipient id.
@@ -130,6 +132,7 @@ public enum JobKind: String, Sendable, CaseIterable, Codable {
     case processConsentChange = "process-consent-change"
     case processDeactivation = "process-deactivation"
     case processDeletion = "process-deletion"
+    case processCorrection = "process-correction"
     case eraseAccount = "erase-account"
     case notifyRecipient = "notify-recipient"
     case notifyRecipientRectification = "notify-recipient-rectification"

@@ -69,6 +69,8 @@ public struct NewRequestRecord: Sendable {
     public var jobs: [NewJob] = []
     /// When the request was completed at intake (a consent change with nobody to pass it on to).
     public var completedAt: Date?
+    /// What a correction request asks; sealed under the subject's key in the request's row.
+    public var correction: Correction?
 
     /// Everything intake stores in one transaction.
     public init(
@@ -147,6 +149,8 @@ public struct StoredRequest: Sendable {
     public let customerConfirmedAt: Date?
     /// What a consent change asks: purpose id → granted.
     public let consentChanges: [String: Bool]
+    /// What a correction asks (decrypted); nil for other kinds, and after the subject's erasure.
+    public var correction: Correction?
 
     /// Makes the value from each of its parts.
     public init(
@@ -164,7 +168,8 @@ public struct StoredRequest: Sendable {
         agentPermission: String? = nil,
         agentPermissionAt: Date? = nil,
         customerConfirmedAt: Date? = nil,
-        consentChanges: [String: Bool]
+        consentChanges: [String: Bool],
+        correction: Correction? = nil
     ) {
         self.request = request
         self.channel = channel
@@ -181,6 +186,7 @@ public struct StoredRequest: Sendable {
         self.agentPermissionAt = agentPermissionAt
         self.customerConfirmedAt = customerConfirmedAt
         self.consentChanges = consentChanges
+        self.correction = correction
     }
 }
 

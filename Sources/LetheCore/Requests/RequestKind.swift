@@ -8,6 +8,10 @@ public enum RequestKind: String, CaseIterable, Sendable, Codable {
     case deactivation
     /// Erasure of the account and its data (GDPR Art 17, CCPA §1798.105).
     case deletion
+    /// Correction of inaccurate personal data (GDPR Art 16, CCPA §1798.106 and the state laws): the
+    /// request carries a ``Correction``, applied through the verified account-change workflow when an
+    /// officer accepts it.
+    case correction
 
     /// The deadline kind that governs this request when nothing more specific is known.
     public var defaultDeadlineKind: DeadlineKind {
@@ -16,6 +20,7 @@ public enum RequestKind: String, CaseIterable, Sendable, Codable {
         case .consentChange: return .consentWithdrawal
         case .deactivation: return .deactivation
         case .deletion: return .deletion
+        case .correction: return .correction
         }
     }
 
@@ -30,6 +35,7 @@ public enum RequestKind: String, CaseIterable, Sendable, Codable {
         case .consentChange: return [.consentWithdrawal, .optOutOfSale, .marketingUnsubscribe]
         case .deactivation: return [.deactivation]
         case .deletion: return [.deletion]
+        case .correction: return [.correction]
         }
     }
 }

@@ -407,6 +407,9 @@ public struct DRPService: Sendable {
         case .deletion: return "We are deleting the customer's data, after the grace period in which they may cancel."
         case .consentChange: return "We are passing the customer's choice on to everyone we share their data with."
         case .deactivation: return "We are suspending the customer's account."
+        // DRP has no correction action, so no agent request becomes one; a correction made another way is
+        // still reported truthfully if an agent ever asks about it.
+        case .correction: return "We are correcting the customer's data."
         }
     }
 

@@ -43,6 +43,14 @@ public struct ProcessingHandlers: JobHandler {
             try await Deactivation(store: store, requests: requests, clock: clock).run(id)
         case .process(.deletion, let id):
             try await deletion.begin(id)
+        case .process(.correction, let id):
+            let accounts = AccountService(
+                store: store,
+                vault: requests.vault,
+                policies: requests.policies,
+                clock: clock
+            )
+            try await CorrectionJob(accounts: accounts, requests: requests).run(id)
         case .eraseAccount(let id):
             try await deletion.erase(id)
         case .notifyRecipient(let id, let recipientID):

@@ -10,8 +10,7 @@ public struct CCPAMetrics: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         /// Requests to know (Lethe's exports) and requests to delete.
         case know, delete
-        /// Requests to correct (§7102(a)(1)(C)). Lethe takes corrections as verified account changes, not
-        /// yet as requests, so this row counts none until correction requests exist.
+        /// Requests to correct (§7102(a)(1)(C)): Lethe's correction requests.
         case correct
         /// Requests to opt out of sale or sharing: consent changes on the opt-out-of-sale clock.
         case optOut = "opt-out"
@@ -101,6 +100,7 @@ public struct CCPAMetrics: Sendable, Equatable {
         switch outcome.kind {
         case .export: return .know
         case .deletion: return .delete
+        case .correction: return .correct
         case .consentChange where outcome.deadlineKind == .optOutOfSale: return .optOut
         default: return .other
         }

@@ -19,6 +19,17 @@ extension RequestService {
         guard submission.kind.allowedDeadlineKinds.contains(deadlineKind) else {
             throw RequestError.deadlineKindNotAllowed(submission.kind, deadlineKind)
         }
+        var correction: Correction?
+        switch (submission.kind, submission.correction) {
+        case (.correction, .some(let asked)):
+            correction = try CorrectionCheck.normalised(asked)
+        case (.correction, .none):
+            throw RequestError.invalidCorrection("say which field to correct and its accurate value")
+        case (_, .some):
+            throw RequestError.invalidCorrection("only a correction request carries a correction")
+        case (_, .none):
+            break
+        }
         var email: String?
         if let given = submission.email {
             do { email = try BlindIndex.normaliseEmail(given) } catch { throw RequestError.invalidEmail }
@@ -45,6 +56,7 @@ extension RequestService {
                 throw RequestError.unknownPurpose(purpose, known: policies.purposes.map(\.id))
             }
         }
+        if let correction { try CorrectionCheck.fits(correction, account) }
         // A request whose email points elsewhere than its account goes to a supervisor, not down the normal path.
         var conflict: String?
         if let account, let email, email != account.email {
@@ -215,6 +227,7 @@ extension RequestService {
         record.recipients = recipients
         record.jobs = jobs
         record.completedAt = completedAt
+        record.correction = correction
         let outcome = try await store.createRequest(record)
         logger.info(
             "request intake",

@@ -25,6 +25,9 @@ public struct RequestSubmission: Sendable {
     /// For consent changes: purpose id (from `Policies/purposes.yaml`) → granted. An opt-out signal with
     /// none given withdraws every purpose the policy marks `opt-out-signal`.
     public var consentChanges: [String: Bool]
+    /// For corrections: the field, the accurate value and the customer's statement. Required for a
+    /// correction, refused for any other kind.
+    public var correction: Correction?
     /// Who entered the request, for the first lifecycle event and the audit trail.
     public var submittedBy: Actor
 
@@ -40,6 +43,7 @@ public struct RequestSubmission: Sendable {
         idempotencyKey: String? = nil,
         agentID: String? = nil,
         consentChanges: [String: Bool] = [:],
+        correction: Correction? = nil,
         submittedBy: Actor = .customer
     ) {
         self.kind = kind
@@ -52,6 +56,7 @@ public struct RequestSubmission: Sendable {
         self.idempotencyKey = idempotencyKey
         self.agentID = agentID
         self.consentChanges = consentChanges
+        self.correction = correction
         self.submittedBy = submittedBy
     }
 }
@@ -128,6 +133,9 @@ public enum RequestError: Error, Equatable, CustomStringConvertible {
     case unknownPurpose(String, known: [String])
     /// A consent change request says nothing to change.
     case noConsentChange
+    /// A correction is missing, given for another kind of request, or refused; says which field and rule,
+    /// never the value.
+    case invalidCorrection(String)
     /// The statutory clock named does not belong to the request kind (``RequestKind/allowedDeadlineKinds``).
     case deadlineKindNotAllowed(RequestKind, DeadlineKind)
     /// `receivedAt` lies later than now by more than the allowed clock skew.
@@ -162,6 +170,7 @@ public enum RequestError: Error, Equatable, CustomStringConvertible {
         case .unknownPurpose(let id, let known):
             return "unknown purpose '\(id)' (known: \(known.joined(separator: ", ")))"
         case .noConsentChange: return "a consent change must say which purposes are given or withdrawn"
+        case .invalidCorrection(let why): return "correction refused: \(why)"
         case .deadlineKindNotAllowed(let kind, let deadlineKind):
             let allowed = kind.allowedDeadlineKinds.map(\.rawValue).joined(separator: ", ")
             return "a \(kind.rawValue) request cannot run on the \(deadlineKind.rawValue) clock (allowed: \(allowed))"

@@ -49,6 +49,7 @@ extension APIHandler {
             idempotencyKey: input.headers.idempotencyKey,
             agentID: body.authorizedAgent,
             consentChanges: body.consentChanges?.additionalProperties ?? [:],
+            correction: try body.correction.map(Self.correction),
             submittedBy: .staff(caller.actorName)
         )
         // submit() commits before it returns: the answer below is only sent for a durable request.
@@ -95,6 +96,7 @@ extension APIHandler {
             request: Self.summary(stored, today: today),
             deadlineKind: .init(rawValue: request.deadlineKind.rawValue) ?? .access,
             authorizedAgent: stored.agentID,
+            correction: stored.correction.map(Self.correction),
             schedule: Self.schedule(stored.schedule),
             timeline: timeline,
             deadlineHistory: dossier.history.map {
@@ -109,6 +111,51 @@ extension APIHandler {
             acknowledgement: Self.acknowledgement(dossier.acknowledgement)
         )
         return .ok(.init(body: .json(detail)))
+    }
+
+    /// The correction as sent: the value its field needs, or a 400 naming what is missing. The engine
+    /// checks and normalises the value itself.
+    static func correction(_ given: Components.Schemas.Correction) throws -> Correction {
+        let value: Correction.Value
+        switch given.field {
+        case .fullName, .email, .phone:
+            guard let text = given.value, given.address == nil, given.addressId == nil else {
+                throw Problem.badRequest("correction.value is required for \(given.field.rawValue), and only it")
+            }
+            switch given.field {
+            case .fullName: value = .fullName(text)
+            case .email: value = .email(text)
+            default: value = .phone(text)
+            }
+        case .address:
+            guard let id = given.addressId, let address = given.address, given.value == nil else {
+                throw Problem.badRequest("correction.addressId and correction.address are required for an address")
+            }
+            value = .address(id: id, Self.address(address))
+        }
+        return Correction(value, statement: given.statement)
+    }
+
+    /// A stored correction as the API shows it to the officer who decides it.
+    static func correction(_ correction: Correction) -> Components.Schemas.Correction {
+        var shown = Components.Schemas.Correction(
+            field: .init(rawValue: correction.field.rawValue) ?? .fullName,
+            statement: correction.statement
+        )
+        switch correction.value {
+        case .fullName(let text), .email(let text), .phone(let text): shown.value = text
+        case .address(let id, let address):
+            shown.addressId = id
+            shown.address = .init(
+                label: address.label,
+                line1: address.line1,
+                line2: address.line2,
+                city: address.city,
+                postalCode: address.postalCode,
+                country: address.country
+            )
+        }
+        return shown
     }
 
     /// The acknowledgement's state as the API names it.

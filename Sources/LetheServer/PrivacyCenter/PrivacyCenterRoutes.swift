@@ -81,6 +81,11 @@ struct PrivacyCenterRoutes: PageRoutes {
                 ["value": "deactivation", "label": "Deactivate my account"],
                 ["value": "consent-change", "label": "Stop selling or sharing my data (opt out)"],
             ],
+            "correctable": [
+                ["value": CorrectableField.fullName.rawValue, "label": "My name"],
+                ["value": CorrectableField.email.rawValue, "label": "My email address"],
+                ["value": CorrectableField.phone.rawValue, "label": "My phone number"],
+            ],
             "gpc": request.headers[named: "Sec-GPC"] == "1",
             // Asked of everyone who is not signed in, so the answer never depends on whether the email
             // belongs to a customer (the law is the requester's, whoever they are).
@@ -134,6 +139,15 @@ struct PrivacyCenterRoutes: PageRoutes {
                 email == nil ? "enter the email address of your account" : "choose where you live"
             return pages.render("privacy-home", model, status: .badRequest)
         }
+        var correction: Correction?
+        if kind == .correction {
+            guard let asked = Self.correction(form) else {
+                var model = frame(context, request, title: "Your privacy")
+                model["error"] = "say which detail is wrong and what it should be"
+                return pages.render("privacy-home", model, status: .badRequest)
+            }
+            correction = asked
+        }
         let submission = RequestSubmission(
             kind: kind,
             deadlineKind: kind == .consentChange ? .optOutOfSale : nil,
@@ -142,6 +156,7 @@ struct PrivacyCenterRoutes: PageRoutes {
             channel: .web,
             jurisdiction: signedIn == nil ? region : nil,
             consentChanges: kind == .consentChange ? optOutChanges() : [:],
+            correction: correction,
             submittedBy: .customer
         )
         let receipt: IntakeReceipt
@@ -161,6 +176,18 @@ struct PrivacyCenterRoutes: PageRoutes {
         model["id"] = id
         model["due"] = receipt.schedule.binding.due.description
         return pages.render("privacy-received", model)
+    }
+
+    /// The correction the form asks for: name, email or phone and the value it should be, with the
+    /// customer's optional statement. The engine checks the value itself.
+    static func correction(_ form: Form) -> Correction? {
+        guard let value = form["value"].flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
+        switch form["field"].flatMap(CorrectableField.init(rawValue:)) {
+        case .fullName: return Correction(.fullName(value), statement: form["statement"])
+        case .email: return Correction(.email(value), statement: form["statement"])
+        case .phone: return Correction(.phone(value), statement: form["statement"])
+        case .address, nil: return nil
+        }
     }
 
     /// The opt-out purposes (those a Global Privacy Control signal withdraws), all withdrawn.

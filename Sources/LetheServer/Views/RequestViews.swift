@@ -29,6 +29,15 @@ enum RequestViews {
             "matched": request.accountID != nil,
             "channel": stored.channel.rawValue,
             "agent": stored.agentID ?? "",
+            // The page shows the accurate value only to staff who decide the request (see request.mustache).
+            "correction": stored.correction.map { correction -> [[String: Any]] in
+                [
+                    [
+                        "field": correction.field.rawValue, "value": correction.shownValue,
+                        "statement": correction.statement ?? "",
+                    ]
+                ]
+            } ?? [],
             "assignee": stored.assignee ?? "",
             "jurisdiction": schedule.jurisdiction,
             "jurisdictionName": schedule.jurisdictionName,

@@ -72,6 +72,9 @@ public enum EncryptedField {
     /// `privacy-request.agent-permission`: an authorized agent's proof of permission
     /// (`privacy_requests.agent_permission`).
     public static let agentPermission = FieldLocation(record: "privacy-request", field: "agent-permission")
+    /// `privacy-request.correction`: what a correction request asks (the field, the accurate value and the
+    /// customer's statement, as JSON) (`privacy_requests.correction`).
+    public static let correction = FieldLocation(record: "privacy-request", field: "correction")
     /// `audit.reason`: the reason of an audit entry about an account, stored as `sealed:` and base64
     /// (`audit_log.reason`), so erasing the customer shreds it while the entry's MAC still verifies.
     public static let auditReason = FieldLocation(record: "audit", field: "reason")
@@ -82,7 +85,7 @@ public enum EncryptedField {
         cardholderName, expiry, last4, notificationSettings, consentSourceDetail, orderItems, orderShippingAddress,
         transcript, ipAddress, userAgent, noteReason, escalationChanges, escalationReason, outboxRecipient,
         outboxParameters, requesterEmail, requestEventReason, extensionReason, holdReason, agentPermission,
-        auditReason,
+        correction, auditReason,
     ]
 }
 

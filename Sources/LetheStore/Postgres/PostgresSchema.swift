@@ -334,6 +334,12 @@ enum PostgresSchema {
                 id bigint PRIMARY KEY CHECK (id = 1), completed_at double precision NOT NULL);
             """
         ),
+        (
+            "20-correction-requests",
+            """
+            ALTER TABLE privacy_requests ADD COLUMN correction bytea;
+            """
+        ),
     ]
 
     /// Applies every pending step, each in its own transaction, under the migration lock.

@@ -22,10 +22,11 @@ extension SQLStore {
         let request = record.request
         let id = request.id.rawValue
         // The request row is bound to its id, fixed before it is written.
-        let email = try codec.row(RowReference(id: id)).sealOptional(
-            record.requesterEmail,
-            EncryptedField.requesterEmail
-        )
+        let row = try codec.row(RowReference(id: id))
+        let email = try row.sealOptional(record.requesterEmail, EncryptedField.requesterEmail)
+        let correction = try record.correction.map {
+            try row.seal(String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self), EncryptedField.correction)
+        }
         let events = try request.events.map { try RequestEventRow(sealing: $0, with: codec) }
         let messages = try record.messages.map { try OutboxRow(sealing: $0, with: codec, at: request.receivedAt) }
         let schedule = try Self.encodeSchedule(record.schedule)
@@ -105,15 +106,15 @@ extension SQLStore {
                 sql: """
                     INSERT INTO privacy_requests (id, kind, deadline_kind, account_id, subject_id, jurisdiction, channel, agent_id,
                         status, received_at, requester_email, idempotency_key, binding_due, internal_target, schedule, updated_at,
-                        details)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        details, correction)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     id, request.kind.rawValue, request.deadlineKind.rawValue, request.accountID?.description, subject,
                     request.jurisdictionID, record.channel.rawValue, record.agentID, request.status.rawValue, at, email,
                     record.idempotencyKey, record.schedule.binding.due.description,
                     record.schedule.internalTarget.description,
-                    schedule, at, details,
+                    schedule, at, details, correction,
                 ]
             )
             for event in events { try event.insert(db) }

@@ -69,6 +69,7 @@ extension SQLStore {
             let channel: String, agent: String?, received: Double, email: Data?, schedule: String, assignee: String?
             let extensionAt: Double?, extensionReason: Data?, completed: Double?
             let agentPermission: Data?, agentPermissionAt: Double?, confirmedAt: Double?, details: String?
+            let correction: Data?
         }
         let loaded = try await database.read { db -> (Columns, [RequestEventRow], [StoredPause], Int)? in
             guard
@@ -94,7 +95,8 @@ extension SQLStore {
                 agentPermission: row["agent_permission"],
                 agentPermissionAt: row["agent_permission_at"],
                 confirmedAt: row["customer_confirmed_at"],
-                details: row["details"]
+                details: row["details"],
+                correction: row["correction"]
             )
             let events = try SQLRow.fetchAll(
                 db,
@@ -169,7 +171,13 @@ extension SQLStore {
             customerConfirmedAt: columns.confirmedAt.map(Date.init(storeValue:)),
             consentChanges: try columns.details.map {
                 try JSONDecoder().decode([String: Bool].self, from: Data($0.utf8))
-            } ?? [:]
+            } ?? [:],
+            // Shredded with the subject's key: an erased customer's correction is gone, not "(erased)".
+            correction: try codec == nil
+                ? nil
+                : open(columns.correction, EncryptedField.correction).map {
+                    try JSONDecoder().decode(Correction.self, from: Data($0.utf8))
+                }
         )
     }
 

@@ -565,6 +565,11 @@ enum Schema {
                 t.column("completed_at", .double).notNull()
             }
         }
+        // A correction request carries the field and the accurate value, sealed under the subject's key and
+        // bound to the request's row like the requester's email.
+        migrator.registerMigration("20-correction-requests") { db in
+            try db.alter(table: "privacy_requests") { t in t.add(column: "correction", .blob) }
+        }
         return migrator
     }
 }
