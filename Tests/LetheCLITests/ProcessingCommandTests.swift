@@ -66,6 +66,44 @@ struct ProcessingCommandTests {
         #expect(name.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "Ada Lovelace-King")
     }
 
+    @Test("A refused request is appealed from the command line; both requests show the link")
+    func appeal() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try lethe(["demo", "--accounts", "1"]).status == 0)
+        let account = try #require(
+            try lethe(["accounts", "notes", "--limit", "1"]).stdout.split(
+                separator: " ",
+                omittingEmptySubsequences: true
+            )
+            .dropFirst().first.map(String.init)
+        )
+        let submitted = try lethe([
+            "requests", "submit", "--kind", "export", "--account", account, "--channel", "web", "--jurisdiction",
+            "us-va",
+        ])
+        let refused = try #require(submitted.stdout.split(separator: " ").dropFirst().first.map(String.init))
+        #expect(try lethe(["requests", "verify", refused, "--code", try code(refused)]).status == 0)
+        let denied = try lethe([
+            "requests", "deny", refused, "--basis", "other", "--reason", "Nothing of that kind is held.", "--agent",
+            "officer-1",
+        ])
+        #expect(denied.status == 0, "\(denied.stderr)")
+        let lodged = try lethe([
+            "requests", "submit", "--kind", "appeal", "--appeal-of", refused, "--grounds", "I have orders with you.",
+        ])
+        #expect(lodged.status == 0, "\(lodged.stderr)")
+        let appeal = try #require(lodged.stdout.split(separator: " ").dropFirst().first.map(String.init))
+        let shown = try lethe(["requests", "show", appeal]).stdout
+        #expect(shown.contains("(appeal, appeal)"))
+        #expect(shown.contains("Appeal of        \(refused)"))
+        #expect(shown.contains("Grounds          I have orders with you."))
+        #expect(shown.contains("Va. Code §59.1-577(C)"))
+        #expect(try lethe(["requests", "show", refused]).stdout.contains("Appealed by      \(appeal)"))
+        // Lodged twice, it is the same appeal.
+        let again = try lethe(["requests", "submit", "--kind", "appeal", "--appeal-of", refused])
+        #expect(again.stdout.contains(appeal))
+    }
+
     @Test("Export, consent change, deactivation and deletion each complete from the command line")
     func fourKinds() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }

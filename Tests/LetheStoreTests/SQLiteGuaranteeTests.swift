@@ -296,7 +296,7 @@ struct SQLiteGuaranteeTests {
                 "6-holds-and-bundles", "7-privacy-requests", "8-erasure", "9-recipients", "10-retention", "11-access",
                 "12-authorized-agents", "13-audit-head", "14-outbox-dedupe", "15-index-versions",
                 "16-request-acknowledgement", "17-keyring-nodes", "18-row-bound-fields",
-                "19-row-binding-done", "20-correction-requests",
+                "19-row-binding-done", "20-correction-requests", "21-appeals",
             ]
         )
         let id = Fixtures.id(9)

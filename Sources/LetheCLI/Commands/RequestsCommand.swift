@@ -61,6 +61,7 @@ struct RequestsCommand: AsyncParsableCommand {
             []
         @Option(help: "A consent purpose to give (repeatable), for --kind consent-change.") var give: [String] = []
         @OptionGroup(title: "Correction") var correction: CorrectionOptions
+        @OptionGroup(title: "Appeal") var appeal: AppealOptions
         @Option(help: "Staff id of the agent entering it (default: $LETHE_AGENT).") var agent: String?
         @Flag(help: "Print JSON.") var json = false
 
@@ -75,6 +76,9 @@ struct RequestsCommand: AsyncParsableCommand {
             }
             guard (kind == .correction) == (correction.correct != nil) else {
                 throw ValidationError("--correct (with --to) is required for --kind correction, and only for it")
+            }
+            guard (kind == .appeal) == (appeal.appealOf != nil) else {
+                throw ValidationError("--appeal-of is required for --kind appeal, and only for it")
             }
         }
 
@@ -93,6 +97,8 @@ struct RequestsCommand: AsyncParsableCommand {
                 consentChanges: Dictionary(withdraw.map { ($0, false) } + give.map { ($0, true) }) { first, _ in first
                 },
                 correction: try correction.correction(),
+                appealOf: appeal.request,
+                grounds: appeal.grounds,
                 submittedBy: .staff(AccountsCommand.agent(agent))
             )
             let runtime = try await self.runtime.open()
@@ -200,6 +206,9 @@ struct RequestsCommand: AsyncParsableCommand {
             if stored.linkedSubmissions > 0 {
                 print("Linked           \(stored.linkedSubmissions) later submission(s) of the same kind")
             }
+            if let appealed = stored.appealOf { print("Appeal of        \(appealed)") }
+            if let grounds = stored.grounds { print("Grounds          \(grounds)") }
+            if let appeal = dossier.appeal { print("Appealed by      \(appeal)") }
             if let correction = stored.correction {
                 print("Correction       \(correction.field.rawValue) to read: \(correction.shownValue)")
                 if let statement = correction.statement { print("Statement        \(statement)") }

@@ -35,6 +35,7 @@ public enum Job: Sendable, Equatable {
             case .deactivation: return .processDeactivation
             case .deletion: return .processDeletion
             case .correction: return .processCorrection
+            case .appeal: return .processAppeal
             }
         case .eraseAccount: return .eraseAccount
         case .notifyRecipient: return .notifyRecipient
@@ -75,6 +76,7 @@ public enum Job: Sendable, Equatable {
         case .processDeactivation: self = .process(.deactivation, try request())
         case .processDeletion: self = .process(.deletion, try request())
         case .processCorrection: self = .process(.correction, try request())
+        case .processAppeal: self = .process(.appeal, try request())
         case .eraseAccount: self = .eraseAccount(try request())
         case .notifyRecipient:
             // Before jobs were typed the payload was the bare recipient id.
@@ -133,6 +135,7 @@ public enum JobKind: String, Sendable, CaseIterable, Codable {
     case processDeactivation = "process-deactivation"
     case processDeletion = "process-deletion"
     case processCorrection = "process-correction"
+    case processAppeal = "process-appeal"
     case eraseAccount = "erase-account"
     case notifyRecipient = "notify-recipient"
     case notifyRecipientRectification = "notify-recipient-rectification"

@@ -71,6 +71,10 @@ public struct NewRequestRecord: Sendable {
     public var completedAt: Date?
     /// What a correction request asks; sealed under the subject's key in the request's row.
     public var correction: Correction?
+    /// For an appeal: the refused request it appeals. One appeal per request: a second is linked.
+    public var appealOf: RequestID?
+    /// For an appeal: the customer's grounds, in their words; sealed like the correction.
+    public var grounds: String?
 
     /// Everything intake stores in one transaction.
     public init(
@@ -151,6 +155,10 @@ public struct StoredRequest: Sendable {
     public let consentChanges: [String: Bool]
     /// What a correction asks (decrypted); nil for other kinds, and after the subject's erasure.
     public var correction: Correction?
+    /// For an appeal: the refused request it appeals.
+    public var appealOf: RequestID?
+    /// For an appeal: the customer's grounds (decrypted); `(erased)` after the subject's erasure.
+    public var grounds: String?
 
     /// Makes the value from each of its parts.
     public init(
@@ -169,7 +177,9 @@ public struct StoredRequest: Sendable {
         agentPermissionAt: Date? = nil,
         customerConfirmedAt: Date? = nil,
         consentChanges: [String: Bool],
-        correction: Correction? = nil
+        correction: Correction? = nil,
+        appealOf: RequestID? = nil,
+        grounds: String? = nil
     ) {
         self.request = request
         self.channel = channel
@@ -187,6 +197,8 @@ public struct StoredRequest: Sendable {
         self.customerConfirmedAt = customerConfirmedAt
         self.consentChanges = consentChanges
         self.correction = correction
+        self.appealOf = appealOf
+        self.grounds = grounds
     }
 }
 

@@ -12,6 +12,10 @@ public enum RequestKind: String, CaseIterable, Sendable, Codable {
     /// request carries a ``Correction``, applied through the verified account-change workflow when an
     /// officer accepts it.
     case correction
+    /// An appeal against a refused request, where a US state law grants one (e.g. Va. Code §59.1-577(C)):
+    /// linked to the request it appeals, decided by another officer where the staff allows, on its own
+    /// clock. Upholding it reverses the refusal; refusing it tells the customer how to complain.
+    case appeal
 
     /// The deadline kind that governs this request when nothing more specific is known.
     public var defaultDeadlineKind: DeadlineKind {
@@ -21,6 +25,7 @@ public enum RequestKind: String, CaseIterable, Sendable, Codable {
         case .deactivation: return .deactivation
         case .deletion: return .deletion
         case .correction: return .correction
+        case .appeal: return .appeal
         }
     }
 
@@ -36,6 +41,7 @@ public enum RequestKind: String, CaseIterable, Sendable, Codable {
         case .deactivation: return [.deactivation]
         case .deletion: return [.deletion]
         case .correction: return [.correction]
+        case .appeal: return [.appeal]
         }
     }
 }

@@ -410,6 +410,7 @@ public struct DRPService: Sendable {
         // DRP has no correction action, so no agent request becomes one; a correction made another way is
         // still reported truthfully if an agent ever asks about it.
         case .correction: return "We are correcting the customer's data."
+        case .appeal: return "We are reconsidering our decision on the customer's request."
         }
     }
 

@@ -51,6 +51,8 @@ public struct ProcessingHandlers: JobHandler {
                 clock: clock
             )
             try await CorrectionJob(accounts: accounts, requests: requests).run(id)
+        case .process(.appeal, let id):
+            try await AppealJob(requests: requests).run(id)
         case .eraseAccount(let id):
             try await deletion.erase(id)
         case .notifyRecipient(let id, let recipientID):

@@ -11,6 +11,7 @@ extension RequestService {
     @discardableResult
     public func approve(_ id: RequestID, by officer: String) async throws -> StoredRequest {
         let stored = try await load(id)
+        try await requireIndependentDecider(stored, .staff(officer))
         let job = NewJob(
             .process(stored.request.kind, id),
             dedupeKey: "process:\(id.rawValue)",
@@ -37,6 +38,7 @@ extension RequestService {
         notify: Bool = true
     ) async throws -> StoredRequest {
         let stored = try await load(id)
+        try await requireIndependentDecider(stored, actor)
         let message = stored.requesterEmail.flatMap { email in notify ? email : nil }.map {
             OutboxMessage(
                 .requestCompleted(request: id, kind: stored.request.kind, summary: summary),
@@ -67,6 +69,7 @@ extension RequestService {
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw RequestError.reasonRequired("a denial") }
         let stored = try await load(id)
+        try await requireIndependentDecider(stored, actor)
         let authority = policies.jurisdictions[stored.request.jurisdictionID]?.authority
         let message = stored.requesterEmail.map {
             OutboxMessage(

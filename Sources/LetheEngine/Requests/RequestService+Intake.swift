@@ -19,6 +19,8 @@ extension RequestService {
         guard submission.kind.allowedDeadlineKinds.contains(deadlineKind) else {
             throw RequestError.deadlineKindNotAllowed(submission.kind, deadlineKind)
         }
+        // An appeal takes its customer, contact and law from the request it appeals.
+        let submission = try await appealChecked(submission)
         var correction: Correction?
         switch (submission.kind, submission.correction) {
         case (.correction, .some(let asked)):
@@ -228,6 +230,8 @@ extension RequestService {
         record.jobs = jobs
         record.completedAt = completedAt
         record.correction = correction
+        record.appealOf = submission.appealOf
+        record.grounds = submission.grounds
         let outcome = try await store.createRequest(record)
         logger.info(
             "request intake",

@@ -68,7 +68,8 @@ public struct RequestService: Sendable {
             stored: try await load(id),
             history: try await store.deadlineHistory(id),
             alerts: try await store.alerts(id),
-            acknowledgement: try await store.acknowledgement(of: id)
+            acknowledgement: try await store.acknowledgement(of: id),
+            appeal: try await store.appeal(of: id)
         )
     }
 

@@ -28,6 +28,11 @@ public struct RequestSubmission: Sendable {
     /// For corrections: the field, the accurate value and the customer's statement. Required for a
     /// correction, refused for any other kind.
     public var correction: Correction?
+    /// For appeals: the refused request appealed. Required for an appeal, refused for any other kind; the
+    /// appeal takes its customer, contact and law from that request.
+    public var appealOf: RequestID?
+    /// For appeals: why the customer thinks the refusal was wrong, in their words (optional).
+    public var grounds: String?
     /// Who entered the request, for the first lifecycle event and the audit trail.
     public var submittedBy: Actor
 
@@ -44,6 +49,8 @@ public struct RequestSubmission: Sendable {
         agentID: String? = nil,
         consentChanges: [String: Bool] = [:],
         correction: Correction? = nil,
+        appealOf: RequestID? = nil,
+        grounds: String? = nil,
         submittedBy: Actor = .customer
     ) {
         self.kind = kind
@@ -57,6 +64,8 @@ public struct RequestSubmission: Sendable {
         self.agentID = agentID
         self.consentChanges = consentChanges
         self.correction = correction
+        self.appealOf = appealOf
+        self.grounds = grounds
         self.submittedBy = submittedBy
     }
 }
@@ -136,6 +145,11 @@ public enum RequestError: Error, Equatable, CustomStringConvertible {
     /// A correction is missing, given for another kind of request, or refused; says which field and rule,
     /// never the value.
     case invalidCorrection(String)
+    /// An appeal that cannot be lodged (no refused request named, a law with no appeal, another customer's
+    /// request), or grounds given for another kind; says why, never a personal value.
+    case invalidAppeal(String)
+    /// The officer who refused the request may not decide its appeal while another officer can.
+    case sameDecider(RequestID, officer: String)
     /// The statutory clock named does not belong to the request kind (``RequestKind/allowedDeadlineKinds``).
     case deadlineKindNotAllowed(RequestKind, DeadlineKind)
     /// `receivedAt` lies later than now by more than the allowed clock skew.
@@ -171,9 +185,14 @@ public enum RequestError: Error, Equatable, CustomStringConvertible {
             return "unknown purpose '\(id)' (known: \(known.joined(separator: ", ")))"
         case .noConsentChange: return "a consent change must say which purposes are given or withdrawn"
         case .invalidCorrection(let why): return "correction refused: \(why)"
+        case .invalidAppeal(let why): return "appeal refused: \(why)"
+        case .sameDecider(let original, let officer):
+            return "\(officer) refused \(original); its appeal is decided by another officer"
         case .deadlineKindNotAllowed(let kind, let deadlineKind):
             let allowed = kind.allowedDeadlineKinds.map(\.rawValue).joined(separator: ", ")
-            return "a \(kind.rawValue) request cannot run on the \(deadlineKind.rawValue) clock (allowed: \(allowed))"
+            let article = kind == .appeal || kind == .export ? "an" : "a"
+            return
+                "\(article) \(kind.rawValue) request cannot run on the \(deadlineKind.rawValue) clock (allowed: \(allowed))"
         case .codeRefused: return "the code is wrong"
         case .identityNotVerified: return "identity could not be verified with what was given"
         case .needsMatchedAccount: return "agent verification needs a request matched to an account"
@@ -194,4 +213,6 @@ public struct RequestDossier: Sendable {
     public let alerts: [RequestAlert]
     /// Whether the customer was told it arrived.
     public let acknowledgement: AcknowledgementStatus
+    /// The appeal lodged against this request, if any (an appeal's own link is ``StoredRequest/appealOf``).
+    public var appeal: RequestID?
 }

@@ -50,6 +50,8 @@ extension APIHandler {
             agentID: body.authorizedAgent,
             consentChanges: body.consentChanges?.additionalProperties ?? [:],
             correction: try body.correction.map(Self.correction),
+            appealOf: body.appealOf.map(RequestID.init),
+            grounds: body.grounds,
             submittedBy: .staff(caller.actorName)
         )
         // submit() commits before it returns: the answer below is only sent for a durable request.
@@ -97,6 +99,9 @@ extension APIHandler {
             deadlineKind: .init(rawValue: request.deadlineKind.rawValue) ?? .access,
             authorizedAgent: stored.agentID,
             correction: stored.correction.map(Self.correction),
+            appealOf: stored.appealOf?.rawValue,
+            appeal: dossier.appeal?.rawValue,
+            grounds: stored.grounds,
             schedule: Self.schedule(stored.schedule),
             timeline: timeline,
             deadlineHistory: dossier.history.map {

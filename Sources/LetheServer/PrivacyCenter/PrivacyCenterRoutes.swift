@@ -56,6 +56,7 @@ struct PrivacyCenterRoutes: PageRoutes {
         center.get("account") { request, context in try await account(request, context) }
         center.get("requests/:id") { request, context in try await status(request, context) }
         center.post("requests/:id/cancel") { request, context in try await cancel(request, context) }
+        center.post("requests/:id/appeal") { request, context in try await appeal(request, context) }
         center.post("consents") { request, context in try await consents(request, context) }
         center.get("bundles/:bundle") { request, context in try await download(request, context) }
         registerReactivation(on: center)
@@ -242,6 +243,7 @@ struct PrivacyCenterRoutes: PageRoutes {
         let stored = try await ownRequest(context, try context.parameters.require("id"))
         var model = frame(context, request, title: "Request \(stored.request.id)")
         model["request"] = requestModel(stored)
+        try await addAppeal(to: &model, stored)
         if let bundle = try await runtime.exporter().bundle(forRequest: stored.request.id),
             bundle.expiresAt > runtime.clock.now(), bundle.downloadsLeft > 0
         {
@@ -266,6 +268,7 @@ struct PrivacyCenterRoutes: PageRoutes {
             "citation": stored.schedule.binding.citation,
             "open": !request.status.isTerminal,
             "awaitingVerification": request.status == .awaitingVerification,
+            "appealOf": stored.appealOf?.rawValue ?? "",
         ]
         // A refusal is explained here too, with the route to complain, not only in the mail.
         if request.status == .denied, let denial = request.events.last(where: { $0.to == .denied }) {

@@ -122,7 +122,7 @@ extension Problem {
         case let error as RequestError:
             switch error {
             case .notFound, .accountNotFound: return .notFound(error.description)
-            case .illegal, .notPaused, .alreadyPaused: return .conflict(error.description)
+            case .illegal, .notPaused, .alreadyPaused, .sameDecider: return .conflict(error.description)
             case .rateLimited: return Problem("throttled", "Too many attempts", status: 429, detail: error.description)
             case .codeLocked, .codeExpired, .noCodePending, .codeRefused:
                 return Problem("code-refused", "The code was not accepted", status: 422, detail: error.description)

@@ -38,6 +38,10 @@ enum RequestViews {
                     ]
                 ]
             } ?? [],
+            "appealOf": stored.appealOf?.rawValue ?? "",
+            "appeal": dossier.appeal?.rawValue ?? "",
+            "grounds": stored.grounds ?? "",
+            "isAppeal": request.kind == .appeal,
             "assignee": stored.assignee ?? "",
             "jurisdiction": schedule.jurisdiction,
             "jurisdictionName": schedule.jurisdictionName,

@@ -75,6 +75,8 @@ public enum EncryptedField {
     /// `privacy-request.correction`: what a correction request asks (the field, the accurate value and the
     /// customer's statement, as JSON) (`privacy_requests.correction`).
     public static let correction = FieldLocation(record: "privacy-request", field: "correction")
+    /// `privacy-request.grounds`: an appeal's grounds, in the customer's words (`privacy_requests.grounds`).
+    public static let grounds = FieldLocation(record: "privacy-request", field: "grounds")
     /// `audit.reason`: the reason of an audit entry about an account, stored as `sealed:` and base64
     /// (`audit_log.reason`), so erasing the customer shreds it while the entry's MAC still verifies.
     public static let auditReason = FieldLocation(record: "audit", field: "reason")
@@ -85,7 +87,7 @@ public enum EncryptedField {
         cardholderName, expiry, last4, notificationSettings, consentSourceDetail, orderItems, orderShippingAddress,
         transcript, ipAddress, userAgent, noteReason, escalationChanges, escalationReason, outboxRecipient,
         outboxParameters, requesterEmail, requestEventReason, extensionReason, holdReason, agentPermission,
-        correction, auditReason,
+        correction, grounds, auditReason,
     ]
 }
 

@@ -340,6 +340,13 @@ enum PostgresSchema {
             ALTER TABLE privacy_requests ADD COLUMN correction bytea;
             """
         ),
+        (
+            "21-appeals",
+            """
+            ALTER TABLE privacy_requests ADD COLUMN appeal_of text, ADD COLUMN grounds bytea;
+            CREATE UNIQUE INDEX privacy_requests_appeal_of ON privacy_requests (appeal_of) WHERE appeal_of IS NOT NULL;
+            """
+        ),
     ]
 
     /// Applies every pending step, each in its own transaction, under the migration lock.

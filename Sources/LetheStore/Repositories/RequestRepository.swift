@@ -33,6 +33,8 @@ public protocol RequestRepository: Sendable {
     func deadlineHistory(_ id: RequestID) async throws -> [DeadlineChange]
     /// Whether the request's receipt acknowledgement was delivered, is waiting, failed, or was never queued.
     func acknowledgement(of request: RequestID) async throws -> AcknowledgementStatus
+    /// The appeal lodged against `request`, if any (there is at most one: a second is linked to it).
+    func appeal(of request: RequestID) async throws -> RequestID?
     /// The current code for a purpose (a request id, or `account:TR-xxxxx`), locked or not, or nil when
     /// none was issued. Only the code's keyed hash is stored, never its digits.
     func verificationCode(_ purpose: String) async throws -> VerificationCodeRecord?

@@ -27,6 +27,7 @@ extension SQLStore {
         let correction = try record.correction.map {
             try row.seal(String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self), EncryptedField.correction)
         }
+        let grounds = try row.sealOptional(record.grounds, EncryptedField.grounds)
         let events = try request.events.map { try RequestEventRow(sealing: $0, with: codec) }
         let messages = try record.messages.map { try OutboxRow(sealing: $0, with: codec, at: request.receivedAt) }
         let schedule = try Self.encodeSchedule(record.schedule)
@@ -71,7 +72,21 @@ extension SQLStore {
                     return .repeated(RequestID(existing))
                 }
             }
-            if let account = request.accountID?.description {
+            // One appeal per refused request: a second one joins the first, whatever its status.
+            if let appealed = record.appealOf?.rawValue {
+                if let existing = try String.fetchOne(
+                    db,
+                    sql: "SELECT id FROM privacy_requests WHERE appeal_of = ?",
+                    arguments: [appealed]
+                ) {
+                    try db.execute(
+                        sql: "INSERT INTO request_links (request_id, at, channel, idempotency_key) VALUES (?, ?, ?, ?)",
+                        arguments: [existing, at, record.channel.rawValue, record.idempotencyKey]
+                    )
+                    try signer.append(linkAudit(existing), db)
+                    return .linked(RequestID(existing))
+                }
+            } else if let account = request.accountID?.description {
                 let terminal = RequestStatus.allCases.filter(\.isTerminal).map(\.rawValue)
                 let placeholders = terminal.map { _ in "?" }.joined(separator: ",")
                 if let open = try String.fetchOne(
@@ -106,15 +121,15 @@ extension SQLStore {
                 sql: """
                     INSERT INTO privacy_requests (id, kind, deadline_kind, account_id, subject_id, jurisdiction, channel, agent_id,
                         status, received_at, requester_email, idempotency_key, binding_due, internal_target, schedule, updated_at,
-                        details, correction)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        details, correction, appeal_of, grounds)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     id, request.kind.rawValue, request.deadlineKind.rawValue, request.accountID?.description, subject,
                     request.jurisdictionID, record.channel.rawValue, record.agentID, request.status.rawValue, at, email,
                     record.idempotencyKey, record.schedule.binding.due.description,
                     record.schedule.internalTarget.description,
-                    schedule, at, details, correction,
+                    schedule, at, details, correction, record.appealOf?.rawValue, grounds,
                 ]
             )
             for event in events { try event.insert(db) }

@@ -97,4 +97,16 @@ extension SQLStore {
             }
         }
     }
+
+    /// The appeal lodged against `request`, found by the unique `appeal_of` index.
+    public func appeal(of request: RequestID) async throws -> RequestID? {
+        try await database.read { db in
+            try String.fetchOne(
+                db,
+                sql: "SELECT id FROM privacy_requests WHERE appeal_of = ?",
+                arguments: [request.rawValue]
+            )
+        }
+        .map(RequestID.init)
+    }
 }

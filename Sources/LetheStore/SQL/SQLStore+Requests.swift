@@ -69,7 +69,7 @@ extension SQLStore {
             let channel: String, agent: String?, received: Double, email: Data?, schedule: String, assignee: String?
             let extensionAt: Double?, extensionReason: Data?, completed: Double?
             let agentPermission: Data?, agentPermissionAt: Double?, confirmedAt: Double?, details: String?
-            let correction: Data?
+            let correction: Data?, appealOf: String?, grounds: Data?
         }
         let loaded = try await database.read { db -> (Columns, [RequestEventRow], [StoredPause], Int)? in
             guard
@@ -96,7 +96,9 @@ extension SQLStore {
                 agentPermissionAt: row["agent_permission_at"],
                 confirmedAt: row["customer_confirmed_at"],
                 details: row["details"],
-                correction: row["correction"]
+                correction: row["correction"],
+                appealOf: row["appeal_of"],
+                grounds: row["grounds"]
             )
             let events = try SQLRow.fetchAll(
                 db,
@@ -177,7 +179,9 @@ extension SQLStore {
                 ? nil
                 : open(columns.correction, EncryptedField.correction).map {
                     try JSONDecoder().decode(Correction.self, from: Data($0.utf8))
-                }
+                },
+            appealOf: columns.appealOf.map(RequestID.init),
+            grounds: try open(columns.grounds, EncryptedField.grounds)
         )
     }
 

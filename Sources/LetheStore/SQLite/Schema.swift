@@ -570,6 +570,18 @@ enum Schema {
         migrator.registerMigration("20-correction-requests") { db in
             try db.alter(table: "privacy_requests") { t in t.add(column: "correction", .blob) }
         }
+        // An appeal names the refused request it appeals (one appeal per request, so the index is unique)
+        // and carries the customer's grounds, sealed like the correction.
+        migrator.registerMigration("21-appeals") { db in
+            try db.alter(table: "privacy_requests") { t in
+                t.add(column: "appeal_of", .text)
+                t.add(column: "grounds", .blob)
+            }
+            try db.execute(
+                sql:
+                    "CREATE UNIQUE INDEX privacy_requests_appeal_of ON privacy_requests (appeal_of) WHERE appeal_of IS NOT NULL"
+            )
+        }
         return migrator
     }
 }
