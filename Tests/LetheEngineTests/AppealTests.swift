@@ -201,5 +201,11 @@ struct AppealTests {
         )
         #expect(denial.message.parameters["complain-to"]?.contains("Virginia Office of the Attorney General") == true)
         #expect(denial.message.parameters["complain-at"]?.hasPrefix("https://www.oag.state.va.us") == true)
+        // The yearly report counts appeals in their own row, apart from the request refused.
+        let metrics = try await CCPAMetrics.compile(year: 2026, jurisdiction: "us-va", store: h.store)
+        let appeals = try #require(metrics.rows.first { $0.kind == .appeal })
+        #expect(appeals.received == 1 && appeals.denied == 1)
+        #expect(metrics.rows.first { $0.kind == .know }?.denied == 1)
+        #expect(metrics.csv.contains("2026,us-va,appeal,1,0,1,0,"))
     }
 }

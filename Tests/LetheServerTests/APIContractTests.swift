@@ -201,8 +201,8 @@ struct APIContractTests {
             #expect(delete.deniedByBasis.additionalProperties["unverifiable"] == 1)
             #expect(delete.medianDaysToRespond == 0)
             #expect(metrics.citation == "11 CCR §7102(a)")
-            // Every kind §7102(a)(1) names is reported, with zeros when none was received.
-            #expect(metrics.kinds.map(\.kind) == [.know, .delete, .correct, .optOut, .limit, .other])
+            // Every kind §7102(a)(1) names is reported, with zeros when none was received, and appeals apart.
+            #expect(metrics.kinds.map(\.kind) == [.know, .delete, .correct, .optOut, .limit, .appeal, .other])
             #expect(metrics.kinds.first { $0.kind == .know }?.received == 0)
         }
     }

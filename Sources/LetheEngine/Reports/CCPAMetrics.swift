@@ -16,6 +16,10 @@ public struct CCPAMetrics: Sendable, Equatable {
         case optOut = "opt-out"
         /// Requests to limit the use of sensitive personal information (§7102(a)(1)(E)); none yet, as above.
         case limit
+        /// Appeals against refusals. §7102 names no appeal category (the CCPA grants no statutory appeal), but
+        /// a business that offers appeals reports them beside the rest, so they are their own row rather
+        /// than folded into ``other``.
+        case appeal
         /// Everything else (other consent changes, deactivations); counted so totals reconcile.
         case other
     }
@@ -101,6 +105,7 @@ public struct CCPAMetrics: Sendable, Equatable {
         case .export: return .know
         case .deletion: return .delete
         case .correction: return .correct
+        case .appeal: return .appeal
         case .consentChange where outcome.deadlineKind == .optOutOfSale: return .optOut
         default: return .other
         }
