@@ -41,6 +41,13 @@ struct NoticeTests {
         .requestDueSoon(request: request, due: due, daysLeft: 3, assignee: "officer", level: "officer"),
         .requestOverdue(request: request, due: due, daysLeft: -1, assignee: "unassigned", level: "supervisor"),
         .requestNeedsSupervisor(request: request, reason: "email conflict"),
+        .deemedRefusal(
+            request: request,
+            due: due,
+            citation: "CQLR c P-39.1 s.32",
+            complainTo: "Commission d'accès à l'information du Québec",
+            complainAt: "https://www.cai.gouv.qc.ca/"
+        ),
         .deletionScheduled(request: request, eraseOn: due),
         .deletionConfirmation(request: request),
         .drpStatus(request: "drp-1", agent: "acme-agent", body: #"{"status":"in_progress"}"#),

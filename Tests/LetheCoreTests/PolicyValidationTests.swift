@@ -100,6 +100,17 @@ struct PolicyValidationTests {
         ),
         ("jurisdictions/us-nj.yaml", "  date: 2025-01-15", "  date: 2025-01-32", "is not a date"),
         ("jurisdictions/us-nj.yaml", "effective-from:\n  date:", "effective-from:\n  day:", "unknown key 'day'"),
+        // A signal nobody may be asked to verify needs an opt-out clock that asks for no verification.
+        (
+            "jurisdictions/us-ca.yaml",
+            "opt-out-of-sale:\n    period: {business-days: 15}\n    citation: \"11 CCR §7026(f)(1): stop selling or sharing no later than 15 business days from receipt\"\n    verification: not-required",
+            "opt-out-of-sale:\n    period: {business-days: 15}\n    citation: \"11 CCR §7026(f)(1): stop selling or sharing no later than 15 business days from receipt\"",
+            "opt-out-signal needs an opt-out-of-sale deadline with verification: not-required"
+        ),
+        (
+            "jurisdictions/us-ca.yaml", "  date: 2020-08-14", "  date: 2020-08-32",
+            "opt-out-signal '2020-08-32' is not a date"
+        ),
         ("controller.yaml", "  postal-address:", "  address:", "unknown key 'address'"),
         (
             "controller.yaml", "time-zone: \"Europe/London\"", "time-zone: \"Europe/Londres\"",

@@ -59,4 +59,23 @@ struct NoticeWordingTests {
         )
         #expect(!body.contains("data protection officer"))
     }
+
+    @Test(
+        "a deemed refusal tells the customer the law's rule, the authority to apply to, and that the answer still comes"
+    )
+    func deemedRefusalWording() {
+        let notice = Notice.deemedRefusal(
+            request: Self.request,
+            due: Self.december(1),
+            citation: "CQLR c P-39.1 s.32",
+            complainTo: "Commission d'accès à l'information du Québec",
+            complainAt: "https://www.cai.gouv.qc.ca/"
+        )
+        let (subject, body) = NotificationTemplates.render(notice, controller: .unconfigured)
+        #expect(subject.contains("did not answer"))
+        #expect(body.contains("by 2026-12-01"))
+        #expect(body.contains("treats this as a refusal (CQLR c P-39.1 s.32)"))
+        #expect(body.contains("apply to Commission d'accès à l'information du Québec (https://www.cai.gouv.qc.ca/)"))
+        #expect(body.contains("will answer it"))
+    }
 }

@@ -224,8 +224,10 @@ struct PrivacyCenterTests {
             var browser = Browser(client: client, cookies: ["lethe_customer": session.token])
             let page = try await browser.get("/privacy/account", headers: [HTTPField.Name("Sec-GPC")!: "1"])
             #expect(page.status == .ok)
-            #expect(page.text.contains("Global Privacy Control signal is honoured"))
-            _ = try await browser.get("/privacy/account", headers: [HTTPField.Name("Sec-GPC")!: "1"])
+            #expect(page.text.contains("Opt-out request honoured"))
+            #expect(page.text.contains("11 CCR §7025(b)"))
+            let again = try await browser.get("/privacy/account", headers: [HTTPField.Name("Sec-GPC")!: "1"])
+            #expect(again.text.contains("Opt-out request honoured"))
         }
         let consents = try await server.runtime.store.consents(erin)
         let withdrawn = Set(consents.filter { !$0.granted }.map(\.purpose))
@@ -234,6 +236,27 @@ struct PrivacyCenterTests {
         let optOuts = try await server.runtime.store.listRequests(RequestQuery(accountID: erin, limit: 10))
         #expect(optOuts.count == 1)
         #expect(optOuts.first?.channel == .optOutSignal)
+        let optOut = try #require(optOuts.first?.id)
+        let stored = try #require(try await server.runtime.requests().request(optOut))
+        #expect(stored.request.deadlineKind == .optOutOfSale)
+        #expect(stored.schedule.response.period == "15 business days")
+    }
+
+    @Test(
+        "a Global Privacy Control signal where the customer's law does not make it an opt-out records nothing and says so"
+    )
+    func globalPrivacyControlNotRequired() async throws {
+        let server = try await TestServer.make()
+        let gus = try await server.customer("gus.pc@example.com", residence: "uk-gdpr")
+        let session = try await server.access.openCustomerSession(gus)
+        try await server.test { client in
+            var browser = Browser(client: client, cookies: ["lethe_customer": session.token])
+            let page = try await browser.get("/privacy/account", headers: [HTTPField.Name("Sec-GPC")!: "1"])
+            #expect(page.text.contains("does not make it an opt-out"))
+            #expect(!page.text.contains("Opt-out request honoured"))
+        }
+        #expect(try await server.runtime.store.listRequests(RequestQuery(accountID: gus, limit: 10)).isEmpty)
+        #expect(try await server.runtime.store.consents(gus).isEmpty)
     }
 
     @Test("asking for a sign-in code says the same whether or not the email has an account")

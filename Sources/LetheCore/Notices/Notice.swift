@@ -17,6 +17,7 @@ public enum NoticeKind: String, Sendable, CaseIterable, Codable {
     case requestDueSoon = "request-due-soon"
     case requestOverdue = "request-overdue"
     case requestNeedsSupervisor = "request-needs-supervisor"
+    case deemedRefusal = "deemed-refusal"
     case deletionScheduled = "deletion-scheduled"
     case deletionConfirmation = "deletion-confirmation"
     case drpStatus = "drp-status"
@@ -79,6 +80,9 @@ public enum Notice: Sendable, Equatable {
     case requestOverdue(request: RequestID, due: LocalDate, daysLeft: Int, assignee: String, level: String)
     /// A staff alert: a request was put in the supervisor queue, and why.
     case requestNeedsSupervisor(request: RequestID, reason: String)
+    /// The customer's notice that the time to answer has passed, which their law treats as a refusal
+    /// (Quebec's Private Sector Act s.32): the rule, and the authority they may apply to.
+    case deemedRefusal(request: RequestID, due: LocalDate, citation: String, complainTo: String, complainAt: String)
     /// The customer's account will be erased when the grace period ends.
     case deletionScheduled(request: RequestID, eraseOn: LocalDate)
     /// The last message before an erasure.
@@ -103,6 +107,7 @@ public enum Notice: Sendable, Equatable {
         case .requestDueSoon: return .requestDueSoon
         case .requestOverdue: return .requestOverdue
         case .requestNeedsSupervisor: return .requestNeedsSupervisor
+        case .deemedRefusal: return .deemedRefusal
         case .deletionScheduled: return .deletionScheduled
         case .deletionConfirmation: return .deletionConfirmation
         case .drpStatus: return .drpStatus
@@ -118,6 +123,7 @@ public enum Notice: Sendable, Equatable {
             .requestCompleted(let request, _, _), .requestDenied(let request, _, _, _, _),
             .requestDueSoon(let request, _, _, _, _), .requestOverdue(let request, _, _, _, _),
             .requestNeedsSupervisor(let request, _), .deletionScheduled(let request, _),
+            .deemedRefusal(let request, _, _, _, _),
             .deletionConfirmation(let request):
             return request
         case .welcome, .accountChanged, .accountReactivated, .accountVerificationCode, .signInCode, .drpStatus:
@@ -159,6 +165,11 @@ public enum Notice: Sendable, Equatable {
                 "assignee": assignee, "level": level,
             ]
         case .requestNeedsSupervisor(let request, let reason): return ["request": request.rawValue, "reason": reason]
+        case .deemedRefusal(let request, let due, let citation, let complainTo, let complainAt):
+            return [
+                "request": request.rawValue, "due": due.description, "citation": citation, "complain-to": complainTo,
+                "complain-at": complainAt,
+            ]
         case .deletionScheduled(let request, let eraseOn):
             return ["request": request.rawValue, "erase-on": eraseOn.description]
         case .deletionConfirmation(let request): return ["request": request.rawValue]
@@ -266,6 +277,14 @@ public enum Notice: Sendable, Equatable {
                 )
         case .requestNeedsSupervisor:
             self = .requestNeedsSupervisor(request: try request(), reason: try text("reason"))
+        case .deemedRefusal:
+            self = .deemedRefusal(
+                request: try request(),
+                due: try date("due"),
+                citation: try text("citation"),
+                complainTo: try text("complain-to"),
+                complainAt: try text("complain-at")
+            )
         case .deletionScheduled:
             self = .deletionScheduled(request: try request(), eraseOn: try date("erase-on"))
         case .deletionConfirmation:

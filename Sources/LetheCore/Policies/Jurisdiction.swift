@@ -128,4 +128,17 @@ public struct Jurisdiction: Hashable, Sendable {
     public let sourceFile: String
     /// From when the law governs requests; nil for laws in force before any request Lethe holds.
     public var effectiveFrom: EffectiveDate? = nil
+    /// From when the law requires an opt-out preference signal (Global Privacy Control) to be honoured as
+    /// an opt-out of sale and sharing (11 CCR §7025 in California; each state's universal opt-out rule);
+    /// nil where it does not.
+    public var optOutSignalFrom: EffectiveDate? = nil
+    /// Where the law treats silence past the deadline as a refusal (Quebec's Private Sector Act s.32), its
+    /// citation: the customer is told when the deadline passes, so they can seek review. Nil elsewhere.
+    public var deemedRefusal: String? = nil
+
+    /// Whether a signal received on `day` (the law's local date) must be honoured as an opt-out.
+    public func requiresOptOutSignal(on day: LocalDate) -> Bool {
+        guard let from = optOutSignalFrom else { return false }
+        return day >= from.date
+    }
 }

@@ -121,7 +121,8 @@ struct PolicyParser {
             "jurisdiction",
             allowed: [
                 "id", "name", "time-zone", "calendar", "supervisory-authority", "acknowledgement",
-                "internal-target", "recourse-period", "deadlines", "notes", "effective-from",
+                "internal-target", "recourse-period", "deadlines", "notes", "effective-from", "opt-out-signal",
+                "deemed-refusal",
             ]
         )
         let idNode = try map.required("id")
@@ -150,6 +151,14 @@ struct PolicyParser {
             rules[kind] = try deadlineRule(valueNode, kind: kind)
         }
         guard !rules.isEmpty else { throw map.owner.issue("a jurisdiction needs at least one deadline") }
+        let signalNode = map.optional("opt-out-signal")
+        if let signalNode, rules[.optOutOfSale]?.verification != .notRequired {
+            // The signal is an opt-out nobody can be asked to verify (11 CCR §7025(c)(2), and each state's
+            // universal opt-out rule): it needs a clock to run on that demands no identity check.
+            throw signalNode.issue(
+                "opt-out-signal needs an opt-out-of-sale deadline with verification: not-required"
+            )
+        }
         let jurisdiction = Jurisdiction(
             id: id,
             name: try map.required("name").string("name"),
@@ -161,23 +170,26 @@ struct PolicyParser {
             rules: rules,
             recourse: try map.optional("recourse-period").map { try citedPeriod($0, what: "recourse-period") },
             sourceFile: root.file,
-            effectiveFrom: try map.optional("effective-from").map(effectiveDate)
+            effectiveFrom: try map.optional("effective-from").map { try effectiveDate($0, key: "effective-from") },
+            optOutSignalFrom: try signalNode.map { try effectiveDate($0, key: "opt-out-signal") },
+            deemedRefusal: try map.optional("deemed-refusal")?.string("deemed-refusal")
         )
         return (jurisdiction, calendarNode)
     }
 
-    /// `{date: YYYY-MM-DD, citation: "…", convention: "…"}`: from when a law governs requests.
-    private static func effectiveDate(_ node: PolicyNode) throws -> EffectiveDate {
-        let map = try node.mapping("effective-from", allowed: ["date", "citation", "convention"])
+    /// `{date: YYYY-MM-DD, citation: "…", convention: "…"}` under `key`: from when a law governs requests
+    /// (`effective-from`), or from when it requires honouring an opt-out preference signal (`opt-out-signal`).
+    private static func effectiveDate(_ node: PolicyNode, key: String) throws -> EffectiveDate {
+        let map = try node.mapping(key, allowed: ["date", "citation", "convention"])
         let dateNode = try map.required("date")
-        let text = try dateNode.string("effective-from date")
+        let text = try dateNode.string("\(key) date")
         guard let date = LocalDate(text) else {
-            throw dateNode.issue("effective-from '\(text)' is not a date (expected YYYY-MM-DD)")
+            throw dateNode.issue("\(key) '\(text)' is not a date (expected YYYY-MM-DD)")
         }
         return EffectiveDate(
             date: date,
-            citation: try map.required("citation").string("effective-from citation"),
-            convention: try map.optional("convention")?.string("effective-from convention")
+            citation: try map.required("citation").string("\(key) citation"),
+            convention: try map.optional("convention")?.string("\(key) convention")
         )
     }
 

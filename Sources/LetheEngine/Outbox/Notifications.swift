@@ -140,6 +140,13 @@ enum NotificationTemplates {
                 "OVERDUE: request \(request) was due \(due)",
                 "Request \(request), assigned to \(assignee), is past its legal deadline of \(due)."
             )
+        case .deemedRefusal(let request, let due, let citation, let complainTo, let complainAt):
+            return (
+                "We did not answer request \(request) in time",
+                "We did not answer your request \(request) by \(due), the date the law sets. The law treats this "
+                    + "as a refusal (\(citation)), so you may now apply to \(complainTo) (\(complainAt)) to have it "
+                    + "reviewed. We are still working on your request and will answer it."
+            )
         case .requestNeedsSupervisor(let request, let reason):
             return (
                 "Request \(request) needs a supervisor",

@@ -10,6 +10,8 @@ public struct WatchReport: Sendable, Equatable {
     public var overdue: [RequestID] = []
     /// Requests denied because identity was not verified within the window.
     public var deniedUnverifiable: [RequestID] = []
+    /// Requests whose customer was told on this pass that the law now treats the silence as a refusal.
+    public var deemedRefusals: [RequestID] = []
 
     /// An empty report.
     public init() {}
@@ -71,6 +73,7 @@ extension RequestService {
                 )
                 if try await store.raiseAlert(alert, message: message, audit: audit) { report.alertsRaised += 1 }
             }
+            if daysLeft < 0, try await tellDeemedRefusal(summary, at: now) { report.deemedRefusals.append(summary.id) }
         }
         let waiting = try await store.listRequests(RequestQuery(statuses: [.awaitingVerification], limit: 100_000))
         for summary in waiting {
@@ -91,5 +94,39 @@ extension RequestService {
             report.deniedUnverifiable.append(summary.id)
         }
         return report
+    }
+
+    /// Where the request's law treats silence past the deadline as a refusal (Quebec, s.32), tells the
+    /// customer once, with the authority they may apply to, and records it as an alert and in the audit
+    /// trail. The request stays open: the business still owes the answer.
+    ///
+    /// - Returns: whether the notice was raised on this call (false when it was raised before).
+    func tellDeemedRefusal(_ summary: RequestSummary, at now: Date) async throws -> Bool {
+        guard let law = policies.jurisdictions[summary.jurisdiction], let citation = law.deemedRefusal,
+            let stored = try await store.request(summary.id)
+        else { return false }
+        let alert = RequestAlert(requestID: summary.id, threshold: "deemed-refusal", level: "supervisor", at: now)
+        let notice = stored.requesterEmail.map {
+            OutboxMessage(
+                .deemedRefusal(
+                    request: summary.id,
+                    due: summary.due,
+                    citation: citation,
+                    complainTo: law.authority.name,
+                    complainAt: law.authority.url
+                ),
+                accountID: stored.request.accountID,
+                recipient: $0
+            )
+        }
+        let audit = AuditEvent(
+            at: now,
+            actor: "system:watch",
+            action: "request.deemed-refused",
+            subjectType: "request",
+            subjectID: summary.id.rawValue,
+            fields: [summary.due.description]
+        )
+        return try await store.raiseAlert(alert, message: notice, audit: audit)
     }
 }

@@ -387,21 +387,15 @@ struct PrivacyCenterRoutes: PageRoutes {
         model["noAddresses"] = details.addressEntries.isEmpty
         model["cards"] = details.paymentMethodEntries.map { ["row": $0.id, "text": $0.text] }
         model["noCards"] = details.paymentMethodEntries.isEmpty
-        // A Global Privacy Control signal is a valid opt-out of sale and sharing (11 CCR §7025): honour it
-        // once a day per account, without asking for anything.
+        // A Global Privacy Control signal is an opt-out of sale and sharing where the customer's law says
+        // so; the page says whether it was honoured (11 CCR §7025(c)(6)), and under which rule.
         if model["gpc"] as? Bool == true {
-            let key = "gpc:\(id):\(today)"
-            _ = try? await requests.submit(
-                RequestSubmission(
-                    kind: .consentChange,
-                    deadlineKind: .optOutOfSale,
-                    accountID: id,
-                    channel: .optOutSignal,
-                    idempotencyKey: key,
-                    submittedBy: .customer
-                )
-            )
-            model["gpcHonoured"] = true
+            switch try await requests.honourOptOutSignal(from: id) {
+            case .honoured(_, let law, let citation), .alreadyOptedOut(let law, let citation):
+                model["gpcHonoured"] = ["law": law, "citation": citation]
+            case .notRequired(let law):
+                model["gpcNotRequired"] = ["law": law]
+            }
         }
         // One query for the list; the law and citation are on each request's own page.
         let rows = try await requests.list(RequestQuery(accountID: id, limit: 100)).map { summary -> [String: Any] in
