@@ -82,6 +82,35 @@ struct AppealPagesTests {
         }
     }
 
+    @Test("an agent records an appeal made by phone from the refused request's page")
+    func staffRecordsAnAppeal() async throws {
+        let server = try await TestServer.make()
+        let account = try await server.customer("dash.appeal@example.com", residence: "us-co")
+        let refused = try await server.submit(.deletion, for: account)
+        let requests = server.runtime.requests()
+        let code = try #require(try await server.latestCode(to: "dash.appeal@example.com"))
+        #expect(try await requests.verifyCode(refused, code: code))
+        _ = try await requests.deny(refused, basis: .exemption, reason: "Tax records.", by: .staff("first"))
+        try await server.test { client in
+            var agent = try await DashboardTests.staffBrowser(server, client, role: .agent)
+            let page = try await agent.get("/dashboard/requests/\(refused)")
+            #expect(page.text.contains("The customer's law grants an appeal (45 calendar days, C.R.S. §6-1-1306(3)"))
+            let csrf = try #require(Browser.csrf(in: page.text))
+            let recorded = try await agent.post(
+                "/dashboard/requests/\(refused)/appeal",
+                [("csrf", csrf), ("channel", "phone"), ("grounds", "Only some records are tax records.")]
+            )
+            #expect(recorded.status == .seeOther)
+            let appeal = try #require(try await requests.appeal(of: refused))
+            #expect(recorded.headers[.location] == "/dashboard/requests/\(appeal)")
+            let stored = try #require(try await requests.request(appeal))
+            #expect(stored.channel == .phone)
+            #expect(stored.grounds == "Only some records are tax records.")
+            // Appealed: the form is gone.
+            #expect(!(try await agent.get("/dashboard/requests/\(refused)")).text.contains("record-appeal"))
+        }
+    }
+
     @Test("the API lodges an appeal, shows it on both requests, and refuses one against an open request")
     func apiAppeal() async throws {
         let server = try await TestServer.make()

@@ -70,4 +70,40 @@ struct CorrectionPagesTests {
                 == "Petra Correctly"
         )
     }
+
+    @Test("an agent records a correction asked for by phone from the account page; a malformed one is refused there")
+    func staffRecordsACorrection() async throws {
+        let server = try await TestServer.make()
+        let account = try await server.customer("dash.correct@example.com")
+        try await server.test { client in
+            var agent = try await DashboardTests.staffBrowser(server, client, role: .agent)
+            let page = try await agent.get("/dashboard/accounts/\(account)")
+            #expect(page.text.contains("Record a correction the customer asked for"))
+            let csrf = try #require(Browser.csrf(in: page.text))
+            let refused = try await agent.post(
+                "/dashboard/accounts/\(account)/correction",
+                [("csrf", csrf), ("field", "email"), ("value", "no-at-sign"), ("channel", "phone")]
+            )
+            #expect(refused.status == .badRequest)
+            #expect(refused.text.contains("correction refused: email is not a valid address"))
+            let recorded = try await agent.post(
+                "/dashboard/accounts/\(account)/correction",
+                [("csrf", csrf), ("field", "phone"), ("value", "+44 7700 900456"), ("channel", "phone")]
+            )
+            #expect(recorded.status == .seeOther)
+            let location = try #require(recorded.headers[.location])
+            let id = RequestID(String(location.split(separator: "/").last ?? ""))
+            let stored = try #require(try await server.runtime.requests().request(id))
+            #expect(stored.request.kind == .correction)
+            #expect(stored.channel == .phone)
+            #expect(stored.correction?.value == .phone("+447700900456"))
+            let forged = try await agent.post(
+                "/dashboard/accounts/\(account)/correction",
+                [("csrf", "forged"), ("field", "phone"), ("value", "+44 7700 900456")]
+            )
+            #expect(forged.status == .forbidden)
+            var auditor = try await DashboardTests.staffBrowser(server, client, role: .auditor)
+            #expect(!(try await auditor.get("/dashboard/accounts/\(account)")).text.contains("Record a correction"))
+        }
+    }
 }

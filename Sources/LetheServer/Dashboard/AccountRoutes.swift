@@ -19,6 +19,7 @@ struct AccountRoutes: DashboardController {
         }
         dashboard.post("accounts/:account/reveal") { request, context in try await reveal(request, context) }
         registerChanges(on: dashboard)
+        registerRequests(on: dashboard)
     }
 
     /// The masked account with its notes, requests and holds (needs `read-accounts`); `revealed` shows the
@@ -42,6 +43,8 @@ struct AccountRoutes: DashboardController {
         model["payments"] = masked.paymentMethodEntries.map { ["row": $0.id, "text": $0.text] }
         model["deactivated"] = masked.status == AccountStatus.deactivated.rawValue
         model["canChange"] = principal.role?.may(.workAccounts) == true && principal.role?.may(.verifyIdentity) == true
+        model["canSubmit"] = principal.role?.may(.submitRequests) == true
+        model["channels"] = StaffIntake.channels.map(\.rawValue)
         switch outcome {
         case .done(let message): model["done"] = message
         case .refused(let message): model["refused"] = message

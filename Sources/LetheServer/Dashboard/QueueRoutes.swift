@@ -176,6 +176,15 @@ struct QueueRoutes: DashboardController {
         model["canComplete"] = next.contains(.completed)
         model["canCancel"] = next.contains(.cancelled)
         model["paused"] = dossier.stored.pauses.last.map { $0.to == nil } ?? false
+        // A refusal the customer's law lets them appeal, not appealed yet: staff may record an appeal made
+        // by phone, email or in person.
+        if dossier.appeal == nil, let rule = requests.appealRule(for: dossier.stored) {
+            model["appealable"] = true
+            model["appealPeriod"] = rule.response.period.description
+            model["appealCitation"] = rule.response.citation
+            model["channels"] = StaffIntake.channels.map(\.rawValue)
+        }
+        model["canSubmit"] = principal.role?.may(.submitRequests) == true
         return pages.render("request", model, status: status)
     }
 
@@ -186,12 +195,29 @@ struct QueueRoutes: DashboardController {
         let action = try context.parameters.require("action")
         let form = try await Form(request, context: context)
         try context.checkCSRF(request, formToken: form["csrf"] ?? "")
-        let needed: Permission = action == "verify" ? .verifyIdentity : .decideRequests
+        let needed: Permission
+        switch action {
+        case "verify": needed = .verifyIdentity
+        case "appeal": needed = .submitRequests
+        default: needed = .decideRequests
+        }
         guard let principal = try staff(context, needed) else { return Pages.redirect("/login") }
         let requestID = RequestID(id)
         let officer = principal.actorName
+        var next = id
         do {
             switch action {
+            case "appeal":
+                let receipt = try await requests.submit(
+                    RequestSubmission(
+                        kind: .appeal,
+                        channel: try StaffIntake.channel(form["channel"]),
+                        appealOf: requestID,
+                        grounds: form["grounds"],
+                        submittedBy: .staff(officer)
+                    )
+                )
+                next = receipt.outcome.requestID.rawValue
             case "verify":
                 guard let code = form["code"] else { throw Problem.badRequest("enter the customer's code") }
                 guard try await requests.verifyCode(requestID, code: code) else {
@@ -231,7 +257,7 @@ struct QueueRoutes: DashboardController {
             )
         }
         outbox.nudge()
-        return Pages.redirect("/dashboard/requests/\(id)")
+        return Pages.redirect("/dashboard/requests/\(next)")
     }
 
     /// The evidence dossier of a request (needs `read-evidence`): timeline, recipients told, the deletion
