@@ -111,6 +111,16 @@ struct PolicyValidationTests {
             "jurisdictions/us-ca.yaml", "  date: 2020-08-14", "  date: 2020-08-32",
             "opt-out-signal '2020-08-32' is not a date"
         ),
+        (
+            "classification.yaml", "field: items, category: orders, sensitivity: personal}",
+            "field: items, category: orders, sensitivity: personal, disclosure: held-only}",
+            "order.items cannot be held-only"
+        ),
+        (
+            "classification.yaml", "field: kind, category: security-logs, sensitivity: non-personal}",
+            "field: kind, category: security-logs, sensitivity: non-personal, sensitive: true}",
+            "is non-personal: it cannot be sensitive or withheld"
+        ),
         ("controller.yaml", "  postal-address:", "  address:", "unknown key 'address'"),
         (
             "controller.yaml", "time-zone: \"Europe/London\"", "time-zone: \"Europe/Londres\"",

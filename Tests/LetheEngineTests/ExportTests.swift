@@ -148,12 +148,22 @@ struct ExportTests {
         struct Shape: Decodable {
             struct Card: Decodable { let card_number: String, last4: String }
             struct Held: Decodable { let password: String, security_answer: String }
+            struct Withheld: Decodable, Hashable { let record: String, field: String, held: Bool }
             let account: Held
             let orders: [AnyCodable]
             let payment_methods: [Card]
             let consents: [AnyCodable]
+            let withheld: [Withheld]
         }
         let shape = try JSONDecoder().decode(Shape.self, from: json)
+        // Every field classification.yaml marks held-only is listed, with whether this customer has it.
+        #expect(
+            Set(shape.withheld) == [
+                .init(record: "account", field: "password-hash", held: false),
+                .init(record: "account", field: "security-answer", held: true),
+                .init(record: "payment-method", field: "card-number", held: true),
+            ]
+        )
         // What is held is reported, not assumed: this customer gave a security answer but never a password.
         #expect(shape.account.password == "not collected")
         #expect(shape.account.security_answer == "collected")
@@ -274,6 +284,49 @@ struct ExportTests {
         #expect(object.keys.contains("request_id"))
         #expect(object["request_id"] is NSNull)
         #expect(object["bundle_id"] as? String == "B-OFFICER")
+    }
+
+    @Test("A field the classification marks held-only is shown as collected in every file of the bundle")
+    func heldOnlyDrivenByClassification() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        var sources = try ShippedPolicies.sources()
+        let index = try #require(sources.firstIndex { $0.relativePath == "classification.yaml" })
+        let original = sources[index]
+        let line = "  - {record: contact, field: email, category: contact, sensitivity: personal, blind-index: true}"
+        #expect(original.contents.contains(line))
+        sources[index] = PolicySource(
+            relativePath: original.relativePath,
+            displayPath: original.displayPath,
+            contents: original.contents.replacingOccurrences(
+                of: line,
+                with: line.replacingOccurrences(
+                    of: "blind-index: true}",
+                    with: "blind-index: true, disclosure: held-only}"
+                )
+            )
+        )
+        let exporter = ExportBuilder(
+            store: h.store,
+            policies: try PolicySet.load(sources),
+            clock: h.clock,
+            random: SeededRandomSource(seed: 4),
+            folder: (h.folder as NSString).appendingPathComponent("Exports")
+        )
+        let zip = URL(fileURLWithPath: h.folder).appendingPathComponent("withheld.zip")
+        _ = try await exporter.writeZip(h.customer, request: nil, bundleID: "B-WITHHELD", to: zip)
+        let files = try unzip(zip)
+        for (name, data) in files {
+            #expect(data.range(of: Data("honora.w@example.org".utf8)) == nil, "the email in \(name)")
+        }
+        let data = try #require(files["data.json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect((object["account"] as? [String: Any])?["email"] as? String == "collected")
+        let withheld = try #require(object["withheld"] as? [[String: Any]])
+        #expect(withheld.contains { $0["field"] as? String == "email" && $0["held"] as? Bool == true })
+        // The name is not withheld: it is still there.
+        #expect((object["account"] as? [String: Any])?["full_name"] as? String == "Honora Wrenfield")
     }
 
     @Test("A tampered, truncated or reordered bundle is refused; links run out of downloads and expire")

@@ -477,7 +477,7 @@ struct PolicyParser {
         for node in try map.required("fields").sequence("fields") {
             let entry = try node.mapping(
                 "field classification",
-                allowed: ["record", "field", "category", "sensitivity", "blind-index"]
+                allowed: ["record", "field", "category", "sensitivity", "blind-index", "sensitive", "disclosure"]
             )
             let record = try entry.required("record").string("record")
             let field = try entry.required("field").string("field")
@@ -490,13 +490,25 @@ struct PolicyParser {
             if blindIndex, !sensitivity.isEncryptedAtRest, let blindIndexNode {
                 throw blindIndexNode.issue("\(record).\(field) is non-personal: it needs no blind index")
             }
-            let classification = FieldClassification(
+            var classification = FieldClassification(
                 record: record,
                 field: field,
                 category: try entry.required("category").oneOf("category", DataCategory.self),
                 sensitivity: sensitivity,
                 blindIndex: blindIndex
             )
+            classification.sensitive = try entry.optional("sensitive")?.bool("sensitive") ?? false
+            if let disclosure = entry.optional("disclosure") {
+                classification.heldOnly = try disclosure.oneOf("disclosure", AccessDisclosure.self) == .heldOnly
+            }
+            if classification.sensitive || classification.heldOnly, !sensitivity.isEncryptedAtRest {
+                throw node.issue("\(record).\(field) is non-personal: it cannot be sensitive or withheld")
+            }
+            if classification.heldOnly, !FieldClassification.withholdable.contains("\(record).\(field)") {
+                throw node.issue(
+                    "\(record).\(field) cannot be held-only: an access bundle can withhold only \(FieldClassification.withholdable.sorted().joined(separator: ", "))"
+                )
+            }
             fields.append((classification, node))
         }
         return fields

@@ -156,6 +156,27 @@ public struct FieldClassification: Hashable, Sendable {
     public let sensitivity: FieldSensitivity
     /// Whether a keyed blind index is kept for exact-match lookup (e.g. email).
     public let blindIndex: Bool
+    /// Whether the field is sensitive personal information (Cal. Civ. Code §1798.140(ae)): its use can be
+    /// limited to what is necessary (§1798.121), and the privacy center names it when it offers that.
+    public var sensitive = false
+    /// Whether an access bundle reports only that the field is held, never its value (Connecticut's
+    /// amendment by SB 1295, from 2026-07-01; 11 CCR §7024(d) for credentials).
+    public var heldOnly = false
+
+    /// The fields an access bundle knows how to withhold (the exporter's list, kept here so the policy
+    /// check refuses `held-only` on a field a bundle would still show).
+    public static let withholdable: Set<String> = [
+        "account.full-name", "contact.email", "contact.phone", "address.line1", "address.line2", "address.city",
+        "address.postal-code", "account.password-hash", "account.security-answer", "payment-method.card-number",
+    ]
+}
+
+/// How an access bundle treats a field: its value, or only that it is held.
+public enum AccessDisclosure: String, Sendable, CaseIterable {
+    /// The value is disclosed (the default).
+    case full
+    /// Only whether the field is held is disclosed.
+    case heldOnly = "held-only"
 }
 
 /// An order to keep data despite any rule or request that would erase it (GDPR Art 17(3)(e)).

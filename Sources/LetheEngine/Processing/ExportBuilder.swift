@@ -72,7 +72,10 @@ public struct ExportBuilder: Sendable {
         bundleID: String,
         into sink: any BundleSink
     ) async throws -> [String: String] {
-        guard let customer = try await store.account(account) else { throw AccountError.notFound(account) }
+        guard let held = try await store.account(account) else { throw AccountError.notFound(account) }
+        // Every file of the bundle renders from this copy, so a withheld field is withheld everywhere.
+        let withholding = Withholding(policies)
+        let customer = withholding.applied(to: held)
         let now = clock.now()
         let zip = ZipStream(to: sink, modified: now)
         var digests: [String: String] = [:]
@@ -119,8 +122,9 @@ public struct ExportBuilder: Sendable {
             "\"requests\":\(try JSON.encode(requests.map { RequestJSON(id: $0.id.rawValue, kind: $0.kind.rawValue, status: $0.status.rawValue, received_at: ISO.format($0.receivedAt), respond_by: $0.due.description) })),"
         )
         try zip.write(
-            "\"record_notes\":\(try JSON.encode(notes.map { NoteJSON(at: ISO.format($0.at), changed_fields: $0.changedFields, reason: $0.reason, reference: $0.reference) }))}"
+            "\"record_notes\":\(try JSON.encode(notes.map { NoteJSON(at: ISO.format($0.at), changed_fields: $0.changedFields, reason: $0.reason, reference: $0.reference) })),"
         )
+        try zip.write("\"withheld\":\(try JSON.encode(withholding.section(for: held)))}")
         digests["data.json"] = try zip.end()
 
         // orders.csv: the same orders again, up to the last one data.json holds, so the two agree.

@@ -23,6 +23,70 @@ struct Manifest: Encodable {
     enum Key: String, CodingKey { case bundle_id, request_id, created_at, format_version, files }
 }
 
+/// The fields an access bundle reports only as held, never with their value: those `classification.yaml`
+/// marks `disclosure: held-only` (Connecticut's SB 1295 from 2026-07-01; 11 CCR §7024(d)).
+struct Withholding: Sendable {
+    /// Why the values are withheld, written beside each field in the bundle.
+    static let basis =
+        "Conn. Gen. Stat. §42-518 as amended by P.A. 25-113 (SB 1295), from 2026-07-01; 11 CCR §7024(d)"
+
+    let fields: [FieldClassification]
+
+    init(_ policies: PolicySet) { fields = policies.fields.filter(\.heldOnly) }
+
+    func withholds(_ record: String, _ field: String) -> Bool {
+        fields.contains { $0.record == record && $0.field == field }
+    }
+
+    /// The value as the bundle shows it: itself, or `collected` when the field is withheld.
+    func shown(_ value: String?, _ record: String, _ field: String) -> String? {
+        guard value != nil, withholds(record, field) else { return value }
+        return "collected"
+    }
+
+    /// The account as every file of the bundle shows it: each withheld text field replaced by `collected`.
+    /// Passwords, security answers and full card numbers are never read for a bundle in the first place
+    /// (the store returns only whether they are held), so they need no replacing here.
+    func applied(to account: Account) -> Account {
+        var shown = account
+        shown.fullName = self.shown(account.fullName, "account", "full-name") ?? ""
+        shown.email = self.shown(account.email, "contact", "email") ?? ""
+        shown.phone = self.shown(account.phone, "contact", "phone")
+        shown.addresses = account.addresses.map { stored in
+            var address = stored.address
+            address.line1 = self.shown(address.line1, "address", "line1") ?? ""
+            address.line2 = self.shown(address.line2, "address", "line2")
+            address.city = self.shown(address.city, "address", "city") ?? ""
+            address.postalCode = self.shown(address.postalCode, "address", "postal-code") ?? ""
+            return StoredAddress(id: stored.id, address: address)
+        }
+        return shown
+    }
+
+    /// The bundle's `withheld` section: every withheld field, and whether this customer's record holds it.
+    func section(for account: Account) -> [WithheldJSON] {
+        fields.map { field in
+            WithheldJSON(record: field.record, field: field.field, held: Self.holds(account, field), basis: Self.basis)
+        }
+    }
+
+    static func holds(_ account: Account, _ field: FieldClassification) -> Bool {
+        switch (field.record, field.field) {
+        case ("account", "password-hash"): return account.holdsPassword
+        case ("account", "security-answer"): return account.holdsSecurityAnswer
+        case ("contact", "phone"): return account.phone != nil
+        case ("address", _): return !account.addresses.isEmpty
+        case ("payment-method", _): return !account.paymentMethods.isEmpty
+        default: return true
+        }
+    }
+}
+
+/// One withheld field in `data.json`: what it is, whether it is held, and why its value is not shown.
+struct WithheldJSON: Encodable {
+    let record: String, field: String, held: Bool, basis: String
+}
+
 struct AccountJSON: Encodable {
     let id: String, status: String, full_name: String, email: String, phone: String?, date_of_birth: String?
     let residence: String, created_at: String, language: String, subscription: String?
