@@ -242,6 +242,28 @@ struct PrivacyCenterTests {
         #expect(stored.schedule.response.period == "15 business days")
     }
 
+    @Test("a visitor asks to limit the use of their sensitive data: no code, on California's limit clock")
+    func limitSensitiveUse() async throws {
+        let server = try await TestServer.make()
+        let account = try await server.customer("lim.pc@example.com", residence: "us-ca")
+        try await server.test { client in
+            var browser = Browser(client: client)
+            let home = try await browser.get("/privacy")
+            #expect(home.text.contains("Limit the use of my sensitive personal information"))
+            let sent = try await browser.post(
+                "/privacy/requests",
+                [("kind", "limit-sensitive-use"), ("email", "lim.pc@example.com"), ("jurisdiction", "us-ca")]
+            )
+            #expect(sent.status == .ok)
+            #expect(sent.text.contains("Request received"))
+        }
+        let requests = try await server.runtime.store.listRequests(RequestQuery(statuses: nil, accountID: account))
+        let id = try #require(requests.first?.id)
+        let stored = try #require(try await server.runtime.requests().request(id))
+        #expect(stored.request.deadlineKind == .limitSensitiveUse)
+        #expect(stored.consentChanges == ["sensitive-use": false])
+    }
+
     @Test(
         "a Global Privacy Control signal where the customer's law does not make it an opt-out records nothing and says so"
     )

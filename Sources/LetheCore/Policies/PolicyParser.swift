@@ -320,7 +320,10 @@ struct PolicyParser {
         let map = try root.mapping("purposes policy", allowed: ["notice-version", "purposes", "notes"])
         var purposes: [ConsentPurpose] = []
         for node in try map.required("purposes").sequence("purposes") {
-            let entry = try node.mapping("purpose", allowed: ["id", "name", "basis", "opt-out-signal"])
+            let entry = try node.mapping(
+                "purpose",
+                allowed: ["id", "name", "basis", "opt-out-signal", "withdrawal-clock"]
+            )
             let idNode = try entry.required("id")
             let id = try idNode.string("purpose id")
             guard !purposes.contains(where: { $0.id == id }) else {
@@ -329,14 +332,20 @@ struct PolicyParser {
             guard id.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) else {
                 throw idNode.issue("purpose id '\(id)' must be lower-case words joined by hyphens")
             }
-            purposes.append(
-                ConsentPurpose(
-                    id: id,
-                    name: try entry.required("name").string("purpose name"),
-                    basis: try entry.required("basis").string("purpose basis"),
-                    withdrawnByOptOutSignal: try entry.optional("opt-out-signal")?.bool("opt-out-signal") ?? false
-                )
+            var purpose = ConsentPurpose(
+                id: id,
+                name: try entry.required("name").string("purpose name"),
+                basis: try entry.required("basis").string("purpose basis"),
+                withdrawnByOptOutSignal: try entry.optional("opt-out-signal")?.bool("opt-out-signal") ?? false
             )
+            if let clockNode = entry.optional("withdrawal-clock") {
+                let clock = try clockNode.oneOf("withdrawal-clock", DeadlineKind.self)
+                guard RequestKind.consentChange.allowedDeadlineKinds.contains(clock) else {
+                    throw clockNode.issue("withdrawal-clock '\(clock.rawValue)' is not a consent change's clock")
+                }
+                purpose.withdrawalClock = clock
+            }
+            purposes.append(purpose)
         }
         guard !purposes.isEmpty else { throw map.owner.issue("at least one purpose is needed") }
         return (purposes, try map.required("notice-version").string("notice-version"))

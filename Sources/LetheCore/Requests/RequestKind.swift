@@ -37,7 +37,7 @@ public enum RequestKind: String, CaseIterable, Sendable, Codable {
     public var allowedDeadlineKinds: [DeadlineKind] {
         switch self {
         case .export: return [.access, .portability]
-        case .consentChange: return [.consentWithdrawal, .optOutOfSale, .marketingUnsubscribe]
+        case .consentChange: return [.consentWithdrawal, .optOutOfSale, .marketingUnsubscribe, .limitSensitiveUse]
         case .deactivation: return [.deactivation]
         case .deletion: return [.deletion]
         case .correction: return [.correction]
@@ -64,6 +64,9 @@ public enum DeadlineKind: String, CaseIterable, Sendable, Codable {
     case consentWithdrawal = "consent-withdrawal"
     /// Restriction of processing by suspending the account (GDPR Art 18).
     case deactivation
+    /// Limiting the use of sensitive personal information to what the service needs (Cal. Civ. Code
+    /// §1798.121, 11 CCR §7027); identity may not be demanded.
+    case limitSensitiveUse = "limit-sensitive-use"
     /// The customer's appeal against a refusal, where a US state law grants one.
     case appeal
 }

@@ -233,6 +233,9 @@ public struct ConsentPurpose: Hashable, Sendable, Codable {
     public let basis: String
     /// Whether a browser opt-out preference signal (GPC) withdraws it.
     public let withdrawnByOptOutSignal: Bool
+    /// The statutory clock a withdrawal of this purpose alone runs on, where the law has one (the right to
+    /// limit the use of sensitive personal information, `limit-sensitive-use`); nil for the kind's default.
+    public var withdrawalClock: DeadlineKind? = nil
 
     /// A purpose from its parsed fields.
     public init(id: String, name: String, basis: String, withdrawnByOptOutSignal: Bool) {

@@ -14,7 +14,8 @@ public struct CCPAMetrics: Sendable, Equatable {
         case correct
         /// Requests to opt out of sale or sharing: consent changes on the opt-out-of-sale clock.
         case optOut = "opt-out"
-        /// Requests to limit the use of sensitive personal information (§7102(a)(1)(E)); none yet, as above.
+        /// Requests to limit the use of sensitive personal information (§7102(a)(1)(E)): consent changes on
+        /// the `limit-sensitive-use` clock.
         case limit
         /// Appeals against refusals. §7102 names no appeal category (the CCPA grants no statutory appeal), but
         /// a business that offers appeals reports them beside the rest, so they are their own row rather
@@ -107,6 +108,7 @@ public struct CCPAMetrics: Sendable, Equatable {
         case .correction: return .correct
         case .appeal: return .appeal
         case .consentChange where outcome.deadlineKind == .optOutOfSale: return .optOut
+        case .consentChange where outcome.deadlineKind == .limitSensitiveUse: return .limit
         default: return .other
         }
     }

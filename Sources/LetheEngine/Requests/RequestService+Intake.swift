@@ -15,7 +15,7 @@ extension RequestService {
         guard receivedAt.timeIntervalSince(now) <= policy.allowedClockSkew else {
             throw RequestError.receivedInFuture(skewSeconds: Int(policy.allowedClockSkew))
         }
-        let deadlineKind = submission.deadlineKind ?? submission.kind.defaultDeadlineKind
+        var deadlineKind = submission.deadlineKind ?? submission.kind.defaultDeadlineKind
         guard submission.kind.allowedDeadlineKinds.contains(deadlineKind) else {
             throw RequestError.deadlineKindNotAllowed(submission.kind, deadlineKind)
         }
@@ -68,8 +68,15 @@ extension RequestService {
         }
         let jurisdictionID = submission.jurisdiction ?? account?.residence
         guard let jurisdictionID else { throw RequestError.needsJurisdiction }
-        guard policies.jurisdictions[jurisdictionID] != nil else {
+        guard let law = policies.jurisdictions[jurisdictionID] else {
             throw RequestError.unknownJurisdiction(jurisdictionID)
+        }
+        // A withdrawal of only purposes with a clock of their own (limiting the use of sensitive personal
+        // information, §1798.121) runs on that clock where the law has one.
+        if submission.deadlineKind == nil, submission.kind == .consentChange,
+            let clock = withdrawalClock(consentChanges), law.rules[clock] != nil
+        {
+            deadlineKind = clock
         }
         let schedule: DeadlineSchedule
         do {
@@ -253,6 +260,15 @@ extension RequestService {
             return IntakeReceipt(outcome: outcome, status: existing.request.status, schedule: existing.schedule)
         }
         return IntakeReceipt(outcome: outcome, status: request.status, schedule: schedule)
+    }
+
+    /// The clock shared by every purpose a consent change withdraws, when it withdraws only and every
+    /// purpose names the same `withdrawal-clock`; nil otherwise.
+    func withdrawalClock(_ changes: [String: Bool]) -> DeadlineKind? {
+        guard !changes.isEmpty, changes.values.allSatisfy({ !$0 }) else { return nil }
+        let clocks = Set(changes.keys.map { policies.purpose($0)?.withdrawalClock })
+        guard clocks.count == 1, let clock = clocks.first else { return nil }
+        return clock
     }
 
     /// `R-` + the receipt date + 8 random base-32 characters: sortable by day, not guessable.

@@ -81,6 +81,7 @@ struct PrivacyCenterRoutes: PageRoutes {
                 ["value": "deletion", "label": "Delete my account and data"],
                 ["value": "deactivation", "label": "Deactivate my account"],
                 ["value": "consent-change", "label": "Stop selling or sharing my data (opt out)"],
+                ["value": Self.limitSensitiveUse, "label": "Limit the use of my sensitive personal information"],
             ],
             "correctable": [
                 ["value": CorrectableField.fullName.rawValue, "label": "My name"],
@@ -123,7 +124,9 @@ struct PrivacyCenterRoutes: PageRoutes {
         let form = try await Form(request, context: context)
         let signedIn = customer(context)
         if signedIn != nil { try context.checkCSRF(request, formToken: form["csrf"] ?? "") }
-        guard let kind = form["kind"].flatMap(RequestKind.init(rawValue:)) else {
+        // Limiting the use of sensitive data is a consent change withdrawing the purposes with that clock.
+        let limiting = form["kind"] == Self.limitSensitiveUse
+        guard let kind = limiting ? .consentChange : form["kind"].flatMap(RequestKind.init(rawValue:)) else {
             return pages.render(
                 "privacy-home",
                 frame(context, request, title: "Your privacy").merging(["error": "choose what you want us to do"]) {
@@ -151,12 +154,12 @@ struct PrivacyCenterRoutes: PageRoutes {
         }
         let submission = RequestSubmission(
             kind: kind,
-            deadlineKind: kind == .consentChange ? .optOutOfSale : nil,
+            deadlineKind: kind == .consentChange && !limiting ? .optOutOfSale : nil,
             accountID: signedIn,
             email: signedIn == nil ? email : nil,
             channel: .web,
             jurisdiction: signedIn == nil ? region : nil,
-            consentChanges: kind == .consentChange ? optOutChanges() : [:],
+            consentChanges: limiting ? limitChanges() : kind == .consentChange ? optOutChanges() : [:],
             correction: correction,
             submittedBy: .customer
         )
@@ -189,6 +192,18 @@ struct PrivacyCenterRoutes: PageRoutes {
         case .phone: return Correction(.phone(value), statement: form["statement"])
         case .address, nil: return nil
         }
+    }
+
+    /// The form's value for a request to limit the use of sensitive personal information.
+    static let limitSensitiveUse = "limit-sensitive-use"
+
+    /// The purposes whose withdrawal limits the use of sensitive personal information, all withdrawn.
+    func limitChanges() -> [String: Bool] {
+        Dictionary(
+            uniqueKeysWithValues: runtime.policies.purposes.filter { $0.withdrawalClock == .limitSensitiveUse }.map {
+                ($0.id, false)
+            }
+        )
     }
 
     /// The opt-out purposes (those a Global Privacy Control signal withdraws), all withdrawn.
