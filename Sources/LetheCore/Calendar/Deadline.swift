@@ -228,20 +228,21 @@ public struct DeadlineEngine: Sendable {
         guard let jurisdiction = policies.jurisdictions[query.jurisdictionID] else {
             throw .unknownJurisdiction(query.jurisdictionID, known: policies.jurisdictions.keys.sorted())
         }
-        guard let rule = jurisdiction.rules[query.kind] else {
+        let zoneID = query.timeZoneIdentifier ?? jurisdiction.timeZoneIdentifier
+        guard let zone = TimeZone(identifier: zoneID) else { throw .unknownTimeZone(zoneID) }
+        let receipt = LocalDate(instant: query.receivedAt, in: zone)
+        // The clock in force on the day of receipt: a later revision of the law does not reach back.
+        guard let rule = jurisdiction.rule(query.kind, on: receipt) else {
             throw .kindNotCovered(
                 jurisdiction: jurisdiction.id,
                 kind: query.kind,
-                covered: DeadlineKind.allCases.filter { jurisdiction.rules[$0] != nil }
+                covered: jurisdiction.kinds(on: receipt)
             )
         }
         let calendarID = query.calendarID ?? jurisdiction.calendarID
         guard let calendar = policies.calendars[calendarID] else {
             throw .unknownCalendar(calendarID, known: policies.calendars.keys.sorted())
         }
-        let zoneID = query.timeZoneIdentifier ?? jurisdiction.timeZoneIdentifier
-        guard let zone = TimeZone(identifier: zoneID) else { throw .unknownTimeZone(zoneID) }
-        let receipt = LocalDate(instant: query.receivedAt, in: zone)
         // A law governs the requests received from its effective date, in its own time zone.
         if let effective = jurisdiction.effectiveFrom, receipt < effective.date {
             throw .notInForce(

@@ -95,6 +95,29 @@ public struct EffectiveDate: Hashable, Sendable {
     }
 }
 
+/// A later amendment of a law, kept in the same policy file: from its date (the day of receipt, in the
+/// law's time zone), the clocks it lists replace the file's own, and a request received earlier keeps the
+/// rules in force when it was received (its schedule is recomputed from its receipt date, never today's).
+///
+/// ```yaml
+/// revisions:
+///   - from: {date: 2027-01-01, citation: "the amending act"}
+///     deadlines:
+///       access: {period: {days: 30}, citation: "the amended section"}
+/// ```
+public struct PolicyRevision: Hashable, Sendable {
+    /// From when the revision governs, and the act that made it.
+    public let from: EffectiveDate
+    /// The clocks the revision replaces or adds; every other clock stays as the file has it.
+    public let rules: [DeadlineKind: DeadlineRule]
+
+    /// A revision from its date and clocks.
+    public init(from: EffectiveDate, rules: [DeadlineKind: DeadlineRule]) {
+        self.from = from
+        self.rules = rules
+    }
+}
+
 /// A regulator to whom a customer may complain; named in every denial.
 public struct SupervisoryAuthority: Hashable, Sendable {
     /// The authority's name, e.g. "Information Commissioner's Office".
@@ -135,6 +158,24 @@ public struct Jurisdiction: Hashable, Sendable {
     /// Where the law treats silence past the deadline as a refusal (Quebec's Private Sector Act s.32), its
     /// citation: the customer is told when the deadline passes, so they can seek review. Nil elsewhere.
     public var deemedRefusal: String? = nil
+
+    /// Later amendments of the law, oldest first (`revisions` in the file).
+    public var revisions: [PolicyRevision] = []
+
+    /// The clock for `kind` in force for a request received on `day` (the law's local date): the latest
+    /// revision in force that lists it, else the file's own.
+    public func rule(_ kind: DeadlineKind, on day: LocalDate) -> DeadlineRule? {
+        var rule = rules[kind]
+        for revision in revisions where revision.from.date <= day {
+            if let revised = revision.rules[kind] { rule = revised }
+        }
+        return rule
+    }
+
+    /// Every kind with a clock for a request received on `day`.
+    public func kinds(on day: LocalDate) -> [DeadlineKind] {
+        DeadlineKind.allCases.filter { rule($0, on: day) != nil }
+    }
 
     /// Whether a signal received on `day` (the law's local date) must be honoured as an opt-out.
     public func requiresOptOutSignal(on day: LocalDate) -> Bool {

@@ -122,7 +122,7 @@ struct PolicyParser {
             allowed: [
                 "id", "name", "time-zone", "calendar", "supervisory-authority", "acknowledgement",
                 "internal-target", "recourse-period", "deadlines", "notes", "effective-from", "opt-out-signal",
-                "deemed-refusal",
+                "deemed-refusal", "revisions",
             ]
         )
         let idNode = try map.required("id")
@@ -172,7 +172,8 @@ struct PolicyParser {
             sourceFile: root.file,
             effectiveFrom: try map.optional("effective-from").map { try effectiveDate($0, key: "effective-from") },
             optOutSignalFrom: try signalNode.map { try effectiveDate($0, key: "opt-out-signal") },
-            deemedRefusal: try map.optional("deemed-refusal")?.string("deemed-refusal")
+            deemedRefusal: try map.optional("deemed-refusal")?.string("deemed-refusal"),
+            revisions: try map.optional("revisions").map(revisions) ?? []
         )
         return (jurisdiction, calendarNode)
     }
@@ -191,6 +192,30 @@ struct PolicyParser {
             citation: try map.required("citation").string("\(key) citation"),
             convention: try map.optional("convention")?.string("\(key) convention")
         )
+    }
+
+    /// `revisions: [{from: {date, citation}, deadlines: {...}}]`: later amendments, each from its date,
+    /// in date order, each replacing or adding the clocks it lists.
+    private static func revisions(_ node: PolicyNode) throws -> [PolicyRevision] {
+        var revisions: [PolicyRevision] = []
+        for entry in try node.sequence("revisions") {
+            let map = try entry.mapping("revision", allowed: ["from", "deadlines", "notes"])
+            let from = try effectiveDate(try map.required("from"), key: "from")
+            if let last = revisions.last, from.date <= last.from.date {
+                throw entry.issue("revisions must be in date order, each later than the one before")
+            }
+            var rules: [DeadlineKind: DeadlineRule] = [:]
+            for (keyNode, valueNode) in try map.required("deadlines").pairs("deadlines") {
+                let kind = try keyNode.oneOf("deadline kind", DeadlineKind.self)
+                guard rules[kind] == nil else {
+                    throw keyNode.issue("deadline kind '\(kind.rawValue)' appears twice in one revision")
+                }
+                rules[kind] = try deadlineRule(valueNode, kind: kind)
+            }
+            guard !rules.isEmpty else { throw map.owner.issue("a revision changes at least one deadline") }
+            revisions.append(PolicyRevision(from: from, rules: rules))
+        }
+        return revisions
     }
 
     private static func deadlineRule(_ node: PolicyNode, kind: DeadlineKind) throws -> DeadlineRule {

@@ -47,7 +47,8 @@ extension RequestService {
             )
         }
         let law = policies.jurisdictions[original.request.jurisdictionID]
-        guard let law, law.rules[.appeal] != nil else {
+        let today = LocalDate(instant: clock.now(), in: TimeZone(identifier: law?.timeZoneIdentifier ?? "UTC") ?? .gmt)
+        guard let law, law.rule(.appeal, on: today) != nil else {
             let authority = law.map { "; the customer may complain to \($0.authority.name)" } ?? ""
             throw RequestError.invalidAppeal("\(original.request.jurisdictionID) gives no right of appeal\(authority)")
         }
@@ -72,7 +73,11 @@ extension RequestService {
     /// refusal that can still be appealed (not itself an appeal).
     public func appealRule(for stored: StoredRequest) -> DeadlineRule? {
         guard stored.request.status == .denied, stored.request.kind != .appeal else { return nil }
-        return policies.jurisdictions[stored.request.jurisdictionID]?.rules[.appeal]
+        guard let law = policies.jurisdictions[stored.request.jurisdictionID] else { return nil }
+        return law.rule(
+            .appeal,
+            on: LocalDate(instant: clock.now(), in: TimeZone(identifier: law.timeZoneIdentifier) ?? .gmt)
+        )
     }
 
     /// Refuses a decision on an appeal by the officer who refused the request appealed, while another

@@ -159,7 +159,7 @@ struct QueueRoutes: DashboardController {
         model["bases"] = DenialReason.allCases.map(\.rawValue)
         // Only the reasons this law allows for this clock, with the citation that allows them.
         let pauseRule = runtime.policies.jurisdictions[dossier.stored.request.jurisdictionID]?
-            .rules[dossier.stored.request.deadlineKind]?.pause
+            .rule(dossier.stored.request.deadlineKind, on: dossier.stored.schedule.receiptDate)?.pause
         let reasons = PauseReason.allCases.filter { pauseRule?.reasons.contains($0) == true }
         model["pauseReasons"] = reasons.map(\.rawValue)
         model["canPause"] = !reasons.isEmpty
