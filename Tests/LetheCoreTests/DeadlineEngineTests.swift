@@ -115,6 +115,28 @@ struct DeadlineEngineTests {
     }
 
     @Test(
+        "An appeal in Colorado or Minnesota may be extended by 60 days, 105 in all from receipt, with notice inside 45",
+        arguments: [
+            ("us-co", "2026-04-10T15:00:00Z", "2026-06-15"),
+            ("us-mn", "2026-04-16T15:00:00Z", "2026-06-15"),
+            ("us-co", "2026-04-17T15:00:00Z", nil),
+        ] as [(String, String, String?)]
+    )
+    func appealExtensions(jurisdiction: String, notice: String, expected: String?) throws {
+        let extensionNotice = ExtensionNotice(sentAt: .iso(notice), reason: "Many requests behind the appeal")
+        let received = "2026-03-02T15:00:00Z"
+        #expect(try schedule(jurisdiction, .appeal, received: received).response.due == .d("2026-04-16"))
+        if let expected {
+            let result = try schedule(jurisdiction, .appeal, received: received, notice: extensionNotice)
+            #expect(result.extended?.due == .d(expected))
+        } else {
+            #expect(throws: DeadlineError.self) {
+                try schedule(jurisdiction, .appeal, received: received, notice: extensionNotice)
+            }
+        }
+    }
+
+    @Test(
         "Extensions run from the original receipt and need a notice with reasons inside the first period",
         arguments: [
             // (jurisdiction, received, notice, expected extended due or nil when refused)
