@@ -36,17 +36,22 @@ struct ProcessingCommandTests {
         return request
     }
 
-    @Test("A correction is submitted, shown to the officer, accepted and applied from the command line")
-    func correction() throws {
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+    /// Creates one demo account and returns its id, read from its first record note.
+    func demoAccount() throws -> String {
         #expect(try lethe(["demo", "--accounts", "1"]).status == 0)
-        let account = try #require(
+        return try #require(
             try lethe(["accounts", "notes", "--limit", "1"]).stdout.split(
                 separator: " ",
                 omittingEmptySubsequences: true
             )
             .dropFirst().first.map(String.init)
         )
+    }
+
+    @Test("A correction is submitted, shown to the officer, accepted and applied from the command line")
+    func correction() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let account = try demoAccount()
         let submitted = try lethe([
             "requests", "submit", "--kind", "correction", "--account", account, "--channel", "web",
             "--correct", "full-name", "--to", "Ada Lovelace-King", "--statement", "Married in June.",
@@ -69,14 +74,7 @@ struct ProcessingCommandTests {
     @Test("A refused request is appealed from the command line; both requests show the link")
     func appeal() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        #expect(try lethe(["demo", "--accounts", "1"]).status == 0)
-        let account = try #require(
-            try lethe(["accounts", "notes", "--limit", "1"]).stdout.split(
-                separator: " ",
-                omittingEmptySubsequences: true
-            )
-            .dropFirst().first.map(String.init)
-        )
+        let account = try demoAccount()
         let submitted = try lethe([
             "requests", "submit", "--kind", "export", "--account", account, "--channel", "web", "--jurisdiction",
             "us-va",
