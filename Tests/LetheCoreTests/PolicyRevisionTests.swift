@@ -95,4 +95,26 @@ struct PolicyRevisionTests {
             #expect("\(error)".contains("us-de.yaml"))
         }
     }
+
+    @Test("a revision may not make the opt-out clock of a law with the opt-out signal ask for verification")
+    func revisionKeepsTheSignalUnverified() throws {
+        var sources = try ShippedPolicies.sources()
+        let index = try #require(sources.firstIndex { $0.relativePath == "jurisdictions/us-co.yaml" })
+        let original = sources[index]
+        sources[index] = PolicySource(
+            relativePath: original.relativePath,
+            displayPath: original.displayPath,
+            contents: original.contents + """
+
+                revisions:
+                  - from: {date: 2027-01-01, citation: "a"}
+                    deadlines: {opt-out-of-sale: {period: {days: 30}, citation: "x"}}
+                """
+        )
+        #expect {
+            try PolicySet.load(sources)
+        } throws: { error in
+            "\(error)".contains("opt-out-signal needs an opt-out-of-sale deadline with verification: not-required")
+        }
+    }
 }

@@ -329,6 +329,46 @@ struct ExportTests {
         #expect((object["account"] as? [String: Any])?["full_name"] as? String == "Honora Wrenfield")
     }
 
+    @Test(
+        "Every other field the exporter can withhold disappears from every file when the classification says so",
+        arguments: [
+            ("account", "full-name", "Honora Wrenfield"), ("address", "line1", "Juniper Mews"),
+            ("address", "city", "Exampleton"), ("address", "postal-code", "EX2 3AB"),
+        ]
+    )
+    func eachWithholdableField(record: String, field: String, value: String) async throws {
+        #expect(FieldClassification.withholdable.contains("\(record).\(field)"))
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        var sources = try ShippedPolicies.sources()
+        let index = try #require(sources.firstIndex { $0.relativePath == "classification.yaml" })
+        let original = sources[index]
+        let lines = original.contents.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasPrefix("  - {record: \(record), field: \(field),")
+                ? line.replacingOccurrences(of: "}", with: ", disclosure: held-only}") : String(line)
+        }
+        sources[index] = PolicySource(
+            relativePath: original.relativePath,
+            displayPath: original.displayPath,
+            contents: lines.joined(separator: "\n")
+        )
+        let policies = try PolicySet.load(sources)
+        #expect(policies.classification(record: record, field: field)?.heldOnly == true)
+        let exporter = ExportBuilder(
+            store: h.store,
+            policies: policies,
+            clock: h.clock,
+            random: SeededRandomSource(seed: 5),
+            folder: (h.folder as NSString).appendingPathComponent("Exports")
+        )
+        let zip = URL(fileURLWithPath: h.folder).appendingPathComponent("withheld-\(field).zip")
+        _ = try await exporter.writeZip(h.customer, request: nil, bundleID: "B-\(field)", to: zip)
+        for (name, data) in try unzip(zip) {
+            #expect(data.range(of: Data(value.utf8)) == nil, "\(record).\(field) in \(name)")
+        }
+    }
+
     @Test("A tampered, truncated or reordered bundle is refused; links run out of downloads and expire")
     func tamperAndLinks() async throws {
         let p = try await ProcessingHarness()

@@ -29,13 +29,8 @@ struct CorrectionOptions: ParsableArguments {
     /// - Throws: ``CLIError/badInput(_:)`` when an address is not in the documented form.
     func correction() throws -> Correction? {
         guard let correct, let to else { return nil }
-        switch correct {
-        case .fullName: return Correction(.fullName(to), statement: statement)
-        case .email: return Correction(.email(to), statement: statement)
-        case .phone: return Correction(.phone(to), statement: statement)
-        case .address:
-            guard let addressID else { return nil }
-            return Correction(.address(id: addressID, try AccountsCommand.parseAddress(to)), statement: statement)
-        }
+        if let oneLine = Correction.Value(correct, text: to) { return Correction(oneLine, statement: statement) }
+        guard let addressID else { return nil }
+        return Correction(.address(id: addressID, try AccountsCommand.parseAddress(to)), statement: statement)
     }
 }

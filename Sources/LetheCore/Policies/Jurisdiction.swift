@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a period's end is moved when it falls on a non-working day.
 public enum RollConvention: String, Sendable, Codable, CaseIterable {
     /// The date stands even on a weekend or holiday (US state calendar-day counts).
@@ -175,6 +177,12 @@ public struct Jurisdiction: Hashable, Sendable {
     /// Every kind with a clock for a request received on `day`.
     public func kinds(on day: LocalDate) -> [DeadlineKind] {
         DeadlineKind.allCases.filter { rule($0, on: day) != nil }
+    }
+
+    /// The law's local date at `instant`: the "day of receipt" every clock, revision and signal date of
+    /// this law is counted in.
+    public func day(of instant: Date) -> LocalDate {
+        LocalDate(instant: instant, in: TimeZone(identifier: timeZoneIdentifier) ?? .gmt)
     }
 
     /// Whether a signal received on `day` (the law's local date) must be honoured as an opt-out.

@@ -151,10 +151,13 @@ struct PolicyParser {
             rules[kind] = try deadlineRule(valueNode, kind: kind)
         }
         guard !rules.isEmpty else { throw map.owner.issue("a jurisdiction needs at least one deadline") }
+        let revisions = try map.optional("revisions").map(revisions) ?? []
         let signalNode = map.optional("opt-out-signal")
-        if let signalNode, rules[.optOutOfSale]?.verification != .notRequired {
-            // The signal is an opt-out nobody can be asked to verify (11 CCR §7025(c)(2), and each state's
-            // universal opt-out rule): it needs a clock to run on that demands no identity check.
+        // The signal is an opt-out nobody can be asked to verify (11 CCR §7025(c)(2), and each state's
+        // universal opt-out rule): it needs a clock that demands no identity check, in the file and in
+        // every revision that replaces that clock.
+        let optOutClocks = [rules[.optOutOfSale]] + revisions.compactMap { $0.rules[.optOutOfSale] }
+        if let signalNode, optOutClocks.contains(where: { $0?.verification != .notRequired }) {
             throw signalNode.issue(
                 "opt-out-signal needs an opt-out-of-sale deadline with verification: not-required"
             )
@@ -173,7 +176,7 @@ struct PolicyParser {
             effectiveFrom: try map.optional("effective-from").map { try effectiveDate($0, key: "effective-from") },
             optOutSignalFrom: try signalNode.map { try effectiveDate($0, key: "opt-out-signal") },
             deemedRefusal: try map.optional("deemed-refusal")?.string("deemed-refusal"),
-            revisions: try map.optional("revisions").map(revisions) ?? []
+            revisions: revisions
         )
         return (jurisdiction, calendarNode)
     }

@@ -39,6 +39,17 @@ public struct Correction: Hashable, Sendable, Codable {
         case phone(String)
         /// The accurate form of the address with this id.
         case address(id: Int64, PostalAddress)
+
+        /// The value of a one-line field (name, email or phone) as a form or command gives it; nil for an
+        /// address, which needs its id and its parts.
+        public init?(_ field: CorrectableField, text: String) {
+            switch field {
+            case .fullName: self = .fullName(text)
+            case .email: self = .email(text)
+            case .phone: self = .phone(text)
+            case .address: return nil
+            }
+        }
     }
 
     /// The value the customer says is accurate.

@@ -63,7 +63,7 @@ struct CorrectionJob: Sendable {
         _ = try await requests.complete(
             id,
             by: .system("correction"),
-            summary: "We corrected your \(field) as you asked. Anyone we had passed it on to has been told."
+            summary: "We corrected your \(field) as you asked, and we are telling everyone we had passed it on to."
         )
     }
 

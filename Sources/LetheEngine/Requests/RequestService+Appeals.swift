@@ -47,8 +47,7 @@ extension RequestService {
             )
         }
         let law = policies.jurisdictions[original.request.jurisdictionID]
-        let today = LocalDate(instant: clock.now(), in: TimeZone(identifier: law?.timeZoneIdentifier ?? "UTC") ?? .gmt)
-        guard let law, law.rule(.appeal, on: today) != nil else {
+        guard let law, law.rule(.appeal, on: law.day(of: clock.now())) != nil else {
             let authority = law.map { "; the customer may complain to \($0.authority.name)" } ?? ""
             throw RequestError.invalidAppeal("\(original.request.jurisdictionID) gives no right of appeal\(authority)")
         }
@@ -74,10 +73,7 @@ extension RequestService {
     public func appealRule(for stored: StoredRequest) -> DeadlineRule? {
         guard stored.request.status == .denied, stored.request.kind != .appeal else { return nil }
         guard let law = policies.jurisdictions[stored.request.jurisdictionID] else { return nil }
-        return law.rule(
-            .appeal,
-            on: LocalDate(instant: clock.now(), in: TimeZone(identifier: law.timeZoneIdentifier) ?? .gmt)
-        )
+        return law.rule(.appeal, on: law.day(of: clock.now()))
     }
 
     /// Refuses a decision on an appeal by the officer who refused the request appealed, while another

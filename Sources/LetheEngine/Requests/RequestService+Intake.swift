@@ -74,12 +74,7 @@ extension RequestService {
         // A withdrawal of only purposes with a clock of their own (limiting the use of sensitive personal
         // information, §1798.121) runs on that clock where the law has one.
         if submission.deadlineKind == nil, submission.kind == .consentChange,
-            let clock = withdrawalClock(consentChanges),
-            law.rule(
-                clock,
-                on: LocalDate(instant: receivedAt, in: TimeZone(identifier: law.timeZoneIdentifier) ?? .gmt)
-            )
-                != nil
+            let clock = withdrawalClock(consentChanges), law.rule(clock, on: law.day(of: receivedAt)) != nil
         {
             deadlineKind = clock
         }

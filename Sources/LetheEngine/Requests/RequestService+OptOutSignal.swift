@@ -30,8 +30,7 @@ extension RequestService {
         guard let law = policies.jurisdictions[account.residence] else {
             throw RequestError.unknownJurisdiction(account.residence)
         }
-        let zone = TimeZone(identifier: law.timeZoneIdentifier) ?? .gmt
-        let today = LocalDate(instant: clock.now(), in: zone)
+        let today = law.day(of: clock.now())
         guard law.requiresOptOutSignal(on: today), let rule = law.optOutSignalFrom else {
             return .notRequired(law: law.name)
         }

@@ -103,6 +103,9 @@ extension RequestService {
     /// - Returns: whether the notice was raised on this call (false when it was raised before).
     func tellDeemedRefusal(_ summary: RequestSummary, at now: Date) async throws -> Bool {
         guard let law = policies.jurisdictions[summary.jurisdiction], let citation = law.deemedRefusal,
+            // Told once: after that, a pass reads the request's alerts only, not the request and its sealed
+            // values.
+            try await !store.alerts(summary.id).contains(where: { $0.threshold == "deemed-refusal" }),
             let stored = try await store.request(summary.id)
         else { return false }
         let alert = RequestAlert(requestID: summary.id, threshold: "deemed-refusal", level: "supervisor", at: now)

@@ -122,17 +122,17 @@ extension APIHandler {
     /// checks and normalises the value itself.
     static func correction(_ given: Components.Schemas.Correction) throws -> Correction {
         let value: Correction.Value
-        switch given.field {
-        case .fullName, .email, .phone:
-            guard let text = given.value, given.address == nil, given.addressId == nil else {
+        guard let field = CorrectableField(rawValue: given.field.rawValue) else {
+            throw Problem.badRequest("correction.field is not a field Lethe corrects")
+        }
+        if field != .address {
+            guard let text = given.value, given.address == nil, given.addressId == nil,
+                let oneLine = Correction.Value(field, text: text)
+            else {
                 throw Problem.badRequest("correction.value is required for \(given.field.rawValue), and only it")
             }
-            switch given.field {
-            case .fullName: value = .fullName(text)
-            case .email: value = .email(text)
-            default: value = .phone(text)
-            }
-        case .address:
+            value = oneLine
+        } else {
             guard let id = given.addressId, let address = given.address, given.value == nil else {
                 throw Problem.badRequest("correction.addressId and correction.address are required for an address")
             }

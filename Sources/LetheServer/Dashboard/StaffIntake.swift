@@ -39,13 +39,8 @@ extension AccountRoutes {
         let account = try context.parameters.require("account")
         let id: AccountID
         do { id = try AccountID(account) } catch { throw Problem.badRequest("an account id is TR- and 5 digits") }
-        let value = form["value"] ?? ""
-        let asked: Correction.Value?
-        switch form["field"].flatMap(CorrectableField.init(rawValue:)) {
-        case .fullName: asked = .fullName(value)
-        case .email: asked = .email(value)
-        case .phone: asked = .phone(value)
-        case .address, nil: asked = nil
+        let asked = form["field"].flatMap(CorrectableField.init(rawValue:)).flatMap {
+            Correction.Value($0, text: form["value"] ?? "")
         }
         let receipt: IntakeReceipt
         do {

@@ -185,13 +185,11 @@ struct PrivacyCenterRoutes: PageRoutes {
     /// The correction the form asks for: name, email or phone and the value it should be, with the
     /// customer's optional statement. The engine checks the value itself.
     static func correction(_ form: Form) -> Correction? {
-        guard let value = form["value"].flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
-        switch form["field"].flatMap(CorrectableField.init(rawValue:)) {
-        case .fullName: return Correction(.fullName(value), statement: form["statement"])
-        case .email: return Correction(.email(value), statement: form["statement"])
-        case .phone: return Correction(.phone(value), statement: form["statement"])
-        case .address, nil: return nil
-        }
+        guard let text = form["value"].flatMap({ $0.isEmpty ? nil : $0 }),
+            let field = form["field"].flatMap(CorrectableField.init(rawValue:)),
+            let value = Correction.Value(field, text: text)
+        else { return nil }
+        return Correction(value, statement: form["statement"])
     }
 
     /// The form's value for a request to limit the use of sensitive personal information.
