@@ -93,8 +93,11 @@ struct DRPAgentTests {
 
     /// Lethe's own id of the request the agent made for `account`, of `kind`, from the queue listing.
     func letheRequest(kind: String, account: String) throws -> String {
-        let listing = try lethe(["requests", "list", "--all", "--kind", kind]).stdout
-        let line = try #require(listing.split(separator: "\n").first { $0.contains(account) })
+        let listed = try lethe(["requests", "list", "--all", "--kind", kind])
+        let line = try #require(
+            listed.stdout.split(separator: "\n").first { $0.contains(account) },
+            "exit \(listed.status): \(listed.stderr)"
+        )
         return try #require(line.split(separator: " ").first { $0.hasPrefix("R-") }.map(String.init))
     }
 
@@ -323,7 +326,8 @@ struct DRPAgentTests {
             try Self.call(["base": base, "method": "GET", "path": "/v1/agent/AGENT_A", "token": oldToken]).status == 403
         )
         // A revoked agent's token stops at once.
-        #expect(try lethe(["agents", "revoke", "AGENT_B"]).status == 0)
+        let revokedB = try lethe(["agents", "revoke", "AGENT_B"])
+        #expect(revokedB.status == 0, "\(revokedB.stderr)")
         #expect(
             try Self.call(["base": base, "method": "GET", "path": "/v1/agent/AGENT_B", "token": tokenB]).status == 403
         )
