@@ -6,6 +6,8 @@ import GRDB
 struct SQLiteBackend: SQLBackend {
     let pool: DatabasePool
     let path: String
+    /// Every write goes through here, so that writes arriving together share a commit.
+    let commits: GroupCommit
     var dialect: SQLDialect { .sqlite }
 
     /// Opens (creating if needed) `folder/lethe.sqlite` and runs every pending migration.
@@ -29,6 +31,7 @@ struct SQLiteBackend: SQLBackend {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Schema.migrator.migrate(pool)
+        commits = GroupCommit(pool: pool)
         for companion in [path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: companion) {
             try Self.restrictToOwner(companion)
         }
@@ -47,12 +50,13 @@ struct SQLiteBackend: SQLBackend {
         try await pool.read { db in try body(GRDBSession(db)) }
     }
 
-    // SQLite has one writer at a time, so both modes are the same transaction.
+    // SQLite has one writer at a time, so both modes are the same: a savepoint in the next group
+    // transaction, answered after it commits (see ``GroupCommit``).
     func write<T: Sendable>(
         _ mode: SQLWriteMode,
         _ body: @escaping @Sendable (any SQLSession) throws -> T
     ) async throws -> T {
-        try await pool.write { db in try body(GRDBSession(db)) }
+        try await commits.write { db in try body(GRDBSession(db)) }
     }
 
     /// `secure_delete` zeroes deleted cells in the pages a transaction writes, but the WAL still holds
