@@ -293,3 +293,72 @@ struct JobHeartbeatTests {
         #expect(try await h.store.leaseJobs(worker: "B", limit: 1, now: clock.now(), lease: lease).count == 1)
     }
 }
+
+/// How many jobs are inside their handler at once, and the most there ever were.
+actor InFlight {
+    private(set) var now = 0
+    private(set) var most = 0
+    func enter() {
+        now += 1
+        most = max(most, now)
+    }
+    func leave() { now -= 1 }
+}
+
+@Suite("Jobs of one batch side by side")
+struct JobConcurrencyTests {
+    @Test(
+        "a batch runs up to the runner's concurrency of jobs at once, and each completes once",
+        arguments: [1, 3]
+    )
+    func batchRunsSideBySide(concurrency: Int) async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        for n in 1...6 {
+            try await h.store.enqueue(
+                NewJob(.eraseAccount(RequestID("R-side-\(n)")), dedupeKey: "side:\(n)", runAt: h.clock.now())
+            )
+        }
+        let inFlight = InFlight()
+        let ledger = EffectLedger()
+        let handler = ClosureHandler { lease in
+            await inFlight.enter()
+            // Long enough for the others of the batch to have started, if they may.
+            try await Task.sleep(for: .milliseconds(100))
+            await ledger.apply(lease.id)
+            await inFlight.leave()
+        }
+        var runner = JobRunner(store: h.store, handler: handler, clock: h.clock, worker: "W")
+        runner.concurrency = concurrency
+        let report = try await runner.runOnce(limit: 10)
+        #expect(report.completed == 6)
+        #expect(await inFlight.most == concurrency)
+        #expect(await ledger.calls == 6)
+        #expect(await ledger.applied.count == 6)
+        #expect(try await runner.runOnce(limit: 10) == JobRunReport())
+    }
+
+    @Test("one job's failure is its own: the others of the batch complete beside it")
+    func failureBesideSuccess() async throws {
+        let h = try await RequestHarness()
+        defer { h.close() }
+        for n in 1...4 {
+            try await h.store.enqueue(
+                NewJob(
+                    .eraseAccount(RequestID("R-mixed-\(n)")),
+                    dedupeKey: "mixed:\(n)",
+                    runAt: h.clock.now(),
+                    maxAttempts: 1
+                )
+            )
+        }
+        let handler = ClosureHandler { lease in
+            if lease.id % 2 == 0 { throw JobFailure(message: "downstream unavailable") }
+        }
+        var runner = JobRunner(store: h.store, handler: handler, clock: h.clock, worker: "W")
+        runner.concurrency = 4
+        let report = try await runner.runOnce(limit: 10)
+        #expect(report == JobRunReport(completed: 2, dead: 2))
+        #expect(try await h.store.deadJobs(limit: 10).count == 2)
+    }
+}

@@ -48,6 +48,8 @@ public struct JobRunner: Sendable {
     public var maxBackoff: TimeInterval = 3600
     /// Only these job kinds when set (the purge runs erasures only).
     public var kinds: Set<JobKind>?
+    /// How many jobs of one batch run at once; by default one per core.
+    public var concurrency = ProcessInfo.processInfo.activeProcessorCount
     let logger: Logger
 
     /// Creates a runner that leases jobs from `store` in the name of `worker` (its host and process, as
@@ -111,28 +113,50 @@ public struct JobRunner: Sendable {
             }
         }
         defer { heartbeat.cancel() }
+        // Up to `concurrency` jobs of the batch run at once, as they would on that many workers: each has
+        // its own lease and every handler is idempotent, so this adds no case the several-worker design
+        // does not already cover. An export's CPU work then overlaps another's commit.
         var report = JobRunReport()
-        for leased in batch {
+        var unrecorded: (any Error)?
+        await withTaskGroup(of: JobOutcome.self) { group in
+            var pending = batch[...]
+            var running = 0
+            while running < max(1, concurrency), let leased = pending.popFirst() {
+                group.addTask { await self.run(leased) }
+                running += 1
+            }
+            for await outcome in group {
+                if case .unrecorded(let error) = outcome, unrecorded == nil { unrecorded = error }
+                report.add(outcome)
+                if let leased = pending.popFirst() { group.addTask { await self.run(leased) } }
+            }
+        }
+        // As when the jobs ran one by one: the store's failure is the caller's to see, once every job
+        // started has finished.
+        if let unrecorded { throw unrecorded }
+        return report
+    }
+
+    /// What running one leased job came to.
+    enum JobOutcome: Sendable {
+        case completed, retried, dead, lostLease
+        /// The store could not record the outcome; the lease runs out and the job is run again.
+        case unrecorded(any Error)
+    }
+
+    private func run(_ leased: LeasedJob) async -> JobOutcome {
+        do {
             // The attempt counts from here, as the handler starts: a worker killed between leasing and
             // starting costs the job nothing, so a crash loop cannot dead-letter work that never ran.
-            guard let job = try await store.startJob(leased, now: clock.now()) else {
-                report.lostLeases += 1
-                continue
-            }
+            guard let job = try await store.startJob(leased, now: clock.now()) else { return .lostLease }
             do {
                 // A row this version cannot read fails like any other attempt and is dead-lettered with
                 // the reason after its last one, rather than blocking the queue.
                 try await handler.run(try job.job(), lease: job)
-                if try await store.completeJob(job, now: clock.now()) {
-                    report.completed += 1
-                } else {
-                    // Our lease ran out and another worker took the job; its run will record the result.
-                    report.lostLeases += 1
-                    logger.warning(
-                        "lease lost before completion",
-                        metadata: ["job": "\(job.id)", "kind": "\(job.kind)"]
-                    )
-                }
+                if try await store.completeJob(job, now: clock.now()) { return .completed }
+                // Our lease ran out and another worker took the job; its run will record the result.
+                logger.warning("lease lost before completion", metadata: ["job": "\(job.id)", "kind": "\(job.kind)"])
+                return .lostLease
             } catch {
                 let delay = min(maxBackoff, baseBackoff * pow(2, Double(max(0, job.attempts - 1))))
                 let status = try await store.failJob(
@@ -141,7 +165,6 @@ public struct JobRunner: Sendable {
                     now: clock.now(),
                     retryAt: clock.now().addingTimeInterval(delay)
                 )
-                if status == .dead { report.dead += 1 } else { report.retried += 1 }
                 logger.error(
                     "job failed",
                     metadata: [
@@ -149,9 +172,23 @@ public struct JobRunner: Sendable {
                         "status": "\(status.rawValue)",
                     ]
                 )
+                return status == .dead ? .dead : .retried
             }
+        } catch {
+            return .unrecorded(error)
         }
-        return report
+    }
+}
+
+extension JobRunReport {
+    mutating func add(_ outcome: JobRunner.JobOutcome) {
+        switch outcome {
+        case .completed: completed += 1
+        case .retried: retried += 1
+        case .dead: dead += 1
+        case .lostLease: lostLeases += 1
+        case .unrecorded: break  // thrown by runOnce
+        }
     }
 }
 
