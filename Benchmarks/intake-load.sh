@@ -4,6 +4,7 @@
 # the framework's ceiling on this machine. Every 201 must be a durable row: the script counts the rows
 # afterwards and fails if they differ. Not part of CI.
 #   Benchmarks/intake-load.sh [seconds] [connections] [threads]
+# LETHE_BUILD_PATH picks the build folder (default ../.build).
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-20}
@@ -18,8 +19,9 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p results
-(cd .. && swift build -c release --product lethe >/dev/null)
-lethe=../.build/release/lethe
+build=${LETHE_BUILD_PATH:-../.build}
+(cd .. && swift build -c release --product lethe --build-path "${build#../}" >/dev/null)
+lethe=$build/release/lethe
 export LETHE_DATA="$work/data" LETHE_MASTER_KEY_FILE="$work/master.key" LETHE_POLICIES=../Policies
 export LETHE_MAIL_FOLDER="$work/mail" LETHE_EXPORTS="$work/exports" LETHE_LOG_LEVEL=warning
 "$lethe" keys init >/dev/null
