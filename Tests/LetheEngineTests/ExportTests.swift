@@ -483,4 +483,30 @@ struct ExportEncodingTests {
             #expect(ISO.format(instant) == foundation.string(from: instant), "\(seconds)")
         }
     }
+
+    @Test(
+        "the summary page writes a date and time as en_GB's formatter does, without one per call",
+        arguments: [-86_401.5, -1, 0, 59.9, 951_782_400, 1_790_000_123, 4_102_444_799, -12_219_292_800]
+    )
+    func summaryDatesMatchFoundation(seconds: Double) {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "d MMMM yyyy, HH:mm 'UTC'"
+        let instant = Date(timeIntervalSince1970: seconds)
+        #expect(ExportSummary.when(instant) == formatter.string(from: instant))
+    }
+
+    @Test(
+        "the summary page escapes what HTML would read as markup, and leaves everything else as it was",
+        arguments: [
+            ("plain text, café", "plain text, café"),
+            ("<script>\"x\" & y</script>", "&lt;script&gt;&quot;x&quot; &amp; y&lt;/script&gt;"),
+            ("&amp;", "&amp;amp;"),
+            ("", ""),
+        ]
+    )
+    func summaryEscapes(text: String, escaped: String) {
+        #expect(ExportSummary.escape(text) == escaped)
+    }
 }

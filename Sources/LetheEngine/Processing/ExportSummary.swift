@@ -54,8 +54,20 @@ struct ExportSummary {
     ]
 
     static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        // One pass: four `replacingOccurrences` per cell were a tenth of a small export's time.
+        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 }) else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 16)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 
     /// How long a rule keeps the data, as a sentence a customer understands.
@@ -94,13 +106,25 @@ struct ExportSummary {
     }
 
     /// A date and time as a person reads it, in UTC (the zone is named).
+    /// `d MMMM yyyy, HH:mm 'UTC'` as en_GB writes it ("5 December 2026, 14:56 UTC"), by arithmetic: a
+    /// `DateFormatter` per call was most of a small export's time (checked against Foundation's output in
+    /// `ExportEncodingTests`). The calendar is the proleptic Gregorian one; Foundation's switches to the
+    /// Julian calendar before 15 October 1582, when no record was made.
     static func when(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "d MMMM yyyy, HH:mm 'UTC'"
-        return formatter.string(from: date)
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let time = seconds - days * 86_400
+        let day = LocalDate(daysSinceEpoch: days)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+        let year = String(day.year)
+        let paddedYear = String(repeating: "0", count: max(0, 4 - year.count)) + year
+        return "\(day.day) \(monthNames[day.month - 1]) \(paddedYear), \(two(time / 3600)):\(two(time % 3600 / 60)) UTC"
     }
+
+    static let monthNames = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+        "November", "December",
+    ]
 
     var html: String {
         let controller = policies.controller
