@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded backend: one SQLite file in WAL mode through a GRDB `DatabasePool` (concurrent
 /// snapshot reads, one writer at a time), foreign keys on, migrated at open.
@@ -90,19 +91,27 @@ final class GRDBSession: SQLSession {
     func lastInsertedRowID() throws -> Int64 { db.lastInsertedRowID }
 
     func execute(sql: String, arguments: SQLArguments) throws {
-        try mapped { try db.execute(sql: sql, arguments: Self.bind(arguments)) }
+        try mapped {
+            guard let statement = try Self.statements.statement(sql, in: db) else {
+                return try db.execute(sql: sql, arguments: Self.bind(arguments))
+            }
+            try statement.execute(arguments: Self.bind(arguments))
+        }
     }
 
     func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
         try mapped {
-            try Row.fetchAll(db, sql: sql, arguments: Self.bind(arguments)).map { row in
-                SQLRow(
-                    names: Array(row.columnNames),
-                    values: row.databaseValues.map(Self.value)
-                )
+            let statement = try Self.statements.statement(sql, in: db) ?? db.makeStatement(sql: sql)
+            // One array of names, shared by every row of the result.
+            let names = statement.columnNames
+            return try Row.fetchAll(statement, arguments: Self.bind(arguments)).map { row in
+                SQLRow(names: names, values: row.databaseValues.map(Self.value))
             }
         }
     }
+
+    /// Which statements stay prepared on each connection.
+    static let statements = PreparedStatements()
 
     private func mapped<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
@@ -138,4 +147,44 @@ final class GRDBSession: SQLSession {
         case .blob(let value): return .blob(value)
         }
     }
+}
+
+/// Which statements each connection keeps prepared.
+///
+/// Preparing is a large part of a short statement's cost (SQLite parses it and GRDB's authorizer is
+/// called for every column it reads), and the store runs the same few hundred statements all day. GRDB
+/// keeps a connection's cached statements for as long as the connection lives, with no limit, so only
+/// the first ``limit`` distinct texts are cached: the store's fixed statements are among them within
+/// moments of starting, while texts built with values in them (a purge's cut-off, a page's offset) can
+/// never grow the caches past that bound.
+final class PreparedStatements: Sendable {
+    let limit: Int
+    private let admitted = Mutex(Set<String>())
+
+    init(limit: Int = 512) { self.limit = limit }
+
+    /// The connection's prepared statement for `sql`, or nil when it is not to be cached (more than one
+    /// statement, or past the limit).
+    func statement(_ sql: String, in db: Database) throws -> Statement? {
+        guard !Self.isCompound(sql), admit(sql) else { return nil }
+        return try db.cachedStatement(sql: sql)
+    }
+
+    private func admit(_ sql: String) -> Bool {
+        admitted.withLock { admitted in
+            if admitted.contains(sql) { return true }
+            guard admitted.count < limit else { return false }
+            admitted.insert(sql)
+            return true
+        }
+    }
+
+    /// More than one statement in the text: those are run by `Database.execute`, never prepared once.
+    static func isCompound(_ sql: String) -> Bool {
+        guard let semicolon = sql.utf8.firstIndex(of: UInt8(ascii: ";")) else { return false }
+        return sql.utf8[sql.utf8.index(after: semicolon)...].contains { !(($0 == 0x20) || ($0 >= 0x09 && $0 <= 0x0D)) }
+    }
+
+    /// How many distinct texts are cached.
+    var count: Int { admitted.withLock { $0.count } }
 }
