@@ -9,6 +9,8 @@ struct SQLiteBackend: SQLBackend {
     let path: String
     /// Every write goes through here, so that writes arriving together share a commit.
     let commits: GroupCommit
+    /// The checkpoints that scrub erased content from the files, shared by erasures that finish together.
+    let scrubs: CoalescedRun
     var dialect: SQLDialect { .sqlite }
 
     /// Opens (creating if needed) `folder/lethe.sqlite` and runs every pending migration.
@@ -33,6 +35,7 @@ struct SQLiteBackend: SQLBackend {
         pool = try DatabasePool(path: path, configuration: configuration)
         try Schema.migrator.migrate(pool)
         commits = GroupCommit(pool: pool)
+        scrubs = CoalescedRun { [pool] in try await Self.checkpoint(pool) }
         for companion in [path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: companion) {
             try Self.restrictToOwner(companion)
         }
@@ -64,8 +67,13 @@ struct SQLiteBackend: SQLBackend {
     /// earlier versions of those pages (with the deleted bytes) until a checkpoint, and the main file holds
     /// them until the new versions are copied back. A TRUNCATE checkpoint copies every frame into the main
     /// file and truncates the WAL to nothing; it waits (through the busy timeout) for readers of older
-    /// snapshots, and is retried a few times if they outlast it.
+    /// snapshots, and is retried a few times if they outlast it. Erasures that finish together share one
+    /// checkpoint that starts after all of them (``CoalescedRun``).
     func scrubDeletedContent() async throws {
+        try await scrubs.run()
+    }
+
+    static func checkpoint(_ pool: DatabasePool) async throws {
         var attempt = 0
         while true {
             do {
