@@ -132,6 +132,7 @@ def main():
     while any(request not in mail.codes for request in ids) and time.monotonic() < deadline:
         time.sleep(0.05)
         mail.scan()
+    coded = time.monotonic()
 
     def verify_and_approve(request):
         code = mail.codes.get(request)
@@ -235,6 +236,8 @@ def main():
         "submitted": len(ids),
         "completed": completed,
         "submit_seconds": round(submitted - started, 2),
+        "codes_seconds": round(coded - submitted, 2),
+        "verify_approve_seconds": round(approved - coded, 2),
         "total_seconds": round(finished - started, 2),
         "after_last_approval_seconds": round(finished - approved, 2),
         "completed_per_second": round(completed / (finished - started), 1),
