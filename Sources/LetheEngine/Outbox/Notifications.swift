@@ -237,29 +237,14 @@ public struct MailFolderTransport: NotificationTransport {
         let name = "\(envelope.messageID).eml"
         let path = (folder as NSString).appendingPathComponent(name)
         let temporary = path + ".tmp"
-        // Written with one open and one rename: FileManager's atomic write made a second temporary file
-        // of its own, and creating files was most of what delivering a notice cost.
-        guard Self.writeOwnerOnly(Array(text.utf8), to: temporary) else {
-            throw JobFailure(message: "cannot write \(temporary)")
-        }
+        guard
+            FileManager.default.createFile(
+                atPath: temporary,
+                contents: Data(text.utf8),
+                attributes: [.posixPermissions: 0o600]
+            )
+        else { throw JobFailure(message: "cannot write \(temporary)") }
         guard rename(temporary, path) == 0 else { throw JobFailure(message: "cannot move \(name) into \(folder)") }
-    }
-
-    /// Writes `bytes` to a file readable by its owner only, replacing what was there.
-    static func writeOwnerOnly(_ bytes: [UInt8], to path: String) -> Bool {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { return false }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                close(descriptor)
-                return false
-            }
-            written += count
-        }
-        return close(descriptor) == 0
     }
 }
 
