@@ -179,7 +179,8 @@ struct ExportTests {
         )
         // index.html is for a person: the data itself, in plain words, not counts or rule names.
         let html = String(decoding: try #require(files["index.html"]), as: UTF8.self)
-        #expect(html.contains("Information Commissioner's Office") && html.contains("Your rights"))
+        // (Apostrophes are escaped, as on every page Lethe builds by hand.)
+        #expect(html.contains("Information Commissioner&#39;s Office") && html.contains("Your rights"))
         for held in [
             "Honora Wrenfield", "honora.w@example.org", "2 Juniper Mews, Exampleton, EX2 3AB, GB",
             "mastercard ending 4444",
@@ -495,18 +496,5 @@ struct ExportEncodingTests {
         formatter.dateFormat = "d MMMM yyyy, HH:mm 'UTC'"
         let instant = Date(timeIntervalSince1970: seconds)
         #expect(ExportSummary.when(instant) == formatter.string(from: instant))
-    }
-
-    @Test(
-        "the summary page escapes what HTML would read as markup, and leaves everything else as it was",
-        arguments: [
-            ("plain text, café", "plain text, café"),
-            ("<script>\"x\" & y</script>", "&lt;script&gt;&quot;x&quot; &amp; y&lt;/script&gt;"),
-            ("&amp;", "&amp;amp;"),
-            ("", ""),
-        ]
-    )
-    func summaryEscapes(text: String, escaped: String) {
-        #expect(ExportSummary.escape(text) == escaped)
     }
 }

@@ -102,44 +102,29 @@ public struct Pages: Sendable {
         home: String = "/",
         controller: DataController? = nil
     ) -> Response {
-        let detail = escape(problem.detail ?? "")
+        let detail = HTMLText.escape(problem.detail ?? "")
         // A customer's error page, like every customer page, says who is responsible for their data.
         let footer = controller.map { controller in
             let dpo = controller.dpoEmail.map {
-                "; our data protection officer: <a href=\"mailto:\(escape($0))\">\(escape($0))</a>"
+                "; our data protection officer: <a href=\"mailto:\(HTMLText.escape($0))\">\(HTMLText.escape($0))</a>"
             }
             return """
-                <footer class="site narrow"><p>\(escape(controller.name)) is responsible for your data. Write to us at \
-                \(escape(controller.postalAddress)), or email <a href="mailto:\(escape(controller.email))">\
-                \(escape(controller.email))</a>\(dpo ?? ""). Read our \
-                <a href="\(escape(controller.privacyNoticeURL))">privacy notice</a>.</p></footer>
+                <footer class="site narrow"><p>\(HTMLText.escape(controller.name)) is responsible for your data. Write to us at \
+                \(HTMLText.escape(controller.postalAddress)), or email <a href="mailto:\(HTMLText.escape(controller.email))">\
+                \(HTMLText.escape(controller.email))</a>\(dpo ?? ""). Read our \
+                <a href="\(HTMLText.escape(controller.privacyNoticeURL))">privacy notice</a>.</p></footer>
                 """
         }
         let html = """
-            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(escape(problem.title))</title>
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(HTMLText.escape(problem.title))</title>
             <link rel="stylesheet" href="/assets/style.css"></head><body><main class="narrow">
-            <h1>\(escape(problem.title))</h1><p>\(detail)</p>
-            <p class="muted">Reference: \(escape(requestID))</p><p><a href="\(escape(home))">Start again</a></p>
+            <h1>\(HTMLText.escape(problem.title))</h1><p>\(detail)</p>
+            <p class="muted">Reference: \(HTMLText.escape(requestID))</p><p><a href="\(HTMLText.escape(home))">Start again</a></p>
             </main>\(footer ?? "")</body></html>
             """
         return Self.html(html, status: .init(code: problem.status))
     }
 
-    /// `text` with the five HTML-significant characters escaped, for markup built outside the templates.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
 }
 
 /// A submitted `application/x-www-form-urlencoded` body.
