@@ -323,8 +323,12 @@ struct JobConcurrencyTests {
         let ledger = EffectLedger()
         let handler = ClosureHandler { lease in
             await inFlight.enter()
-            // Long enough for the others of the batch to have started, if they may.
-            try await Task.sleep(for: .milliseconds(100))
+            // Each job waits until as many as may run are running (or long enough to say they never
+            // will), so the count does not depend on how fast the machine starts them.
+            let deadline = Date().addingTimeInterval(10)
+            while await inFlight.now < concurrency && Date() < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
             await ledger.apply(lease.id)
             await inFlight.leave()
         }
