@@ -114,7 +114,7 @@ public enum ThrowawayPostgres {
         try shell(
             "\(prefix)'\(bin)/pg_ctl' -D '\(folder)/data' -l '\(folder)/server.log' -w -o "
                 + "\"-k '\(folder)' -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
-                + " -c full_page_writes=off -c max_connections=400\" start > /dev/null"
+                + " -c full_page_writes=off -c max_connections=1000\" start > /dev/null"
         )
         // The watchdog outlives this process by at most two seconds.
         let parent = ProcessInfo.processInfo.processIdentifier

@@ -48,8 +48,10 @@ public struct JobRunner: Sendable {
     public var maxBackoff: TimeInterval = 3600
     /// Only these job kinds when set (the purge runs erasures only).
     public var kinds: Set<JobKind>?
-    /// How many jobs of one batch run at once; by default one per core.
-    public var concurrency = ProcessInfo.processInfo.activeProcessorCount
+    /// How many jobs of one batch run at once (1 by default). The runtime sets one per core on SQLite,
+    /// where jobs side by side share commits; on PostgreSQL each would wait for the advisory lock while
+    /// holding a connection.
+    public var concurrency = 1
     let logger: Logger
 
     /// Creates a runner that leases jobs from `store` in the name of `worker` (its host and process, as

@@ -52,10 +52,11 @@ extension Runtime {
         let holder = "\(worker)@\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
         var runner = JobRunner(store: store, handler: handlers, clock: clock, worker: holder)
         runner.lease = lease
-        // On PostgreSQL every serialized write still waits for the one advisory lock while holding a
-        // connection, so jobs side by side in one process only queue there and use more connections
-        // (issue "Scale"); several workers are the way to spread jobs on PostgreSQL until the lock is gone.
-        if configuration.databaseURL != nil { runner.concurrency = 1 }
+        // On SQLite jobs side by side overlap one export's CPU work with another's commit. On PostgreSQL
+        // every serialized write still waits for the one advisory lock while holding a connection, so
+        // they would only queue there and hold more connections (issue "Scale"); several workers are the
+        // way to spread jobs on PostgreSQL until the lock is gone.
+        if configuration.databaseURL == nil { runner.concurrency = ProcessInfo.processInfo.activeProcessorCount }
         return runner
     }
 }
