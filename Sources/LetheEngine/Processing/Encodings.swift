@@ -6,12 +6,20 @@ enum ISO {
     /// `YYYY-MM-DDTHH:MM:SSZ` in UTC, by arithmetic: a formatter per call cost more than the rest of
     /// writing an order.
     static func format(_ date: Date) -> String {
+        let (day, time) = utc(date)
+        return "\(day)T\(two(time / 3600)):\(two(time % 3600 / 60)):\(two(time % 60))Z"
+    }
+
+    /// The UTC date of `date` and the whole seconds since that day's midnight (floored, so instants
+    /// before 1970 fall on the right day).
+    static func utc(_ date: Date) -> (day: LocalDate, seconds: Int) {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let time = seconds - days * 86_400
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
-        return "\(LocalDate(daysSinceEpoch: days))T\(two(time / 3600)):\(two(time % 3600 / 60)):\(two(time % 60))Z"
+        return (LocalDate(daysSinceEpoch: days), seconds - days * 86_400)
     }
+
+    /// Two digits, zero-padded.
+    static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
 }
 
 enum JSON {

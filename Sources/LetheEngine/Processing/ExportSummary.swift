@@ -96,14 +96,11 @@ struct ExportSummary {
     /// `ExportEncodingTests`). The calendar is the proleptic Gregorian one; Foundation's switches to the
     /// Julian calendar before 15 October 1582, when no record was made.
     static func when(_ date: Date) -> String {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let time = seconds - days * 86_400
-        let day = LocalDate(daysSinceEpoch: days)
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+        let (day, time) = ISO.utc(date)
         let year = String(day.year)
         let paddedYear = String(repeating: "0", count: max(0, 4 - year.count)) + year
-        return "\(day.day) \(monthNames[day.month - 1]) \(paddedYear), \(two(time / 3600)):\(two(time % 3600 / 60)) UTC"
+        return
+            "\(day.day) \(monthNames[day.month - 1]) \(paddedYear), \(ISO.two(time / 3600)):\(ISO.two(time % 3600 / 60)) UTC"
     }
 
     static let monthNames = [
