@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 import LetheCore
 import LetheCrypto
-import LetheStore
 import LetheTestSupport
 import Testing
+
+@testable import LetheStore
 
 @Suite("SQLite store guarantees")
 struct SQLiteGuaranteeTests {
@@ -296,7 +297,7 @@ struct SQLiteGuaranteeTests {
                 "6-holds-and-bundles", "7-privacy-requests", "8-erasure", "9-recipients", "10-retention", "11-access",
                 "12-authorized-agents", "13-audit-head", "14-outbox-dedupe", "15-index-versions",
                 "16-request-acknowledgement", "17-keyring-nodes", "18-row-bound-fields",
-                "19-row-binding-done", "20-correction-requests", "21-appeals",
+                "19-row-binding-done", "20-correction-requests", "21-appeals", "22-orders-by-account-and-id",
             ]
         )
         let id = Fixtures.id(9)
@@ -308,6 +309,19 @@ struct SQLiteGuaranteeTests {
         )
         let reopened = try SQLStore(folder: subject.folder, vault: subject.vault)
         #expect(try await reopened.account(id)?.fullName == "Zelda Quimby-1")
+    }
+
+    @Test("A page of a customer's orders is a seek on (account_id, id), never a sort of the whole history")
+    func ordersPageUsesTheIndex() async throws {
+        let subject = try await StoreUnderTest.make(.sqlite)
+        defer { subject.close() }
+        let store = try #require(subject.sqlite)
+        let queue = try DatabaseQueue(path: (try store.sqliteFile))
+        let plan = try await queue.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLStore.ordersPageSQL, arguments: ["TR-00001", 0, 1000])
+                .map { $0["detail"] as String }
+        }
+        #expect(plan == ["SEARCH orders USING INDEX orders_account_id (account_id=? AND id>?)"])
     }
 
     @Test("The consent ledger refuses edits")

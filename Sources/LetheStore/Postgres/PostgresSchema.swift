@@ -347,6 +347,13 @@ enum PostgresSchema {
             CREATE UNIQUE INDEX privacy_requests_appeal_of ON privacy_requests (appeal_of) WHERE appeal_of IS NOT NULL;
             """
         ),
+        (
+            // Export pages through a customer's orders by id (see the SQLite migration of the same name).
+            "22-orders-by-account-and-id",
+            """
+            CREATE INDEX orders_account_id ON orders (account_id, id);
+            """
+        ),
     ]
 
     /// Applies every pending step, each in its own transaction, under the migration lock.

@@ -582,6 +582,11 @@ enum Schema {
                     "CREATE UNIQUE INDEX privacy_requests_appeal_of ON privacy_requests (appeal_of) WHERE appeal_of IS NOT NULL"
             )
         }
+        // An export pages through a customer's orders by id; with only (account_id, placed_at) each page
+        // sorted all of the customer's orders again, so a large history took quadratic time.
+        migrator.registerMigration("22-orders-by-account-and-id") { db in
+            try db.create(index: "orders_account_id", on: "orders", columns: ["account_id", "id"])
+        }
         return migrator
     }
 }
