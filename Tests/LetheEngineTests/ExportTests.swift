@@ -370,6 +370,31 @@ struct ExportTests {
         }
     }
 
+    @Test("The sealed bundle holds back about two chunks of memory however much is written, and reads back whole")
+    func sealedSinkMemoryStaysFlat() async throws {
+        let p = try await ProcessingHarness()
+        let h = p.h
+        defer { h.close() }
+        let cipher = try #require(try await h.store.fieldCipher(for: h.customer.description))
+        let file = URL(fileURLWithPath: h.folder).appendingPathComponent("flat.lethe-bundle")
+        let sink = try SealedBundleSink(file, cipher: cipher, bundleID: "B-FLAT", chunkSize: 4096)
+        var written = Data()
+        var largest = 0
+        for n in 0..<2_000 {
+            // Writes of uneven sizes, so chunk edges fall anywhere within them.
+            let bytes = Data((0..<(100 + n % 900)).map { UInt8(truncatingIfNeeded: $0 &+ n) })
+            try sink.write(bytes)
+            written.append(bytes)
+            largest = max(largest, sink.heldCapacity)
+        }
+        _ = try sink.finish()
+        #expect(written.count > 1_000_000)
+        #expect(largest < 3 * 4096, "held back \(largest) bytes for a 4,096-byte chunk")
+        let plain = URL(fileURLWithPath: h.folder).appendingPathComponent("flat.bin")
+        try ExportBuilder.decrypt(file, to: plain, cipher: cipher, bundleID: "B-FLAT")
+        #expect(try Data(contentsOf: plain) == written)
+    }
+
     @Test("A tampered, truncated or reordered bundle is refused; links run out of downloads and expire")
     func tamperAndLinks() async throws {
         let p = try await ProcessingHarness()
@@ -483,6 +508,29 @@ struct ExportEncodingTests {
             let instant = Date(timeIntervalSince1970: seconds)
             #expect(ISO.format(instant) == foundation.string(from: instant), "\(seconds)")
         }
+    }
+
+    @Test(
+        "a CSV field is always quoted and its quotes doubled, whatever else it holds",
+        arguments: [
+            (["plain", ""], "\"plain\",\"\"\r\n"),
+            (["say \"hi\"", "a,b"], "\"say \"\"hi\"\"\",\"a,b\"\r\n"),
+            (["line\r\nbreak", "\"\u{301}café"], "\"line\r\nbreak\",\"\"\"\u{301}café\"\r\n"),
+            (["\"", "☕︎\"☕︎"], "\"\"\"\",\"☕︎\"\"☕︎\"\r\n"),
+        ]
+    )
+    func csvRowsQuoteEveryField(fields: [String], expected: String) {
+        #expect(Array(CSV.row(fields).utf8) == Array(expected.utf8))
+    }
+
+    @Test(
+        "a JSON string literal decodes to the text it was made from, escaped or not",
+        arguments: ["GBP", "", "café ☕︎", "say \"hi\"", "back\\slash", "tab\tnew\nline\u{1}\u{1f}", "\"\u{301}"]
+    )
+    func jsonQuoteRoundTrips(text: String) throws {
+        let literal = JSON.quote(text)
+        #expect(try JSONDecoder().decode(String.self, from: Data(literal.utf8)) == text)
+        #expect(literal == (try JSON.encode(text)), "the same bytes the encoder writes")
     }
 
     @Test(

@@ -192,7 +192,9 @@ final class SealedBundleSink: BundleSink {
     private let record: String
     private let chunkSize: Int
     private let hasher: SHA256Hasher
-    private var pending = Data()
+    // An array, compacted after each run of sealed chunks: a `Data` trimmed with `removeFirst` keeps
+    // its storage and grows with every append, so the whole bundle would end up in memory.
+    private var pending: [UInt8] = []
     private var index = 0
 
     /// Creates the bundle file (mode 0600) with its magic line.
@@ -214,23 +216,28 @@ final class SealedBundleSink: BundleSink {
 
     func write(_ bytes: Data) throws {
         try bytes.withUnsafeBytes { try hasher.update($0) }
-        pending.append(bytes)
+        pending.append(contentsOf: bytes)
         // Keep more than a chunk back: whatever is left at the end becomes the final chunk.
-        while pending.count > chunkSize {
-            try seal(pending.prefix(chunkSize), final: false)
-            pending.removeFirst(chunkSize)
+        var start = 0
+        while pending.count - start > chunkSize {
+            try seal(pending[start..<start + chunkSize], final: false)
+            start += chunkSize
         }
+        if start > 0 { pending.removeFirst(start) }
     }
+
+    /// How much memory the held-back bytes occupy: at most about two chunks, however large the bundle.
+    var heldCapacity: Int { pending.capacity }
 
     /// Seals what is left as the final chunk, closes the file and returns the plain ZIP's SHA-256.
     func finish() throws -> String {
-        try seal(pending, final: true)
+        try seal(pending[...], final: true)
         pending.removeAll()
         try output.close()
         return try hasher.finalizeHex()
     }
 
-    private func seal(_ plain: Data, final: Bool) throws {
+    private func seal(_ plain: ArraySlice<UInt8>, final: Bool) throws {
         let field = (final ? "final-" : "chunk-") + String(index)
         let box = try cipher.seal(Array(plain), at: FieldLocation(record: record, field: field))
         var length = UInt32(box.count).bigEndian
