@@ -41,6 +41,34 @@ final class HeavyCustomer: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(atPath: folder) }
 }
 
+extension HeavyCustomer {
+    /// An export builder over this customer's store, writing below its folder.
+    func exporter(downloads: Int = 3) -> ExportBuilder {
+        var builder = ExportBuilder(
+            store: store,
+            policies: policies,
+            clock: SystemWallClock(),
+            random: SecureRandomSource(),
+            folder: (folder as NSString).appendingPathComponent("Exports")
+        )
+        builder.downloads = downloads
+        return builder
+    }
+}
+
+/// One sealed bundle of a heavy customer, built once, with enough downloads for every iteration.
+final class BuiltBundle: @unchecked Sendable {
+    let customer: HeavyCustomer
+    let builder: ExportBuilder
+    let bundleID: String
+
+    init(_ customer: HeavyCustomer) async throws {
+        self.customer = customer
+        builder = customer.exporter(downloads: 1_000)
+        bundleID = try await builder.build(for: RequestID("R-BENCH"), account: customer.account).id
+    }
+}
+
 /// Hands out each customer once.
 final class HeavyCustomers: @unchecked Sendable {
     private let customers: [HeavyCustomer]
@@ -59,7 +87,7 @@ func processingBenchmarks() {
     Benchmark(
         "Export bundle of a customer with 100,000 orders",
         configuration: .init(
-            metrics: [.wallClock, .peakMemoryResident, .throughput],
+            metrics: [.wallClock, .peakMemoryResident, .peakMemoryResidentDelta, .throughput],
             scalingFactor: .one,
             maxDuration: .seconds(120),
             maxIterations: 5
@@ -79,6 +107,67 @@ func processingBenchmarks() {
         }
     } setup: {
         try await HeavyCustomer(orders: 100_000)
+    }
+
+    Benchmark(
+        "Sealed export bundle of a customer with 100,000 orders (as built for a request)",
+        configuration: .init(
+            metrics: [.wallClock, .peakMemoryResident, .peakMemoryResidentDelta, .throughput],
+            scalingFactor: .one,
+            maxDuration: .seconds(120),
+            maxIterations: 5
+        )
+    ) { (benchmark: Benchmark, customer: HeavyCustomer) in
+        let builder = customer.exporter()
+        for _ in benchmark.scaledIterations {
+            let record = try await builder.build(for: RequestID("R-BENCH"), account: customer.account)
+            blackHole(record)
+            try? FileManager.default.removeItem(atPath: (builder.folder as NSString).appendingPathComponent(record.path))
+        }
+    } setup: {
+        try await HeavyCustomer(orders: 100_000)
+    }
+
+    Benchmark(
+        "Read 100,000 orders a page at a time (what an export's two passes each do)",
+        configuration: .init(
+            metrics: [.wallClock, .peakMemoryResident],
+            scalingFactor: .one,
+            maxDuration: .seconds(60),
+            maxIterations: 5
+        )
+    ) { (benchmark: Benchmark, customer: HeavyCustomer) in
+        for _ in benchmark.scaledIterations {
+            var after: Int64?
+            var count = 0
+            while true {
+                let page = try await customer.store.ordersPage(customer.account, after: after, limit: 1000)
+                if page.isEmpty { break }
+                count += page.count
+                after = page.last?.id
+            }
+            blackHole(count)
+        }
+    } setup: {
+        try await HeavyCustomer(orders: 100_000)
+    }
+
+    Benchmark(
+        "Download of the 100,000-order bundle (decrypted and handed on a chunk at a time)",
+        configuration: .init(
+            metrics: [.wallClock, .peakMemoryResident, .peakMemoryResidentDelta, .throughput],
+            scalingFactor: .one,
+            maxDuration: .seconds(120),
+            maxIterations: 5
+        )
+    ) { (benchmark: Benchmark, fixture: BuiltBundle) in
+        for _ in benchmark.scaledIterations {
+            var bytes = 0
+            for try await chunk in try await fixture.builder.openDownload(fixture.bundleID) { bytes += chunk.count }
+            blackHole(bytes)
+        }
+    } setup: {
+        try await BuiltBundle(HeavyCustomer(orders: 100_000))
     }
 
     Benchmark(

@@ -47,7 +47,7 @@ func create(_ store: SQLStore, _ n: Int) async throws {
             reference: nil,
             verification: nil
         ),
-        welcome: OutboxMessage(kind: "welcome", accountID: id, recipient: "person\(n)@example.com")
+        welcome: OutboxMessage(.welcome(account: id), accountID: id, recipient: "person\(n)@example.com")
     )
 }
 
