@@ -357,7 +357,9 @@ struct DRPAgentTests {
         // first post (500), so the outbox must deliver that same status again, after its backoff.
         var lines: [[String: Any]] = []
         var statuses: [[String: Any]] = []
-        for _ in 0..<250 {
+        // Up to four minutes: a post that fails again waits 60 s, then 120 s, in the outbox's backoff, and
+        // on two cores with the whole PostgreSQL suite beside it one did (100 s was not enough, once).
+        for _ in 0..<600 {
             lines = ((try? String(contentsOfFile: callbacks, encoding: .utf8)) ?? "").split(separator: "\n")
                 .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             statuses = lines.compactMap {
