@@ -10,6 +10,11 @@ Called by requests-load.sh, which starts the server; not part of CI. For one kin
      `request.completed` entry in the audit trail, one bundle and one completion notice in the mail
      folder for an export, one deletion receipt and one `account.erased` entry (and no account row
      left) for a deletion.
+With `--kind gpc` it drives opt-outs by Global Privacy Control instead: each customer asks the privacy
+center for a sign-in code, signs in with the code from the mail folder, and opens their account page
+with `Sec-GPC: 1` (the page view is the opt-out, 11 CCR §7025), then opens it again; afterwards every
+account must hold exactly one opt-out request, completed once (or none, when every purpose the signal
+withdraws was already withdrawn), and no purpose the signal covers may still be granted.
 It prints one JSON line with the counts, the timings and the rates. Uses only the standard library.
 """
 
@@ -24,7 +29,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 REQUEST_ID = re.compile(r"R-\d{8}-[A-Z0-9]{8}")
 
@@ -60,6 +65,35 @@ class API:
                     raise
 
 
+class Browser:
+    """The privacy center as a customer's browser sees it: forms, redirects not followed, one connection per
+    client thread. The session cookie is the caller's to keep and send."""
+
+    def __init__(self, url):
+        parsed = urlparse(url)
+        self.host, self.port = parsed.hostname, parsed.port
+        self.local = threading.local()
+
+    def call(self, method, path, form=None, headers=None):
+        for attempt in range(3):
+            connection = getattr(self.local, "connection", None)
+            if connection is None:
+                connection = self.local.connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
+            try:
+                extra = {"Content-Type": "application/x-www-form-urlencoded"} if form is not None else {}
+                connection.request(
+                    method, "/privacy" + path, body=urlencode(form) if form is not None else None,
+                    headers={**extra, **(headers or {})},
+                )
+                response = connection.getresponse()
+                return response.status, response.getheader("Set-Cookie") or "", response.read().decode()
+            except (http.client.HTTPException, ConnectionError):
+                connection.close()
+                self.local.connection = None
+                if attempt == 2:
+                    raise
+
+
 class Mail:
     """The mail folder, read incrementally: message kind and request id of every file seen."""
 
@@ -67,6 +101,7 @@ class Mail:
         self.folder = pathlib.Path(folder)
         self.seen = set()
         self.codes = {}
+        self.sign_in_codes = {}
         self.kinds = collections.Counter()
 
     def scan(self):
@@ -79,6 +114,11 @@ class Mail:
             if not kind:
                 continue  # still being written: read it on the next pass
             self.seen.add(path.name)
+            if kind.group(1) == "sign-in-code":
+                to = re.search(r"^To: (\S+)", text, re.M)
+                code = re.search(r" is (\d{6})\.", text)
+                if to and code:
+                    self.sign_in_codes[to.group(1)] = code.group(1)
             if request:
                 self.kinds[(request.group(0), kind.group(1))] += 1
                 code = re.search(r" is (\d{6})\.", text)
@@ -96,10 +136,11 @@ def main():
     parser.add_argument("--token", required=True)
     parser.add_argument("--mail", required=True)
     parser.add_argument("--database", required=True, help="the server's SQLite file, read only")
-    parser.add_argument("--kind", choices=["export", "deletion"], required=True)
+    parser.add_argument("--kind", choices=["export", "deletion", "gpc"], required=True)
     parser.add_argument("--accounts", required=True, help="a file with one account id per line")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--purposes", help="Policies/purposes.yaml, for --kind gpc: the purposes the signal withdraws")
     arguments = parser.parse_args()
 
     api = API(arguments.url, arguments.token)
@@ -109,6 +150,9 @@ def main():
     database = sqlite3.connect(f"file:{arguments.database}?mode=ro", uri=True)
     pool = ThreadPoolExecutor(arguments.clients)
     problems = []
+
+    if arguments.kind == "gpc":
+        return opt_outs(arguments, api, mail, accounts, database, pool, problems)
 
     started = time.monotonic()
 
@@ -249,6 +293,120 @@ def main():
         print("  problem:", problem, file=sys.stderr)
     pool.shutdown()
     return 1 if problems or completed != len(ids) else 0
+
+
+def opt_outs(arguments, api, mail, accounts, database, pool, problems):
+    """Global Privacy Control: sign in, view the account page with the signal (twice), check the ledger."""
+    browser = Browser(arguments.url)
+    purposes = [
+        match.group(1)
+        for match in re.finditer(r"\{id: ([a-z-]+),[^}]*opt-out-signal: true", pathlib.Path(arguments.purposes).read_text())
+    ]
+
+    def email(account):  # set-up, not timed: the staff API reveals each address (and audits it)
+        status, body = api.call("POST", f"/accounts/{account}/reveal", {"field": "email", "reason": "GPC load run"})
+        if status != 200:
+            problems.append(f"reveal {account}: {status} {body.get('detail')}")
+            return None
+        return body["value"]
+
+    emails = dict(zip(accounts, run_all(pool, email, accounts)))
+    started = time.monotonic()
+
+    def ask_code(account):
+        status, _, _ = browser.call("POST", "/code", {"email": emails[account]})
+        if status != 200:
+            problems.append(f"code {account}: {status}")
+
+    run_all(pool, ask_code, [account for account in accounts if emails[account]])
+    deadline = time.monotonic() + arguments.timeout
+    while any(emails[a] and emails[a] not in mail.sign_in_codes for a in accounts) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        mail.scan()
+    coded = time.monotonic()
+
+    def sign_in(account):
+        code = mail.sign_in_codes.get(emails[account] or "")
+        if code is None:
+            problems.append(f"no sign-in code for {account}")
+            return None
+        status, cookie, _ = browser.call("POST", "/sign-in", {"email": emails[account], "code": code})
+        if status != 303 or not cookie:
+            problems.append(f"sign-in {account}: {status}")
+            return None
+        return cookie.split(";", 1)[0]
+
+    cookies = dict(zip(accounts, run_all(pool, sign_in, accounts)))
+    signed_in = time.monotonic()
+
+    def view(account):
+        if not cookies[account]:
+            return
+        status, _, page = browser.call("GET", "/account", headers={"Cookie": cookies[account], "Sec-GPC": "1"})
+        if status != 200 or "Opt-out request honoured" not in page:
+            problems.append(f"account page {account}: {status}, signal not honoured")
+
+    run_all(pool, view, accounts)
+    viewed = time.monotonic()
+    run_all(pool, view, accounts)  # the same signal again: nothing new may be recorded
+    viewed_again = time.monotonic()
+
+    # Exactly once: at most one opt-out request per account, completed once; nothing the signal covers granted.
+    placeholders = ",".join("?" * len(accounts))
+    requests = collections.defaultdict(list)
+    for account, request, status in database.execute(
+        f"SELECT account_id, id, status FROM privacy_requests WHERE kind = 'consent-change' AND account_id IN ({placeholders})",
+        accounts,
+    ):
+        requests[account].append((request, status))
+    ids = [request for entries in requests.values() for request, _ in entries]
+    audited = collections.Counter(
+        row[0]
+        for row in database.execute(
+            f"SELECT subject_id FROM audit_log WHERE action = 'request.completed' AND subject_id IN ({','.join('?' * len(ids))})",
+            ids,
+        )
+    ) if ids else collections.Counter()
+    recorded = 0
+    for account in accounts:
+        entries = requests[account]
+        if len(entries) > 1:
+            problems.append(f"{account}: {len(entries)} opt-out requests")
+        for request, status in entries:
+            recorded += 1
+            if status != "completed" or audited[request] != 1:
+                problems.append(f"{request}: {status}, {audited[request]} completion entries")
+
+    def still_granted(account):
+        status, body = api.call("GET", f"/accounts/{account}/consents")
+        if status != 200:
+            problems.append(f"consents {account}: {status}")
+            return
+        granted = {purpose for purpose, on in body.get("current", {}).items() if on}
+        left = granted.intersection(purposes)
+        if left:
+            problems.append(f"{account}: still granted after the signal: {sorted(left)}")
+
+    run_all(pool, still_granted, accounts)
+    report = {
+        "kind": "gpc",
+        "accounts": len(accounts),
+        "opt_out_requests": recorded,
+        "already_opted_out": sum(1 for account in accounts if not requests[account]),
+        "codes_seconds": round(coded - started, 2),
+        "sign_in_seconds": round(signed_in - coded, 2),
+        "signal_seconds": round(viewed - signed_in, 2),
+        "signal_again_seconds": round(viewed_again - viewed, 2),
+        "total_seconds": round(viewed - started, 2),
+        "opt_outs_per_second": round(len(accounts) / max(viewed - signed_in, 1e-9), 1),
+        "opt_outs_per_second_with_sign_in": round(len(accounts) / max(viewed - started, 1e-9), 1),
+        "problems": len(problems),
+    }
+    print(json.dumps(report))
+    for problem in problems[:20]:
+        print("  problem:", problem, file=sys.stderr)
+    pool.shutdown()
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
