@@ -298,6 +298,7 @@ struct SQLiteGuaranteeTests {
                 "12-authorized-agents", "13-audit-head", "14-outbox-dedupe", "15-index-versions",
                 "16-request-acknowledgement", "17-keyring-nodes", "18-row-bound-fields",
                 "19-row-binding-done", "20-correction-requests", "21-appeals", "22-orders-by-account-and-id",
+                "23-account-references-indexed",
             ]
         )
         let id = Fixtures.id(9)
@@ -322,6 +323,38 @@ struct SQLiteGuaranteeTests {
                 .map { $0["detail"] as String }
         }
         #expect(plan == ["SEARCH orders USING INDEX orders_account_id (account_id=? AND id>?)"])
+    }
+
+    @Test("Every column that points at an account is indexed, so erasing a customer never scans a table")
+    func accountReferencesIndexed() async throws {
+        let subject = try await StoreUnderTest.make(.sqlite)
+        defer { subject.close() }
+        let store = try #require(subject.sqlite)
+        let queue = try DatabaseQueue(path: (try store.sqliteFile))
+        let unindexed = try await queue.read { db in
+            var found: [String] = []
+            for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") {
+                let leading = Set(
+                    try String.fetchAll(db, sql: "SELECT name FROM pragma_index_list(?)", arguments: [table]).compactMap
+                    {
+                        try String.fetchOne(
+                            db,
+                            sql: "SELECT name FROM pragma_index_info(?) WHERE seqno = 0",
+                            arguments: [$0]
+                        )
+                    }
+                )
+                for reference in try Row.fetchAll(
+                    db,
+                    sql: "SELECT \"from\" AS col FROM pragma_foreign_key_list(?) WHERE \"table\" = 'accounts'",
+                    arguments: [table]
+                ) where !leading.contains(reference["col"] as String) {
+                    found.append("\(table).\(reference["col"] as String)")
+                }
+            }
+            return found
+        }
+        #expect(unindexed.isEmpty, "scanned on every erasure: \(unindexed)")
     }
 
     @Test("The consent ledger refuses edits")

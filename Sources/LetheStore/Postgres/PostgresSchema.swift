@@ -354,6 +354,15 @@ enum PostgresSchema {
             CREATE INDEX orders_account_id ON orders (account_id, id);
             """
         ),
+        (
+            // Every column pointing at an account, indexed, so an erasure's cascade never scans a table.
+            "23-account-references-indexed",
+            """
+            CREATE INDEX outbox_account ON outbox (account_id);
+            CREATE INDEX escalations_account ON escalations (account_id);
+            CREATE INDEX sessions_account ON sessions (account_id);
+            """
+        ),
     ]
 
     /// Applies every pending step, each in its own transaction, under the migration lock.

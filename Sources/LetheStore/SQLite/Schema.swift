@@ -587,6 +587,14 @@ enum Schema {
         migrator.registerMigration("22-orders-by-account-and-id") { db in
             try db.create(index: "orders_account_id", on: "orders", columns: ["account_id", "id"])
         }
+        // Erasing a customer deletes the account row, and the foreign keys then cascade to (or null) every
+        // row pointing at it; without an index on the pointing column each erasure scanned the whole table.
+        // The outbox grows with every notice ever sent, so erasures slowed as the deployment aged.
+        migrator.registerMigration("23-account-references-indexed") { db in
+            try db.create(index: "outbox_account", on: "outbox", columns: ["account_id"])
+            try db.create(index: "escalations_account", on: "escalations", columns: ["account_id"])
+            try db.create(index: "sessions_account", on: "sessions", columns: ["account_id"])
+        }
         return migrator
     }
 }
