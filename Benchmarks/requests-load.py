@@ -34,64 +34,54 @@ from urllib.parse import urlencode, urlparse
 REQUEST_ID = re.compile(r"R-\d{8}-[A-Z0-9]{8}")
 
 
-class API:
-    """One keep-alive connection per client thread."""
-
-    def __init__(self, url, token):
-        parsed = urlparse(url)
-        self.host, self.port = parsed.hostname, parsed.port
-        self.headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
-        self.local = threading.local()
-
-    def call(self, method, path, body=None, headers=None):
-        for attempt in range(3):
-            connection = getattr(self.local, "connection", None)
-            if connection is None:
-                connection = self.local.connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
-            try:
-                connection.request(
-                    method,
-                    "/api/v1" + path,
-                    body=json.dumps(body) if body is not None else None,
-                    headers={**self.headers, **(headers or {})},
-                )
-                response = connection.getresponse()
-                data = response.read()
-                return response.status, (json.loads(data) if data else {})
-            except (http.client.HTTPException, ConnectionError):
-                connection.close()
-                self.local.connection = None
-                if attempt == 2:
-                    raise
-
-
-class Browser:
-    """The privacy center as a customer's browser sees it: forms, redirects not followed, one connection per
-    client thread. The session cookie is the caller's to keep and send."""
+class KeepAlive:
+    """One keep-alive connection per client thread, opened again (up to three tries) when the server drops it."""
 
     def __init__(self, url):
         parsed = urlparse(url)
         self.host, self.port = parsed.hostname, parsed.port
         self.local = threading.local()
 
-    def call(self, method, path, form=None, headers=None):
+    def send(self, method, path, body, headers):
         for attempt in range(3):
             connection = getattr(self.local, "connection", None)
             if connection is None:
                 connection = self.local.connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
             try:
-                extra = {"Content-Type": "application/x-www-form-urlencoded"} if form is not None else {}
-                connection.request(
-                    method, "/privacy" + path, body=urlencode(form) if form is not None else None,
-                    headers={**extra, **(headers or {})},
-                )
+                connection.request(method, path, body=body, headers=headers)
                 response = connection.getresponse()
-                return response.status, response.getheader("Set-Cookie") or "", response.read().decode()
+                return response, response.read()
             except (http.client.HTTPException, ConnectionError):
                 connection.close()
                 self.local.connection = None
                 if attempt == 2:
                     raise
+
+
+class API(KeepAlive):
+    """The staff JSON API, with the officer's token."""
+
+    def __init__(self, url, token):
+        super().__init__(url)
+        self.headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+
+    def call(self, method, path, body=None, headers=None):
+        response, data = self.send(
+            method, "/api/v1" + path, json.dumps(body) if body is not None else None, {**self.headers, **(headers or {})}
+        )
+        return response.status, (json.loads(data) if data else {})
+
+
+class Browser(KeepAlive):
+    """The privacy center as a customer's browser sees it: forms, redirects not followed. The session cookie
+    is the caller's to keep and send."""
+
+    def call(self, method, path, form=None, headers=None):
+        extra = {"Content-Type": "application/x-www-form-urlencoded"} if form is not None else {}
+        response, data = self.send(
+            method, "/privacy" + path, urlencode(form) if form is not None else None, {**extra, **(headers or {})}
+        )
+        return response.status, response.getheader("Set-Cookie") or "", data.decode()
 
 
 class Mail:
