@@ -30,11 +30,11 @@ extension SQLStore {
         return try rows.map { try $0.open(codec) }
     }
 
-    /// Reads `orders` by ascending id after `afterID`, at least one row per page.
     /// One page of a customer's orders after an id: a seek and a range on `orders_account_id`, so each
     /// page costs the same however long the history is.
     static let ordersPageSQL = "SELECT * FROM orders WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?"
 
+    /// Reads `orders` by ascending id after `afterID`, at least one row per page.
     public func ordersPage(_ id: AccountID, after afterID: Int64?, limit: Int) async throws -> [Order] {
         let account = id.description
         let after = afterID ?? -1
