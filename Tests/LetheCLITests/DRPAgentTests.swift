@@ -131,7 +131,9 @@ struct DRPAgentTests {
         let listenerProcess = Process()
         listenerProcess.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // It stops itself after its lifetime, and holds none of the runner's pipes meanwhile.
-        listenerProcess.arguments = ["python3", Self.listener, callbacks, "1", "180"]
+        // A guard against a crashed test only (it is terminated below): with 180 s the listener was
+        // gone before the last callback once, when the test took 376 s beside the PostgreSQL pass.
+        listenerProcess.arguments = ["python3", Self.listener, callbacks, "1", "900"]
         let listenerOut = Pipe()
         listenerProcess.standardOutput = listenerOut
         listenerProcess.standardError = FileHandle.nullDevice
@@ -357,8 +359,8 @@ struct DRPAgentTests {
         // first post (500), so the outbox must deliver that same status again, after its backoff.
         var lines: [[String: Any]] = []
         var statuses: [[String: Any]] = []
-        // Up to four minutes: a post that fails again waits 60 s, then 120 s, in the outbox's backoff, and
-        // on two cores with the whole PostgreSQL suite beside it one did (100 s was not enough, once).
+        // Up to four minutes: the refused first post is retried after the outbox's backoff, and on two
+        // cores beside the whole PostgreSQL pass everything here runs several times slower.
         for _ in 0..<600 {
             lines = ((try? String(contentsOfFile: callbacks, encoding: .utf8)) ?? "").split(separator: "\n")
                 .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }

@@ -21,7 +21,10 @@ struct Listener {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("interop/webhook_listener.py")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, log, String(failFirst), "60"]
+        // The lifetime only guards against a crashed test leaving the listener behind (tests stop it):
+        // 60 s was shorter than a test takes on two cores beside the whole PostgreSQL pass, and the
+        // listener went away before the retried delivery it was waiting for.
+        process.arguments = ["python3", script.path, log, String(failFirst), "900"]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -27,7 +27,8 @@ struct WebhookTransportTests {
             .appendingPathComponent("interop/webhook_listener.py")
         let listener = Process()
         listener.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        listener.arguments = ["python3", script.path, log, "1", "60"]
+        // A guard against a crashed test only (the test stops it); long enough for a loaded machine.
+        listener.arguments = ["python3", script.path, log, "1", "900"]
         let output = Pipe()
         listener.standardOutput = output
         // Never share the test runner's own output streams with a child that might outlive a crash.
