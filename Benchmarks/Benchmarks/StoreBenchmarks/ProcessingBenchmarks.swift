@@ -58,6 +58,7 @@ extension HeavyCustomer {
 
 /// One sealed bundle of a heavy customer, built once, with enough downloads for every iteration.
 final class BuiltBundle: @unchecked Sendable {
+    // Held so the customer's store and folder (removed when it goes) outlive every download.
     let customer: HeavyCustomer
     let builder: ExportBuilder
     let bundleID: String
@@ -83,16 +84,16 @@ final class HeavyCustomers: @unchecked Sendable {
     }
 }
 
-/// Five timed runs with the growth of resident memory during each: an export or download must not
-/// grow with the bundle, and the process's peak also holds the 100,000-order fixture.
-let exportConfiguration = Benchmark.Configuration(
-    metrics: [.wallClock, .peakMemoryResident, .peakMemoryResidentDelta, .throughput],
-    scalingFactor: .one,
-    maxDuration: .seconds(120),
-    maxIterations: 5
-)
-
 func processingBenchmarks() {
+    // Five timed runs with the growth of resident memory during each: an export or download must not
+    // grow with the bundle, and the process's peak also holds the 100,000-order fixture. (A local value:
+    // `Benchmark.Configuration` is not `Sendable`, so it cannot be a global constant.)
+    let exportConfiguration = Benchmark.Configuration(
+        metrics: [.wallClock, .peakMemoryResident, .peakMemoryResidentDelta, .throughput],
+        scalingFactor: .one,
+        maxDuration: .seconds(120),
+        maxIterations: 5
+    )
     Benchmark(
         "Export bundle of a customer with 100,000 orders",
         configuration: exportConfiguration
@@ -115,7 +116,8 @@ func processingBenchmarks() {
         for _ in benchmark.scaledIterations {
             let record = try await builder.build(for: RequestID("R-BENCH"), account: customer.account)
             blackHole(record)
-            try? FileManager.default.removeItem(atPath: (builder.folder as NSString).appendingPathComponent(record.path))
+            let sealed = (builder.folder as NSString).appendingPathComponent(record.path)
+            try? FileManager.default.removeItem(atPath: sealed)
         }
     } setup: {
         try await HeavyCustomer(orders: 100_000)

@@ -124,7 +124,6 @@ public struct Pages: Sendable {
             """
         return Self.html(html, status: .init(code: problem.status))
     }
-
 }
 
 /// A submitted `application/x-www-form-urlencoded` body.
